@@ -1,0 +1,16 @@
+//! Database migrations for `foi`, run automatically at start-up and by `foi db migrate`.
+//!
+//! One migration holds the first full schema. Later changes go in new files; a migration that
+//! has shipped is never edited.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_initial::Migration)]
+    }
+}

@@ -1,0 +1,110 @@
+//! Builds the application from the global options and configuration: the data directory,
+//! the database (migrated), the clock and the calendar. Every entry point (CLI, service, web,
+//! tests) gets its [`App`] here.
+
+use crate::clock::{Clock, SystemClock, TodayClock};
+use crate::config::{self, Config};
+use crate::domain::calendar::Calendar;
+use crate::domain::register::parse_register;
+use crate::store::{self, authorities, StoreError};
+use chrono::NaiveDate;
+use sea_orm::DatabaseConnection;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Options every command accepts (see `foi --help`).
+#[derive(Debug, Clone, Default)]
+pub struct Globals {
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub config: Option<PathBuf>,
+    pub today: Option<NaiveDate>,
+}
+
+pub struct App {
+    pub config: Config,
+    pub data_dir: PathBuf,
+    pub db: DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+    pub calendar: Calendar,
+}
+
+/// The registers shipped with `foi`, embedded so the binary works from any directory.
+pub const SHIPPED_REGISTERS: &[(&str, &str, &str)] = &[
+    (
+        "icbs-2024",
+        "config/registers/icbs-2024.csv",
+        include_str!("../config/registers/icbs-2024.csv"),
+    ),
+    (
+        "icbs-2026",
+        "config/registers/icbs-2026.csv",
+        include_str!("../config/registers/icbs-2026.csv"),
+    ),
+];
+
+impl App {
+    /// Loads configuration from files and the process environment, connects and migrates.
+    pub async fn open(g: &Globals) -> Result<App, AppError> {
+        let config = config::load(g.config.as_deref(), std::env::vars())?;
+        Self::with_config(g, config).await
+    }
+
+    pub async fn with_config(g: &Globals, config: Config) -> Result<App, AppError> {
+        let url = match g
+            .database_url
+            .clone()
+            .or_else(|| config.database.url.clone())
+        {
+            Some(u) if !u.is_empty() => u,
+            _ => store::sqlite_url(&g.data_dir)?,
+        };
+        std::fs::create_dir_all(&g.data_dir).map_err(|source| StoreError::DataDir {
+            path: g.data_dir.display().to_string(),
+            source,
+        })?;
+        let db = store::connect(&url).await?;
+        store::migrate(&db).await?;
+        let clock: Arc<dyn Clock> = match g.today {
+            Some(d) => Arc::new(TodayClock(d)),
+            None => Arc::new(SystemClock),
+        };
+        Ok(App {
+            config,
+            data_dir: g.data_dir.clone(),
+            db,
+            clock,
+            calendar: Calendar::shipped(),
+        })
+    }
+
+    /// Replaces the clock (tests and simulations).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> App {
+        self.clock = clock;
+        self
+    }
+
+    /// Loads the shipped registers (idempotent): what `foi init` does after migrating.
+    pub async fn load_shipped_registers(
+        &self,
+    ) -> Result<Vec<authorities::ImportSummary>, AppError> {
+        let mut out = Vec::new();
+        for (name, file, text) in SHIPPED_REGISTERS {
+            let records = parse_register(text, file)
+                .expect("shipped registers are valid (checked by a unit test)");
+            out.push(
+                authorities::import_register(&self.db, name, file, &records, self.clock.now())
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+}

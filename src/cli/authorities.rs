@@ -1,0 +1,81 @@
+//! `foi authorities import|list`.
+
+use crate::app::Globals;
+use crate::domain::register::parse_register;
+use crate::output::{self, Format};
+use crate::store::authorities;
+use anyhow::Context;
+use clap::Subcommand;
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub enum AuthoritiesCommand {
+    /// Import a register CSV (every row validated; all rows or none)
+    Import {
+        file: PathBuf,
+        /// Register name, e.g. icbs-2026
+        #[arg(long)]
+        register: String,
+    },
+    /// List bodies
+    List {
+        #[arg(long)]
+        register: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+pub async fn run(g: &Globals, cmd: AuthoritiesCommand) -> anyhow::Result<()> {
+    match cmd {
+        AuthoritiesCommand::Import { file, register } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let name = file.display().to_string();
+            let records = parse_register(&text, &name)?;
+            let app = super::open(g).await?;
+            let s =
+                authorities::import_register(&app.db, &register, &name, &records, app.clock.now())
+                    .await?;
+            println!(
+                "register {}: {} added, {} updated, {} unchanged",
+                s.register, s.added, s.updated, s.unchanged
+            );
+            Ok(())
+        }
+        AuthoritiesCommand::List { register, format } => {
+            let app = super::open(g).await?;
+            let list = authorities::list(&app.db, register.as_deref()).await?;
+            let headers = [
+                "register",
+                "code",
+                "name",
+                "region",
+                "foi_email",
+                "email_verified",
+                "status",
+                "successors",
+                "predecessors",
+            ];
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|a| {
+                    let r = &a.record;
+                    vec![
+                        a.register.clone(),
+                        r.code.clone(),
+                        r.name.clone(),
+                        r.region.clone().unwrap_or_default(),
+                        r.foi_email.clone().unwrap_or_default(),
+                        if r.email_verified { "yes" } else { "no" }.to_string(),
+                        r.status.clone().unwrap_or_default(),
+                        r.successors.join(" "),
+                        r.predecessors.join(" "),
+                    ]
+                })
+                .collect();
+            print!("{}", output::render(format, &headers, &rows, &list));
+            Ok(())
+        }
+    }
+}

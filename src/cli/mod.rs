@@ -1,0 +1,112 @@
+//! The command line: `clap` definitions and one handler per command group. Handlers parse
+//! arguments, call the application, and print; the rules live in `domain`.
+
+mod authorities;
+mod deadline;
+
+use crate::app::{App, Globals};
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "foi",
+    version,
+    about = "Run Freedom of Information request campaigns end to end"
+)]
+pub struct Cli {
+    /// Data directory (SQLite database, stored mail, outbox files)
+    #[arg(long, global = true, env = "FOI_DATA_DIR", default_value = "var")]
+    pub data_dir: PathBuf,
+    /// Database URL: postgres://… for PostgreSQL (default: SQLite foi.db in the data directory)
+    #[arg(long, global = true, env = "FOI_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Configuration file (default: config/default.toml, then config/local.toml)
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Pretend today is this date (YYYY-MM-DD), for simulations and tests
+    #[arg(long, global = true, env = "FOI_TODAY", value_parser = parse_date)]
+    pub today: Option<NaiveDate>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("`{s}` is not a date; use YYYY-MM-DD, e.g. 2024-07-01"))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the data directory and database and load the shipped registers (safe to repeat)
+    Init,
+    /// Database maintenance
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+    /// Registers of public bodies
+    Authorities {
+        #[command(subcommand)]
+        command: authorities::AuthoritiesCommand,
+    },
+    /// The FOIA s.10 due date for a request received on a date
+    Deadline(deadline::DeadlineArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Apply pending migrations (they also run automatically at start-up)
+    Migrate,
+}
+
+impl Cli {
+    pub fn globals(&self) -> Globals {
+        Globals {
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            config: self.config.clone(),
+            today: self.today,
+        }
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let g = cli.globals();
+    match cli.command {
+        Command::Deadline(args) => deadline::run(&g, args),
+        Command::Init => {
+            let app = open(&g).await?;
+            let summaries = app.load_shipped_registers().await?;
+            println!(
+                "data directory: {} (database: {})",
+                app.data_dir.display(),
+                crate::store::backend_name(&app.db)
+            );
+            for s in summaries {
+                println!(
+                    "register {}: {} added, {} updated, {} unchanged",
+                    s.register, s.added, s.updated, s.unchanged
+                );
+            }
+            Ok(())
+        }
+        Command::Db {
+            command: DbCommand::Migrate,
+        } => {
+            let app = open(&g).await?;
+            println!(
+                "migrations applied ({})",
+                crate::store::backend_name(&app.db)
+            );
+            Ok(())
+        }
+        Command::Authorities { command } => authorities::run(&g, command).await,
+    }
+}
+
+pub(crate) async fn open(g: &Globals) -> anyhow::Result<App> {
+    App::open(g).await.context("cannot open foi's data")
+}

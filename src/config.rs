@@ -1,0 +1,331 @@
+//! Configuration: `config/default.toml`, then the git-ignored `config/local.toml`, then
+//! environment variables `FOI__SECTION__KEY` (e.g. `FOI__SMTP__HOST`). Later sources override
+//! earlier ones key by key. Secrets (SMTP/IMAP passwords) are never read from files: only from
+//! `FOI_SMTP_PASSWORD` / `FOI_IMAP_PASSWORD`.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("config value `{key}`: {message}")]
+    Value { key: String, message: String },
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub smtp: SmtpConfig,
+    pub imap: ImapConfig,
+    pub send: SendConfig,
+    pub templates: TemplatesConfig,
+    pub web: WebConfig,
+    pub schedule: ScheduleConfig,
+    pub team: TeamConfig,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `postgres://…` for PostgreSQL; empty for the SQLite file `foi.db` in the data directory.
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// Write each message as an `.eml` file under `DATA_DIR/outbox-files/` (the default).
+    #[default]
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// Plain text: only allowed to a loopback host.
+    None,
+    #[default]
+    Starttls,
+    /// Implicit TLS (usually port 465 for SMTP, 993 for IMAP).
+    Tls,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub transport: Transport,
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub username: Option<String>,
+    pub timeout_secs: u64,
+    /// A PEM file of extra CA certificates to trust (e.g. a test CA).
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            transport: Transport::File,
+            host: "localhost".into(),
+            port: 587,
+            security: Security::Starttls,
+            username: None,
+            timeout_secs: 30,
+            ca_file: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImapConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub username: Option<String>,
+    pub folder: String,
+    pub processed_folder: Option<String>,
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Default for ImapConfig {
+    fn default() -> Self {
+        ImapConfig {
+            host: String::new(),
+            port: 993,
+            security: Security::Tls,
+            username: None,
+            folder: "INBOX".into(),
+            processed_folder: None,
+            ca_file: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SendConfig {
+    pub per_minute: u32,
+    pub per_day: u32,
+    /// Send window in Europe/London time, "HH:MM"; empty for any time.
+    pub window_start: String,
+    pub window_end: String,
+    pub weekdays_only: bool,
+    pub max_attempts: u32,
+    pub backoff_base_secs: u64,
+    /// Pattern for a per-request Reply-To, e.g. `foi+{ref}@example.org`; empty for none.
+    pub reply_to_pattern: String,
+}
+
+impl Default for SendConfig {
+    fn default() -> Self {
+        SendConfig {
+            per_minute: 30,
+            per_day: 2000,
+            window_start: String::new(),
+            window_end: String::new(),
+            weekdays_only: false,
+            max_attempts: 5,
+            backoff_base_secs: 30,
+            reply_to_pattern: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TemplatesConfig {
+    /// A directory whose files override the shipped templates of the same name.
+    pub override_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebConfig {
+    pub bind: String,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            bind: "127.0.0.1:8080".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScheduleConfig {
+    pub inbox_poll: String,
+    pub deadline_check: String,
+    pub digest: String,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        ScheduleConfig {
+            inbox_poll: "0 */5 * * * *".into(),
+            deadline_check: "0 0 9 * * Mon-Fri".into(),
+            digest: "0 0 8 * * Mon".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TeamConfig {
+    /// Where the weekly digest goes.
+    pub digest_to: Option<String>,
+}
+
+fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    // Check this file on its own so that a bad value is reported with its file and line.
+    Config::deserialize(toml::de::Deserializer::new(&text)).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    Ok(table)
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Loads the configuration. `explicit` replaces `config/default.toml` when given (and must
+/// exist); `config/local.toml` beside the default is read when present; then the environment.
+pub fn load(
+    explicit: Option<&Path>,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<Config, ConfigError> {
+    let mut merged = toml::Table::new();
+    match explicit {
+        Some(p) => merge(&mut merged, read_table(p)?),
+        None => {
+            for p in ["config/default.toml", "config/local.toml"] {
+                let p = Path::new(p);
+                if p.exists() {
+                    merge(&mut merged, read_table(p)?);
+                }
+            }
+        }
+    }
+    for (var, value) in env {
+        let Some(rest) = var.strip_prefix("FOI__") else {
+            continue;
+        };
+        let parts: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
+        if parts.len() != 2 || parts.iter().any(String::is_empty) {
+            return Err(ConfigError::Env {
+                var,
+                message: "expected FOI__SECTION__KEY, e.g. FOI__SMTP__HOST".into(),
+            });
+        }
+        // Numbers and booleans are parsed as TOML; anything else is a string.
+        let parsed = format!("v = {value}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .filter(|v| !matches!(v, toml::Value::Table(_) | toml::Value::Array(_)))
+            .unwrap_or(toml::Value::String(value.clone()));
+        let mut one = toml::Table::new();
+        let mut section = toml::Table::new();
+        section.insert(parts[1].clone(), parsed.clone());
+        one.insert(parts[0].clone(), toml::Value::Table(section));
+        // Check the single value so that the error names the variable.
+        Config::deserialize(toml::Value::Table(one.clone())).map_err(|e| ConfigError::Env {
+            var: var.clone(),
+            message: e.to_string(),
+        })?;
+        merge(&mut merged, one);
+    }
+    Config::deserialize(toml::Value::Table(merged)).map_err(|e| ConfigError::Value {
+        key: "(merged configuration)".into(),
+        message: e.to_string(),
+    })
+}
+
+/// A secret from the environment, never from a file.
+pub fn secret(var: &str) -> Option<String> {
+    std::env::var(var).ok().filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_files_and_parses_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        std::fs::write(&f, "[smtp]\nhost = \"mail.example.org\"\nport = 25\n").unwrap();
+        let c = load(
+            Some(&f),
+            vec![("FOI__SMTP__PORT".to_string(), "2525".to_string())],
+        )
+        .unwrap();
+        assert_eq!(c.smtp.host, "mail.example.org");
+        assert_eq!(c.smtp.port, 2525);
+    }
+
+    #[test]
+    fn bad_value_in_file_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        std::fs::write(&f, "[smtp]\nhost = \"x\"\nport = \"twenty\"\n").unwrap();
+        let e = load(Some(&f), Vec::new()).unwrap_err().to_string();
+        assert!(e.contains("c.toml"), "{e}");
+        assert!(e.contains("line 3"), "{e}");
+    }
+
+    #[test]
+    fn unknown_key_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        std::fs::write(&f, "[smtp]\npassword = \"hunter2\"\n").unwrap();
+        let e = load(Some(&f), Vec::new()).unwrap_err().to_string();
+        assert!(e.contains("password"), "{e}");
+    }
+
+    #[test]
+    fn bad_env_value_names_the_variable() {
+        let e = load(
+            Some(Path::new("config/default.toml")),
+            vec![("FOI__SMTP__SECURITY".into(), "sometimes".into())],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("environment variable FOI__SMTP__SECURITY"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,159 @@
+//! Registers and authorities in the database.
+
+use super::entities::{authority, register};
+use super::StoreError;
+use crate::domain::register::{Authority, AuthorityRecord};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportSummary {
+    pub register: String,
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+fn join(v: &[String]) -> String {
+    v.join(" ")
+}
+
+fn split(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
+pub(crate) fn to_domain(m: authority::Model) -> Authority {
+    Authority {
+        id: m.id,
+        register: m.register,
+        record: AuthorityRecord {
+            code: m.code,
+            name: m.name,
+            region: m.region,
+            region_code: m.region_code,
+            gss_code: m.gss_code,
+            status: m.status,
+            valid_from: m.valid_from,
+            successors: split(&m.successors),
+            predecessors: split(&m.predecessors),
+            foi_email: m.foi_email,
+            email_verified: m.email_verified,
+            email_source: m.email_source,
+        },
+    }
+}
+
+/// Imports a validated register in one transaction: all rows or none. Bodies already present
+/// (same register and code) are updated in place, so importing the same file twice changes
+/// nothing; bodies absent from the file are kept (requests may refer to them).
+pub async fn import_register(
+    db: &DatabaseConnection,
+    name: &str,
+    source_file: &str,
+    records: &[AuthorityRecord],
+    now: DateTime<Utc>,
+) -> Result<ImportSummary, StoreError> {
+    let txn = db.begin().await?;
+    let mut summary = ImportSummary {
+        register: name.to_string(),
+        ..Default::default()
+    };
+    match register::Entity::find_by_id(name.to_string())
+        .one(&txn)
+        .await?
+    {
+        Some(_) => {}
+        None => {
+            register::ActiveModel {
+                name: Set(name.to_string()),
+                title: Set(name.to_string()),
+                source_file: Set(source_file.to_string()),
+                loaded_at: Set(now),
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    let existing = authority::Entity::find()
+        .filter(authority::Column::Register.eq(name))
+        .all(&txn)
+        .await?;
+    for r in records {
+        let found = existing.iter().find(|a| a.code == r.code);
+        let mut am = match found {
+            Some(m) => {
+                let current = to_domain(m.clone()).record;
+                if &current == r {
+                    summary.unchanged += 1;
+                    continue;
+                }
+                summary.updated += 1;
+                let am: authority::ActiveModel = m.clone().into();
+                am
+            }
+            None => {
+                summary.added += 1;
+                authority::ActiveModel {
+                    register: Set(name.to_string()),
+                    code: Set(r.code.clone()),
+                    ..Default::default()
+                }
+            }
+        };
+        am.name = Set(r.name.clone());
+        am.region = Set(r.region.clone());
+        am.region_code = Set(r.region_code.clone());
+        am.gss_code = Set(r.gss_code.clone());
+        am.status = Set(r.status.clone());
+        am.valid_from = Set(r.valid_from.clone());
+        am.successors = Set(join(&r.successors));
+        am.predecessors = Set(join(&r.predecessors));
+        am.foi_email = Set(r.foi_email.clone());
+        am.email_verified = Set(r.email_verified);
+        am.email_source = Set(r.email_source.clone());
+        am.save(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(summary)
+}
+
+/// Bodies, optionally of one register, ordered by register then code.
+pub async fn list(
+    db: &DatabaseConnection,
+    register_name: Option<&str>,
+) -> Result<Vec<Authority>, StoreError> {
+    let mut q = authority::Entity::find();
+    if let Some(r) = register_name {
+        if register::Entity::find_by_id(r.to_string())
+            .one(db)
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound(format!(
+                "no register named `{r}`; `foi authorities list` shows the loaded ones, `foi authorities import FILE --register {r}` loads one"
+            )));
+        }
+        q = q.filter(authority::Column::Register.eq(r));
+    }
+    let rows = q
+        .order_by_asc(authority::Column::Register)
+        .order_by_asc(authority::Column::Code)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(to_domain).collect())
+}
+
+/// Names of the loaded registers.
+pub async fn registers(db: &DatabaseConnection) -> Result<Vec<String>, StoreError> {
+    Ok(register::Entity::find()
+        .order_by_asc(register::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect())
+}

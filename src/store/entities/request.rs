@@ -1,0 +1,30 @@
+//! `requests` table.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "requests")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub round_id: i32,
+    pub authority_id: i32,
+    #[sea_orm(unique)]
+    pub reference: String,
+    pub state: String,
+    pub to_address: Option<String>,
+    pub sent_at: Option<DateTimeUtc>,
+    pub received_on: Option<Date>,
+    pub due_on: Option<Date>,
+    pub review_due_on: Option<Date>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub source_url: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub source_title: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,23 @@
+//! `rounds` table.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "rounds")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub title: String,
+    pub register: String,
+    pub kind: String,
+    #[sea_orm(column_type = "Text")]
+    pub definition: String,
+    pub created_at: DateTimeUtc,
+    pub launched_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
