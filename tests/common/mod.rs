@@ -1,0 +1,145 @@
+//! Test helpers: a temporary data directory, the `foi` binary run as a user runs it, and a
+//! fresh PostgreSQL database per test (dropped afterwards).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn foi_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_foi"))
+}
+
+/// Runs `foi` with a data directory and extra environment, from the project root (so
+/// `config/default.toml` is found as in the quick start).
+pub fn foi(data_dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(foi_bin());
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("FOI_DATABASE_URL")
+        .env_remove("FOI_TODAY");
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    c.output().expect("run foi")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts success and returns stdout.
+pub fn ok(o: Output) -> String {
+    assert!(
+        o.status.success(),
+        "foi failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        o.status,
+        stdout(&o),
+        stderr(&o)
+    );
+    stdout(&o)
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("FOI_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// A fresh PostgreSQL database for one test, dropped when this value is dropped.
+pub struct PgDb {
+    pub url: String,
+    name: String,
+}
+
+impl PgDb {
+    pub async fn create() -> PgDb {
+        use sea_orm::{ConnectionTrait, Database};
+        let admin = pg_admin_url();
+        let name = format!("foi_test_{}_{}", std::process::id(), rand_suffix());
+        let db = Database::connect(&admin).await.unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL is needed for the storage tests and did not answer at {admin}: {e}. \
+                 Run scripts/test (it installs and starts PostgreSQL) or set FOI_TEST_PG_URL."
+            )
+        });
+        db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+        PgDb {
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop on a thread of its own: Drop cannot await, and may run inside a runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                use sea_orm::{ConnectionTrait, Database};
+                if let Ok(db) = Database::connect(&pg_admin_url()).await {
+                    let _ = db
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                }
+            })
+        })
+        .join();
+    }
+}
+
+fn rand_suffix() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{t}_{}",
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    )
+}
+
+/// Which store a storage test runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// An opened [`foi::app::App`] on a fresh store, with what keeps it alive.
+pub struct TestApp {
+    pub app: foi::app::App,
+    pub dir: tempfile::TempDir,
+    pub pg: Option<PgDb>,
+}
+
+pub async fn test_app(backend: Backend) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pg = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(PgDb::create().await),
+    };
+    let g = foi::app::Globals {
+        data_dir: dir.path().join("data"),
+        database_url: pg.as_ref().map(|p| p.url.clone()),
+        config: None,
+        today: None,
+    };
+    let app = foi::app::App::with_config(&g, foi::config::Config::default())
+        .await
+        .expect("open app");
+    TestApp { app, dir, pg }
+}
