@@ -8,5 +8,8 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod outbound;
 pub mod output;
+pub mod rawstore;
+pub mod services;
 pub mod store;

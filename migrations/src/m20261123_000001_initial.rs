@@ -101,6 +101,7 @@ enum Messages {
     BodyText,
     ParseError,
     ClaimedBy,
+    ClaimedAt,
     CreatedAt,
     SentAt,
     ReceivedAt,
@@ -361,6 +362,7 @@ impl MigrationTrait for Migration {
                 .col(text_null(Messages::BodyText))
                 .col(text_null(Messages::ParseError))
                 .col(string_null(Messages::ClaimedBy))
+                .col(timestamp_with_time_zone_null(Messages::ClaimedAt))
                 .col(timestamp_with_time_zone(Messages::CreatedAt))
                 .col(timestamp_with_time_zone_null(Messages::SentAt))
                 .col(timestamp_with_time_zone_null(Messages::ReceivedAt))

@@ -3,6 +3,8 @@
 
 mod authorities;
 mod deadline;
+mod outbox;
+mod round;
 
 use crate::app::{App, Globals};
 use anyhow::Context;
@@ -54,6 +56,15 @@ pub enum Command {
     },
     /// The FOIA s.10 due date for a request received on a date
     Deadline(deadline::DeadlineArgs),
+    /// Rounds: create, list, preview, launch
+    Round {
+        #[command(subcommand)]
+        command: round::RoundCommand,
+    },
+    /// Deliver queued messages now (until the outbox is empty)
+    Send,
+    /// Messages not yet sent; retry or resolve them
+    Outbox(outbox::OutboxArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,6 +115,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Authorities { command } => authorities::run(&g, command).await,
+        Command::Round { command } => round::run(&g, command).await,
+        Command::Send => outbox::send(&g).await,
+        Command::Outbox(a) => outbox::run(&g, a).await,
     }
 }
 

@@ -3,6 +3,9 @@
 
 pub mod authorities;
 pub mod entities;
+pub mod events;
+pub mod outbox;
+pub mod rounds;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};

@@ -34,6 +34,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub parse_error: Option<String>,
     pub claimed_by: Option<String>,
+    pub claimed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
     pub received_at: Option<DateTimeUtc>,

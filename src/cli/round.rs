@@ -1,0 +1,210 @@
+//! `foi round create|list|preview|launch`, `foi send`.
+
+use crate::app::{App, Globals};
+use crate::domain::request::State;
+use crate::outbound::transport::Transport;
+use crate::outbound::worker::{self, Mode, Throttle};
+use crate::output::{self, Format};
+use crate::services::rounds as svc;
+use crate::store::rounds::{self, Created};
+use anyhow::Context;
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(Debug, Subcommand)]
+pub enum RoundCommand {
+    /// Validate a round file and create one request per body of its register
+    Create { file: PathBuf },
+    /// List rounds with counts by state
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Write every letter as the .eml that would be sent, and summarise
+    Preview {
+        slug: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Queue every unsent request letter (one transaction) and deliver them
+    Launch {
+        slug: String,
+        /// Show what would be sent; change nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+        /// Queue only; `foi send` or `foi serve` delivers
+        #[arg(long)]
+        enqueue_only: bool,
+    },
+}
+
+fn print_plan(p: &svc::Plan) {
+    println!(
+        "round {}: {} bodies; {} letter(s) to send; {} already queued or sent; {} without an address; {} with an unverified address",
+        p.round,
+        p.bodies,
+        p.to_send.len(),
+        p.already_queued_or_sent,
+        p.missing_address.len(),
+        p.unverified_address.len()
+    );
+    for m in &p.missing_address {
+        println!("  skipped, no FOI address: {m}");
+    }
+}
+
+pub async fn run(g: &Globals, cmd: RoundCommand) -> anyhow::Result<()> {
+    let app = super::open(g).await?;
+    match cmd {
+        RoundCommand::Create { file } => {
+            let (def, created) = svc::create_round(&app, &file).await?;
+            match created {
+                Created::New { requests } => println!(
+                    "round {} created: {requests} requests ({})",
+                    def.slug(),
+                    def.register()
+                ),
+                Created::AlreadyExists => println!(
+                    "round {} already exists with this definition; nothing changed",
+                    def.slug()
+                ),
+            }
+        }
+        RoundCommand::List { format } => {
+            let list = rounds::list(&app.db).await?;
+            let mut rows = Vec::new();
+            let mut items = Vec::new();
+            for r in list {
+                let reqs = rounds::requests(&app.db, r.id).await?;
+                let mut by: BTreeMap<State, usize> = BTreeMap::new();
+                for q in &reqs {
+                    *by.entry(q.state).or_default() += 1;
+                }
+                let states = by
+                    .iter()
+                    .map(|(s, n)| format!("{s}={n}"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                rows.push(vec![
+                    r.slug.clone(),
+                    r.kind.clone(),
+                    r.register.clone(),
+                    reqs.len().to_string(),
+                    states.clone(),
+                    r.title.clone(),
+                ]);
+                items.push(serde_json::json!({"slug": r.slug, "kind": r.kind, "register": r.register, "requests": reqs.len(),
+                    "states": by.iter().map(|(s, n)| (s.as_str().to_string(), *n)).collect::<BTreeMap<_, _>>(), "title": r.title}));
+            }
+            print!(
+                "{}",
+                output::render(
+                    format,
+                    &["slug", "kind", "register", "requests", "states", "title"],
+                    &rows,
+                    &items
+                )
+            );
+        }
+        RoundCommand::Preview { slug, out } => {
+            let plan = svc::preview(&app, &slug, &out).await?;
+            print_plan(&plan);
+            println!(
+                "{} letter(s) written to {}",
+                plan.to_send.len(),
+                out.display()
+            );
+        }
+        RoundCommand::Launch {
+            slug,
+            dry_run,
+            yes,
+            enqueue_only,
+        } => {
+            if dry_run {
+                let (plan, _) = svc::enqueue_round(&app, &slug, true).await?;
+                print_plan(&plan);
+                for s in &plan.to_send {
+                    println!("  would send: {s}");
+                }
+                return Ok(());
+            }
+            if !yes {
+                let (plan, _) = svc::enqueue_round(&app, &slug, true).await?;
+                print_plan(&plan);
+                if !std::io::stdin().is_terminal() {
+                    anyhow::bail!("not a terminal: add --yes to launch without confirmation");
+                }
+                eprint!("Send {} letter(s)? [y/N] ", plan.to_send.len());
+                let mut answer = String::new();
+                std::io::stdin().read_line(&mut answer)?;
+                if !matches!(answer.trim(), "y" | "Y" | "yes") {
+                    println!("nothing sent");
+                    return Ok(());
+                }
+            }
+            let (plan, n) = svc::enqueue_round(&app, &slug, false).await?;
+            print_plan(&plan);
+            println!("{n} letter(s) queued");
+            if !enqueue_only {
+                let round = rounds::find(&app.db, &slug).await?;
+                let mut throttle = Throttle::from_config(&app.config.send)?;
+                if let Some(pm) = round.def.throttle.per_minute {
+                    throttle.per_minute = pm;
+                }
+                if let Some(pd) = round.def.throttle.per_day {
+                    throttle.per_day = pd;
+                }
+                deliver_foreground(&app, &throttle).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Delivers the outbox in the foreground with a progress bar; Ctrl-C stops after the send in
+/// flight.
+pub(crate) async fn deliver_foreground(app: &App, throttle: &Throttle) -> anyhow::Result<()> {
+    let transport = Transport::from_config(&app.config.smtp, &app.data_dir)?;
+    let lease = std::time::Duration::from_secs(app.config.smtp.timeout_secs * 2 + 60);
+    let (_lock, recovered) = match worker::prepare(app, lease).await {
+        Ok(x) => x,
+        Err(worker::DeliveryError::Busy(p)) => {
+            println!("another foi process is delivering ({p}); it will send the queued letters");
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if recovered > 0 {
+        println!("{recovered} message(s) found mid-send after a crash are now `uncertain`: see `foi outbox`");
+    }
+    let queued =
+        crate::store::outbox::count_in_state(&app.db, crate::store::outbox::QUEUED).await?;
+    let pb = ProgressBar::new(queued);
+    pb.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} sent, {per_sec}, ETA {eta}")
+            .context("progress style")?,
+    );
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = tx.send(true);
+        }
+    });
+    println!("delivering via {}", transport.describe());
+    let report =
+        worker::deliver(app, &transport, throttle, Mode::UntilEmpty, rx, Some(&pb)).await?;
+    ctrl_c.abort();
+    pb.finish_and_clear();
+    println!(
+        "sent {}, bounced {}, failed {}, retried {}",
+        report.sent, report.bounced, report.failed, report.retried
+    );
+    Ok(())
+}

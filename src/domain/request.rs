@@ -1,0 +1,408 @@
+//! The request lifecycle: states, legal transitions, and what each does to the statutory clock.
+//!
+//! ```text
+//!  draft ──sent──► awaiting_response ──► acknowledged ─┐
+//!                    │  ▲                               │
+//!                    │  └─ clarification sent (clock    │  (from awaiting or acknowledged)
+//!                    ▼     restarts: s.1(3), s.10(6))   ▼
+//!        clarification_requested            extended (s.10(3): new due date recorded)
+//!                                                       │
+//!   answered_full · answered_part · refused · not_held ◄┘
+//!        │
+//!        ▼
+//!   internal_review_requested (20 working days) ──► internal_review_answered ──► referred_to_ico
+//!                 └──────────────(late review)────────────────────────────────► referred_to_ico
+//!   withdrawn: from any open state.
+//! ```
+//!
+//! Clock rules: the request is received on the London date it was sent; the due date is the
+//! 20th working day after (s.10(1)). When the body asks for clarification (s.1(3)) the clock
+//! stops; when we send the clarification, that date becomes the new date of receipt (s.10(6)'s
+//! "date of receipt" is the later of the request and the further information) and 20 working
+//! days start again. A public-interest extension (s.10(3)) records the body's new date. An
+//! internal review is due 20 working days after it is requested (s.45 Code of Practice).
+
+use super::calendar::{Calendar, CalendarError, INTERNAL_REVIEW_DAYS};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Draft,
+    AwaitingResponse,
+    Acknowledged,
+    ClarificationRequested,
+    Extended,
+    AnsweredFull,
+    AnsweredPart,
+    Refused,
+    NotHeld,
+    Withdrawn,
+    InternalReviewRequested,
+    InternalReviewAnswered,
+    ReferredToIco,
+    /// A desk-research round's entry: no letter; a public document is coded.
+    DeskResearch,
+}
+
+pub const ALL_STATES: [State; 14] = [
+    State::Draft,
+    State::AwaitingResponse,
+    State::Acknowledged,
+    State::ClarificationRequested,
+    State::Extended,
+    State::AnsweredFull,
+    State::AnsweredPart,
+    State::Refused,
+    State::NotHeld,
+    State::Withdrawn,
+    State::InternalReviewRequested,
+    State::InternalReviewAnswered,
+    State::ReferredToIco,
+    State::DeskResearch,
+];
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Draft => "draft",
+            State::AwaitingResponse => "awaiting_response",
+            State::Acknowledged => "acknowledged",
+            State::ClarificationRequested => "clarification_requested",
+            State::Extended => "extended",
+            State::AnsweredFull => "answered_full",
+            State::AnsweredPart => "answered_part",
+            State::Refused => "refused",
+            State::NotHeld => "not_held",
+            State::Withdrawn => "withdrawn",
+            State::InternalReviewRequested => "internal_review_requested",
+            State::InternalReviewAnswered => "internal_review_answered",
+            State::ReferredToIco => "referred_to_ico",
+            State::DeskResearch => "desk_research",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Draft => "Not sent",
+            State::AwaitingResponse => "Awaiting response",
+            State::Acknowledged => "Acknowledged",
+            State::ClarificationRequested => "Clarification requested",
+            State::Extended => "Extended",
+            State::AnsweredFull => "Answered in full",
+            State::AnsweredPart => "Answered in part",
+            State::Refused => "Refused",
+            State::NotHeld => "Information not held",
+            State::Withdrawn => "Withdrawn",
+            State::InternalReviewRequested => "Internal review requested",
+            State::InternalReviewAnswered => "Internal review answered",
+            State::ReferredToIco => "Referred to the ICO",
+            State::DeskResearch => "Desk research",
+        }
+    }
+
+    /// Waiting for the body to answer the request itself (the FOIA clock is running).
+    pub fn awaiting_body(self) -> bool {
+        matches!(
+            self,
+            State::AwaitingResponse | State::Acknowledged | State::Extended
+        )
+    }
+
+    /// The body has given a substantive response (any outcome).
+    pub fn responded(self) -> bool {
+        matches!(
+            self,
+            State::AnsweredFull
+                | State::AnsweredPart
+                | State::Refused
+                | State::NotHeld
+                | State::InternalReviewRequested
+                | State::InternalReviewAnswered
+                | State::ReferredToIco
+        )
+    }
+
+    /// The states a request may move to from this one.
+    pub fn allowed_next(self) -> &'static [State] {
+        use State::*;
+        const RESPONSES: &[State] = &[
+            Acknowledged,
+            ClarificationRequested,
+            Extended,
+            AnsweredFull,
+            AnsweredPart,
+            Refused,
+            NotHeld,
+            Withdrawn,
+        ];
+        match self {
+            Draft => &[AwaitingResponse, Withdrawn],
+            AwaitingResponse => RESPONSES,
+            Acknowledged => &[
+                ClarificationRequested,
+                Extended,
+                AnsweredFull,
+                AnsweredPart,
+                Refused,
+                NotHeld,
+                Withdrawn,
+            ],
+            ClarificationRequested => &[AwaitingResponse, Withdrawn],
+            Extended => &[AnsweredFull, AnsweredPart, Refused, NotHeld, Withdrawn],
+            AnsweredFull | AnsweredPart | Refused | NotHeld => {
+                &[InternalReviewRequested, ReferredToIco]
+            }
+            InternalReviewRequested => &[InternalReviewAnswered, ReferredToIco, Withdrawn],
+            InternalReviewAnswered => &[ReferredToIco],
+            ReferredToIco | Withdrawn | DeskResearch => &[],
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for State {
+    type Err = String;
+    fn from_str(s: &str) -> Result<State, String> {
+        ALL_STATES
+            .iter()
+            .copied()
+            .find(|st| st.as_str() == s.trim())
+            .ok_or_else(|| {
+                format!(
+                    "`{s}` is not a request state; use one of: {}",
+                    ALL_STATES.map(|s| s.as_str()).join(", ")
+                )
+            })
+    }
+}
+
+/// The dates a request's clocks run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Clocks {
+    pub received_on: Option<NaiveDate>,
+    pub due_on: Option<NaiveDate>,
+    pub review_due_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TransitionError {
+    #[error("a request that is `{from}` cannot become `{to}`; from `{from}` it can become: {}",
+        if .allowed.is_empty() { "nothing (it is closed)".to_string() } else { .allowed.join(", ") })]
+    Illegal {
+        from: State,
+        to: State,
+        allowed: Vec<&'static str>,
+    },
+    #[error("an extension needs the body's new due date (--due YYYY-MM-DD)")]
+    ExtensionNeedsDate,
+    #[error("the extended due date {new} is not after the current due date {old}")]
+    ExtensionNotLater { new: NaiveDate, old: NaiveDate },
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+}
+
+/// Applies a state change on `on` (the London date it happened) and returns the new clocks.
+/// `new_due` is the body's new date for an extension.
+pub fn transition(
+    cal: &Calendar,
+    from: State,
+    to: State,
+    clocks: Clocks,
+    on: NaiveDate,
+    new_due: Option<NaiveDate>,
+) -> Result<Clocks, TransitionError> {
+    if !from.allowed_next().contains(&to) {
+        return Err(TransitionError::Illegal {
+            from,
+            to,
+            allowed: from.allowed_next().iter().map(|s| s.as_str()).collect(),
+        });
+    }
+    let mut c = clocks;
+    match to {
+        // Sent, or clarification sent: this date is the (new) date of receipt.
+        State::AwaitingResponse => {
+            c.received_on = Some(on);
+            c.due_on = Some(cal.due_date(on)?);
+        }
+        // The clock stops until we answer the clarification.
+        State::ClarificationRequested => c.due_on = None,
+        State::Extended => {
+            let new = new_due.ok_or(TransitionError::ExtensionNeedsDate)?;
+            if let Some(old) = c.due_on {
+                if new <= old {
+                    return Err(TransitionError::ExtensionNotLater { new, old });
+                }
+            }
+            c.due_on = Some(new);
+        }
+        State::InternalReviewRequested => {
+            c.review_due_on = Some(cal.add_working_days(on, INTERNAL_REVIEW_DAYS)?);
+        }
+        _ => {}
+    }
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn states_round_trip_through_strings() {
+        for s in ALL_STATES {
+            assert_eq!(s.as_str().parse::<State>().unwrap(), s);
+        }
+        assert!("answered".parse::<State>().is_err());
+    }
+
+    #[test]
+    fn sending_sets_receipt_and_due_date() {
+        let cal = Calendar::shipped();
+        let c = transition(
+            &cal,
+            State::Draft,
+            State::AwaitingResponse,
+            Clocks::default(),
+            d("2024-07-01"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.received_on, Some(d("2024-07-01")));
+        assert_eq!(c.due_on, Some(d("2024-07-30")));
+    }
+
+    #[test]
+    fn clarification_stops_then_restarts_the_clock() {
+        let cal = Calendar::shipped();
+        let sent = transition(
+            &cal,
+            State::Draft,
+            State::AwaitingResponse,
+            Clocks::default(),
+            d("2024-07-01"),
+            None,
+        )
+        .unwrap();
+        let stopped = transition(
+            &cal,
+            State::AwaitingResponse,
+            State::ClarificationRequested,
+            sent,
+            d("2024-07-05"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(stopped.due_on, None);
+        // We answer on Wed 10 July 2024: 20 working days from then, skipping 12 July (NI),
+        // Scotland's 5 August: 11(1), 15-19(6), 22-26(11), 29-Aug 2(16), 6-9 (20) → 9 Aug.
+        let restarted = transition(
+            &cal,
+            State::ClarificationRequested,
+            State::AwaitingResponse,
+            stopped,
+            d("2024-07-10"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(restarted.received_on, Some(d("2024-07-10")));
+        assert_eq!(restarted.due_on, Some(d("2024-08-09")));
+    }
+
+    #[test]
+    fn extension_needs_a_later_date() {
+        let cal = Calendar::shipped();
+        let sent = transition(
+            &cal,
+            State::Draft,
+            State::AwaitingResponse,
+            Clocks::default(),
+            d("2024-07-01"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            transition(
+                &cal,
+                State::AwaitingResponse,
+                State::Extended,
+                sent,
+                d("2024-07-29"),
+                None
+            ),
+            Err(TransitionError::ExtensionNeedsDate)
+        );
+        assert!(transition(
+            &cal,
+            State::AwaitingResponse,
+            State::Extended,
+            sent,
+            d("2024-07-29"),
+            Some(d("2024-07-01"))
+        )
+        .is_err());
+        let ext = transition(
+            &cal,
+            State::AwaitingResponse,
+            State::Extended,
+            sent,
+            d("2024-07-29"),
+            Some(d("2024-08-27")),
+        )
+        .unwrap();
+        assert_eq!(ext.due_on, Some(d("2024-08-27")));
+    }
+
+    #[test]
+    fn illegal_transitions_are_errors_that_list_the_legal_ones() {
+        let cal = Calendar::shipped();
+        let e = transition(
+            &cal,
+            State::Withdrawn,
+            State::AnsweredFull,
+            Clocks::default(),
+            d("2024-07-01"),
+            None,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("closed"), "{e}");
+        let e = transition(
+            &cal,
+            State::Draft,
+            State::AnsweredFull,
+            Clocks::default(),
+            d("2024-07-01"),
+            None,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("awaiting_response"), "{e}");
+    }
+
+    #[test]
+    fn internal_review_has_its_own_20_day_clock() {
+        let cal = Calendar::shipped();
+        let c = transition(
+            &cal,
+            State::Refused,
+            State::InternalReviewRequested,
+            Clocks::default(),
+            d("2024-07-01"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.review_due_on, Some(d("2024-07-30")));
+    }
+}

@@ -1,0 +1,342 @@
+//! Rounds: one campaign of the same questions to every body of a register, defined in a TOML
+//! file under `config/rounds/` (see the shipped ones for every key, commented).
+
+use super::codebook::Codebook;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use toml::Spanned;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundKind {
+    /// Letters are sent and replies tracked (the default).
+    #[default]
+    Letters,
+    /// Desk research: no letters; each body's public document is recorded and coded.
+    Desk,
+}
+
+impl RoundKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundKind::Letters => "letters",
+            RoundKind::Desk => "desk",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requester {
+    pub name: String,
+    pub organisation: String,
+    pub email: String,
+    #[serde(default)]
+    pub postal_address: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub id: Spanned<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Templates {
+    #[serde(default = "t_request")]
+    pub request: Spanned<String>,
+    #[serde(default = "t_chaser")]
+    pub chaser: Spanned<String>,
+    #[serde(default = "t_review")]
+    pub internal_review: Spanned<String>,
+}
+
+fn sp(s: &str) -> Spanned<String> {
+    Spanned::new(0..0, s.to_string())
+}
+fn t_request() -> Spanned<String> {
+    sp("request")
+}
+fn t_chaser() -> Spanned<String> {
+    sp("chaser")
+}
+fn t_review() -> Spanned<String> {
+    sp("internal_review")
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Templates {
+            request: t_request(),
+            chaser: t_chaser(),
+            internal_review: t_review(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Throttle {
+    pub per_minute: Option<u32>,
+    pub per_day: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChaseMode {
+    /// Sent by the scheduler without asking.
+    Auto,
+    /// Queued for the team to approve.
+    Approve,
+}
+
+/// One rung of the chaser ladder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChaseStep {
+    pub id: String,
+    /// Working days after the due date (1 = the first working day overdue).
+    pub after_working_days: u32,
+    /// Template name (e.g. `chaser`, `internal_review`, `ico_complaint`).
+    pub template: Spanned<String>,
+    pub mode: ChaseMode,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoundDef {
+    pub slug: Spanned<String>,
+    pub title: String,
+    pub register: Spanned<String>,
+    #[serde(default)]
+    pub kind: RoundKind,
+    /// Prefix of each request's reference, e.g. `MSK26` → `MSK26-QHM`.
+    #[serde(default)]
+    pub reference_prefix: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub requester: Option<Requester>,
+    #[serde(default)]
+    pub questions: Vec<Question>,
+    #[serde(default)]
+    pub templates: Templates,
+    #[serde(default)]
+    pub throttle: Throttle,
+    #[serde(default)]
+    pub chasers: Vec<ChaseStep>,
+    #[serde(default)]
+    pub codebook: Codebook,
+}
+
+/// A problem in a round file, with its line when known.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}{}: {message}", .line.map(|l| format!(", line {l}")).unwrap_or_default())]
+pub struct RoundError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+/// The 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+impl RoundDef {
+    /// Parses a round file. `template_exists` says whether a template name can be rendered.
+    /// All problems are returned, each with its line when it has one.
+    pub fn parse(
+        text: &str,
+        file: &str,
+        template_exists: &dyn Fn(&str) -> bool,
+    ) -> Result<RoundDef, Vec<RoundError>> {
+        let err = |line: Option<usize>, message: String| RoundError {
+            file: file.to_string(),
+            line,
+            message,
+        };
+        let def: RoundDef = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            vec![err(line, e.message().to_string())]
+        })?;
+        let at = |s: &Spanned<String>| (s.span().end > 0).then(|| line_of(text, s.span().start));
+        let mut errs = Vec::new();
+        let slug = def.slug.get_ref();
+        if slug.is_empty()
+            || !slug
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            errs.push(err(
+                at(&def.slug),
+                format!("slug `{slug}` must be lower-case letters, digits and hyphens"),
+            ));
+        }
+        if def.kind == RoundKind::Letters {
+            match &def.reference_prefix {
+                Some(p) if !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()) => {}
+                _ => errs.push(err(None, "a letters round needs `reference_prefix`, letters and digits only (e.g. MSK26)".into())),
+            }
+            if def.requester.is_none() {
+                errs.push(err(
+                    None,
+                    "a letters round needs a [requester] section (name, organisation, email)"
+                        .into(),
+                ));
+            }
+            if def.questions.is_empty() {
+                errs.push(err(
+                    None,
+                    "a letters round needs at least one [[questions]] entry".into(),
+                ));
+            }
+            for t in [
+                &def.templates.request,
+                &def.templates.chaser,
+                &def.templates.internal_review,
+            ] {
+                if !template_exists(t.get_ref()) {
+                    errs.push(err(at(t), format!("template `{}` not found in templates/letters/ or the override directory", t.get_ref())));
+                }
+            }
+        }
+        if let Some(r) = &def.requester {
+            if !super::register::is_plausible_email(&r.email) {
+                errs.push(err(
+                    None,
+                    format!("requester email `{}` is not an e-mail address", r.email),
+                ));
+            }
+        }
+        let mut ids = HashSet::new();
+        for q in &def.questions {
+            if !ids.insert(q.id.get_ref().clone()) {
+                errs.push(err(
+                    at(&q.id),
+                    format!("duplicate question id `{}`", q.id.get_ref()),
+                ));
+            }
+        }
+        let mut steps = HashSet::new();
+        let mut last = 0;
+        for s in &def.chasers {
+            if !steps.insert(s.id.clone()) {
+                errs.push(err(
+                    at(&s.template),
+                    format!("duplicate chaser step id `{}`", s.id),
+                ));
+            }
+            if s.after_working_days <= last && last > 0 {
+                errs.push(err(
+                    at(&s.template),
+                    format!("chaser step `{}` must come after the previous step", s.id),
+                ));
+            }
+            last = s.after_working_days;
+            if !template_exists(s.template.get_ref()) {
+                errs.push(err(
+                    at(&s.template),
+                    format!(
+                        "chaser step `{}`: template `{}` not found",
+                        s.id,
+                        s.template.get_ref()
+                    ),
+                ));
+            }
+        }
+        for m in def.codebook.validate() {
+            errs.push(err(None, m));
+        }
+        if errs.is_empty() {
+            Ok(def)
+        } else {
+            Err(errs)
+        }
+    }
+
+    pub fn slug(&self) -> &str {
+        self.slug.get_ref()
+    }
+    pub fn register(&self) -> &str {
+        self.register.get_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROUND: &str = r#"
+slug = "t-1"
+title = "Test"
+register = "icbs-2026"
+reference_prefix = "T1"
+
+[requester]
+name = "A Person"
+organisation = "Org"
+email = "a@org.org"
+
+[[questions]]
+id = "q1"
+text = "One?"
+
+[[questions]]
+id = "q1"
+text = "Two?"
+"#;
+
+    #[test]
+    fn shipped_rounds_parse() {
+        for (f, t) in [
+            (
+                "arma-msk-2024.toml",
+                include_str!("../../config/rounds/arma-msk-2024.toml"),
+            ),
+            (
+                "msk-2026.toml",
+                include_str!("../../config/rounds/msk-2026.toml"),
+            ),
+            (
+                "arma-jfp-2025.toml",
+                include_str!("../../config/rounds/arma-jfp-2025.toml"),
+            ),
+        ] {
+            RoundDef::parse(t, f, &|_| true).unwrap_or_else(|e| panic!("{f}: {e:?}"));
+        }
+    }
+
+    #[test]
+    fn duplicate_question_is_reported_with_its_line() {
+        let e = RoundDef::parse(ROUND, "r.toml", &|_| true).unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert_eq!(
+            e[0].to_string(),
+            "r.toml, line 17: duplicate question id `q1`"
+        );
+    }
+
+    #[test]
+    fn missing_template_is_reported() {
+        let text = ROUND.replace(
+            "id = \"q1\"\ntext = \"Two?\"",
+            "id = \"q2\"\ntext = \"Two?\"",
+        ) + "\n[templates]\nrequest = \"nope\"\n";
+        let e = RoundDef::parse(&text, "r.toml", &|t| t != "nope").unwrap_err();
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].to_string()
+                .starts_with("r.toml, line 23: template `nope` not found"),
+            "{}",
+            e[0]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_lines() {
+        let e = RoundDef::parse("slug = \"x\"\ntitle = \n", "r.toml", &|_| true).unwrap_err();
+        assert_eq!(e[0].line, Some(2));
+    }
+}

@@ -1,0 +1,313 @@
+//! The delivery worker: drains the outbox through a transport, throttled, within the send
+//! window, with retries and exactly-once bookkeeping (see `store::outbox`).
+//!
+//! No database transaction is held while talking to the SMTP server: the claim is committed
+//! first, the send happens, then the outcome is committed.
+
+use super::transport::{SendError, Transport};
+use crate::app::App;
+use crate::config::SendConfig;
+use crate::store::{self, outbox, StoreError};
+use chrono::{DateTime, Datelike, NaiveTime, Utc, Weekday};
+use chrono_tz::Europe::London;
+use indicatif::ProgressBar;
+use sea_orm::DbBackend;
+use std::fs::File;
+use std::time::Duration;
+use tokio::sync::watch;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("another foi process is delivering from this SQLite database ({0}); let it finish, or stop it")]
+    Busy(String),
+    #[error("cannot open the send lock {path}: {source}")]
+    Lock {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("[send] {0}")]
+    Config(String),
+}
+
+/// Throttle and retry settings.
+#[derive(Debug, Clone)]
+pub struct Throttle {
+    /// 0 = unlimited.
+    pub per_minute: u32,
+    /// 0 = unlimited.
+    pub per_day: u32,
+    /// Europe/London [start, end) wall-clock window; None = any time.
+    pub window: Option<(NaiveTime, NaiveTime)>,
+    pub weekdays_only: bool,
+    pub max_attempts: u32,
+    pub backoff_base: Duration,
+}
+
+impl Throttle {
+    pub fn from_config(c: &SendConfig) -> Result<Throttle, DeliveryError> {
+        let parse = |s: &str, key: &str| {
+            NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| {
+                DeliveryError::Config(format!("{key} `{s}` is not HH:MM (e.g. 09:00)"))
+            })
+        };
+        let window = match (c.window_start.trim(), c.window_end.trim()) {
+            ("", "") => None,
+            (s, e) => Some((parse(s, "window_start")?, parse(e, "window_end")?)),
+        };
+        Ok(Throttle {
+            per_minute: c.per_minute,
+            per_day: c.per_day,
+            window,
+            weekdays_only: c.weekdays_only,
+            max_attempts: c.max_attempts.max(1),
+            backoff_base: Duration::from_secs(c.backoff_base_secs),
+        })
+    }
+
+    /// Whether `now` is inside the send window.
+    pub fn in_window(&self, now: DateTime<Utc>) -> bool {
+        let local = now.with_timezone(&London);
+        if self.weekdays_only && matches!(local.weekday(), Weekday::Sat | Weekday::Sun) {
+            return false;
+        }
+        match self.window {
+            None => true,
+            Some((s, e)) => {
+                let t = local.time();
+                t >= s && t < e
+            }
+        }
+    }
+
+    /// Delay before attempt `attempts + 1` after a transient failure: base × 2^(attempts-1),
+    /// at most an hour.
+    pub fn backoff(&self, attempts: u32) -> Duration {
+        let f = 2u32.saturating_pow(attempts.saturating_sub(1).min(16));
+        (self.backoff_base * f).min(Duration::from_secs(3600))
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DeliveryReport {
+    pub sent: u32,
+    pub retried: u32,
+    pub failed: u32,
+    pub bounced: u32,
+    pub recovered_uncertain: u64,
+}
+
+/// Holds the SQLite single-worker lock for as long as it lives.
+pub struct SendLock(#[allow(dead_code)] Option<File>);
+
+/// Takes the delivery lock and marks what a dead worker left in `sending` as `uncertain`.
+/// SQLite: one worker at a time (an exclusive file lock), so everything in `sending` is
+/// orphaned. PostgreSQL: many workers; only claims older than a lease are orphaned.
+pub async fn prepare(app: &App, lease: Duration) -> Result<(SendLock, u64), DeliveryError> {
+    let backend = app.db.get_database_backend();
+    if backend == DbBackend::Sqlite {
+        let path = app.data_dir.join("send.lock");
+        let f = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| DeliveryError::Lock {
+                path: path.display().to_string(),
+                source,
+            })?;
+        if f.try_lock().is_err() {
+            return Err(DeliveryError::Busy(path.display().to_string()));
+        }
+        let n = store::outbox::recover_uncertain(&app.db, None).await?;
+        Ok((SendLock(Some(f)), n))
+    } else {
+        let cutoff = app.clock.now() - chrono::Duration::from_std(lease).unwrap_or_default();
+        let n = store::outbox::recover_uncertain(&app.db, Some(cutoff)).await?;
+        Ok((SendLock(None), n))
+    }
+}
+
+/// How the loop ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Return when nothing is queued any more (waiting for retries that are due later).
+    UntilEmpty,
+    /// Keep polling until shut down (the service).
+    Forever,
+}
+
+/// A unique id for this worker, recorded on the messages it claims.
+pub fn worker_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+    format!("{}:{}", host.trim(), std::process::id())
+}
+
+/// Delivers queued messages until the outbox is empty (or forever), honouring the throttle
+/// and the shutdown signal. A shutdown lets the send in flight finish and be recorded.
+pub async fn deliver(
+    app: &App,
+    transport: &Transport,
+    throttle: &Throttle,
+    mode: Mode,
+    mut shutdown: watch::Receiver<bool>,
+    progress: Option<&ProgressBar>,
+) -> Result<DeliveryReport, DeliveryError> {
+    let mut report = DeliveryReport::default();
+    let worker = worker_id();
+    let raw = app.raw_store();
+    let interval = (throttle.per_minute > 0)
+        .then(|| Duration::from_secs_f64(60.0 / throttle.per_minute as f64));
+    let mut last_send: Option<tokio::time::Instant> = None;
+    let idle = Duration::from_millis(500);
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let now = app.clock.now();
+        let wait = if !throttle.in_window(now) {
+            Some(Duration::from_secs(30))
+        } else if throttle.per_day > 0
+            && outbox::sent_since(&app.db, now - chrono::Duration::hours(24)).await?
+                >= throttle.per_day as u64
+        {
+            Some(Duration::from_secs(60))
+        } else {
+            None
+        };
+        if let Some(w) = wait {
+            if mode == Mode::UntilEmpty
+                && outbox::count_in_state(&app.db, outbox::QUEUED).await? == 0
+            {
+                break;
+            }
+            tracing::info!("outside the send window or over the daily limit; waiting {w:?}");
+            sleep_or_shutdown(w, &mut shutdown).await;
+            continue;
+        }
+        if let (Some(iv), Some(last)) = (interval, last_send) {
+            let next = last + iv;
+            if next > tokio::time::Instant::now() {
+                sleep_or_shutdown(next - tokio::time::Instant::now(), &mut shutdown).await;
+                continue;
+            }
+        }
+        let Some(c) = outbox::claim(&app.db, &worker, app.clock.now()).await? else {
+            match (mode, outbox::next_due(&app.db).await?) {
+                (Mode::UntilEmpty, None) => break,
+                (_, Some(Some(t))) => {
+                    let d = (t - app.clock.now())
+                        .to_std()
+                        .unwrap_or(Duration::ZERO)
+                        .min(Duration::from_secs(5));
+                    sleep_or_shutdown(d.max(Duration::from_millis(50)), &mut shutdown).await;
+                }
+                _ => sleep_or_shutdown(idle, &mut shutdown).await,
+            }
+            continue;
+        };
+        last_send = Some(tokio::time::Instant::now());
+        let result = match raw.get(&c.raw_sha256) {
+            Ok(bytes) => {
+                transport
+                    .send(&c.from_addr, &c.to_addr, &c.message_id, &bytes)
+                    .await
+            }
+            Err(e) => Err(SendError::Permanent(format!("stored message missing: {e}"))),
+        };
+        let now = app.clock.now();
+        match result {
+            Ok(reply) => {
+                outbox::mark_sent(&app.db, &app.calendar, c.id, &reply, "foi send", now).await?;
+                report.sent += 1;
+                if let Some(p) = progress {
+                    p.inc(1);
+                }
+            }
+            Err(SendError::Transient(e)) => {
+                if c.attempts as u32 >= throttle.max_attempts {
+                    outbox::mark_transient(&app.db, c.id, &e, None, now).await?;
+                    report.failed += 1;
+                    if let Some(p) = progress {
+                        p.inc(1);
+                    }
+                } else {
+                    let at = now
+                        + chrono::Duration::from_std(throttle.backoff(c.attempts as u32))
+                            .unwrap_or_default();
+                    outbox::mark_transient(&app.db, c.id, &e, Some(at), now).await?;
+                    report.retried += 1;
+                }
+                tracing::warn!(message = %c.message_id, "transient failure: {e}");
+            }
+            Err(SendError::Permanent(e)) => {
+                outbox::mark_bounced(&app.db, c.id, &e, now).await?;
+                report.bounced += 1;
+                if let Some(p) = progress {
+                    p.inc(1);
+                }
+                tracing::warn!(message = %c.message_id, "bounced: {e}");
+            }
+        }
+    }
+    Ok(report)
+}
+
+async fn sleep_or_shutdown(d: Duration, shutdown: &mut watch::Receiver<bool>) {
+    tokio::select! {
+        _ = tokio::time::sleep(d) => {}
+        _ = shutdown.changed() => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn throttle() -> Throttle {
+        Throttle::from_config(&SendConfig {
+            window_start: "09:00".into(),
+            window_end: "16:00".into(),
+            weekdays_only: true,
+            ..SendConfig::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn send_window_is_london_time_on_weekdays() {
+        let t = throttle();
+        // Mon 1 July 2024 08:30 UTC = 09:30 BST: inside.
+        assert!(t.in_window(Utc.with_ymd_and_hms(2024, 7, 1, 8, 30, 0).unwrap()));
+        // 07:30 UTC = 08:30 BST: before the window.
+        assert!(!t.in_window(Utc.with_ymd_and_hms(2024, 7, 1, 7, 30, 0).unwrap()));
+        // 15:30 UTC = 16:30 BST: after.
+        assert!(!t.in_window(Utc.with_ymd_and_hms(2024, 7, 1, 15, 30, 0).unwrap()));
+        // In winter London is UTC: 15:30 UTC on Mon 2 Dec 2024 is inside.
+        assert!(t.in_window(Utc.with_ymd_and_hms(2024, 12, 2, 15, 30, 0).unwrap()));
+        // Saturday.
+        assert!(!t.in_window(Utc.with_ymd_and_hms(2024, 7, 6, 10, 0, 0).unwrap()));
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let t = throttle();
+        assert_eq!(t.backoff(1), Duration::from_secs(30));
+        assert_eq!(t.backoff(2), Duration::from_secs(60));
+        assert_eq!(t.backoff(3), Duration::from_secs(120));
+        assert_eq!(t.backoff(30), Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn bad_window_is_a_config_error() {
+        let e = Throttle::from_config(&SendConfig {
+            window_start: "9am".into(),
+            window_end: "16:00".into(),
+            ..SendConfig::default()
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("window_start `9am`"), "{e}");
+    }
+}

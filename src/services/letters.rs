@@ -1,0 +1,143 @@
+//! Building letters for requests: the template context, rendering and composing the exact
+//! bytes that will be sent.
+
+use crate::domain::calendar::Calendar;
+use crate::domain::reference;
+use crate::domain::round::RoundDef;
+use crate::outbound::compose::{self, Envelope};
+use crate::outbound::render::{Renderer, TemplateError};
+use crate::store::rounds::RequestRow;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LetterError {
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("request {reference}: {source}")]
+    Compose {
+        reference: String,
+        source: compose::ComposeError,
+    },
+    #[error("request {0} has no FOI address; add one to the register and import it again")]
+    NoAddress(String),
+    #[error("round {0} has no [requester]; letters need one")]
+    NoRequester(String),
+}
+
+/// What a chaser or review letter refers back to.
+#[derive(Debug, Clone)]
+pub struct Original {
+    pub sent_on: NaiveDate,
+    pub subject: String,
+    pub message_id: String,
+}
+
+/// The Handlebars context for one request's letter.
+pub fn context(
+    def: &RoundDef,
+    req: &RequestRow,
+    cal: &Calendar,
+    today: NaiveDate,
+    original: Option<&Original>,
+    working_days_overdue: u32,
+) -> serde_json::Value {
+    let requester = def.requester.clone();
+    let due = req
+        .clocks
+        .due_on
+        .or_else(|| cal.due_date(today).ok())
+        .unwrap_or(today);
+    let sent_on = req.clocks.received_on.unwrap_or(today);
+    json!({
+        "round": {"slug": def.slug(), "title": def.title, "description": def.description.clone().unwrap_or_default()},
+        "requester": {
+            "name": requester.as_ref().map(|r| r.name.clone()).unwrap_or_default(),
+            "organisation": requester.as_ref().map(|r| r.organisation.clone()).unwrap_or_default(),
+            "email": requester.as_ref().map(|r| r.email.clone()).unwrap_or_default(),
+            "postal_address": requester.as_ref().and_then(|r| r.postal_address.clone()),
+        },
+        "authority": {"code": req.authority_code, "name": req.authority_name, "region": req.region.clone().unwrap_or_default()},
+        "reference": req.reference,
+        "ref_token": reference::token(&req.reference),
+        "questions": def.questions.iter().enumerate().map(|(i, q)| json!({
+            "id": q.id.get_ref(), "number": i + 1, "text": q.text,
+        })).collect::<Vec<_>>(),
+        "today": today.to_string(),
+        "sent_on": sent_on.to_string(),
+        "due_on": due.to_string(),
+        "working_days_overdue": working_days_overdue,
+        "original": {
+            "sent_on": original.map(|o| o.sent_on).unwrap_or(sent_on).to_string(),
+            "subject": original.map(|o| o.subject.clone()).unwrap_or_default(),
+            "message_id": original.map(|o| o.message_id.clone()).unwrap_or_default(),
+        },
+    })
+}
+
+/// A composed letter, ready to store and queue.
+#[derive(Debug, Clone)]
+pub struct Composed {
+    pub message_id: String,
+    pub subject: String,
+    pub from: String,
+    pub to: String,
+    pub raw: Vec<u8>,
+    pub in_reply_to: Option<String>,
+}
+
+/// Renders template `template` for `req` and composes the message of kind `kind`.
+#[allow(clippy::too_many_arguments)]
+pub fn compose_letter(
+    renderer: &Renderer,
+    def: &RoundDef,
+    req: &RequestRow,
+    cal: &Calendar,
+    now: DateTime<Utc>,
+    template: &str,
+    kind: &str,
+    original: Option<&Original>,
+    working_days_overdue: u32,
+    reply_to_pattern: &str,
+) -> Result<Composed, LetterError> {
+    let requester = def
+        .requester
+        .as_ref()
+        .ok_or_else(|| LetterError::NoRequester(def.slug().to_string()))?;
+    let to = req
+        .to_address
+        .clone()
+        .ok_or_else(|| LetterError::NoAddress(req.reference.clone()))?;
+    let today = now.with_timezone(&chrono_tz::Europe::London).date_naive();
+    let ctx = context(def, req, cal, today, original, working_days_overdue);
+    let letter = renderer.render(template, &ctx)?;
+    let message_id = compose::message_id(&req.reference, kind, &requester.email);
+    let reply_to = compose::reply_to_address(reply_to_pattern, &req.reference);
+    let in_reply_to = original
+        .map(|o| o.message_id.clone())
+        .filter(|m| !m.is_empty());
+    let from_name = format!("{} ({})", requester.name, requester.organisation);
+    let env = Envelope {
+        from_name: &from_name,
+        from_email: &requester.email,
+        to_name: &req.authority_name,
+        to_email: &to,
+        reply_to: reply_to.as_deref(),
+        message_id: &message_id,
+        in_reply_to: in_reply_to.as_deref(),
+        date: now.into(),
+        reference: &req.reference,
+    };
+    let raw = compose::compose(&env, &letter).map_err(|source| LetterError::Compose {
+        reference: req.reference.clone(),
+        source,
+    })?;
+    Ok(Composed {
+        message_id,
+        subject: letter.subject,
+        from: requester.email.clone(),
+        to,
+        raw,
+        in_reply_to,
+    })
+}

@@ -1,0 +1,225 @@
+//! Use cases for rounds: create from a file, preview every letter, launch (enqueue).
+
+use super::letters::{compose_letter, LetterError};
+use crate::app::App;
+use crate::domain::request::State;
+use crate::domain::round::{RoundDef, RoundError, RoundKind};
+use crate::outbound::render::{Renderer, TemplateError};
+use crate::rawstore::{RawStore, RawStoreError};
+use crate::store::outbox::{self, NewOutbound};
+use crate::store::rounds::{self, Created, RequestRow, Round};
+use crate::store::{authorities, StoreError};
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RoundServiceError {
+    #[error("{} problem(s) in the round file; nothing was created:\n{}", .0.len(),
+        .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+    Definition(Vec<RoundError>),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error(transparent)]
+    Letter(#[from] LetterError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Raw(#[from] RawStoreError),
+    #[error("round {0} is a desk-research round: it sends no letters")]
+    Desk(String),
+}
+
+impl App {
+    pub fn renderer(&self) -> Result<Renderer, TemplateError> {
+        Renderer::load(
+            self.config.templates.override_dir.as_deref(),
+            &self.calendar,
+        )
+    }
+
+    pub fn raw_store(&self) -> RawStore {
+        RawStore::new(&self.data_dir)
+    }
+
+    /// The name recorded in events for actions taken from this process.
+    pub fn actor(&self) -> String {
+        std::env::var("FOI_ACTOR")
+            .or_else(|_| std::env::var("USER"))
+            .unwrap_or_else(|_| "operator".into())
+    }
+}
+
+/// Parses and validates a round file against the database (register) and templates.
+pub async fn parse_round_file(
+    app: &App,
+    path: &Path,
+) -> Result<(RoundDef, String), RoundServiceError> {
+    let text = std::fs::read_to_string(path).map_err(|source| RoundServiceError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let renderer = app.renderer()?;
+    let file = path.display().to_string();
+    let def = RoundDef::parse(&text, &file, &|t| renderer.has_letter(t))
+        .map_err(RoundServiceError::Definition)?;
+    let regs = authorities::registers(&app.db).await?;
+    if !regs.iter().any(|r| r == def.register()) {
+        let line = crate::domain::round::line_of(&text, def.register.span().start);
+        return Err(RoundServiceError::Definition(vec![RoundError {
+            file,
+            line: Some(line),
+            message: format!(
+                "unknown register `{}`; loaded registers: {}. Run `foi init` or `foi authorities import FILE --register {}`",
+                def.register(),
+                if regs.is_empty() { "none".to_string() } else { regs.join(", ") },
+                def.register()
+            ),
+        }]));
+    }
+    Ok((def, text))
+}
+
+/// `foi round create FILE`.
+pub async fn create_round(
+    app: &App,
+    path: &Path,
+) -> Result<(RoundDef, Created), RoundServiceError> {
+    let (def, text) = parse_round_file(app, path).await?;
+    let created = rounds::create(&app.db, &def, &text, &app.actor(), app.clock.now()).await?;
+    // Render one letter now, so a template problem shows at create, not at launch.
+    if def.kind == RoundKind::Letters {
+        let round = rounds::find(&app.db, def.slug()).await?;
+        let reqs = rounds::requests(&app.db, round.id).await?;
+        if let Some(r) = reqs.iter().find(|r| r.to_address.is_some()) {
+            render_request(app, &app.renderer()?, &round, r)?;
+        }
+    }
+    Ok((def, created))
+}
+
+fn render_request(
+    app: &App,
+    renderer: &Renderer,
+    round: &Round,
+    r: &RequestRow,
+) -> Result<super::letters::Composed, LetterError> {
+    compose_letter(
+        renderer,
+        &round.def,
+        r,
+        &app.calendar,
+        app.clock.now(),
+        round.def.templates.request.get_ref(),
+        "request",
+        None,
+        0,
+        &app.config.send.reply_to_pattern,
+    )
+}
+
+/// What a launch or preview covers.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Plan {
+    pub round: String,
+    pub bodies: usize,
+    pub to_send: Vec<String>,
+    pub already_queued_or_sent: usize,
+    pub missing_address: Vec<String>,
+    pub unverified_address: Vec<String>,
+}
+
+async fn plan_and_render(
+    app: &App,
+    slug: &str,
+) -> Result<(Round, Plan, Vec<(RequestRow, super::letters::Composed)>), RoundServiceError> {
+    let round = rounds::find(&app.db, slug).await?;
+    if round.def.kind == RoundKind::Desk {
+        return Err(RoundServiceError::Desk(slug.into()));
+    }
+    let renderer = app.renderer()?;
+    let reqs = rounds::requests(&app.db, round.id).await?;
+    let mut plan = Plan {
+        round: slug.into(),
+        bodies: reqs.len(),
+        ..Default::default()
+    };
+    let mut letters = Vec::new();
+    for r in reqs {
+        let label = format!(
+            "{} {} ({})",
+            r.reference, r.authority_name, r.authority_code
+        );
+        if r.state != State::Draft {
+            plan.already_queued_or_sent += 1;
+            continue;
+        }
+        let Some(addr) = r.to_address.clone() else {
+            plan.missing_address.push(label);
+            continue;
+        };
+        if !r.email_verified {
+            plan.unverified_address.push(format!("{label} <{addr}>"));
+        }
+        let c = render_request(app, &renderer, &round, &r)?;
+        plan.to_send.push(label);
+        letters.push((r, c));
+    }
+    Ok((round, plan, letters))
+}
+
+/// `foi round preview SLUG --out DIR`: every letter as the `.eml` that would be sent.
+pub async fn preview(app: &App, slug: &str, out: &Path) -> Result<Plan, RoundServiceError> {
+    let (_, plan, letters) = plan_and_render(app, slug).await?;
+    std::fs::create_dir_all(out).map_err(|source| RoundServiceError::Read {
+        path: out.display().to_string(),
+        source,
+    })?;
+    for (r, c) in letters {
+        let p = out.join(format!("{}.eml", r.reference));
+        std::fs::write(&p, &c.raw).map_err(|source| RoundServiceError::Read {
+            path: p.display().to_string(),
+            source,
+        })?;
+    }
+    Ok(plan)
+}
+
+/// Renders every unsent request letter, stores the bytes, and queues them all in one
+/// transaction. Letters already queued or sent (same Message-ID) are never queued again.
+pub async fn enqueue_round(
+    app: &App,
+    slug: &str,
+    dry_run: bool,
+) -> Result<(Plan, usize), RoundServiceError> {
+    let (round, mut plan, letters) = plan_and_render(app, slug).await?;
+    if dry_run {
+        return Ok((plan, 0));
+    }
+    let raw = app.raw_store();
+    let mut items = Vec::with_capacity(letters.len());
+    for (r, c) in letters {
+        let sha = raw.put_opts(&c.raw, false)?;
+        items.push(NewOutbound {
+            request_id: r.id,
+            kind: "request".into(),
+            chase_step: None,
+            message_id: c.message_id,
+            in_reply_to: None,
+            subject: c.subject,
+            from_addr: c.from,
+            to_addr: c.to,
+            raw_sha256: sha,
+            raw_size: c.raw.len() as i64,
+            state: outbox::QUEUED,
+        });
+    }
+    let n = outbox::enqueue_many(&app.db, items, &app.actor(), app.clock.now()).await?;
+    rounds::mark_launched(&app.db, round.id, app.clock.now()).await?;
+    plan.already_queued_or_sent += plan.to_send.len() - n;
+    Ok((plan, n))
+}

@@ -1,0 +1,80 @@
+//! The append-only audit log: one row per thing that happened to a request, with who, when
+//! and why. Rows are only ever inserted.
+
+use super::entities::event;
+use super::StoreError;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::Serialize;
+
+/// One event, as the domain sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct NewEvent {
+    pub request_id: i32,
+    pub actor: String,
+    pub kind: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub effective_on: Option<NaiveDate>,
+    pub note: Option<String>,
+    pub data: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub id: i32,
+    pub at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub event: NewEvent,
+}
+
+pub async fn append(
+    db: &impl ConnectionTrait,
+    e: NewEvent,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    event::ActiveModel {
+        request_id: Set(e.request_id),
+        at: Set(at),
+        actor: Set(e.actor),
+        kind: Set(e.kind),
+        from_state: Set(e.from_state),
+        to_state: Set(e.to_state),
+        effective_on: Set(e.effective_on),
+        note: Set(e.note),
+        data: Set(e.data.map(|d| d.to_string())),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn for_request(
+    db: &impl ConnectionTrait,
+    request_id: i32,
+) -> Result<Vec<Event>, StoreError> {
+    Ok(event::Entity::find()
+        .filter(event::Column::RequestId.eq(request_id))
+        .order_by_asc(event::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| Event {
+            id: m.id,
+            at: m.at,
+            event: NewEvent {
+                request_id: m.request_id,
+                actor: m.actor,
+                kind: m.kind,
+                from_state: m.from_state,
+                to_state: m.to_state,
+                effective_on: m.effective_on,
+                note: m.note,
+                data: m.data.and_then(|d| serde_json::from_str(&d).ok()),
+            },
+        })
+        .collect())
+}

@@ -1,0 +1,280 @@
+//! Rounds and their requests in the database.
+
+use super::entities::{authority, request, round};
+use super::{events, StoreError};
+use crate::domain::reference;
+use crate::domain::request::{Clocks, State};
+use crate::domain::round::RoundDef;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use serde::Serialize;
+
+/// A round as stored.
+#[derive(Debug, Clone)]
+pub struct Round {
+    pub id: i32,
+    pub slug: String,
+    pub title: String,
+    pub register: String,
+    pub kind: String,
+    pub def: RoundDef,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A request with its body: what most views need.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestRow {
+    pub id: i32,
+    pub round_id: i32,
+    pub reference: String,
+    pub state: State,
+    pub to_address: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub clocks: Clocks,
+    pub authority_id: i32,
+    pub authority_code: String,
+    pub authority_name: String,
+    pub region: Option<String>,
+    pub email_verified: bool,
+    pub source_url: Option<String>,
+}
+
+pub(crate) fn parse_def(slug: &str, text: &str) -> Result<RoundDef, StoreError> {
+    RoundDef::parse(text, &format!("stored round {slug}"), &|_| true).map_err(|e| {
+        StoreError::Invalid(format!(
+            "stored definition of round {slug} no longer parses: {e:?}"
+        ))
+    })
+}
+
+fn to_round(m: round::Model) -> Result<Round, StoreError> {
+    Ok(Round {
+        def: parse_def(&m.slug, &m.definition)?,
+        id: m.id,
+        slug: m.slug,
+        title: m.title,
+        register: m.register,
+        kind: m.kind,
+        created_at: m.created_at,
+    })
+}
+
+/// What `create` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    New { requests: usize },
+    AlreadyExists,
+}
+
+/// Creates a round and one request per body of its register, in one transaction.
+pub async fn create(
+    db: &DatabaseConnection,
+    def: &RoundDef,
+    definition_text: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Created, StoreError> {
+    if let Some(existing) = round::Entity::find()
+        .filter(round::Column::Slug.eq(def.slug()))
+        .one(db)
+        .await?
+    {
+        if existing.definition == definition_text {
+            return Ok(Created::AlreadyExists);
+        }
+        return Err(StoreError::Invalid(format!(
+            "round `{}` already exists with a different definition; a launched round's file is fixed. Give the new one another slug",
+            def.slug()
+        )));
+    }
+    let bodies = authority::Entity::find()
+        .filter(authority::Column::Register.eq(def.register()))
+        .order_by_asc(authority::Column::Code)
+        .all(db)
+        .await?;
+    if bodies.is_empty() {
+        return Err(StoreError::NotFound(format!(
+            "register `{}` has no bodies; run `foi init` or `foi authorities import FILE --register {}`",
+            def.register(),
+            def.register()
+        )));
+    }
+    let prefix = def
+        .reference_prefix
+        .clone()
+        .unwrap_or_else(|| def.slug().to_ascii_uppercase());
+    let txn = db.begin().await?;
+    let r = round::ActiveModel {
+        slug: Set(def.slug().to_string()),
+        title: Set(def.title.clone()),
+        register: Set(def.register().to_string()),
+        kind: Set(def.kind.as_str().to_string()),
+        definition: Set(definition_text.to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let initial = match def.kind {
+        crate::domain::round::RoundKind::Letters => State::Draft,
+        crate::domain::round::RoundKind::Desk => State::DeskResearch,
+    };
+    for b in &bodies {
+        let reference = reference::reference(&prefix, &b.code);
+        let taken = request::Entity::find()
+            .filter(request::Column::Reference.eq(reference.as_str()))
+            .one(&txn)
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::Invalid(format!(
+                "reference {reference} is already used by another round; give this round its own reference_prefix"
+            )));
+        }
+        let req = request::ActiveModel {
+            round_id: Set(r.id),
+            authority_id: Set(b.id),
+            reference: Set(reference),
+            state: Set(initial.as_str().to_string()),
+            to_address: Set(b.foi_email.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        events::append(
+            &txn,
+            events::NewEvent {
+                request_id: req.id,
+                actor: actor.to_string(),
+                kind: "created".into(),
+                to_state: Some(initial.as_str().into()),
+                note: Some(format!("round {} created", def.slug())),
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(Created::New {
+        requests: bodies.len(),
+    })
+}
+
+pub async fn find(db: &impl ConnectionTrait, slug: &str) -> Result<Round, StoreError> {
+    let m = round::Entity::find()
+        .filter(round::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "no round `{slug}`; `foi round list` shows the rounds, `foi round create FILE` creates one"
+            ))
+        })?;
+    to_round(m)
+}
+
+pub async fn find_by_id(db: &impl ConnectionTrait, id: i32) -> Result<Round, StoreError> {
+    let m = round::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no round with id {id}")))?;
+    to_round(m)
+}
+
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Round>, StoreError> {
+    round::Entity::find()
+        .order_by_asc(round::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_round)
+        .collect()
+}
+
+pub async fn mark_launched(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if let Some(m) = round::Entity::find_by_id(round_id).one(db).await? {
+        if m.launched_at.is_none() {
+            let mut am: round::ActiveModel = m.into();
+            am.launched_at = Set(Some(now));
+            am.update(db).await?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn to_row(r: request::Model, a: &authority::Model) -> Result<RequestRow, StoreError> {
+    Ok(RequestRow {
+        state: r
+            .state
+            .parse()
+            .map_err(|e: String| StoreError::Invalid(format!("request {}: {e}", r.reference)))?,
+        id: r.id,
+        round_id: r.round_id,
+        reference: r.reference,
+        to_address: r.to_address,
+        sent_at: r.sent_at,
+        clocks: Clocks {
+            received_on: r.received_on,
+            due_on: r.due_on,
+            review_due_on: r.review_due_on,
+        },
+        authority_id: a.id,
+        authority_code: a.code.clone(),
+        authority_name: a.name.clone(),
+        region: a.region.clone(),
+        email_verified: a.email_verified,
+        source_url: r.source_url,
+    })
+}
+
+/// Every request of a round with its body, ordered by body code.
+pub async fn requests(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+) -> Result<Vec<RequestRow>, StoreError> {
+    let rows = request::Entity::find()
+        .filter(request::Column::RoundId.eq(round_id))
+        .find_also_related(authority::Entity)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (r, a) in rows {
+        let a =
+            a.ok_or_else(|| StoreError::Invalid(format!("request {} has no body", r.reference)))?;
+        out.push(to_row(r, &a)?);
+    }
+    out.sort_by(|a, b| a.authority_code.cmp(&b.authority_code));
+    Ok(out)
+}
+
+/// One request by reference (case-insensitive) or numeric id.
+pub async fn request_by_ref(
+    db: &impl ConnectionTrait,
+    reference: &str,
+) -> Result<RequestRow, StoreError> {
+    let q = request::Entity::find();
+    let q = match reference.parse::<i32>() {
+        Ok(id) => q.filter(request::Column::Id.eq(id)),
+        Err(_) => q.filter(request::Column::Reference.eq(reference.trim().to_ascii_uppercase())),
+    };
+    let (r, a) = q
+        .find_also_related(authority::Entity)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "no request `{reference}`; `foi status SLUG` lists them"
+            ))
+        })?;
+    let a = a.ok_or_else(|| StoreError::Invalid(format!("request {} has no body", r.reference)))?;
+    to_row(r, &a)
+}
