@@ -2,6 +2,8 @@
 //! fresh PostgreSQL database per test (dropped afterwards).
 #![allow(dead_code)]
 
+pub mod mail;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -12,6 +14,11 @@ pub fn foi_bin() -> PathBuf {
 /// Runs `foi` with a data directory and extra environment, from the project root (so
 /// `config/default.toml` is found as in the quick start).
 pub fn foi(data_dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
+    foi_cmd(data_dir, args, envs).output().expect("run foi")
+}
+
+/// The `foi` command, not yet run.
+pub fn foi_cmd(data_dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Command {
     let mut c = Command::new(foi_bin());
     c.current_dir(env!("CARGO_MANIFEST_DIR"))
         .arg("--data-dir")
@@ -22,7 +29,54 @@ pub fn foi(data_dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
     for (k, v) in envs {
         c.env(k, v);
     }
-    c.output().expect("run foi")
+    c
+}
+
+/// Borrows owned (key, value) pairs as the `&[(&str, &str)]` that `foi` takes.
+pub fn env_refs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+/// Writes a register of `n` bodies (`B0001`…) whose addresses are `{local(i)}@example.org`,
+/// and a round file for it, into `dir`. Returns (register path, round path).
+pub fn bulk_round(
+    dir: &Path,
+    slug: &str,
+    n: usize,
+    local: impl Fn(usize) -> String,
+) -> (PathBuf, PathBuf) {
+    let mut csv = String::from("code,name,region,foi_email\n");
+    for i in 1..=n {
+        csv.push_str(&format!(
+            "B{i:05},Body number {i},Test,{}@example.org\n",
+            local(i)
+        ));
+    }
+    let reg = dir.join(format!("{slug}-register.csv"));
+    std::fs::write(&reg, csv).unwrap();
+    let round = dir.join(format!("{slug}.toml"));
+    std::fs::write(
+        &round,
+        format!(
+            r#"slug = "{slug}"
+title = "Bulk test round"
+register = "{slug}"
+reference_prefix = "{prefix}"
+
+[requester]
+name = "Test Team"
+organisation = "Test Charity"
+email = "team@charity.example"
+
+[[questions]]
+id = "q1"
+text = "Do you have an MSK lead?"
+"#,
+            prefix = slug.replace('-', "").to_uppercase()
+        ),
+    )
+    .unwrap();
+    (reg, round)
 }
 
 pub fn stdout(o: &Output) -> String {

@@ -1,0 +1,138 @@
+//! Real mail servers on loopback for the tests: aiosmtpd (SMTP, writing a Maildir, with fault
+//! injection rules) and Dovecot (IMAP), started by `scripts/mail-peers` on free ports.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct MailPeers {
+    pub dir: PathBuf,
+    pub env: HashMap<String, String>,
+    _keep: Option<tempfile::TempDir>,
+}
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mail-peers")
+}
+
+impl MailPeers {
+    /// Starts both servers in a fresh directory (searchable by Dovecot's users).
+    pub fn start() -> MailPeers {
+        let keep = tempfile::Builder::new()
+            .prefix("foi-mail-")
+            .tempdir_in("/tmp")
+            .expect("tempdir");
+        let dir = keep.path().join("peers");
+        let out = Command::new(script())
+            .arg("start")
+            .arg(&dir)
+            .envs([
+                ("SMTP_PORT", "0"),
+                ("SMTPS_PORT", "0"),
+                ("IMAP_PORT", "0"),
+                ("IMAPS_PORT", "0"),
+            ])
+            .output()
+            .expect("run scripts/mail-peers");
+        assert!(
+            out.status.success(),
+            "mail peers did not start (run scripts/mail-peers install-if-missing):\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let env = std::fs::read_to_string(dir.join("env"))
+            .expect("env file")
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        MailPeers {
+            dir,
+            env,
+            _keep: Some(keep),
+        }
+    }
+
+    pub fn get(&self, k: &str) -> &str {
+        self.env
+            .get(k)
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("{k} not in mail-peers env"))
+    }
+
+    /// Environment that points `foi` at the SMTP server (plain, loopback).
+    pub fn smtp_env(&self) -> Vec<(String, String)> {
+        vec![
+            ("FOI__SMTP__TRANSPORT".into(), "smtp".into()),
+            ("FOI__SMTP__HOST".into(), "127.0.0.1".into()),
+            ("FOI__SMTP__PORT".into(), self.get("SMTP_PORT").into()),
+            ("FOI__SMTP__SECURITY".into(), "none".into()),
+            ("FOI__SMTP__TIMEOUT_SECS".into(), "10".into()),
+            ("FOI__SEND__PER_MINUTE".into(), "0".into()),
+            ("FOI__SEND__BACKOFF_BASE_SECS".into(), "0".into()),
+            ("FOI__SEND__MAX_ATTEMPTS".into(), "3".into()),
+        ]
+    }
+
+    /// Replaces the fault-injection rules (re-read by the server on change).
+    pub fn set_rules(&self, rules: &str) {
+        std::fs::write(self.get("SMTP_RULES"), rules).unwrap();
+    }
+
+    /// Every message the SMTP server stored, as (file name, bytes).
+    pub fn smtp_messages(&self) -> Vec<(String, Vec<u8>)> {
+        let dir = Path::new(self.get("SMTP_MAILDIR")).join("new");
+        let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| {
+                        (
+                            e.file_name().to_string_lossy().into_owned(),
+                            std::fs::read(e.path()).unwrap(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+
+    /// Message-IDs of the stored messages, with how many copies of each.
+    pub fn message_id_counts(&self) -> HashMap<String, usize> {
+        let mut m = HashMap::new();
+        for (_, bytes) in self.smtp_messages() {
+            let text = String::from_utf8_lossy(&bytes);
+            let id = text
+                .lines()
+                .find_map(|l| l.strip_prefix("Message-ID: "))
+                .unwrap_or("<none>")
+                .trim()
+                .to_string();
+            *m.entry(id).or_insert(0) += 1;
+        }
+        m
+    }
+
+    /// Delivers an .eml into the IMAP INBOX.
+    pub fn drop_into_inbox(&self, file: &Path) {
+        let out = Command::new(script())
+            .arg("drop")
+            .arg(&self.dir)
+            .arg(file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for MailPeers {
+    fn drop(&mut self) {
+        let _ = Command::new(script()).arg("stop").arg(&self.dir).output();
+    }
+}
