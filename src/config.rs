@@ -125,6 +125,8 @@ pub struct SendConfig {
     pub weekdays_only: bool,
     pub max_attempts: u32,
     pub backoff_base_secs: u64,
+    /// Messages in flight at once (each on its own SMTP connection from the pool).
+    pub concurrency: u32,
     /// Pattern for a per-request Reply-To, e.g. `foi+{ref}@example.org`; empty for none.
     pub reply_to_pattern: String,
 }
@@ -139,6 +141,7 @@ impl Default for SendConfig {
             weekdays_only: false,
             max_attempts: 5,
             backoff_base_secs: 30,
+            concurrency: 4,
             reply_to_pattern: String::new(),
         }
     }

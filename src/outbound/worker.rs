@@ -13,6 +13,7 @@ use chrono_tz::Europe::London;
 use indicatif::ProgressBar;
 use sea_orm::DbBackend;
 use std::fs::File;
+use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -43,6 +44,8 @@ pub struct Throttle {
     pub weekdays_only: bool,
     pub max_attempts: u32,
     pub backoff_base: Duration,
+    /// Sends in flight at once.
+    pub concurrency: u32,
 }
 
 impl Throttle {
@@ -63,6 +66,7 @@ impl Throttle {
             weekdays_only: c.weekdays_only,
             max_attempts: c.max_attempts.max(1),
             backoff_base: Duration::from_secs(c.backoff_base_secs),
+            concurrency: c.concurrency.max(1),
         })
     }
 
@@ -145,22 +149,74 @@ pub fn worker_id() -> String {
 }
 
 /// Delivers queued messages until the outbox is empty (or forever), honouring the throttle
-/// and the shutdown signal. A shutdown lets the send in flight finish and be recorded.
+/// and the shutdown signal. `throttle.concurrency` sends are in flight at once (each its own
+/// claim → send → record sequence), so database bookkeeping overlaps SMTP time. A shutdown
+/// lets the sends in flight finish and be recorded.
 pub async fn deliver(
+    app: &App,
+    transport: &Transport,
+    throttle: &Throttle,
+    mode: Mode,
+    shutdown: watch::Receiver<bool>,
+    progress: Option<&ProgressBar>,
+) -> Result<DeliveryReport, DeliveryError> {
+    let shared = Shared {
+        report: Mutex::new(DeliveryReport::default()),
+        next_slot: Mutex::new(None),
+        worker: worker_id(),
+    };
+    let lanes = (0..throttle.concurrency.max(1)).map(|_| {
+        lane(
+            app,
+            transport,
+            throttle,
+            mode,
+            shutdown.clone(),
+            progress,
+            &shared,
+        )
+    });
+    for r in futures::future::join_all(lanes).await {
+        r?;
+    }
+    let report = shared.report.lock().expect("report lock").clone();
+    Ok(report)
+}
+
+struct Shared {
+    report: Mutex<DeliveryReport>,
+    /// When the next send may start (per-minute pacing across lanes).
+    next_slot: Mutex<Option<tokio::time::Instant>>,
+    worker: String,
+}
+
+/// Reserves the next send slot under the per-minute limit; returns how long to wait first.
+fn reserve_slot(shared: &Shared, interval: Option<Duration>) -> Duration {
+    let Some(iv) = interval else {
+        return Duration::ZERO;
+    };
+    let now = tokio::time::Instant::now();
+    let mut g = shared.next_slot.lock().expect("slot lock");
+    let at = g.map(|t| t.max(now)).unwrap_or(now);
+    *g = Some(at + iv);
+    at - now
+}
+
+async fn lane(
     app: &App,
     transport: &Transport,
     throttle: &Throttle,
     mode: Mode,
     mut shutdown: watch::Receiver<bool>,
     progress: Option<&ProgressBar>,
-) -> Result<DeliveryReport, DeliveryError> {
-    let mut report = DeliveryReport::default();
-    let worker = worker_id();
+    shared: &Shared,
+) -> Result<(), DeliveryError> {
     let raw = app.raw_store();
     let interval = (throttle.per_minute > 0)
         .then(|| Duration::from_secs_f64(60.0 / throttle.per_minute as f64));
-    let mut last_send: Option<tokio::time::Instant> = None;
     let idle = Duration::from_millis(500);
+    let count =
+        |f: &dyn Fn(&mut DeliveryReport)| f(&mut shared.report.lock().expect("report lock"));
     loop {
         if *shutdown.borrow() {
             break;
@@ -186,14 +242,15 @@ pub async fn deliver(
             sleep_or_shutdown(w, &mut shutdown).await;
             continue;
         }
-        if let (Some(iv), Some(last)) = (interval, last_send) {
-            let next = last + iv;
-            if next > tokio::time::Instant::now() {
-                sleep_or_shutdown(next - tokio::time::Instant::now(), &mut shutdown).await;
-                continue;
+        // Pace before claiming, so nothing waits in `sending` and a shutdown here leaves no claim.
+        let pause = reserve_slot(shared, interval);
+        if !pause.is_zero() {
+            sleep_or_shutdown(pause, &mut shutdown).await;
+            if *shutdown.borrow() {
+                break;
             }
         }
-        let Some(c) = outbox::claim(&app.db, &worker, app.clock.now()).await? else {
+        let Some(c) = outbox::claim(&app.db, &shared.worker, app.clock.now()).await? else {
             match (mode, outbox::next_due(&app.db).await?) {
                 (Mode::UntilEmpty, None) => break,
                 (_, Some(Some(t))) => {
@@ -207,7 +264,7 @@ pub async fn deliver(
             }
             continue;
         };
-        last_send = Some(tokio::time::Instant::now());
+        // Claimed: from here the message is sent and recorded even if a shutdown arrives.
         let result = match raw.get(&c.raw_sha256) {
             Ok(bytes) => {
                 transport
@@ -220,7 +277,7 @@ pub async fn deliver(
         match result {
             Ok(reply) => {
                 outbox::mark_sent(&app.db, &app.calendar, c.id, &reply, "foi send", now).await?;
-                report.sent += 1;
+                count(&|r| r.sent += 1);
                 if let Some(p) = progress {
                     p.inc(1);
                 }
@@ -228,7 +285,7 @@ pub async fn deliver(
             Err(SendError::Transient(e)) => {
                 if c.attempts as u32 >= throttle.max_attempts {
                     outbox::mark_transient(&app.db, c.id, &e, None, now).await?;
-                    report.failed += 1;
+                    count(&|r| r.failed += 1);
                     if let Some(p) = progress {
                         p.inc(1);
                     }
@@ -237,13 +294,13 @@ pub async fn deliver(
                         + chrono::Duration::from_std(throttle.backoff(c.attempts as u32))
                             .unwrap_or_default();
                     outbox::mark_transient(&app.db, c.id, &e, Some(at), now).await?;
-                    report.retried += 1;
+                    count(&|r| r.retried += 1);
                 }
                 tracing::warn!(message = %c.message_id, "transient failure: {e}");
             }
             Err(SendError::Permanent(e)) => {
                 outbox::mark_bounced(&app.db, c.id, &e, now).await?;
-                report.bounced += 1;
+                count(&|r| r.bounced += 1);
                 if let Some(p) = progress {
                     p.inc(1);
                 }
@@ -251,7 +308,7 @@ pub async fn deliver(
             }
         }
     }
-    Ok(report)
+    Ok(())
 }
 
 async fn sleep_or_shutdown(d: Duration, shutdown: &mut watch::Receiver<bool>) {

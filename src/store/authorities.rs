@@ -6,7 +6,6 @@ use crate::domain::register::{Authority, AuthorityRecord};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 
 /// What an import did.
@@ -57,7 +56,7 @@ pub async fn import_register(
     records: &[AuthorityRecord],
     now: DateTime<Utc>,
 ) -> Result<ImportSummary, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::write_txn(db).await?;
     let mut summary = ImportSummary {
         register: name.to_string(),
         ..Default::default()

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Europe::London;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, Statement, TransactionTrait, Value,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, Statement, Value,
 };
 use serde::Serialize;
 use std::collections::HashSet;
@@ -57,7 +57,7 @@ pub async fn enqueue_many(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::write_txn(db).await?;
     let ids: Vec<String> = items.iter().map(|i| i.message_id.clone()).collect();
     let mut existing: HashSet<String> = HashSet::new();
     for chunk in ids.chunks(500) {
@@ -229,7 +229,7 @@ pub async fn mark_sent(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::write_txn(db).await?;
     let m = load(&txn, id).await?;
     let request_id = m.request_id;
     let kind = m.kind.clone();
@@ -297,7 +297,7 @@ pub async fn mark_transient(
     next_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::write_txn(db).await?;
     let m = load(&txn, id).await?;
     let rid = m.request_id;
     let mut am: message::ActiveModel = m.into();
@@ -335,7 +335,7 @@ pub async fn mark_bounced(
     error: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::write_txn(db).await?;
     let m = load(&txn, id).await?;
     let rid = m.request_id;
     let mut am: message::ActiveModel = m.into();

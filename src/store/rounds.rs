@@ -8,7 +8,7 @@ use crate::domain::round::RoundDef;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 
@@ -106,7 +106,7 @@ pub async fn create(
         .reference_prefix
         .clone()
         .unwrap_or_else(|| def.slug().to_ascii_uppercase());
-    let txn = db.begin().await?;
+    let txn = super::write_txn(db).await?;
     let r = round::ActiveModel {
         slug: Set(def.slug().to_string()),
         title: Set(def.title.clone()),
