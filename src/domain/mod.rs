@@ -6,3 +6,5 @@ pub mod reference;
 pub mod register;
 pub mod request;
 pub mod round;
+pub mod aggregate;
+pub mod proportion;

@@ -328,7 +328,7 @@ text = "Two?"
         assert_eq!(e.len(), 1, "{e:?}");
         assert!(
             e[0].to_string()
-                .starts_with("r.toml, line 23: template `nope` not found"),
+                .starts_with("r.toml, line 21: template `nope` not found"),
             "{}",
             e[0]
         );

@@ -1,0 +1,390 @@
+//! Aggregation: from coded responses to the findings tables. Pure functions, no I/O.
+//!
+//! Bases (what a percentage is "of"):
+//! * a variable without a condition: every body in the round;
+//! * a variable with a condition (`lead_title` when `msk_lead = yes`): the bodies for which the
+//!   condition holds ("of the 30 who identified a lead");
+//! * an indicator: every body in the round.
+//!
+//! `coded` is how many bodies in the base have at least one value for the variable; a body in
+//! the base without a value is listed in the data-quality section, as is a value recorded for
+//! a body whose condition is false, or two values for a single-choice variable.
+
+use super::codebook::{Codebook, VarKind};
+use super::proportion;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One body's codes: variable → values.
+pub type Values = BTreeMap<String, BTreeSet<String>>;
+
+/// A body as the aggregation sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Body {
+    pub code: String,
+    pub name: String,
+    pub region: Option<String>,
+    pub values: Values,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryCount {
+    pub id: String,
+    pub label: String,
+    pub count: usize,
+    /// Percentage of the variable's base (0 when the base is 0).
+    pub percent: f64,
+    /// "almost one in four", …
+    pub phrase: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VariableTable {
+    pub id: String,
+    pub label: String,
+    pub kind: VarKind,
+    pub condition: Option<String>,
+    pub base: usize,
+    pub coded: usize,
+    pub not_coded: usize,
+    /// In codebook order (single choice, yes/no) or by count, largest first (multiple choice).
+    /// Every category is present, even with 0.
+    pub categories: Vec<CategoryCount>,
+    /// Numbers: summary statistics of the coded values.
+    pub numbers: Option<NumberSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NumberSummary {
+    pub n: usize,
+    pub min: f64,
+    pub max: f64,
+    pub mean: f64,
+    pub median: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorResult {
+    pub id: String,
+    pub label: String,
+    pub count: usize,
+    pub base: usize,
+    pub percent: f64,
+    pub phrase: String,
+    pub bodies: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Issue {
+    pub authority: String,
+    pub variable: String,
+    pub problem: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Findings {
+    pub authorities: usize,
+    /// Bodies with at least one coded value.
+    pub coded_bodies: usize,
+    pub variables: Vec<VariableTable>,
+    pub indicators: Vec<IndicatorResult>,
+    pub data_quality: Vec<Issue>,
+}
+
+pub fn percent(count: usize, base: usize) -> f64 {
+    if base == 0 {
+        0.0
+    } else {
+        (count as f64 * 1000.0 / base as f64).round() / 10.0
+    }
+}
+
+fn applies(cb: &Codebook, var: &super::codebook::Variable, values: &Values) -> bool {
+    cb.condition_of(var).map(|c| c.holds(values)).unwrap_or(true)
+}
+
+/// The findings for a round's bodies under a codebook.
+pub fn aggregate(cb: &Codebook, bodies: &[Body]) -> Findings {
+    let mut data_quality = Vec::new();
+    let mut variables = Vec::new();
+    for v in &cb.variables {
+        let in_base: Vec<&Body> = bodies.iter().filter(|b| applies(cb, v, &b.values)).collect();
+        let base = in_base.len();
+        let mut coded = 0;
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut numbers = Vec::new();
+        for b in &in_base {
+            match b.values.get(&v.id).filter(|s| !s.is_empty()) {
+                None => data_quality.push(Issue {
+                    authority: b.code.clone(),
+                    variable: v.id.clone(),
+                    problem: "not coded".into(),
+                }),
+                Some(vals) => {
+                    coded += 1;
+                    if matches!(v.kind, VarKind::Single | VarKind::YesNo) && vals.len() > 1 {
+                        data_quality.push(Issue {
+                            authority: b.code.clone(),
+                            variable: v.id.clone(),
+                            problem: format!("{} values for a single-choice variable: {}", vals.len(), join(vals)),
+                        });
+                    }
+                    for val in vals {
+                        *counts.entry(val.as_str()).or_default() += 1;
+                        if v.kind == VarKind::Number {
+                            if let Ok(x) = val.trim().parse::<f64>() {
+                                numbers.push(x);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Values recorded where the condition says the variable does not apply.
+        for b in bodies.iter().filter(|b| !applies(cb, v, &b.values)) {
+            if let Some(vals) = b.values.get(&v.id).filter(|s| !s.is_empty()) {
+                data_quality.push(Issue {
+                    authority: b.code.clone(),
+                    variable: v.id.clone(),
+                    problem: format!(
+                        "coded {} although `{}` does not hold",
+                        join(vals),
+                        v.when.clone().unwrap_or_default()
+                    ),
+                });
+            }
+        }
+        let cats: Vec<(String, String)> = match v.kind {
+            VarKind::YesNo => vec![("yes".into(), "Yes".into()), ("no".into(), "No".into())],
+            VarKind::Single | VarKind::Multiple => v.categories.iter().map(|c| (c.id.clone(), c.label.clone())).collect(),
+            VarKind::Number | VarKind::Text => Vec::new(),
+        };
+        let mut categories: Vec<CategoryCount> = cats
+            .into_iter()
+            .map(|(id, label)| {
+                let count = counts.get(id.as_str()).copied().unwrap_or(0);
+                CategoryCount {
+                    percent: percent(count, base),
+                    phrase: proportion::phrase(count, base),
+                    id,
+                    label,
+                    count,
+                }
+            })
+            .collect();
+        if v.kind == VarKind::Multiple {
+            // Stable: equal counts keep codebook order.
+            categories.sort_by(|a, b| b.count.cmp(&a.count));
+        }
+        variables.push(VariableTable {
+            id: v.id.clone(),
+            label: v.label.clone(),
+            kind: v.kind,
+            condition: v.when.clone(),
+            base,
+            coded,
+            not_coded: base - coded,
+            categories,
+            numbers: summarise(&mut numbers),
+        });
+    }
+    let n = bodies.len();
+    let indicators = cb
+        .indicators
+        .iter()
+        .map(|i| {
+            let hit: Vec<String> = bodies
+                .iter()
+                .filter(|b| cb.indicator_holds(i, &b.values))
+                .map(|b| b.code.clone())
+                .collect();
+            IndicatorResult {
+                id: i.id.clone(),
+                label: i.label.clone(),
+                count: hit.len(),
+                base: n,
+                percent: percent(hit.len(), n),
+                phrase: proportion::phrase(hit.len(), n),
+                bodies: hit,
+            }
+        })
+        .collect();
+    Findings {
+        authorities: n,
+        coded_bodies: bodies.iter().filter(|b| b.values.values().any(|s| !s.is_empty())).count(),
+        variables,
+        indicators,
+        data_quality,
+    }
+}
+
+fn join(s: &BTreeSet<String>) -> String {
+    s.iter().cloned().collect::<Vec<_>>().join(", ")
+}
+
+fn summarise(xs: &mut [f64]) -> Option<NumberSummary> {
+    if xs.is_empty() {
+        return None;
+    }
+    xs.sort_by(|a, b| a.total_cmp(b));
+    let n = xs.len();
+    let median = if n % 2 == 1 { xs[n / 2] } else { (xs[n / 2 - 1] + xs[n / 2]) / 2.0 };
+    Some(NumberSummary {
+        n,
+        min: xs[0],
+        max: xs[n - 1],
+        mean: xs.iter().sum::<f64>() / n as f64,
+        median,
+    })
+}
+
+/// A cross-tabulation of a variable's categories by body region (or any grouping).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CrossTab {
+    pub variable: String,
+    pub by: String,
+    pub groups: Vec<String>,
+    /// (category id, label, count per group in `groups` order, total)
+    pub rows: Vec<(String, String, Vec<usize>, usize)>,
+    /// Bodies in the base per group.
+    pub group_bases: Vec<usize>,
+}
+
+/// Cross-tabulates `variable` by region, over the variable's base.
+pub fn crosstab_by_region(cb: &Codebook, bodies: &[Body], variable: &str) -> Option<CrossTab> {
+    let v = cb.variable(variable)?;
+    let in_base: Vec<&Body> = bodies.iter().filter(|b| applies(cb, v, &b.values)).collect();
+    let groups: Vec<String> = in_base
+        .iter()
+        .map(|b| b.region.clone().unwrap_or_else(|| "(no region)".into()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let group_of = |b: &Body| b.region.clone().unwrap_or_else(|| "(no region)".into());
+    let cats: Vec<(String, String)> = match v.kind {
+        VarKind::YesNo => vec![("yes".into(), "Yes".into()), ("no".into(), "No".into())],
+        _ => v.categories.iter().map(|c| (c.id.clone(), c.label.clone())).collect(),
+    };
+    let rows = cats
+        .into_iter()
+        .map(|(id, label)| {
+            let per: Vec<usize> = groups
+                .iter()
+                .map(|g| {
+                    in_base
+                        .iter()
+                        .filter(|b| &group_of(b) == g && b.values.get(variable).is_some_and(|s| s.contains(&id)))
+                        .count()
+                })
+                .collect();
+            let total = per.iter().sum();
+            (id, label, per, total)
+        })
+        .collect();
+    let group_bases = groups.iter().map(|g| in_base.iter().filter(|b| &group_of(b) == g).count()).collect();
+    Some(CrossTab {
+        variable: variable.into(),
+        by: "region".into(),
+        groups,
+        rows,
+        group_bases,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cb() -> Codebook {
+        toml::from_str(
+            r#"
+            [[variables]]
+            id = "lead"
+            label = "Lead"
+            kind = "single"
+            categories = [{ id = "yes", label = "Yes" }, { id = "no", label = "No" }]
+            [[variables]]
+            id = "title"
+            label = "Title"
+            kind = "single"
+            when = "lead = yes"
+            categories = [{ id = "director", label = "Director" }, { id = "head", label = "Head" }]
+            [[variables]]
+            id = "themes"
+            label = "Themes"
+            kind = "multiple"
+            categories = [{ id = "a", label = "A" }, { id = "b", label = "B" }, { id = "c", label = "C" }]
+            [[indicators]]
+            id = "no_lead"
+            label = "No lead"
+            any = ["lead = no"]
+            "#,
+        )
+        .unwrap()
+    }
+
+    fn body(code: &str, region: &str, pairs: &[(&str, &str)]) -> Body {
+        let mut values = Values::new();
+        for (k, v) in pairs {
+            values.entry(k.to_string()).or_default().insert(v.to_string());
+        }
+        Body {
+            code: code.into(),
+            name: code.into(),
+            region: Some(region.into()),
+            values,
+        }
+    }
+
+    #[test]
+    fn counts_with_the_right_bases_and_zero_categories() {
+        let bodies = vec![
+            body("A", "N", &[("lead", "yes"), ("title", "director"), ("themes", "b"), ("themes", "c")]),
+            body("B", "N", &[("lead", "yes"), ("title", "director"), ("themes", "b")]),
+            body("C", "S", &[("lead", "no")]),
+            body("D", "S", &[("lead", "yes")]),
+        ];
+        let f = aggregate(&cb(), &bodies);
+        assert_eq!(f.authorities, 4);
+        let lead = &f.variables[0];
+        assert_eq!((lead.base, lead.coded), (4, 4));
+        assert_eq!(lead.categories.iter().map(|c| c.count).collect::<Vec<_>>(), vec![3, 1]);
+        assert_eq!(lead.categories[0].percent, 75.0);
+        let title = &f.variables[1];
+        assert_eq!((title.base, title.coded, title.not_coded), (3, 2, 1), "base: bodies with a lead");
+        assert_eq!(title.categories[1].count, 0, "zero categories are present");
+        let themes = &f.variables[2];
+        assert_eq!(themes.categories.iter().map(|c| (c.id.as_str(), c.count)).collect::<Vec<_>>(), vec![("b", 2), ("c", 1), ("a", 0)]);
+        assert_eq!(f.indicators[0].count, 1);
+        assert_eq!(f.indicators[0].bodies, vec!["C"]);
+        // D has a lead but no title; C and D have no themes.
+        assert!(f.data_quality.iter().any(|i| i.authority == "D" && i.variable == "title"));
+        assert_eq!(f.data_quality.iter().filter(|i| i.variable == "themes").count(), 2);
+    }
+
+    #[test]
+    fn contradictions_are_reported() {
+        let bodies = vec![
+            body("A", "N", &[("lead", "no"), ("title", "head"), ("themes", "a")]),
+            body("B", "N", &[("lead", "yes"), ("lead", "no"), ("title", "head"), ("themes", "a")]),
+        ];
+        let f = aggregate(&cb(), &bodies);
+        let problems: Vec<String> = f.data_quality.iter().map(|i| format!("{} {} {}", i.authority, i.variable, i.problem)).collect();
+        assert!(problems.iter().any(|p| p.starts_with("A title coded head although `lead = yes` does not hold")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.starts_with("B lead 2 values")), "{problems:?}");
+    }
+
+    #[test]
+    fn crosstab_groups_by_region() {
+        let bodies = vec![
+            body("A", "North", &[("lead", "yes")]),
+            body("B", "North", &[("lead", "no")]),
+            body("C", "South", &[("lead", "yes")]),
+        ];
+        let x = crosstab_by_region(&cb(), &bodies, "lead").unwrap();
+        assert_eq!(x.groups, vec!["North", "South"]);
+        assert_eq!(x.rows[0].2, vec![1, 1]);
+        assert_eq!(x.rows[1].2, vec![1, 0]);
+        assert_eq!(x.group_bases, vec![2, 1]);
+    }
+}
