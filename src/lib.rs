@@ -11,5 +11,6 @@ pub mod domain;
 pub mod outbound;
 pub mod output;
 pub mod rawstore;
+pub mod report;
 pub mod services;
 pub mod store;

@@ -3,6 +3,7 @@
 
 mod authorities;
 mod deadline;
+mod findings;
 mod outbox;
 mod round;
 
@@ -65,6 +66,13 @@ pub enum Command {
     Send,
     /// Messages not yet sent; retry or resolve them
     Outbox(outbox::OutboxArgs),
+    /// Code responses against the round's codebook
+    Code {
+        #[command(subcommand)]
+        command: findings::CodeCommand,
+    },
+    /// The findings report (Markdown, HTML with charts, CSV, JSON)
+    Report(findings::ReportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,6 +126,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Round { command } => round::run(&g, command).await,
         Command::Send => outbox::send(&g).await,
         Command::Outbox(a) => outbox::run(&g, a).await,
+        Command::Code { command } => findings::code(&g, command).await,
+        Command::Report(a) => findings::report(&g, a).await,
     }
 }
 

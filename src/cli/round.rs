@@ -29,6 +29,15 @@ pub enum RoundCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Record the public document a desk-research entry is coded from
+    Source {
+        slug: String,
+        /// Body code, e.g. QHM
+        code: String,
+        url: String,
+        #[arg(long)]
+        title: Option<String>,
+    },
     /// Queue every unsent request letter (one transaction) and deliver them
     Launch {
         slug: String,
@@ -111,6 +120,16 @@ pub async fn run(g: &Globals, cmd: RoundCommand) -> anyhow::Result<()> {
                     &items
                 )
             );
+        }
+        RoundCommand::Source {
+            slug,
+            code,
+            url,
+            title,
+        } => {
+            crate::services::findings::record_source(&app, &slug, &code, &url, title.as_deref())
+                .await?;
+            println!("{slug}: source recorded for {code}");
         }
         RoundCommand::Preview { slug, out } => {
             let plan = svc::preview(&app, &slug, &out).await?;

@@ -100,7 +100,9 @@ pub fn percent(count: usize, base: usize) -> f64 {
 }
 
 fn applies(cb: &Codebook, var: &super::codebook::Variable, values: &Values) -> bool {
-    cb.condition_of(var).map(|c| c.holds(values)).unwrap_or(true)
+    cb.condition_of(var)
+        .map(|c| c.holds(values))
+        .unwrap_or(true)
 }
 
 /// The findings for a round's bodies under a codebook.
@@ -108,13 +110,19 @@ pub fn aggregate(cb: &Codebook, bodies: &[Body]) -> Findings {
     let mut data_quality = Vec::new();
     let mut variables = Vec::new();
     for v in &cb.variables {
-        let in_base: Vec<&Body> = bodies.iter().filter(|b| applies(cb, v, &b.values)).collect();
+        let in_base: Vec<&Body> = bodies
+            .iter()
+            .filter(|b| applies(cb, v, &b.values))
+            .collect();
         let base = in_base.len();
         let mut coded = 0;
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
         let mut numbers = Vec::new();
         for b in &in_base {
             match b.values.get(&v.id).filter(|s| !s.is_empty()) {
+                // An empty multiple choice is an answer ("none of these"); a body with no codes
+                // at all is reported once, below.
+                None if v.kind == VarKind::Multiple || b.values.is_empty() => {}
                 None => data_quality.push(Issue {
                     authority: b.code.clone(),
                     variable: v.id.clone(),
@@ -126,7 +134,11 @@ pub fn aggregate(cb: &Codebook, bodies: &[Body]) -> Findings {
                         data_quality.push(Issue {
                             authority: b.code.clone(),
                             variable: v.id.clone(),
-                            problem: format!("{} values for a single-choice variable: {}", vals.len(), join(vals)),
+                            problem: format!(
+                                "{} values for a single-choice variable: {}",
+                                vals.len(),
+                                join(vals)
+                            ),
                         });
                     }
                     for val in vals {
@@ -156,7 +168,11 @@ pub fn aggregate(cb: &Codebook, bodies: &[Body]) -> Findings {
         }
         let cats: Vec<(String, String)> = match v.kind {
             VarKind::YesNo => vec![("yes".into(), "Yes".into()), ("no".into(), "No".into())],
-            VarKind::Single | VarKind::Multiple => v.categories.iter().map(|c| (c.id.clone(), c.label.clone())).collect(),
+            VarKind::Single | VarKind::Multiple => v
+                .categories
+                .iter()
+                .map(|c| (c.id.clone(), c.label.clone()))
+                .collect(),
             VarKind::Number | VarKind::Text => Vec::new(),
         };
         let mut categories: Vec<CategoryCount> = cats
@@ -174,7 +190,7 @@ pub fn aggregate(cb: &Codebook, bodies: &[Body]) -> Findings {
             .collect();
         if v.kind == VarKind::Multiple {
             // Stable: equal counts keep codebook order.
-            categories.sort_by(|a, b| b.count.cmp(&a.count));
+            categories.sort_by_key(|c| std::cmp::Reverse(c.count));
         }
         variables.push(VariableTable {
             id: v.id.clone(),
@@ -187,6 +203,19 @@ pub fn aggregate(cb: &Codebook, bodies: &[Body]) -> Findings {
             categories,
             numbers: summarise(&mut numbers),
         });
+    }
+    for b in bodies
+        .iter()
+        .filter(|b| b.values.values().all(|s| s.is_empty()))
+    {
+        data_quality.insert(
+            0,
+            Issue {
+                authority: b.code.clone(),
+                variable: "(all)".into(),
+                problem: "not coded at all".into(),
+            },
+        );
     }
     let n = bodies.len();
     let indicators = cb
@@ -211,7 +240,10 @@ pub fn aggregate(cb: &Codebook, bodies: &[Body]) -> Findings {
         .collect();
     Findings {
         authorities: n,
-        coded_bodies: bodies.iter().filter(|b| b.values.values().any(|s| !s.is_empty())).count(),
+        coded_bodies: bodies
+            .iter()
+            .filter(|b| b.values.values().any(|s| !s.is_empty()))
+            .count(),
         variables,
         indicators,
         data_quality,
@@ -228,7 +260,11 @@ fn summarise(xs: &mut [f64]) -> Option<NumberSummary> {
     }
     xs.sort_by(|a, b| a.total_cmp(b));
     let n = xs.len();
-    let median = if n % 2 == 1 { xs[n / 2] } else { (xs[n / 2 - 1] + xs[n / 2]) / 2.0 };
+    let median = if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    };
     Some(NumberSummary {
         n,
         min: xs[0],
@@ -244,16 +280,27 @@ pub struct CrossTab {
     pub variable: String,
     pub by: String,
     pub groups: Vec<String>,
-    /// (category id, label, count per group in `groups` order, total)
-    pub rows: Vec<(String, String, Vec<usize>, usize)>,
+    pub rows: Vec<CrossRow>,
     /// Bodies in the base per group.
     pub group_bases: Vec<usize>,
+}
+
+/// One category's counts per group (in `groups` order) and in total.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CrossRow {
+    pub id: String,
+    pub label: String,
+    pub counts: Vec<usize>,
+    pub total: usize,
 }
 
 /// Cross-tabulates `variable` by region, over the variable's base.
 pub fn crosstab_by_region(cb: &Codebook, bodies: &[Body], variable: &str) -> Option<CrossTab> {
     let v = cb.variable(variable)?;
-    let in_base: Vec<&Body> = bodies.iter().filter(|b| applies(cb, v, &b.values)).collect();
+    let in_base: Vec<&Body> = bodies
+        .iter()
+        .filter(|b| applies(cb, v, &b.values))
+        .collect();
     let groups: Vec<String> = in_base
         .iter()
         .map(|b| b.region.clone().unwrap_or_else(|| "(no region)".into()))
@@ -263,7 +310,11 @@ pub fn crosstab_by_region(cb: &Codebook, bodies: &[Body], variable: &str) -> Opt
     let group_of = |b: &Body| b.region.clone().unwrap_or_else(|| "(no region)".into());
     let cats: Vec<(String, String)> = match v.kind {
         VarKind::YesNo => vec![("yes".into(), "Yes".into()), ("no".into(), "No".into())],
-        _ => v.categories.iter().map(|c| (c.id.clone(), c.label.clone())).collect(),
+        _ => v
+            .categories
+            .iter()
+            .map(|c| (c.id.clone(), c.label.clone()))
+            .collect(),
     };
     let rows = cats
         .into_iter()
@@ -273,15 +324,26 @@ pub fn crosstab_by_region(cb: &Codebook, bodies: &[Body], variable: &str) -> Opt
                 .map(|g| {
                     in_base
                         .iter()
-                        .filter(|b| &group_of(b) == g && b.values.get(variable).is_some_and(|s| s.contains(&id)))
+                        .filter(|b| {
+                            &group_of(b) == g
+                                && b.values.get(variable).is_some_and(|s| s.contains(&id))
+                        })
                         .count()
                 })
                 .collect();
             let total = per.iter().sum();
-            (id, label, per, total)
+            CrossRow {
+                id,
+                label,
+                counts: per,
+                total,
+            }
         })
         .collect();
-    let group_bases = groups.iter().map(|g| in_base.iter().filter(|b| &group_of(b) == g).count()).collect();
+    let group_bases = groups
+        .iter()
+        .map(|g| in_base.iter().filter(|b| &group_of(b) == g).count())
+        .collect();
     Some(CrossTab {
         variable: variable.into(),
         by: "region".into(),
@@ -326,7 +388,10 @@ mod tests {
     fn body(code: &str, region: &str, pairs: &[(&str, &str)]) -> Body {
         let mut values = Values::new();
         for (k, v) in pairs {
-            values.entry(k.to_string()).or_default().insert(v.to_string());
+            values
+                .entry(k.to_string())
+                .or_default()
+                .insert(v.to_string());
         }
         Body {
             code: code.into(),
@@ -339,8 +404,21 @@ mod tests {
     #[test]
     fn counts_with_the_right_bases_and_zero_categories() {
         let bodies = vec![
-            body("A", "N", &[("lead", "yes"), ("title", "director"), ("themes", "b"), ("themes", "c")]),
-            body("B", "N", &[("lead", "yes"), ("title", "director"), ("themes", "b")]),
+            body(
+                "A",
+                "N",
+                &[
+                    ("lead", "yes"),
+                    ("title", "director"),
+                    ("themes", "b"),
+                    ("themes", "c"),
+                ],
+            ),
+            body(
+                "B",
+                "N",
+                &[("lead", "yes"), ("title", "director"), ("themes", "b")],
+            ),
             body("C", "S", &[("lead", "no")]),
             body("D", "S", &[("lead", "yes")]),
         ];
@@ -348,30 +426,83 @@ mod tests {
         assert_eq!(f.authorities, 4);
         let lead = &f.variables[0];
         assert_eq!((lead.base, lead.coded), (4, 4));
-        assert_eq!(lead.categories.iter().map(|c| c.count).collect::<Vec<_>>(), vec![3, 1]);
+        assert_eq!(
+            lead.categories.iter().map(|c| c.count).collect::<Vec<_>>(),
+            vec![3, 1]
+        );
         assert_eq!(lead.categories[0].percent, 75.0);
         let title = &f.variables[1];
-        assert_eq!((title.base, title.coded, title.not_coded), (3, 2, 1), "base: bodies with a lead");
+        assert_eq!(
+            (title.base, title.coded, title.not_coded),
+            (3, 2, 1),
+            "base: bodies with a lead"
+        );
         assert_eq!(title.categories[1].count, 0, "zero categories are present");
         let themes = &f.variables[2];
-        assert_eq!(themes.categories.iter().map(|c| (c.id.as_str(), c.count)).collect::<Vec<_>>(), vec![("b", 2), ("c", 1), ("a", 0)]);
+        assert_eq!(
+            themes
+                .categories
+                .iter()
+                .map(|c| (c.id.as_str(), c.count))
+                .collect::<Vec<_>>(),
+            vec![("b", 2), ("c", 1), ("a", 0)]
+        );
         assert_eq!(f.indicators[0].count, 1);
         assert_eq!(f.indicators[0].bodies, vec!["C"]);
-        // D has a lead but no title; C and D have no themes.
-        assert!(f.data_quality.iter().any(|i| i.authority == "D" && i.variable == "title"));
-        assert_eq!(f.data_quality.iter().filter(|i| i.variable == "themes").count(), 2);
+        // D has a lead but no title. C and D have no themes: an empty multiple choice is an
+        // answer, not a gap.
+        assert!(f
+            .data_quality
+            .iter()
+            .any(|i| i.authority == "D" && i.variable == "title"));
+        assert_eq!(
+            f.data_quality
+                .iter()
+                .filter(|i| i.variable == "themes")
+                .count(),
+            0
+        );
+        // A body with no codes at all is reported once.
+        let f = aggregate(&cb(), &[body("E", "N", &[])]);
+        assert_eq!(f.data_quality.len(), 1);
+        assert_eq!(f.data_quality[0].problem, "not coded at all");
     }
 
     #[test]
     fn contradictions_are_reported() {
         let bodies = vec![
-            body("A", "N", &[("lead", "no"), ("title", "head"), ("themes", "a")]),
-            body("B", "N", &[("lead", "yes"), ("lead", "no"), ("title", "head"), ("themes", "a")]),
+            body(
+                "A",
+                "N",
+                &[("lead", "no"), ("title", "head"), ("themes", "a")],
+            ),
+            body(
+                "B",
+                "N",
+                &[
+                    ("lead", "yes"),
+                    ("lead", "no"),
+                    ("title", "head"),
+                    ("themes", "a"),
+                ],
+            ),
         ];
         let f = aggregate(&cb(), &bodies);
-        let problems: Vec<String> = f.data_quality.iter().map(|i| format!("{} {} {}", i.authority, i.variable, i.problem)).collect();
-        assert!(problems.iter().any(|p| p.starts_with("A title coded head although `lead = yes` does not hold")), "{problems:?}");
-        assert!(problems.iter().any(|p| p.starts_with("B lead 2 values")), "{problems:?}");
+        let problems: Vec<String> = f
+            .data_quality
+            .iter()
+            .map(|i| format!("{} {} {}", i.authority, i.variable, i.problem))
+            .collect();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with("A title coded head although `lead = yes` does not hold")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.starts_with("B lead 2 values")),
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -383,8 +514,8 @@ mod tests {
         ];
         let x = crosstab_by_region(&cb(), &bodies, "lead").unwrap();
         assert_eq!(x.groups, vec!["North", "South"]);
-        assert_eq!(x.rows[0].2, vec![1, 1]);
-        assert_eq!(x.rows[1].2, vec![1, 0]);
+        assert_eq!(x.rows[0].counts, vec![1, 1]);
+        assert_eq!(x.rows[1].counts, vec![1, 0]);
         assert_eq!(x.group_bases, vec![2, 1]);
     }
 }

@@ -1,10 +1,13 @@
 //! The domain: the rules of FOI campaigning as plain Rust. No database, mail or web types in
 //! these signatures, no clock reads and no I/O, so every rule is unit-tested on its own.
+pub mod aggregate;
 pub mod calendar;
 pub mod codebook;
+pub mod coding;
+pub mod compare;
+pub mod proportion;
 pub mod reference;
 pub mod register;
 pub mod request;
 pub mod round;
-pub mod aggregate;
-pub mod proportion;
+pub mod timeliness;

@@ -7,10 +7,30 @@
 //! half up, the same is done with ½, ⅔, ¾, ⅘, 9⁄10 ("over half", "almost two in three").
 
 const WORDS: [&str; 20] = [
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
 ];
-const TENS: [&str; 10] = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+const TENS: [&str; 10] = [
+    "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+];
 
 /// A number in words up to 99 ("twelve", "forty-two"); digits from 100.
 pub fn words(n: usize) -> String {
@@ -61,10 +81,18 @@ pub fn phrase(count: usize, base: usize) -> String {
             }
             let above = 1.0 / (k - 1) as f64;
             if k > 2 && p < above && above - p <= NEAR {
-                return if k == 3 { "almost half".into() } else { format!("almost one in {}", words(k as usize - 1)) };
+                return if k == 3 {
+                    "almost half".into()
+                } else {
+                    format!("almost one in {}", words(k as usize - 1))
+                };
             }
             if p > f {
-                return if k == 2 { "almost half".into() } else { format!("over {name}") };
+                return if k == 2 {
+                    "almost half".into()
+                } else {
+                    format!("over {name}")
+                };
             }
         }
         return "fewer than one in ten".into();

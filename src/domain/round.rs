@@ -104,6 +104,20 @@ pub struct ChaseStep {
     pub mode: ChaseMode,
 }
 
+/// How the findings report is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ReportOpts {
+    /// A summary template in `templates/report/` (`summary-NAME.md.hbs` / `.html.hbs`) that
+    /// writes the narrative for this codebook; without one, a generic summary is used.
+    pub summary: Option<String>,
+    /// Variables to cross-tabulate by region.
+    #[serde(default)]
+    pub crosstabs: Vec<String>,
+    /// What to call the bodies in prose ("ICBs"); default "bodies".
+    pub bodies: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoundDef {
@@ -128,6 +142,8 @@ pub struct RoundDef {
     pub chasers: Vec<ChaseStep>,
     #[serde(default)]
     pub codebook: Codebook,
+    #[serde(default)]
+    pub report: ReportOpts,
 }
 
 /// A problem in a round file, with its line when known.
@@ -248,6 +264,14 @@ impl RoundDef {
         }
         for m in def.codebook.validate() {
             errs.push(err(None, m));
+        }
+        for x in &def.report.crosstabs {
+            if def.codebook.variable(x).is_none() {
+                errs.push(err(
+                    None,
+                    format!("[report] crosstabs: `{x}` is not a codebook variable"),
+                ));
+            }
         }
         if errs.is_empty() {
             Ok(def)

@@ -2,6 +2,7 @@
 //! functions that take and return domain types. SeaORM types do not leave this module.
 
 pub mod authorities;
+pub mod codings;
 pub mod entities;
 pub mod events;
 pub mod outbox;

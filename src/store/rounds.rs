@@ -40,6 +40,7 @@ pub struct RequestRow {
     pub region: Option<String>,
     pub email_verified: bool,
     pub source_url: Option<String>,
+    pub source_title: Option<String>,
 }
 
 pub(crate) fn parse_def(slug: &str, text: &str) -> Result<RoundDef, StoreError> {
@@ -233,6 +234,7 @@ pub(crate) fn to_row(r: request::Model, a: &authority::Model) -> Result<RequestR
         region: a.region.clone(),
         email_verified: a.email_verified,
         source_url: r.source_url,
+        source_title: r.source_title,
     })
 }
 
@@ -277,4 +279,51 @@ pub async fn request_by_ref(
         })?;
     let a = a.ok_or_else(|| StoreError::Invalid(format!("request {} has no body", r.reference)))?;
     to_row(r, &a)
+}
+
+/// Records the public document a desk-research entry is coded from.
+pub async fn set_source(
+    db: &DatabaseConnection,
+    round_id: i32,
+    code: &str,
+    url: &str,
+    title: Option<&str>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let txn = super::write_txn(db).await?;
+    let (r, _) = request::Entity::find()
+        .filter(request::Column::RoundId.eq(round_id))
+        .find_also_related(authority::Entity)
+        .all(&txn)
+        .await?
+        .into_iter()
+        .find(|(_, a)| {
+            a.as_ref()
+                .is_some_and(|a| a.code.eq_ignore_ascii_case(code))
+        })
+        .ok_or_else(|| StoreError::NotFound(format!("no body `{code}` in this round")))?;
+    let rid = r.id;
+    let mut am: request::ActiveModel = r.into();
+    am.source_url = Set(Some(url.to_string()));
+    am.source_title = Set(title.map(str::to_string));
+    am.updated_at = Set(now);
+    am.update(&txn).await?;
+    events::append(
+        &txn,
+        events::NewEvent {
+            request_id: rid,
+            actor: actor.into(),
+            kind: "source_recorded".into(),
+            note: Some(format!(
+                "{}{url}",
+                title.map(|t| format!("{t}: ")).unwrap_or_default()
+            )),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

@@ -1,0 +1,128 @@
+//! Timeliness: how bodies kept to FOIA s.10 in a round, from the tracking data.
+
+use super::calendar::Calendar;
+use super::request::State;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// What the tracking knows about one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tracked {
+    pub state: State,
+    /// The date of receipt the clock last (re)started from.
+    pub received_on: Option<NaiveDate>,
+    /// The due date in force when the response came (extensions included).
+    pub due_on: Option<NaiveDate>,
+    /// The date of the first substantive response (answer, refusal, not held).
+    pub responded_on: Option<NaiveDate>,
+    pub internal_review: bool,
+    pub referred_to_ico: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Timeliness {
+    pub sent: usize,
+    pub responded: usize,
+    pub on_time: usize,
+    pub late: usize,
+    /// Sent, no response yet.
+    pub not_answered: usize,
+    /// Of those not answered, past their due date on `today`.
+    pub overdue_now: usize,
+    pub median_working_days: Option<f64>,
+    pub internal_reviews: usize,
+    pub referred_to_ico: usize,
+}
+
+pub fn timeliness(cal: &Calendar, tracked: &[Tracked], today: NaiveDate) -> Timeliness {
+    let sent: Vec<&Tracked> = tracked.iter().filter(|t| t.received_on.is_some()).collect();
+    let mut days = Vec::new();
+    let (mut on_time, mut late, mut not_answered, mut overdue_now) = (0, 0, 0, 0);
+    for t in &sent {
+        match t.responded_on {
+            Some(r) => {
+                if let Some(rec) = t.received_on {
+                    if let Ok(n) = cal.working_days_between(rec, r) {
+                        days.push(n as f64);
+                    }
+                }
+                match t.due_on {
+                    Some(d) if r > d => late += 1,
+                    _ => on_time += 1,
+                }
+            }
+            None => {
+                if t.state != State::Withdrawn {
+                    not_answered += 1;
+                    if t.due_on.is_some_and(|d| today > d)
+                        && t.state != State::ClarificationRequested
+                    {
+                        overdue_now += 1;
+                    }
+                }
+            }
+        }
+    }
+    days.sort_by(|a, b| a.total_cmp(b));
+    let median = match days.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(days[n / 2]),
+        n => Some((days[n / 2 - 1] + days[n / 2]) / 2.0),
+    };
+    Timeliness {
+        sent: sent.len(),
+        responded: on_time + late,
+        on_time,
+        late,
+        not_answered,
+        overdue_now,
+        median_working_days: median,
+        internal_reviews: tracked.iter().filter(|t| t.internal_review).count(),
+        referred_to_ico: tracked.iter().filter(|t| t.referred_to_ico).count(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn counts_on_time_late_and_median() {
+        let cal = Calendar::shipped();
+        let t = |resp: Option<&str>, state| Tracked {
+            state,
+            received_on: Some(d("2024-07-01")),
+            due_on: Some(d("2024-07-30")),
+            responded_on: resp.map(d),
+            internal_review: false,
+            referred_to_ico: false,
+        };
+        let all = vec![
+            t(Some("2024-07-30"), State::AnsweredFull), // 20 working days: on time
+            t(Some("2024-07-31"), State::AnsweredPart), // 21: late
+            t(Some("2024-07-10"), State::Refused),      // 7
+            t(None, State::AwaitingResponse),
+            Tracked {
+                received_on: None,
+                ..t(None, State::Draft)
+            },
+        ];
+        let r = timeliness(&cal, &all, d("2024-08-01"));
+        assert_eq!(
+            (
+                r.sent,
+                r.responded,
+                r.on_time,
+                r.late,
+                r.not_answered,
+                r.overdue_now
+            ),
+            (4, 3, 2, 1, 1, 1)
+        );
+        assert_eq!(r.median_working_days, Some(20.0));
+    }
+}

@@ -1,0 +1,330 @@
+//! The findings report: Markdown and HTML through editable Handlebars templates in
+//! `templates/report/`, CSV and JSON from the same data.
+//!
+//! Templates: `report.md.hbs`, `report.html.hbs`, and summary partials
+//! `summary-NAME.{md,html}.hbs` chosen by the round's `[report] summary`. A file of the same
+//! name in the configured override directory replaces the shipped one. Helpers: `words`,
+//! `Words` (capitalised), `proportion n base` ("almost one in four"), `pct n base`, `add`, `sub`,
+//! `eq`, `md` (escapes `|` in Markdown tables).
+
+pub mod charts;
+
+use crate::domain::proportion;
+use crate::services::findings::{report_json, ReportData};
+use handlebars::{handlebars_helper, Handlebars};
+use serde_json::{json, Value};
+use std::path::Path;
+
+const SHIPPED: &[(&str, &str)] = &[
+    (
+        "report.md",
+        include_str!("../../templates/report/report.md.hbs"),
+    ),
+    (
+        "report.html",
+        include_str!("../../templates/report/report.html.hbs"),
+    ),
+    (
+        "summary-generic.md",
+        include_str!("../../templates/report/summary-generic.md.hbs"),
+    ),
+    (
+        "summary-generic.html",
+        include_str!("../../templates/report/summary-generic.html.hbs"),
+    ),
+    (
+        "summary-arma-msk.md",
+        include_str!("../../templates/report/summary-arma-msk.md.hbs"),
+    ),
+    (
+        "summary-arma-msk.html",
+        include_str!("../../templates/report/summary-arma-msk.html.hbs"),
+    ),
+    (
+        "summary-arma-jfp.md",
+        include_str!("../../templates/report/summary-arma-jfp.md.hbs"),
+    ),
+    (
+        "summary-arma-jfp.html",
+        include_str!("../../templates/report/summary-arma-jfp.html.hbs"),
+    ),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Md,
+    Html,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("report template {file}{}: {message}", .line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Template {
+        file: String,
+        line: Option<usize>,
+        message: String,
+    },
+    #[error("cannot read the template directory {0}: {1}")]
+    Io(String, std::io::Error),
+}
+
+handlebars_helper!(words_h: |n: u64| proportion::words(n as usize));
+handlebars_helper!(words_cap_h: |n: u64| proportion::words_capitalised(n as usize));
+handlebars_helper!(phrase_h: |n: u64, base: u64| proportion::phrase(n as usize, base as usize));
+handlebars_helper!(pct_h: |n: u64, base: u64| format!("{:.0}", crate::domain::aggregate::percent(n as usize, base as usize)));
+handlebars_helper!(add_h: |a: i64, b: i64| a + b);
+handlebars_helper!(sub_h: |a: i64, b: i64| a - b);
+handlebars_helper!(eq_h: |a: Value, b: Value| a == b);
+handlebars_helper!(md_h: |s: str| s.replace('|', "\\|"));
+handlebars_helper!(cap_h: |s: str| {
+    let mut c = s.chars();
+    match c.next() { Some(f) => f.to_uppercase().collect::<String>() + c.as_str(), None => String::new() }
+});
+
+fn registry(html: bool, override_dir: Option<&Path>) -> Result<Handlebars<'static>, ReportError> {
+    let mut h = Handlebars::new();
+    h.set_strict_mode(true);
+    if !html {
+        h.register_escape_fn(handlebars::no_escape);
+    }
+    for (name, f) in [
+        (
+            "words",
+            Box::new(words_h) as Box<dyn handlebars::HelperDef + Send + Sync>,
+        ),
+        ("Words", Box::new(words_cap_h)),
+        ("proportion", Box::new(phrase_h)),
+        ("pct", Box::new(pct_h)),
+        ("add", Box::new(add_h)),
+        ("sub", Box::new(sub_h)),
+        ("eq", Box::new(eq_h)),
+        ("md", Box::new(md_h)),
+        ("cap", Box::new(cap_h)),
+    ] {
+        h.register_helper(name, f);
+    }
+    let flavour = if html { ".html" } else { ".md" };
+    for (name, text) in SHIPPED.iter().filter(|(n, _)| n.ends_with(flavour)) {
+        let mut body = text.to_string();
+        let mut file = format!("templates/report/{name}.hbs");
+        if let Some(dir) = override_dir {
+            let p = dir.join(format!("{name}.hbs"));
+            if p.exists() {
+                body = std::fs::read_to_string(&p)
+                    .map_err(|e| ReportError::Io(p.display().to_string(), e))?;
+                file = p.display().to_string();
+            }
+        }
+        h.register_template_string(name, body)
+            .map_err(|e| ReportError::Template {
+                file,
+                line: e.pos().map(|p| p.0),
+                message: e.reason().to_string(),
+            })?;
+    }
+    if let Some(dir) = override_dir {
+        // Extra summaries a user adds (summary-NAME.md.hbs).
+        if let Ok(rd) = std::fs::read_dir(dir) {
+            for e in rd.flatten() {
+                let n = e.file_name().to_string_lossy().into_owned();
+                if let Some(stem) = n.strip_suffix(".hbs") {
+                    if stem.starts_with("summary-")
+                        && stem.ends_with(flavour)
+                        && !h.has_template(stem)
+                    {
+                        let body = std::fs::read_to_string(e.path())
+                            .map_err(|x| ReportError::Io(n.clone(), x))?;
+                        h.register_template_string(stem, body).map_err(|x| {
+                            ReportError::Template {
+                                file: e.path().display().to_string(),
+                                line: x.pos().map(|p| p.0),
+                                message: x.reason().to_string(),
+                            }
+                        })?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(h)
+}
+
+/// The template context: the report data plus `v` (variables by id, with `c` = counts by
+/// category), `ind` (indicators by id) and, for HTML, `charts` (SVG by variable id).
+pub fn context(d: &ReportData, summary: Option<&str>, html: bool) -> Value {
+    let mut ctx = serde_json::to_value(d).expect("serialisable");
+    let v: serde_json::Map<String, Value> = d
+        .findings
+        .variables
+        .iter()
+        .map(|v| {
+            let c: serde_json::Map<String, Value> = v.categories.iter().map(|c| (c.id.clone(), c.count.into())).collect();
+            (v.id.clone(), json!({"label": v.label, "base": v.base, "coded": v.coded, "not_coded": v.not_coded, "c": c}))
+        })
+        .collect();
+    let ind: serde_json::Map<String, Value> = d
+        .findings
+        .indicators
+        .iter()
+        .map(|i| (i.id.clone(), json!({"label": i.label, "count": i.count, "base": i.base, "phrase": i.phrase, "percent": i.percent})))
+        .collect();
+    let charts: serde_json::Map<String, Value> = if html {
+        d.findings
+            .variables
+            .iter()
+            .filter(|v| !v.categories.is_empty())
+            .map(|v| {
+                let bars: Vec<(String, usize)> = v
+                    .categories
+                    .iter()
+                    .map(|c| (c.label.clone(), c.count))
+                    .collect();
+                (
+                    v.id.clone(),
+                    Value::String(charts::bar_chart(&v.label, &bars, v.base)),
+                )
+            })
+            .collect()
+    } else {
+        Default::default()
+    };
+    let m = ctx.as_object_mut().expect("object");
+    m.insert("v".into(), Value::Object(v));
+    m.insert("ind".into(), Value::Object(ind));
+    m.insert("charts".into(), Value::Object(charts));
+    m.insert(
+        "summary".into(),
+        Value::String(summary.unwrap_or("generic").to_string()),
+    );
+    ctx
+}
+
+/// Renders the report in `format`.
+pub fn render(
+    d: &ReportData,
+    summary: Option<&str>,
+    format: ReportFormat,
+    override_dir: Option<&Path>,
+) -> Result<String, ReportError> {
+    match format {
+        ReportFormat::Json => {
+            Ok(serde_json::to_string_pretty(&report_json(d)).expect("serialisable") + "\n")
+        }
+        ReportFormat::Csv => Ok(csv_long(d)),
+        ReportFormat::Md | ReportFormat::Html => {
+            let html = format == ReportFormat::Html;
+            let h = registry(html, override_dir)?;
+            let flavour = if html { "html" } else { "md" };
+            let summary_name = format!("summary-{}.{flavour}", summary.unwrap_or("generic"));
+            let ctx = context(d, summary, html);
+            let render = |name: &str| {
+                h.render(name, &ctx).map_err(|e| ReportError::Template {
+                    file: format!(
+                        "templates/report/{}.hbs",
+                        e.template_name.clone().unwrap_or_else(|| name.to_string())
+                    ),
+                    line: e.line_no,
+                    message: e.reason().to_string(),
+                })
+            };
+            let summary_text = if h.has_template(&summary_name) {
+                render(&summary_name)?
+            } else {
+                return Err(ReportError::Template {
+                    file: format!("templates/report/{summary_name}.hbs"),
+                    line: None,
+                    message: "no such summary template; check the round's [report] summary".into(),
+                });
+            };
+            let mut ctx2 = ctx.clone();
+            ctx2.as_object_mut()
+                .expect("object")
+                .insert("summary_text".into(), Value::String(summary_text));
+            h.render(&format!("report.{flavour}"), &ctx2)
+                .map_err(|e| ReportError::Template {
+                    file: format!("templates/report/report.{flavour}.hbs"),
+                    line: e.line_no,
+                    message: e.reason().to_string(),
+                })
+        }
+    }
+}
+
+/// Long CSV: one row per number in the report.
+pub fn csv_long(d: &ReportData) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "round", "section", "variable", "category", "label", "count", "base", "percent",
+    ])
+    .expect("memory");
+    for v in &d.findings.variables {
+        for c in &v.categories {
+            w.write_record([
+                &d.round.slug,
+                "variable",
+                &v.id,
+                &c.id,
+                &c.label,
+                &c.count.to_string(),
+                &v.base.to_string(),
+                &format!("{:.1}", c.percent),
+            ])
+            .expect("memory");
+        }
+    }
+    for i in &d.findings.indicators {
+        w.write_record([
+            &d.round.slug,
+            "indicator",
+            &i.id,
+            "",
+            &i.label,
+            &i.count.to_string(),
+            &i.base.to_string(),
+            &format!("{:.1}", i.percent),
+        ])
+        .expect("memory");
+    }
+    if let Some(t) = &d.timeliness {
+        for (k, n) in [
+            ("sent", t.sent),
+            ("responded", t.responded),
+            ("on_time", t.on_time),
+            ("late", t.late),
+            ("not_answered", t.not_answered),
+            ("internal_reviews", t.internal_reviews),
+        ] {
+            w.write_record([
+                &d.round.slug,
+                "timeliness",
+                k,
+                "",
+                "",
+                &n.to_string(),
+                &t.sent.to_string(),
+                "",
+            ])
+            .expect("memory");
+        }
+    }
+    if let Some(c) = &d.comparison {
+        for v in &c.variables {
+            for r in &v.rows {
+                w.write_record([
+                    &d.round.slug,
+                    &format!("compare:{}", c.baseline.slug),
+                    &v.id,
+                    &r.id,
+                    &r.label,
+                    &r.baseline.to_string(),
+                    &v.baseline_base.to_string(),
+                    &format!("{:.1}", r.baseline_percent),
+                ])
+                .expect("memory");
+            }
+        }
+    }
+    String::from_utf8(w.into_inner().expect("flush")).expect("utf-8")
+}

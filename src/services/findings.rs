@@ -1,0 +1,547 @@
+//! Use cases for findings: importing, setting and exporting codings; assembling the data of
+//! the findings report (tables, indicators, cross-tabs, timeliness, comparison).
+
+use crate::app::App;
+use crate::domain::aggregate::{self, Body, CrossTab, Findings, Values};
+use crate::domain::coding::{self, Agreement, CodingError, CodingRow};
+use crate::domain::compare::{self, Mapping};
+use crate::domain::request::State;
+use crate::domain::timeliness::{self, Timeliness, Tracked};
+use crate::store::entities::event;
+use crate::store::rounds::{self, RequestRow, Round};
+use crate::store::{authorities, codings, StoreError};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FindingsError {
+    #[error("{} problem(s); nothing was changed:\n{}", .0.len(), .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+    Coding(Vec<CodingError>),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("`{0}` is not variable=value")]
+    Assignment(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Validates rows against the round's codebook and bodies and stores them, all or nothing.
+async fn apply_rows(
+    app: &App,
+    round: &Round,
+    rows: &[CodingRow],
+    source: &str,
+    pass: i32,
+    coder: &str,
+) -> Result<usize, FindingsError> {
+    let ids = codings::request_ids(&app.db, round.id).await?;
+    let bodies: HashSet<String> = ids.keys().cloned().collect();
+    let existing = codings::load(&app.db, round.id, pass).await?;
+    let merged = coding::apply(&round.def.codebook, source, &bodies, &existing, rows)
+        .map_err(FindingsError::Coding)?;
+    let touched: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.authority.trim().to_ascii_uppercase(),
+                r.variable.trim().to_string(),
+            )
+        })
+        .collect();
+    Ok(codings::replace(
+        &app.db,
+        round.id,
+        &merged,
+        &touched,
+        pass,
+        coder,
+        app.clock.now(),
+    )
+    .await?)
+}
+
+/// `foi code import SLUG FILE.csv`.
+pub async fn import_codings(
+    app: &App,
+    slug: &str,
+    path: &Path,
+    pass: i32,
+    coder: &str,
+) -> Result<usize, FindingsError> {
+    let text = std::fs::read_to_string(path).map_err(|source| FindingsError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let name = path.display().to_string();
+    let rows = coding::parse_csv(&text, &name).map_err(FindingsError::Coding)?;
+    let round = rounds::find(&app.db, slug).await?;
+    apply_rows(app, &round, &rows, &name, pass, coder).await
+}
+
+/// `foi code set REF variable=value ...` (repeat or comma-separate values of a multiple choice).
+pub async fn set_codings(
+    app: &App,
+    reference: &str,
+    assignments: &[String],
+    pass: i32,
+    coder: &str,
+) -> Result<usize, FindingsError> {
+    let req = rounds::request_by_ref(&app.db, reference).await?;
+    let round = rounds::find_by_id(&app.db, req.round_id).await?;
+    let mut rows = Vec::new();
+    for (i, a) in assignments.iter().enumerate() {
+        let (var, vals) = a
+            .split_once('=')
+            .ok_or_else(|| FindingsError::Assignment(a.clone()))?;
+        if vals.trim().is_empty() {
+            // `var=` clears the variable.
+            rows.push(CodingRow {
+                line: i + 1,
+                authority: req.authority_code.clone(),
+                variable: var.trim().to_string(),
+                value: String::new(),
+            });
+        }
+        for v in vals.split(',').filter(|v| !v.trim().is_empty()) {
+            rows.push(CodingRow {
+                line: i + 1,
+                authority: req.authority_code.clone(),
+                variable: var.trim().to_string(),
+                value: v.trim().to_string(),
+            });
+        }
+    }
+    apply_rows(app, &round, &rows, "argument", pass, coder).await
+}
+
+/// `foi code export SLUG`: (authority, variable, value) rows in codebook order.
+pub async fn export_codings(
+    app: &App,
+    slug: &str,
+    pass: i32,
+) -> Result<Vec<(String, String, String)>, FindingsError> {
+    let round = rounds::find(&app.db, slug).await?;
+    let all = codings::load(&app.db, round.id, pass).await?;
+    let mut out = Vec::new();
+    for (code, vals) in &all {
+        for v in &round.def.codebook.variables {
+            for x in vals.get(&v.id).into_iter().flatten() {
+                out.push((code.clone(), v.id.clone(), x.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Agreement between the primary (pass 1) and second (pass 2) coder.
+pub async fn agreement(app: &App, slug: &str) -> Result<Vec<Agreement>, FindingsError> {
+    let round = rounds::find(&app.db, slug).await?;
+    let a = codings::load(&app.db, round.id, 1).await?;
+    let b = codings::load(&app.db, round.id, 2).await?;
+    Ok(coding::agreement(&round.def.codebook, &a, &b))
+}
+
+/// `foi round source SLUG CODE URL`: a desk-research round's document for one body.
+pub async fn record_source(
+    app: &App,
+    slug: &str,
+    code: &str,
+    url: &str,
+    title: Option<&str>,
+) -> Result<(), FindingsError> {
+    let round = rounds::find(&app.db, slug).await?;
+    rounds::set_source(
+        &app.db,
+        round.id,
+        code,
+        url,
+        title,
+        &app.actor(),
+        app.clock.now(),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundInfo {
+    pub slug: String,
+    pub title: String,
+    pub register: String,
+    pub kind: String,
+    pub description: String,
+    /// What the bodies are called in prose ("ICBs").
+    pub bodies: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    pub code: String,
+    pub name: String,
+    pub url: Option<String>,
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ComparedRow {
+    pub id: String,
+    pub label: String,
+    pub current: usize,
+    pub current_percent: f64,
+    pub baseline: usize,
+    pub baseline_percent: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BodyChange {
+    pub code: String,
+    pub name: String,
+    pub current: String,
+    pub baseline: String,
+    pub changed: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ComparedVariable {
+    pub id: String,
+    pub label: String,
+    pub current_base: usize,
+    pub baseline_base: usize,
+    pub rows: Vec<ComparedRow>,
+    pub bodies: Vec<BodyChange>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub baseline: RoundInfo,
+    pub mappings: Vec<Mapping>,
+    /// Baseline bodies no current body maps to (listed, never dropped silently).
+    pub not_compared: Vec<String>,
+    pub variables: Vec<ComparedVariable>,
+    pub indicators: Vec<ComparedRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportData {
+    pub round: RoundInfo,
+    pub generated_on: String,
+    pub findings: Findings,
+    pub crosstabs: Vec<CrossTab>,
+    pub timeliness: Option<Timeliness>,
+    pub sources: Vec<Source>,
+    pub comparison: Option<Comparison>,
+}
+
+fn info(r: &Round) -> RoundInfo {
+    RoundInfo {
+        slug: r.slug.clone(),
+        title: r.title.clone(),
+        register: r.register.clone(),
+        kind: r.kind.clone(),
+        description: r.def.description.clone().unwrap_or_default(),
+        bodies: r
+            .def
+            .report
+            .bodies
+            .clone()
+            .unwrap_or_else(|| "bodies".into()),
+    }
+}
+
+async fn bodies_of(
+    app: &App,
+    round: &Round,
+    reqs: &[RequestRow],
+) -> Result<Vec<Body>, FindingsError> {
+    let values = codings::load(&app.db, round.id, 1).await?;
+    Ok(reqs
+        .iter()
+        .map(|r| Body {
+            code: r.authority_code.clone(),
+            name: r.authority_name.clone(),
+            region: r.region.clone(),
+            values: values.get(&r.authority_code).cloned().unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// The tracking data of a round's requests, for the timeliness section.
+async fn tracked(app: &App, reqs: &[RequestRow]) -> Result<Vec<Tracked>, FindingsError> {
+    let ids: Vec<i32> = reqs.iter().map(|r| r.id).collect();
+    let evs = event::Entity::find()
+        .filter(event::Column::RequestId.is_in(ids))
+        .order_by_asc(event::Column::Id)
+        .all(&app.db)
+        .await
+        .map_err(StoreError::from)?;
+    let responses = [
+        State::AnsweredFull,
+        State::AnsweredPart,
+        State::Refused,
+        State::NotHeld,
+    ]
+    .map(|s| s.as_str());
+    let mut first: HashMap<i32, chrono::NaiveDate> = HashMap::new();
+    let mut review: HashSet<i32> = HashSet::new();
+    let mut ico: HashSet<i32> = HashSet::new();
+    for e in &evs {
+        match e.to_state.as_deref() {
+            Some(s) if responses.contains(&s) => {
+                let d = e.effective_on.unwrap_or_else(|| e.at.date_naive());
+                first.entry(e.request_id).or_insert(d);
+            }
+            Some("internal_review_requested") => {
+                review.insert(e.request_id);
+            }
+            Some("referred_to_ico") => {
+                ico.insert(e.request_id);
+            }
+            _ => {}
+        }
+    }
+    Ok(reqs
+        .iter()
+        .map(|r| Tracked {
+            state: r.state,
+            received_on: r.clocks.received_on,
+            due_on: r.clocks.due_on,
+            responded_on: first.get(&r.id).copied(),
+            internal_review: review.contains(&r.id),
+            referred_to_ico: ico.contains(&r.id),
+        })
+        .collect())
+}
+
+fn values_label(v: Option<&BTreeSet<String>>) -> String {
+    v.filter(|s| !s.is_empty())
+        .map(|s| s.iter().cloned().collect::<Vec<_>>().join(", "))
+        .unwrap_or_else(|| "(not coded)".into())
+}
+
+async fn comparison(
+    app: &App,
+    current: &Round,
+    cur_bodies: &[Body],
+    cur: &Findings,
+    other: &str,
+) -> Result<Comparison, FindingsError> {
+    let base_round = rounds::find(&app.db, other).await?;
+    let base_reqs = rounds::requests(&app.db, base_round.id).await?;
+    let base_bodies = bodies_of(app, &base_round, &base_reqs).await?;
+    let base = aggregate::aggregate(&base_round.def.codebook, &base_bodies);
+    let cur_reg = authorities::list(&app.db, Some(&current.register)).await?;
+    let base_reg = authorities::list(&app.db, Some(&base_round.register)).await?;
+    let in_round = |reg: Vec<crate::domain::register::Authority>, bodies: &[Body]| {
+        let codes: HashSet<&str> = bodies.iter().map(|b| b.code.as_str()).collect();
+        reg.into_iter()
+            .filter(|a| codes.contains(a.record.code.as_str()))
+            .map(|a| a.record)
+            .collect::<Vec<_>>()
+    };
+    let (mappings, not_compared) = compare::map_bodies(
+        &in_round(cur_reg, cur_bodies),
+        &in_round(base_reg, &base_bodies),
+    );
+    let base_by_code: HashMap<&str, &Body> =
+        base_bodies.iter().map(|b| (b.code.as_str(), b)).collect();
+    let cur_by_code: HashMap<&str, &Body> =
+        cur_bodies.iter().map(|b| (b.code.as_str(), b)).collect();
+    let mut variables = Vec::new();
+    for cv in &cur.variables {
+        let Some(bv) = base.variables.iter().find(|b| b.id == cv.id) else {
+            continue;
+        };
+        let rows = cv
+            .categories
+            .iter()
+            .map(|c| {
+                let b = bv.categories.iter().find(|x| x.id == c.id);
+                ComparedRow {
+                    id: c.id.clone(),
+                    label: c.label.clone(),
+                    current: c.count,
+                    current_percent: c.percent,
+                    baseline: b.map(|b| b.count).unwrap_or(0),
+                    baseline_percent: b.map(|b| b.percent).unwrap_or(0.0),
+                }
+            })
+            .collect();
+        let bodies = mappings
+            .iter()
+            .map(|m| {
+                let now = values_label(
+                    cur_by_code
+                        .get(m.code.as_str())
+                        .and_then(|b| b.values.get(&cv.id)),
+                );
+                let parts: Vec<String> = m
+                    .baseline
+                    .iter()
+                    .map(|l| {
+                        let code = crate::domain::register::link_code(l);
+                        let v =
+                            values_label(base_by_code.get(code).and_then(|b| b.values.get(&cv.id)));
+                        if m.baseline.len() == 1 && code == m.code {
+                            v
+                        } else {
+                            format!("{l}: {v}")
+                        }
+                    })
+                    .collect();
+                let then = if parts.is_empty() {
+                    "(no predecessor)".to_string()
+                } else {
+                    parts.join("; ")
+                };
+                let changed = !(m.baseline.len() == 1 && then == now);
+                BodyChange {
+                    code: m.code.clone(),
+                    name: m.name.clone(),
+                    current: now,
+                    baseline: then,
+                    changed,
+                }
+            })
+            .collect();
+        variables.push(ComparedVariable {
+            id: cv.id.clone(),
+            label: cv.label.clone(),
+            current_base: cv.base,
+            baseline_base: bv.base,
+            rows,
+            bodies,
+        });
+    }
+    let indicators = cur
+        .indicators
+        .iter()
+        .filter_map(|i| {
+            base.indicators
+                .iter()
+                .find(|b| b.id == i.id)
+                .map(|b| ComparedRow {
+                    id: i.id.clone(),
+                    label: i.label.clone(),
+                    current: i.count,
+                    current_percent: i.percent,
+                    baseline: b.count,
+                    baseline_percent: b.percent,
+                })
+        })
+        .collect();
+    Ok(Comparison {
+        baseline: info(&base_round),
+        mappings,
+        not_compared,
+        variables,
+        indicators,
+    })
+}
+
+/// Everything the findings report shows for a round.
+pub async fn report_data(
+    app: &App,
+    slug: &str,
+    compare_with: Option<&str>,
+) -> Result<ReportData, FindingsError> {
+    let round = rounds::find(&app.db, slug).await?;
+    let reqs = rounds::requests(&app.db, round.id).await?;
+    let bodies = bodies_of(app, &round, &reqs).await?;
+    let cb = &round.def.codebook;
+    let findings = aggregate::aggregate(cb, &bodies);
+    let crosstabs = round
+        .def
+        .report
+        .crosstabs
+        .iter()
+        .filter_map(|v| aggregate::crosstab_by_region(cb, &bodies, v))
+        .collect();
+    let tracked = tracked(app, &reqs).await?;
+    let timeliness = tracked
+        .iter()
+        .any(|t| t.received_on.is_some())
+        .then(|| timeliness::timeliness(&app.calendar, &tracked, app.clock.today()));
+    let sources = reqs
+        .iter()
+        .filter(|r| r.source_url.is_some())
+        .map(|r| Source {
+            code: r.authority_code.clone(),
+            name: r.authority_name.clone(),
+            url: r.source_url.clone(),
+            title: r.source_title.clone(),
+        })
+        .collect();
+    let comparison = match compare_with {
+        Some(other) => Some(comparison(app, &round, &bodies, &findings, other).await?),
+        None => None,
+    };
+    Ok(ReportData {
+        round: info(&round),
+        generated_on: app.clock.today().to_string(),
+        findings,
+        crosstabs,
+        timeliness,
+        sources,
+        comparison,
+    })
+}
+
+/// The JSON shape promised to users:
+/// `{"round", "authorities", "variables": {VAR: {"base", "counts": {CAT: N}}}, "indicators": {ID: {"count", "base"}}}`
+/// plus labels, percentages, timeliness, data quality and any comparison.
+pub fn report_json(d: &ReportData) -> serde_json::Value {
+    let variables: serde_json::Map<String, serde_json::Value> = d
+        .findings
+        .variables
+        .iter()
+        .map(|v| {
+            let counts: serde_json::Map<String, serde_json::Value> =
+                v.categories.iter().map(|c| (c.id.clone(), c.count.into())).collect();
+            let percents: serde_json::Map<String, serde_json::Value> =
+                v.categories.iter().map(|c| (c.id.clone(), c.percent.into())).collect();
+            (
+                v.id.clone(),
+                serde_json::json!({"label": v.label, "kind": v.kind, "condition": v.condition, "base": v.base,
+                    "coded": v.coded, "counts": counts, "percent": percents, "numbers": v.numbers}),
+            )
+        })
+        .collect();
+    let indicators: serde_json::Map<String, serde_json::Value> = d
+        .findings
+        .indicators
+        .iter()
+        .map(|i| {
+            (
+                i.id.clone(),
+                serde_json::json!({"label": i.label, "count": i.count, "base": i.base, "percent": i.percent,
+                    "phrase": i.phrase, "authorities": i.bodies}),
+            )
+        })
+        .collect();
+    serde_json::json!({
+        "round": d.round.slug,
+        "title": d.round.title,
+        "register": d.round.register,
+        "generated_on": d.generated_on,
+        "authorities": d.findings.authorities,
+        "coded_authorities": d.findings.coded_bodies,
+        "variables": variables,
+        "indicators": indicators,
+        "crosstabs": d.crosstabs,
+        "timeliness": d.timeliness,
+        "data_quality": d.findings.data_quality,
+        "sources": d.sources,
+        "comparison": d.comparison,
+    })
+}
+
+/// Per-body values of the primary coding, for the web coding form and exports.
+pub async fn body_values(app: &App, slug: &str) -> Result<BTreeMap<String, Values>, FindingsError> {
+    let round = rounds::find(&app.db, slug).await?;
+    Ok(codings::load(&app.db, round.id, 1).await?)
+}

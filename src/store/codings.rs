@@ -1,0 +1,123 @@
+//! Codings in the database: one row per (request, variable, value, pass).
+
+use super::entities::{authority, coding, request};
+use super::{events, StoreError};
+use crate::domain::aggregate::Values;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Body code → request id for a round.
+pub async fn request_ids(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+) -> Result<HashMap<String, i32>, StoreError> {
+    Ok(request::Entity::find()
+        .filter(request::Column::RoundId.eq(round_id))
+        .find_also_related(authority::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(r, a)| a.map(|a| (a.code, r.id)))
+        .collect())
+}
+
+/// Every body's values for one coding pass (1 = primary coder, 2 = second coder).
+pub async fn load(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    pass: i32,
+) -> Result<BTreeMap<String, Values>, StoreError> {
+    let ids = request_ids(db, round_id).await?;
+    let by_id: HashMap<i32, &String> = ids.iter().map(|(c, id)| (*id, c)).collect();
+    let rows = coding::Entity::find()
+        .filter(coding::Column::RequestId.is_in(ids.values().copied().collect::<Vec<_>>()))
+        .filter(coding::Column::Pass.eq(pass))
+        .all(db)
+        .await?;
+    let mut out: BTreeMap<String, Values> = BTreeMap::new();
+    for r in rows {
+        if let Some(code) = by_id.get(&r.request_id) {
+            out.entry((*code).clone())
+                .or_default()
+                .entry(r.variable)
+                .or_default()
+                .insert(r.value);
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces the values of the touched (body, variable) pairs in one transaction, recording
+/// who coded them and when, with an event per request.
+pub async fn replace(
+    db: &DatabaseConnection,
+    round_id: i32,
+    merged: &BTreeMap<String, Values>,
+    touched: &BTreeSet<(String, String)>,
+    pass: i32,
+    coder: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let txn = super::write_txn(db).await?;
+    let ids = request_ids(&txn, round_id).await?;
+    let mut n = 0;
+    let mut per_request: BTreeMap<i32, Vec<String>> = BTreeMap::new();
+    for (code, var) in touched {
+        let rid = *ids.get(code).ok_or_else(|| {
+            StoreError::NotFound(format!("no request for body {code} in this round"))
+        })?;
+        coding::Entity::delete_many()
+            .filter(coding::Column::RequestId.eq(rid))
+            .filter(coding::Column::Variable.eq(var.as_str()))
+            .filter(coding::Column::Pass.eq(pass))
+            .exec(&txn)
+            .await?;
+        let values = merged
+            .get(code)
+            .and_then(|v| v.get(var))
+            .cloned()
+            .unwrap_or_default();
+        for value in &values {
+            coding::ActiveModel {
+                request_id: Set(rid),
+                variable: Set(var.clone()),
+                value: Set(value.clone()),
+                pass: Set(pass),
+                coder: Set(coder.to_string()),
+                coded_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            n += 1;
+        }
+        per_request.entry(rid).or_default().push(format!(
+            "{var}={}",
+            values.into_iter().collect::<Vec<_>>().join("+")
+        ));
+    }
+    for (rid, changes) in per_request {
+        events::append(
+            &txn,
+            events::NewEvent {
+                request_id: rid,
+                actor: coder.to_string(),
+                kind: if pass == 1 {
+                    "coded".into()
+                } else {
+                    format!("coded_pass_{pass}")
+                },
+                note: Some(changes.join(", ")),
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(n)
+}
