@@ -32,6 +32,14 @@ pub struct Config {
     pub web: WebConfig,
     pub schedule: ScheduleConfig,
     pub team: TeamConfig,
+    pub ingest: IngestConfig,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IngestConfig {
+    /// Apply suggested acknowledgements without asking (awaiting_response → acknowledged).
+    pub auto_acknowledge: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

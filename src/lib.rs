@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod inbound;
 pub mod outbound;
 pub mod output;
 pub mod rawstore;

@@ -5,6 +5,7 @@ mod authorities;
 mod deadline;
 mod findings;
 mod outbox;
+mod replies;
 mod round;
 
 use crate::app::{App, Globals};
@@ -73,6 +74,20 @@ pub enum Command {
     },
     /// The findings report (Markdown, HTML with charts, CSV, JSON)
     Report(findings::ReportArgs),
+    /// Ingest replies from IMAP, a Maildir, or .eml/.mbox files
+    Ingest(replies::IngestArgs),
+    /// Replies no request was found for
+    Triage {
+        #[command(subcommand)]
+        command: replies::TriageCommand,
+    },
+    /// One request: confirm its state, show its thread and events
+    Request {
+        #[command(subcommand)]
+        command: replies::RequestCommand,
+    },
+    /// One row per body of a round: state, dates, overdue, replies, next action
+    Status(replies::StatusArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +143,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Outbox(a) => outbox::run(&g, a).await,
         Command::Code { command } => findings::code(&g, command).await,
         Command::Report(a) => findings::report(&g, a).await,
+        Command::Ingest(a) => replies::ingest(&g, a).await,
+        Command::Triage { command } => replies::triage(&g, command).await,
+        Command::Request { command } => replies::request(&g, command).await,
+        Command::Status(a) => replies::status(&g, a).await,
     }
 }
 

@@ -2,9 +2,12 @@
 //! these signatures, no clock reads and no I/O, so every rule is unit-tested on its own.
 pub mod aggregate;
 pub mod calendar;
+pub mod classify;
 pub mod codebook;
 pub mod coding;
 pub mod compare;
+pub mod mail;
+pub mod matching;
 pub mod proportion;
 pub mod reference;
 pub mod register;

@@ -2,4 +2,5 @@
 //! path per action, whoever triggers it; each leaves an event in the audit log.
 pub mod findings;
 pub mod letters;
+pub mod requests;
 pub mod rounds;

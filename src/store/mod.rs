@@ -5,6 +5,8 @@ pub mod authorities;
 pub mod codings;
 pub mod entities;
 pub mod events;
+pub mod inbox;
+pub mod mailbox;
 pub mod outbox;
 pub mod rounds;
 

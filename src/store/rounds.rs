@@ -327,3 +327,55 @@ pub async fn set_source(
     txn.commit().await?;
     Ok(())
 }
+
+/// Applies a confirmed state change: new state and clocks, an event, and the request's
+/// waiting replies marked classified — in one transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn update_state(
+    db: &DatabaseConnection,
+    request_id: i32,
+    from: State,
+    to: State,
+    clocks: Clocks,
+    on: chrono::NaiveDate,
+    note: Option<String>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let txn = super::write_txn(db).await?;
+    let r = request::Entity::find_by_id(request_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no request {request_id}")))?;
+    if r.state != from.as_str() {
+        return Err(StoreError::Invalid(format!(
+            "request {} changed to `{}` meanwhile; look again and retry",
+            r.reference, r.state
+        )));
+    }
+    let mut am: request::ActiveModel = r.into();
+    am.state = Set(to.as_str().into());
+    am.received_on = Set(clocks.received_on);
+    am.due_on = Set(clocks.due_on);
+    am.review_due_on = Set(clocks.review_due_on);
+    am.updated_at = Set(now);
+    am.update(&txn).await?;
+    events::append(
+        &txn,
+        events::NewEvent {
+            request_id,
+            actor: actor.into(),
+            kind: "state_changed".into(),
+            from_state: Some(from.as_str().into()),
+            to_state: Some(to.as_str().into()),
+            effective_on: Some(on),
+            note,
+            data: Some(serde_json::json!({"received_on": clocks.received_on, "due_on": clocks.due_on, "review_due_on": clocks.review_due_on})),
+        },
+        now,
+    )
+    .await?;
+    super::inbox::mark_classified(&txn, request_id).await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -23,6 +23,9 @@ impl MailPeers {
             .prefix("foi-mail-")
             .tempdir_in("/tmp")
             .expect("tempdir");
+        // Dovecot's users must be able to reach the directory (the recipe's pitfall 2).
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(keep.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         let dir = keep.path().join("peers");
         let out = Command::new(script())
             .arg("start")

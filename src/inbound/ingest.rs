@@ -1,0 +1,217 @@
+//! The ingest use case: store the raw bytes first, then parse, deduplicate, match, classify
+//! and record. Whatever happens after the raw store, the message is never lost.
+
+use crate::app::App;
+use crate::domain::classify::{classify, Suggestion};
+use crate::domain::matching::Catalog;
+use crate::domain::request::State;
+use crate::rawstore::RawStoreError;
+use crate::store::inbox::{self, NewInbound};
+use crate::store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Raw(#[from] RawStoreError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Source(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The same bytes or Message-ID were stored before: nothing recorded.
+    Duplicate,
+    Matched {
+        id: i32,
+        request_id: i32,
+        rule: String,
+        suggestion: String,
+    },
+    AutoReply {
+        id: i32,
+        request_id: Option<i32>,
+    },
+    Bounce {
+        id: i32,
+        request_id: Option<i32>,
+        bounced_outbound: Vec<i32>,
+    },
+    Triage {
+        id: i32,
+    },
+    Unparseable {
+        id: i32,
+        error: String,
+    },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IngestSummary {
+    pub seen: usize,
+    pub duplicates: usize,
+    pub matched: usize,
+    pub auto_replies: usize,
+    pub bounces: usize,
+    pub triage: usize,
+    pub unparseable: usize,
+    pub acknowledged: usize,
+}
+
+impl IngestSummary {
+    pub fn add(&mut self, o: &Outcome) {
+        self.seen += 1;
+        match o {
+            Outcome::Duplicate => self.duplicates += 1,
+            Outcome::Matched { .. } => self.matched += 1,
+            Outcome::AutoReply { .. } => self.auto_replies += 1,
+            Outcome::Bounce { .. } => self.bounces += 1,
+            Outcome::Triage { .. } => self.triage += 1,
+            Outcome::Unparseable { .. } => self.unparseable += 1,
+        }
+    }
+}
+
+/// Ingests one raw message. `catalog` is the matcher's view of our requests.
+pub async fn ingest_bytes(
+    app: &App,
+    catalog: &Catalog,
+    raw: &[u8],
+    summary: &mut IngestSummary,
+) -> Result<Outcome, IngestError> {
+    // 1. Nothing is lost: the bytes are stored (fsynced) before anything else.
+    let sha = app.raw_store().put(raw)?;
+    let now = app.clock.now();
+    if inbox::already_stored(&app.db, &sha, None).await? {
+        summary.add(&Outcome::Duplicate);
+        return Ok(Outcome::Duplicate);
+    }
+    // 2. Parse; a failure is kept and listed for triage.
+    let parsed = match super::parse::parse(raw) {
+        Ok(p) => p,
+        Err(error) => {
+            let id = inbox::insert(
+                &app.db,
+                NewInbound {
+                    request_id: None,
+                    kind: "unparseable",
+                    state: inbox::UNPARSEABLE,
+                    raw_sha256: sha,
+                    raw_size: raw.len() as i64,
+                    parsed: None,
+                    parse_error: Some(error.clone()),
+                    match_rule: None,
+                    suggestion: None,
+                    suggestion_label: None,
+                },
+                now,
+            )
+            .await?;
+            let o = Outcome::Unparseable { id, error };
+            summary.add(&o);
+            return Ok(o);
+        }
+    };
+    if inbox::already_stored(&app.db, &sha, parsed.message_id.as_deref()).await? {
+        summary.add(&Outcome::Duplicate);
+        return Ok(Outcome::Duplicate);
+    }
+    // 3. Classify and match.
+    let suggestion = classify(&parsed);
+    let mut matched = catalog.match_mail(&parsed);
+    if suggestion == Suggestion::Bounce && matched.is_none() {
+        matched = parsed.returned_message_ids.iter().find_map(|id| {
+            catalog
+                .message_ids
+                .get(id)
+                .map(|r| (*r, crate::domain::matching::Rule::Thread))
+        });
+    }
+    let (kind, state) = match (&suggestion, matched) {
+        (Suggestion::Bounce, _) => ("bounce", inbox::BOUNCE),
+        (Suggestion::AutoReply, Some(_)) => ("auto_reply", inbox::AUTO),
+        (Suggestion::AutoReply, None) => ("auto_reply", inbox::TRIAGE),
+        (_, Some(_)) => ("reply", inbox::MATCHED),
+        (_, None) => ("reply", inbox::TRIAGE),
+    };
+    let request_id = matched.map(|(r, _)| r);
+    let id = inbox::insert(
+        &app.db,
+        NewInbound {
+            request_id,
+            kind,
+            state,
+            raw_sha256: sha,
+            raw_size: raw.len() as i64,
+            parse_error: None,
+            match_rule: matched.map(|(_, rule)| rule.as_str().to_string()),
+            suggestion: Some(suggestion.key()),
+            suggestion_label: Some(suggestion.label()),
+            parsed: Some(parsed.clone()),
+        },
+        now,
+    )
+    .await?;
+    let outcome = match (&suggestion, matched) {
+        (Suggestion::Bounce, _) => {
+            let mut ids = parsed.returned_message_ids.clone();
+            ids.extend(parsed.in_reply_to.iter().cloned());
+            let text: String = parsed.text.chars().take(500).collect();
+            let bounced = inbox::bounce_outbound(&app.db, &ids, text.trim(), now).await?;
+            Outcome::Bounce {
+                id,
+                request_id,
+                bounced_outbound: bounced,
+            }
+        }
+        (Suggestion::AutoReply, _) => Outcome::AutoReply { id, request_id },
+        (_, Some((rid, rule))) => Outcome::Matched {
+            id,
+            request_id: rid,
+            rule: rule.as_str().into(),
+            suggestion: suggestion.label(),
+        },
+        (_, None) => Outcome::Triage { id },
+    };
+    summary.add(&outcome);
+    // 4. Optionally apply acknowledgements without asking.
+    if let (Outcome::Matched { request_id, .. }, Suggestion::Acknowledgement, true) =
+        (&outcome, &suggestion, app.config.ingest.auto_acknowledge)
+    {
+        let req = crate::store::rounds::request_by_ref(&app.db, &request_id.to_string()).await?;
+        if req.state == State::AwaitingResponse {
+            let on = parsed
+                .date
+                .map(|d| d.with_timezone(&chrono_tz::Europe::London).date_naive());
+            crate::services::requests::set_state(
+                app,
+                &req.reference,
+                State::Acknowledged,
+                on,
+                None,
+                Some("acknowledgement applied automatically".into()),
+                "foi ingest",
+            )
+            .await
+            .map_err(|e| IngestError::Source(e.to_string()))?;
+            summary.acknowledged += 1;
+        }
+    }
+    Ok(outcome)
+}
+
+/// Ingests many raw messages with one catalog.
+pub async fn ingest_all(
+    app: &App,
+    raws: impl IntoIterator<Item = Vec<u8>>,
+) -> Result<IngestSummary, IngestError> {
+    let catalog = inbox::catalog(&app.db, &app.config.send.reply_to_pattern).await?;
+    let mut summary = IngestSummary::default();
+    for raw in raws {
+        ingest_bytes(app, &catalog, &raw, &mut summary).await?;
+    }
+    Ok(summary)
+}

@@ -1,0 +1,430 @@
+//! Inbound messages, their attachments, the triage queue and learned sender addresses.
+//!
+//! Inbound states: `matched` (on a request, waiting to be classified), `classified`,
+//! `auto` (automatic reply), `bounce` (delivery failure report), `triage` (no request found),
+//! `unparseable` (kept raw, listed for triage), `dismissed`.
+
+use super::entities::{attachment, authority, authority_address, message, request};
+use super::{events, outbox, StoreError};
+use crate::domain::mail::{AttachmentInfo, ParsedMail};
+use crate::domain::matching::Catalog;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+
+pub const MATCHED: &str = "matched";
+pub const CLASSIFIED: &str = "classified";
+pub const AUTO: &str = "auto";
+pub const BOUNCE: &str = "bounce";
+pub const TRIAGE: &str = "triage";
+pub const UNPARSEABLE: &str = "unparseable";
+pub const DISMISSED: &str = "dismissed";
+
+/// Whether these exact bytes, or a message with this Message-ID, were stored before.
+pub async fn already_stored(
+    db: &DatabaseConnection,
+    sha: &str,
+    message_id: Option<&str>,
+) -> Result<bool, StoreError> {
+    let by_sha = message::Entity::find()
+        .filter(message::Column::Direction.eq("in"))
+        .filter(message::Column::RawSha256.eq(sha))
+        .count(db)
+        .await?;
+    if by_sha > 0 {
+        return Ok(true);
+    }
+    if let Some(mid) = message_id {
+        let by_id = message::Entity::find()
+            .filter(message::Column::Direction.eq("in"))
+            .filter(message::Column::MessageId.eq(mid))
+            .count(db)
+            .await?;
+        return Ok(by_id > 0);
+    }
+    Ok(false)
+}
+
+/// Builds the matcher's catalog from the database.
+pub async fn catalog(db: &DatabaseConnection, plus_pattern: &str) -> Result<Catalog, StoreError> {
+    let mut c = Catalog {
+        plus_pattern: plus_pattern.to_string(),
+        ..Default::default()
+    };
+    for m in message::Entity::find()
+        .filter(message::Column::Direction.eq("out"))
+        .all(db)
+        .await?
+    {
+        if let (Some(mid), Some(rid)) = (m.message_id, m.request_id) {
+            c.message_ids.insert(mid, rid);
+        }
+    }
+    let reqs = request::Entity::find().all(db).await?;
+    let mut open_by_authority: HashMap<i32, BTreeSet<i32>> = HashMap::new();
+    for r in &reqs {
+        c.references.insert(r.reference.clone(), r.id);
+        if r.sent_at.is_some() && r.state != "withdrawn" {
+            open_by_authority
+                .entry(r.authority_id)
+                .or_default()
+                .insert(r.id);
+        }
+    }
+    let mut add = |addr: &str, aid: i32| {
+        if let Some(reqs) = open_by_authority.get(&aid) {
+            c.addresses
+                .entry(addr.trim().to_ascii_lowercase())
+                .or_default()
+                .extend(reqs.iter().copied());
+        }
+    };
+    for a in authority::Entity::find().all(db).await? {
+        if let Some(e) = &a.foi_email {
+            add(e, a.id);
+        }
+    }
+    for l in authority_address::Entity::find().all(db).await? {
+        add(&l.address, l.authority_id);
+    }
+    Ok(c)
+}
+
+/// An inbound message to store.
+#[derive(Debug, Clone)]
+pub struct NewInbound {
+    pub request_id: Option<i32>,
+    pub kind: &'static str,
+    pub state: &'static str,
+    pub raw_sha256: String,
+    pub raw_size: i64,
+    pub parsed: Option<ParsedMail>,
+    pub parse_error: Option<String>,
+    pub match_rule: Option<String>,
+    pub suggestion: Option<String>,
+    pub suggestion_label: Option<String>,
+}
+
+/// Stores one inbound message with its attachments (and an event when it is on a request),
+/// in one transaction. Returns its id.
+pub async fn insert(
+    db: &DatabaseConnection,
+    m: NewInbound,
+    now: DateTime<Utc>,
+) -> Result<i32, StoreError> {
+    let txn = super::write_txn(db).await?;
+    let p = m.parsed.clone().unwrap_or_default();
+    let row = message::ActiveModel {
+        request_id: Set(m.request_id),
+        direction: Set("in".into()),
+        kind: Set(m.kind.into()),
+        message_id: Set(p.message_id.clone()),
+        in_reply_to: Set(p.in_reply_to.first().cloned()),
+        references_hdr: Set((!p.references.is_empty()).then(|| p.references.join(" "))),
+        subject: Set(p.subject.clone()),
+        from_addr: Set(p.from_addr.clone().unwrap_or_default()),
+        to_addr: Set(p.recipients.join(", ")),
+        state: Set(m.state.into()),
+        attempts: Set(0),
+        raw_sha256: Set(Some(m.raw_sha256)),
+        raw_size: Set(Some(m.raw_size)),
+        match_rule: Set(m.match_rule.clone()),
+        suggested_class: Set(m.suggestion.clone()),
+        body_text: Set(Some(p.text.chars().take(200_000).collect())),
+        parse_error: Set(m.parse_error.clone()),
+        created_at: Set(now),
+        received_at: Set(Some(p.date.unwrap_or(now))),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    for a in &p.attachments {
+        attachment::ActiveModel {
+            message_id: Set(row.id),
+            filename: Set(a.filename.clone()),
+            content_type: Set(a.content_type.clone()),
+            size: Set(a.size as i64),
+            sha256: Set(a.sha256.clone()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    if let Some(rid) = m.request_id {
+        events::append(
+            &txn,
+            events::NewEvent {
+                request_id: rid,
+                actor: "foi ingest".into(),
+                kind: format!("{}_received", m.kind),
+                note: Some(format!(
+                    "from {} \"{}\"; matched by {}; suggested: {}",
+                    p.from_addr.unwrap_or_default(),
+                    p.subject,
+                    m.match_rule.unwrap_or_default(),
+                    m.suggestion_label.unwrap_or_else(|| "-".into())
+                )),
+                data: Some(serde_json::json!({"message": row.id})),
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(row.id)
+}
+
+/// Marks our outbound messages named by a delivery failure report as bounced.
+pub async fn bounce_outbound(
+    db: &DatabaseConnection,
+    message_ids: &[String],
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<i32>, StoreError> {
+    let mut ids = Vec::new();
+    for mid in message_ids {
+        if let Some(m) = message::Entity::find()
+            .filter(message::Column::Direction.eq("out"))
+            .filter(message::Column::MessageId.eq(mid.as_str()))
+            .one(db)
+            .await?
+        {
+            outbox::mark_bounced(db, m.id, &format!("delivery failure report: {text}"), now)
+                .await?;
+            ids.push(m.id);
+        }
+    }
+    Ok(ids)
+}
+
+/// One inbound message for listings.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboundItem {
+    pub id: i32,
+    pub request_id: Option<i32>,
+    pub reference: Option<String>,
+    pub kind: String,
+    pub state: String,
+    pub from: String,
+    pub subject: String,
+    pub received_at: Option<DateTime<Utc>>,
+    pub match_rule: Option<String>,
+    pub suggested: Option<String>,
+    pub parse_error: Option<String>,
+    pub attachments: Vec<AttachmentInfo>,
+    pub raw_sha256: Option<String>,
+}
+
+async fn to_items(
+    db: &impl ConnectionTrait,
+    rows: Vec<message::Model>,
+) -> Result<Vec<InboundItem>, StoreError> {
+    let refs: HashMap<i32, String> = request::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.reference))
+        .collect();
+    let ids: Vec<i32> = rows.iter().map(|m| m.id).collect();
+    let mut atts: HashMap<i32, Vec<AttachmentInfo>> = HashMap::new();
+    for a in attachment::Entity::find()
+        .filter(attachment::Column::MessageId.is_in(ids))
+        .all(db)
+        .await?
+    {
+        atts.entry(a.message_id).or_default().push(AttachmentInfo {
+            filename: a.filename,
+            content_type: a.content_type,
+            size: a.size as u64,
+            sha256: a.sha256,
+        });
+    }
+    Ok(rows
+        .into_iter()
+        .map(|m| InboundItem {
+            reference: m.request_id.and_then(|r| refs.get(&r).cloned()),
+            attachments: atts.remove(&m.id).unwrap_or_default(),
+            id: m.id,
+            request_id: m.request_id,
+            kind: m.kind,
+            state: m.state,
+            from: m.from_addr,
+            subject: m.subject,
+            received_at: m.received_at,
+            match_rule: m.match_rule,
+            suggested: m.suggested_class,
+            parse_error: m.parse_error,
+            raw_sha256: m.raw_sha256,
+        })
+        .collect())
+}
+
+/// The triage queue: unmatched and unparseable messages.
+pub async fn triage(db: &DatabaseConnection) -> Result<Vec<InboundItem>, StoreError> {
+    let rows = message::Entity::find()
+        .filter(message::Column::Direction.eq("in"))
+        .filter(message::Column::State.is_in([TRIAGE, UNPARSEABLE]))
+        .order_by_asc(message::Column::Id)
+        .all(db)
+        .await?;
+    to_items(db, rows).await
+}
+
+/// Every inbound message, oldest first (`foi inbox`).
+pub async fn all_inbound(db: &DatabaseConnection) -> Result<Vec<InboundItem>, StoreError> {
+    let rows = message::Entity::find()
+        .filter(message::Column::Direction.eq("in"))
+        .order_by_asc(message::Column::Id)
+        .all(db)
+        .await?;
+    to_items(db, rows).await
+}
+
+/// Inbound messages on one request.
+pub async fn for_request(
+    db: &DatabaseConnection,
+    request_id: i32,
+) -> Result<Vec<InboundItem>, StoreError> {
+    let rows = message::Entity::find()
+        .filter(message::Column::Direction.eq("in"))
+        .filter(message::Column::RequestId.eq(request_id))
+        .order_by_asc(message::Column::Id)
+        .all(db)
+        .await?;
+    to_items(db, rows).await
+}
+
+async fn load_in(db: &impl ConnectionTrait, id: i32) -> Result<message::Model, StoreError> {
+    message::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|m| m.direction == "in")
+        .ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "no inbound message {id}; `foi triage list` shows the queue"
+            ))
+        })
+}
+
+/// Puts a triage message on a request and teaches its sender's address to that body.
+pub async fn assign(
+    db: &DatabaseConnection,
+    id: i32,
+    request_id: i32,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, StoreError> {
+    let txn = super::write_txn(db).await?;
+    let m = load_in(&txn, id).await?;
+    if !matches!(m.state.as_str(), TRIAGE | UNPARSEABLE | DISMISSED) {
+        return Err(StoreError::Invalid(format!(
+            "message {id} is `{}`, not in triage",
+            m.state
+        )));
+    }
+    let req = request::Entity::find_by_id(request_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no request {request_id}")))?;
+    let from = m.from_addr.trim().to_ascii_lowercase();
+    let mut am: message::ActiveModel = m.clone().into();
+    am.request_id = Set(Some(request_id));
+    am.state = Set(if m.state == UNPARSEABLE {
+        CLASSIFIED.into()
+    } else {
+        MATCHED.into()
+    });
+    am.match_rule = Set(Some(format!("assigned by {actor}")));
+    am.update(&txn).await?;
+    let mut learned = None;
+    if from.contains('@') {
+        let exists = authority_address::Entity::find()
+            .filter(authority_address::Column::AuthorityId.eq(req.authority_id))
+            .filter(authority_address::Column::Address.eq(from.as_str()))
+            .count(&txn)
+            .await?;
+        if exists == 0 {
+            authority_address::ActiveModel {
+                authority_id: Set(req.authority_id),
+                address: Set(from.clone()),
+                source: Set(format!("triage assignment of message {id} by {actor}")),
+                learned_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            learned = Some(from.clone());
+        }
+    }
+    events::append(
+        &txn,
+        events::NewEvent {
+            request_id,
+            actor: actor.into(),
+            kind: "reply_assigned".into(),
+            note: Some(format!(
+                "message {id} from {from} \"{}\" assigned from triage{}",
+                m.subject,
+                learned
+                    .as_ref()
+                    .map(|a| format!("; learned {a}"))
+                    .unwrap_or_default()
+            )),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(learned)
+}
+
+pub async fn dismiss(db: &DatabaseConnection, id: i32) -> Result<(), StoreError> {
+    let m = load_in(db, id).await?;
+    let mut am: message::ActiveModel = m.into();
+    am.state = Set(DISMISSED.into());
+    am.update(db).await?;
+    Ok(())
+}
+
+/// After a person classifies a request, its waiting replies count as classified.
+pub async fn mark_classified(db: &impl ConnectionTrait, request_id: i32) -> Result<(), StoreError> {
+    message::Entity::update_many()
+        .col_expr(
+            message::Column::State,
+            sea_orm::sea_query::Expr::value(CLASSIFIED),
+        )
+        .filter(message::Column::Direction.eq("in"))
+        .filter(message::Column::RequestId.eq(request_id))
+        .filter(message::Column::State.eq(MATCHED))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Inbound counts per request: (messages in, last received, replies waiting to be classified).
+pub async fn counts(
+    db: &DatabaseConnection,
+) -> Result<HashMap<i32, (usize, Option<DateTime<Utc>>, usize)>, StoreError> {
+    let mut out: HashMap<i32, (usize, Option<DateTime<Utc>>, usize)> = HashMap::new();
+    for m in message::Entity::find()
+        .filter(message::Column::Direction.eq("in"))
+        .all(db)
+        .await?
+    {
+        if let Some(rid) = m.request_id {
+            let e = out.entry(rid).or_default();
+            e.0 += 1;
+            e.1 = e.1.max(m.received_at);
+            if m.state == MATCHED {
+                e.2 += 1;
+            }
+        }
+    }
+    Ok(out)
+}
