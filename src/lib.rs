@@ -13,5 +13,8 @@ pub mod outbound;
 pub mod output;
 pub mod rawstore;
 pub mod report;
+pub mod schedule;
+pub mod serve;
 pub mod services;
 pub mod store;
+pub mod web;

@@ -7,6 +7,7 @@ mod findings;
 mod outbox;
 mod replies;
 mod round;
+mod service;
 
 use crate::app::{App, Globals};
 use anyhow::Context;
@@ -88,6 +89,16 @@ pub enum Command {
     },
     /// One row per body of a round: state, dates, overdue, replies, next action
     Status(replies::StatusArgs),
+    /// Run the service: delivery worker, scheduler (polling, chasers, digest) and dashboard
+    Serve,
+    /// The last run of each scheduled job, as JSON
+    Health,
+    /// Run the chaser ladder now, or approve queued chasers
+    Chase(service::ChaseArgs),
+    /// Every overdue request across rounds, with the next chaser step
+    Overdue(service::OverdueArgs),
+    /// The team's digest
+    Digest(service::DigestArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -147,6 +158,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Triage { command } => replies::triage(&g, command).await,
         Command::Request { command } => replies::request(&g, command).await,
         Command::Status(a) => replies::status(&g, a).await,
+        Command::Serve => service::serve(&g).await,
+        Command::Health => service::health(&g).await,
+        Command::Chase(a) => service::chase(&g, a).await,
+        Command::Overdue(a) => service::overdue(&g, a).await,
+        Command::Digest(a) => service::digest_cmd(&g, a).await,
     }
 }
 

@@ -2,6 +2,7 @@
 //! these signatures, no clock reads and no I/O, so every rule is unit-tested on its own.
 pub mod aggregate;
 pub mod calendar;
+pub mod chasers;
 pub mod classify;
 pub mod codebook;
 pub mod coding;

@@ -10,7 +10,8 @@
 //!   answered_full · answered_part · refused · not_held ◄┘
 //!        │
 //!        ▼
-//!   internal_review_requested (20 working days) ──► internal_review_answered ──► referred_to_ico
+//!   internal_review_requested (20 working days; also for a failure to respond)
+//!        ──► internal_review_answered ──► referred_to_ico
 //!                 └──────────────(late review)────────────────────────────────► referred_to_ico
 //!   withdrawn: from any open state.
 //! ```
@@ -129,6 +130,7 @@ impl State {
     /// The states a request may move to from this one.
     pub fn allowed_next(self) -> &'static [State] {
         use State::*;
+        // An internal review can be asked for a failure to respond, too (ICO guidance).
         const RESPONSES: &[State] = &[
             Acknowledged,
             ClarificationRequested,
@@ -138,6 +140,7 @@ impl State {
             Refused,
             NotHeld,
             Withdrawn,
+            InternalReviewRequested,
         ];
         match self {
             Draft => &[AwaitingResponse, Withdrawn],
@@ -150,13 +153,30 @@ impl State {
                 Refused,
                 NotHeld,
                 Withdrawn,
+                InternalReviewRequested,
             ],
             ClarificationRequested => &[AwaitingResponse, Withdrawn],
-            Extended => &[AnsweredFull, AnsweredPart, Refused, NotHeld, Withdrawn],
+            Extended => &[
+                AnsweredFull,
+                AnsweredPart,
+                Refused,
+                NotHeld,
+                Withdrawn,
+                InternalReviewRequested,
+            ],
             AnsweredFull | AnsweredPart | Refused | NotHeld => {
                 &[InternalReviewRequested, ReferredToIco]
             }
-            InternalReviewRequested => &[InternalReviewAnswered, ReferredToIco, Withdrawn],
+            // A late answer to the request itself can still come during a review.
+            InternalReviewRequested => &[
+                InternalReviewAnswered,
+                AnsweredFull,
+                AnsweredPart,
+                Refused,
+                NotHeld,
+                ReferredToIco,
+                Withdrawn,
+            ],
             InternalReviewAnswered => &[ReferredToIco],
             ReferredToIco | Withdrawn | DeskResearch => &[],
         }

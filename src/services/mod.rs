@@ -1,5 +1,7 @@
 //! Application services: the use cases the CLI, the scheduler and the web all call. One code
 //! path per action, whoever triggers it; each leaves an event in the audit log.
+pub mod chasers;
+pub mod digest;
 pub mod findings;
 pub mod letters;
 pub mod requests;

@@ -6,9 +6,11 @@ pub mod codings;
 pub mod entities;
 pub mod events;
 pub mod inbox;
+pub mod jobs;
 pub mod mailbox;
 pub mod outbox;
 pub mod rounds;
+pub mod users;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};

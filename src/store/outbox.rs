@@ -281,6 +281,35 @@ pub async fn mark_sent(
                 "; received {today}, due {} (FOIA s.10)",
                 c.due_on.map(|d| d.to_string()).unwrap_or_default()
             ));
+        } else if kind == "internal_review" && state.awaiting_body() {
+            // Our internal review request is out: the review's own 20-working-day clock runs.
+            let today = now.with_timezone(&London).date_naive();
+            let clocks = Clocks {
+                received_on: r.received_on,
+                due_on: r.due_on,
+                review_due_on: r.review_due_on,
+            };
+            let c = transition(
+                cal,
+                state,
+                State::InternalReviewRequested,
+                clocks,
+                today,
+                None,
+            )
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            let mut ra: request::ActiveModel = r.into();
+            ra.state = Set(State::InternalReviewRequested.as_str().into());
+            ra.review_due_on = Set(c.review_due_on);
+            ra.updated_at = Set(now);
+            ra.update(&txn).await?;
+            ev.from_state = Some(state.as_str().into());
+            ev.to_state = Some(State::InternalReviewRequested.as_str().into());
+            ev.effective_on = Some(today);
+            note.push_str(&format!(
+                "; internal review due {}",
+                c.review_due_on.map(|d| d.to_string()).unwrap_or_default()
+            ));
         }
         ev.note = Some(note);
         events::append(&txn, ev, now).await?;
@@ -518,4 +547,42 @@ pub async fn approve(db: &DatabaseConnection, ids: &[i32]) -> Result<u64, StoreE
         .exec(db)
         .await?
         .rows_affected)
+}
+
+/// Queues the team's digest (one per day: its Message-ID is the date).
+pub async fn enqueue_digest(
+    db: &DatabaseConnection,
+    message_id: &str,
+    subject: &str,
+    to: &str,
+    raw_sha256: &str,
+    raw_size: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let exists = message::Entity::find()
+        .filter(message::Column::Direction.eq("out"))
+        .filter(message::Column::MessageId.eq(message_id))
+        .count(db)
+        .await?;
+    if exists > 0 {
+        return Ok(false);
+    }
+    message::ActiveModel {
+        request_id: Set(None),
+        direction: Set("out".into()),
+        kind: Set("digest".into()),
+        message_id: Set(Some(message_id.into())),
+        subject: Set(subject.into()),
+        from_addr: Set(to.into()),
+        to_addr: Set(to.into()),
+        state: Set(QUEUED.into()),
+        attempts: Set(0),
+        raw_sha256: Set(Some(raw_sha256.into())),
+        raw_size: Set(Some(raw_size)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(true)
 }

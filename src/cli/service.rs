@@ -1,0 +1,186 @@
+//! `foi serve`, `foi health`, `foi chase`, `foi overdue`, `foi digest`.
+
+use crate::app::Globals;
+use crate::output::{self, Format};
+use crate::services::{chasers, digest};
+use clap::Args;
+use std::sync::Arc;
+
+pub async fn serve(g: &Globals) -> anyhow::Result<()> {
+    let app = super::open(g).await?;
+    let loaded = app.load_shipped_registers().await?;
+    let fresh = loaded.iter().any(|s| s.added > 0);
+    println!(
+        "data directory: {} ({}{})",
+        app.data_dir.display(),
+        crate::store::backend_name(&app.db),
+        if fresh {
+            ", initialised now with the shipped registers"
+        } else {
+            ""
+        }
+    );
+    match app.config.smtp.transport {
+        crate::config::Transport::File => println!(
+            "letters are written to {} (file transport) until [smtp] is configured",
+            app.data_dir.join("outbox-files/new").display()
+        ),
+        crate::config::Transport::Smtp => println!(
+            "letters go by SMTP via {}:{}",
+            app.config.smtp.host, app.config.smtp.port
+        ),
+    }
+    if crate::store::users::count(&app.db).await? == 0 {
+        let link = crate::web::auth::first_run_token(&app).await?;
+        println!("no users yet: create the first editor at http://{}/setup?token={link} (or: foi user add NAME --role editor)", app.config.web.bind);
+    }
+    let shutdown = crate::serve::shutdown_signal();
+    crate::serve::serve(Arc::new(app), shutdown).await?;
+    println!("foi stopped");
+    Ok(())
+}
+
+pub async fn health(g: &Globals) -> anyhow::Result<()> {
+    let app = super::open(g).await?;
+    println!("{}", output::json(&crate::web::health_json(&app).await?));
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct ChaseArgs {
+    /// The round (all letter rounds when omitted)
+    pub slug: Option<String>,
+    /// Show what would be sent; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Approve one queued chaser by id
+    #[arg(long, conflicts_with = "all")]
+    pub approve: Option<i32>,
+    /// Approve every queued chaser of the round
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub async fn chase(g: &Globals, a: ChaseArgs) -> anyhow::Result<()> {
+    let app = super::open(g).await?;
+    if a.approve.is_some() || a.all {
+        let slug = a
+            .slug
+            .ok_or_else(|| anyhow::anyhow!("name the round: foi chase SLUG --approve ID|--all"))?;
+        let n = chasers::approve(&app, &slug, a.approve).await?;
+        println!("{n} chaser(s) approved and queued; `foi send` or `foi serve` delivers them");
+        return Ok(());
+    }
+    let actions = chasers::run_chasers(&app, a.slug.as_deref(), a.dry_run).await?;
+    let rows: Vec<Vec<String>> = actions
+        .iter()
+        .map(|c| {
+            vec![
+                c.reference.clone(),
+                c.step.clone(),
+                c.step_date.to_string(),
+                c.working_days_overdue.to_string(),
+                c.state.clone(),
+                c.to.clone(),
+            ]
+        })
+        .collect();
+    if a.format == Format::Table {
+        println!(
+            "{} chaser(s) {}",
+            actions.len(),
+            if a.dry_run {
+                "would be created"
+            } else {
+                "created"
+            }
+        );
+    }
+    print!(
+        "{}",
+        output::render(
+            a.format,
+            &[
+                "reference",
+                "step",
+                "step_date",
+                "working_days_overdue",
+                "state",
+                "to"
+            ],
+            &rows,
+            &actions
+        )
+    );
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct OverdueArgs {
+    pub slug: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub async fn overdue(g: &Globals, a: OverdueArgs) -> anyhow::Result<()> {
+    let app = super::open(g).await?;
+    let rows = chasers::overdue(&app, a.slug.as_deref()).await?;
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.round.clone(),
+                r.reference.clone(),
+                r.name.clone(),
+                r.state.to_string(),
+                r.due_date.map(|d| d.to_string()).unwrap_or_default(),
+                r.working_days_overdue.to_string(),
+                r.tier.clone(),
+                r.next_step.clone().unwrap_or_default(),
+                r.next_step_date.map(|d| d.to_string()).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        output::render(
+            a.format,
+            &[
+                "round",
+                "reference",
+                "name",
+                "state",
+                "due_date",
+                "working_days_overdue",
+                "tier",
+                "next_step",
+                "next_step_date"
+            ],
+            &table,
+            &rows
+        )
+    );
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct DigestArgs {
+    /// Print the digest instead of queueing it to [team] digest_to
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub async fn digest_cmd(g: &Globals, a: DigestArgs) -> anyhow::Result<()> {
+    let app = super::open(g).await?;
+    if a.dry_run {
+        print!("{}", digest::render(&digest::build(&app).await?));
+    } else {
+        let r = crate::schedule::run_job(&app, crate::schedule::Job::Digest)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        println!("{r}");
+    }
+    Ok(())
+}

@@ -1,0 +1,311 @@
+//! Use cases for chasing: running the round's ladder (`foi chase`, the deadline check),
+//! approving queued chasers, and the overdue list.
+
+use super::letters::{compose_letter, LetterError, Original};
+use crate::app::App;
+use crate::domain::calendar::VERY_OVERDUE_DAYS;
+use crate::domain::chasers::{next_step, step_due, ChaseState};
+use crate::domain::request::State;
+use crate::domain::round::{ChaseMode, RoundKind};
+use crate::rawstore::RawStoreError;
+use crate::store::entities::message;
+use crate::store::outbox::{self, NewOutbound};
+use crate::store::rounds::{self, RequestRow, Round};
+use crate::store::{inbox, StoreError};
+use chrono::NaiveDate;
+use chrono_tz::Europe::London;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChaseError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Letter(#[from] LetterError),
+    #[error(transparent)]
+    Raw(#[from] RawStoreError),
+    #[error(transparent)]
+    Calendar(#[from] crate::domain::calendar::CalendarError),
+}
+
+/// One chaser taken (or, in a dry run, that would be).
+#[derive(Debug, Clone, Serialize)]
+pub struct ChaseAction {
+    pub round: String,
+    pub reference: String,
+    pub authority: String,
+    pub step: String,
+    pub step_date: NaiveDate,
+    /// `queued` (sent automatically), `approval` (waiting for the team) or `draft` (ICO).
+    pub state: String,
+    pub to: String,
+    pub working_days_overdue: u32,
+    pub message_id: String,
+}
+
+/// Per request: the request letter (for threading) and the highest chase step taken.
+struct Sent {
+    original: Option<Original>,
+    highest: Option<usize>,
+}
+
+async fn sent_info(app: &App) -> Result<HashMap<i32, Sent>, StoreError> {
+    let mut out: HashMap<i32, Sent> = HashMap::new();
+    for m in message::Entity::find()
+        .filter(message::Column::Direction.eq("out"))
+        .all(&app.db)
+        .await?
+    {
+        let Some(rid) = m.request_id else { continue };
+        let e = out.entry(rid).or_insert(Sent {
+            original: None,
+            highest: None,
+        });
+        if m.kind == "request" {
+            if let (Some(at), Some(id)) = (m.sent_at, m.message_id.clone()) {
+                e.original = Some(Original {
+                    sent_on: at.with_timezone(&London).date_naive(),
+                    subject: m.subject.clone(),
+                    message_id: id,
+                });
+            }
+        }
+        if let Some(step) = m.chase_step {
+            e.highest = Some(
+                e.highest
+                    .map_or(step as usize, |h: usize| h.max(step as usize)),
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn chase_state(r: &RequestRow, sent: Option<&Sent>, waiting: usize) -> ChaseState {
+    ChaseState {
+        state: r.state,
+        due_on: r.clocks.due_on,
+        review_due_on: r.clocks.review_due_on,
+        highest_taken: sent.and_then(|s| s.highest),
+        unclassified_replies: waiting,
+    }
+}
+
+async fn letter_rounds(app: &App, slug: Option<&str>) -> Result<Vec<Round>, StoreError> {
+    Ok(match slug {
+        Some(s) => vec![rounds::find(&app.db, s).await?],
+        None => rounds::list(&app.db).await?,
+    }
+    .into_iter()
+    .filter(|r| r.def.kind == RoundKind::Letters)
+    .collect())
+}
+
+/// Runs the chaser ladder for one round (or all) now. Chasers are replies in the request's
+/// thread; auto steps are queued for delivery, approve steps wait for the team, and an ICO
+/// complaint is a draft addressed to the team. Taking a step twice is impossible: each has a
+/// deterministic Message-ID.
+pub async fn run_chasers(
+    app: &App,
+    slug: Option<&str>,
+    dry_run: bool,
+) -> Result<Vec<ChaseAction>, ChaseError> {
+    let renderer = app.renderer().map_err(LetterError::from)?;
+    let today = app.clock.today();
+    let now = app.clock.now();
+    let sent = sent_info(app).await?;
+    let waiting = inbox::counts(&app.db).await?;
+    let mut actions = Vec::new();
+    for round in letter_rounds(app, slug).await? {
+        let ladder = &round.def.chasers;
+        if ladder.is_empty() {
+            continue;
+        }
+        let mut items = Vec::new();
+        for r in rounds::requests(&app.db, round.id).await? {
+            let info = sent.get(&r.id);
+            let st = chase_state(&r, info, waiting.get(&r.id).map(|c| c.2).unwrap_or(0));
+            let Some(due) = step_due(&app.calendar, ladder, &st, today)? else {
+                continue;
+            };
+            let step = &ladder[due.index];
+            let late = crate::services::requests::overdue(app, &r);
+            let template = step.template.get_ref().as_str();
+            let is_ico = template == "ico_complaint";
+            let mut target = r.clone();
+            let requester = round
+                .def
+                .requester
+                .clone()
+                .map(|q| q.email)
+                .unwrap_or_default();
+            if is_ico {
+                // The draft goes to the team, not to the body.
+                target.to_address = Some(requester.clone());
+            }
+            let c = compose_letter(
+                &renderer,
+                &round.def,
+                &target,
+                &app.calendar,
+                now,
+                template,
+                &step.id,
+                info.and_then(|s| s.original.as_ref()),
+                late,
+                &app.config.send.reply_to_pattern,
+            )?;
+            let state = if is_ico {
+                outbox::DRAFT
+            } else {
+                match step.mode {
+                    ChaseMode::Auto => outbox::QUEUED,
+                    ChaseMode::Approve => outbox::APPROVAL,
+                }
+            };
+            actions.push(ChaseAction {
+                round: round.slug.clone(),
+                reference: r.reference.clone(),
+                authority: r.authority_code.clone(),
+                step: step.id.clone(),
+                step_date: due.on,
+                state: state.to_string(),
+                to: c.to.clone(),
+                working_days_overdue: late,
+                message_id: c.message_id.clone(),
+            });
+            if !dry_run {
+                let sha = app.raw_store().put(&c.raw)?;
+                items.push(NewOutbound {
+                    request_id: r.id,
+                    kind: template.to_string(),
+                    chase_step: Some(due.index as i32),
+                    message_id: c.message_id,
+                    in_reply_to: c.in_reply_to,
+                    subject: c.subject,
+                    from_addr: c.from,
+                    to_addr: c.to,
+                    raw_sha256: sha,
+                    raw_size: c.raw.len() as i64,
+                    state,
+                });
+            }
+        }
+        if !items.is_empty() {
+            outbox::enqueue_many(&app.db, items, "foi chase", now).await?;
+        }
+    }
+    Ok(actions)
+}
+
+/// Chasers waiting for approval (optionally of one round).
+pub async fn awaiting_approval(
+    app: &App,
+    slug: Option<&str>,
+) -> Result<Vec<outbox::OutboxItem>, ChaseError> {
+    let prefix = match slug {
+        Some(s) => Some(
+            rounds::find(&app.db, s)
+                .await?
+                .def
+                .reference_prefix
+                .unwrap_or_default(),
+        ),
+        None => None,
+    };
+    Ok(outbox::list_unsent(&app.db)
+        .await?
+        .into_iter()
+        .filter(|m| m.state == outbox::APPROVAL)
+        .filter(|m| match &prefix {
+            Some(p) => m
+                .reference
+                .as_deref()
+                .is_some_and(|r| r.starts_with(&format!("{p}-"))),
+            None => true,
+        })
+        .collect())
+}
+
+/// Approves queued chasers: one id, or all of a round.
+pub async fn approve(app: &App, slug: &str, id: Option<i32>) -> Result<u64, ChaseError> {
+    let waiting = awaiting_approval(app, Some(slug)).await?;
+    let ids: Vec<i32> = waiting
+        .iter()
+        .map(|m| m.id)
+        .filter(|m| id.is_none_or(|i| i == *m))
+        .collect();
+    if let Some(i) = id {
+        if ids.is_empty() {
+            return Err(StoreError::NotFound(format!(
+                "no chaser {i} awaiting approval in round {slug}"
+            ))
+            .into());
+        }
+    }
+    Ok(outbox::approve(&app.db, &ids).await?)
+}
+
+/// One row of `foi overdue`.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverdueRow {
+    pub round: String,
+    pub reference: String,
+    pub authority: String,
+    pub name: String,
+    pub state: State,
+    pub due_date: Option<NaiveDate>,
+    pub working_days_overdue: u32,
+    /// `overdue` after the statutory 20 working days; `very overdue` after 40 more.
+    pub tier: String,
+    pub next_step: Option<String>,
+    pub next_step_date: Option<NaiveDate>,
+}
+
+/// Every overdue request across rounds (or of one), most overdue first.
+pub async fn overdue(app: &App, slug: Option<&str>) -> Result<Vec<OverdueRow>, ChaseError> {
+    let sent = sent_info(app).await?;
+    let waiting = inbox::counts(&app.db).await?;
+    let mut rows = Vec::new();
+    for round in letter_rounds(app, slug).await? {
+        for r in rounds::requests(&app.db, round.id).await? {
+            let late = crate::services::requests::overdue(app, &r);
+            if late == 0 {
+                continue;
+            }
+            let st = chase_state(
+                &r,
+                sent.get(&r.id),
+                waiting.get(&r.id).map(|c| c.2).unwrap_or(0),
+            );
+            let next = next_step(&app.calendar, &round.def.chasers, &st)?;
+            rows.push(OverdueRow {
+                round: round.slug.clone(),
+                reference: r.reference.clone(),
+                authority: r.authority_code.clone(),
+                name: r.authority_name.clone(),
+                state: r.state,
+                due_date: if r.state == State::InternalReviewRequested {
+                    r.clocks.review_due_on
+                } else {
+                    r.clocks.due_on
+                },
+                working_days_overdue: late,
+                tier: if late > VERY_OVERDUE_DAYS - crate::domain::calendar::FOIA_RESPONSE_DAYS {
+                    "very overdue".into()
+                } else {
+                    "overdue".into()
+                },
+                next_step: next.as_ref().map(|n| round.def.chasers[n.index].id.clone()),
+                next_step_date: next.map(|n| n.on),
+            });
+        }
+    }
+    rows.sort_by(|a, b| {
+        b.working_days_overdue
+            .cmp(&a.working_days_overdue)
+            .then(a.reference.cmp(&b.reference))
+    });
+    Ok(rows)
+}

@@ -1,0 +1,133 @@
+//! The team's digest: what needs attention this week.
+
+use super::chasers::{awaiting_approval, overdue, ChaseError};
+use crate::app::App;
+use crate::store::entities::message;
+use crate::store::{inbox, outbox, rounds};
+use chrono::Duration;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Digest {
+    pub date: String,
+    pub due_this_week: Vec<String>,
+    pub newly_overdue: Vec<String>,
+    pub very_overdue: Vec<String>,
+    pub chasers_sent: Vec<String>,
+    pub awaiting_approval: Vec<String>,
+    pub replies_to_classify: Vec<String>,
+    pub triage: Vec<String>,
+    pub delivery_problems: Vec<String>,
+}
+
+/// Builds the digest as of today.
+pub async fn build(app: &App) -> Result<Digest, ChaseError> {
+    let today = app.clock.today();
+    let week_end = today + Duration::days(7);
+    let mut d = Digest {
+        date: today.to_string(),
+        ..Default::default()
+    };
+    for round in rounds::list(&app.db).await? {
+        for r in rounds::requests(&app.db, round.id).await? {
+            if let Some(due) = r.clocks.due_on {
+                if r.state.awaiting_body() && due >= today && due < week_end {
+                    d.due_this_week
+                        .push(format!("{} {} — due {due}", r.reference, r.authority_name));
+                }
+            }
+        }
+    }
+    for o in overdue(app, None).await? {
+        let line = format!(
+            "{} {} — {} working day(s) overdue",
+            o.reference, o.name, o.working_days_overdue
+        );
+        if o.working_days_overdue <= 5 {
+            d.newly_overdue.push(line);
+        } else if o.tier == "very overdue" {
+            d.very_overdue.push(line);
+        }
+    }
+    let since = app.clock.now() - Duration::days(7);
+    for m in message::Entity::find()
+        .filter(message::Column::Direction.eq("out"))
+        .filter(message::Column::ChaseStep.is_not_null())
+        .filter(message::Column::SentAt.gte(since))
+        .all(&app.db)
+        .await
+        .map_err(crate::store::StoreError::from)?
+    {
+        d.chasers_sent
+            .push(format!("{} to {} ({})", m.kind, m.to_addr, m.subject));
+    }
+    for m in awaiting_approval(app, None).await? {
+        d.awaiting_approval.push(format!(
+            "#{} {} {} to {}",
+            m.id,
+            m.reference.unwrap_or_default(),
+            m.kind,
+            m.to
+        ));
+    }
+    for m in inbox::all_inbound(&app.db).await? {
+        if m.state == inbox::MATCHED {
+            d.replies_to_classify.push(format!(
+                "#{} {} from {} \"{}\" (suggested: {})",
+                m.id,
+                m.reference.unwrap_or_default(),
+                m.from,
+                m.subject,
+                m.suggested.unwrap_or_default()
+            ));
+        }
+    }
+    for m in inbox::triage(&app.db).await? {
+        d.triage
+            .push(format!("#{} from {} \"{}\"", m.id, m.from, m.subject));
+    }
+    for m in outbox::list_unsent(&app.db).await? {
+        if [outbox::FAILED, outbox::BOUNCED, outbox::UNCERTAIN].contains(&m.state.as_str()) {
+            d.delivery_problems.push(format!(
+                "#{} {} {} to {}: {}",
+                m.id,
+                m.state,
+                m.reference.unwrap_or_default(),
+                m.to,
+                m.last_error.unwrap_or_default()
+            ));
+        }
+    }
+    Ok(d)
+}
+
+/// The digest as plain text.
+pub fn render(d: &Digest) -> String {
+    let mut s = format!("foi digest for {}\n", d.date);
+    for (title, items) in [
+        ("Due this week", &d.due_this_week),
+        ("Newly overdue", &d.newly_overdue),
+        ("Very overdue", &d.very_overdue),
+        ("Chasers sent in the last 7 days", &d.chasers_sent),
+        (
+            "Chasers awaiting approval (foi chase SLUG --approve ID|--all)",
+            &d.awaiting_approval,
+        ),
+        (
+            "Replies needing classification (foi request set REF STATE)",
+            &d.replies_to_classify,
+        ),
+        ("Triage (foi triage list)", &d.triage),
+        (
+            "Failed, bounced or uncertain messages (foi outbox)",
+            &d.delivery_problems,
+        ),
+    ] {
+        s.push_str(&format!("\n{title}: {}\n", items.len()));
+        for i in items {
+            s.push_str(&format!("  - {i}\n"));
+        }
+    }
+    s
+}

@@ -1,0 +1,136 @@
+//! Dashboard users (argon2 password hashes) and their sessions (the cookie's SHA-256 is
+//! stored, never the cookie itself).
+
+use super::entities::{session, user};
+use super::StoreError;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    Set,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Editor,
+    Viewer,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Result<Role, String> {
+        match s {
+            "editor" => Ok(Role::Editor),
+            "viewer" => Ok(Role::Viewer),
+            _ => Err(format!("`{s}` is not a role; use editor or viewer")),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Editor => "editor",
+            Role::Viewer => "viewer",
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct User {
+    pub id: i32,
+    pub name: String,
+    pub role: Role,
+    #[serde(skip)]
+    pub password_hash: String,
+}
+
+fn to_user(m: user::Model) -> User {
+    User {
+        id: m.id,
+        name: m.name,
+        role: Role::parse(&m.role).unwrap_or(Role::Viewer),
+        password_hash: m.password_hash,
+    }
+}
+
+pub async fn count(db: &DatabaseConnection) -> Result<u64, StoreError> {
+    Ok(user::Entity::find().count(db).await?)
+}
+
+pub async fn add(
+    db: &DatabaseConnection,
+    name: &str,
+    role: Role,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<User, StoreError> {
+    if by_name(db, name).await?.is_some() {
+        return Err(StoreError::Invalid(format!("user `{name}` already exists")));
+    }
+    let m = user::ActiveModel {
+        name: Set(name.into()),
+        role: Set(role.as_str().into()),
+        password_hash: Set(password_hash.into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(to_user(m))
+}
+
+pub async fn by_name(db: &DatabaseConnection, name: &str) -> Result<Option<User>, StoreError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Name.eq(name))
+        .one(db)
+        .await?
+        .map(to_user))
+}
+
+pub async fn create_session(
+    db: &DatabaseConnection,
+    token_hash: &str,
+    user_id: i32,
+    csrf: &str,
+    now: DateTime<Utc>,
+    expires: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    session::ActiveModel {
+        id: Set(token_hash.into()),
+        user_id: Set(user_id),
+        csrf_token: Set(csrf.into()),
+        created_at: Set(now),
+        expires_at: Set(expires),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// The user and CSRF token of a live session.
+pub async fn session(
+    db: &DatabaseConnection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(User, String)>, StoreError> {
+    let Some(s) = session::Entity::find_by_id(token_hash.to_string())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if s.expires_at <= now {
+        session::Entity::delete_by_id(token_hash.to_string())
+            .exec(db)
+            .await?;
+        return Ok(None);
+    }
+    Ok(user::Entity::find_by_id(s.user_id)
+        .one(db)
+        .await?
+        .map(|u| (to_user(u), s.csrf_token)))
+}
+
+pub async fn end_session(db: &DatabaseConnection, token_hash: &str) -> Result<(), StoreError> {
+    session::Entity::delete_by_id(token_hash.to_string())
+        .exec(db)
+        .await?;
+    Ok(())
+}
