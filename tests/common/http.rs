@@ -1,0 +1,210 @@
+//! A minimal HTTP/1.1 client over std's TcpStream for the tests (no extra dependencies):
+//! GET and form POST with cookies, returning status, headers and body.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn headers_all(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".into(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Sends one request to `addr` (host:port).
+pub fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    body: Option<&str>,
+) -> Response {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(c) = cookie {
+        req.push_str(&format!("Cookie: {c}\r\n"));
+    }
+    if let Some(b) = body {
+        req.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            b.len()
+        ));
+    }
+    req.push_str("\r\n");
+    if let Some(b) = body {
+        req.push_str(b);
+    }
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    parse(&raw)
+}
+
+fn parse(raw: &[u8]) -> Response {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("header end");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    if headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
+    {
+        let mut out = Vec::new();
+        let mut rest = &body[..];
+        loop {
+            let Some(nl) = rest.windows(2).position(|w| w == b"\r\n") else {
+                break;
+            };
+            let size =
+                usize::from_str_radix(String::from_utf8_lossy(&rest[..nl]).trim(), 16).unwrap_or(0);
+            if size == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[nl + 2..nl + 2 + size]);
+            rest = &rest[nl + 2 + size + 2..];
+        }
+        body = out;
+    }
+    Response {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+/// A logged-in browser-like session: keeps the cookie, reads CSRF tokens from pages.
+pub struct Client {
+    pub addr: String,
+    pub cookie: Option<String>,
+}
+
+impl Client {
+    pub fn new(addr: &str) -> Client {
+        Client {
+            addr: addr.into(),
+            cookie: None,
+        }
+    }
+    pub fn get(&self, path: &str) -> Response {
+        request(&self.addr, "GET", path, self.cookie.as_deref(), None)
+    }
+    pub fn post(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        request(
+            &self.addr,
+            "POST",
+            path,
+            self.cookie.as_deref(),
+            Some(&form(fields)),
+        )
+    }
+    /// Logs in; panics unless it succeeds.
+    pub fn login(&mut self, name: &str, password: &str) {
+        let r = self.post("/login", &[("name", name), ("password", password)]);
+        assert_eq!(r.status, 303, "login failed: {} {}", r.status, r.body);
+        let c = r.header("set-cookie").expect("session cookie");
+        self.cookie = Some(c.split(';').next().unwrap().to_string());
+    }
+    /// The CSRF token in a page's forms.
+    pub fn csrf(&self, path: &str) -> String {
+        let page = self.get(path).body;
+        let i = page
+            .find("name=\"csrf\" value=\"")
+            .expect("a form with a CSRF token");
+        page[i + 19..].split('"').next().unwrap().to_string()
+    }
+}
+
+/// Waits until GET `path` answers 200 (or panics after `secs`).
+pub fn wait_ok(addr: &str, path: &str, secs: u64) -> Response {
+    let start = std::time::Instant::now();
+    loop {
+        if let Ok(mut s) = TcpStream::connect(addr) {
+            let _ = s.write_all(
+                format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            );
+            let mut raw = Vec::new();
+            if s.read_to_end(&mut raw).is_ok() && raw.len() > 12 {
+                let r = parse(&raw);
+                if r.status == 200 {
+                    return r;
+                }
+            }
+        }
+        assert!(
+            start.elapsed().as_secs() < secs,
+            "{addr}{path} did not answer 200 within {secs}s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn query_map(s: &str) -> HashMap<String, String> {
+    s.split('&')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect()
+}
