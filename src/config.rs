@@ -166,12 +166,15 @@ pub struct TemplatesConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct WebConfig {
     pub bind: String,
+    /// Mark the session cookie Secure (set when served behind TLS).
+    pub secure_cookies: bool,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
         WebConfig {
             bind: "127.0.0.1:8080".into(),
+            secure_cookies: false,
         }
     }
 }

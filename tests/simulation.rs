@@ -178,7 +178,7 @@ impl Sim {
                 .tick(&self.app, self.clock.now())
                 .await
                 .unwrap();
-            foi::services::chasers::approve(&self.app, "msk-2026", None)
+            foi::services::chasers::approve(&self.app, "msk-2026", None, "team")
                 .await
                 .unwrap();
             self.deliver().await;

@@ -8,6 +8,7 @@ mod outbox;
 mod replies;
 mod round;
 mod service;
+mod user;
 
 use crate::app::{App, Globals};
 use anyhow::Context;
@@ -99,6 +100,11 @@ pub enum Command {
     Overdue(service::OverdueArgs),
     /// The team's digest
     Digest(service::DigestArgs),
+    /// Dashboard users
+    User {
+        #[command(subcommand)]
+        command: user::UserCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -163,6 +169,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Chase(a) => service::chase(&g, a).await,
         Command::Overdue(a) => service::overdue(&g, a).await,
         Command::Digest(a) => service::digest_cmd(&g, a).await,
+        Command::User { command } => user::run(&g, command).await,
     }
 }
 

@@ -69,7 +69,7 @@ pub async fn chase(g: &Globals, a: ChaseArgs) -> anyhow::Result<()> {
         let slug = a
             .slug
             .ok_or_else(|| anyhow::anyhow!("name the round: foi chase SLUG --approve ID|--all"))?;
-        let n = chasers::approve(&app, &slug, a.approve).await?;
+        let n = chasers::approve(&app, &slug, a.approve, &app.actor()).await?;
         println!("{n} chaser(s) approved and queued; `foi send` or `foi serve` delivers them");
         return Ok(());
     }

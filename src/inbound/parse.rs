@@ -144,6 +144,21 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, String> {
     })
 }
 
+/// The bytes of the attachment whose SHA-256 is `sha` (for downloads; the raw message is
+/// the only copy kept).
+pub fn attachment_bytes(raw: &[u8], sha: &str) -> Option<Vec<u8>> {
+    let msg = MessageParser::default().parse(raw)?;
+    if msg.parts.is_empty() {
+        return None;
+    }
+    let found = msg
+        .attachments()
+        .map(|p| p.contents())
+        .find(|c| sha256_hex(c) == sha)
+        .map(<[u8]>::to_vec);
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -129,67 +129,11 @@ pub async fn run_chasers(
             let Some(due) = step_due(&app.calendar, ladder, &st, today)? else {
                 continue;
             };
-            let step = &ladder[due.index];
-            let late = crate::services::requests::overdue(app, &r);
-            let template = step.template.get_ref().as_str();
-            let is_ico = template == "ico_complaint";
-            let mut target = r.clone();
-            let requester = round
-                .def
-                .requester
-                .clone()
-                .map(|q| q.email)
-                .unwrap_or_default();
-            if is_ico {
-                // The draft goes to the team, not to the body.
-                target.to_address = Some(requester.clone());
-            }
-            let c = compose_letter(
-                &renderer,
-                &round.def,
-                &target,
-                &app.calendar,
-                now,
-                template,
-                &step.id,
-                info.and_then(|s| s.original.as_ref()),
-                late,
-                &app.config.send.reply_to_pattern,
-            )?;
-            let state = if is_ico {
-                outbox::DRAFT
-            } else {
-                match step.mode {
-                    ChaseMode::Auto => outbox::QUEUED,
-                    ChaseMode::Approve => outbox::APPROVAL,
-                }
-            };
-            actions.push(ChaseAction {
-                round: round.slug.clone(),
-                reference: r.reference.clone(),
-                authority: r.authority_code.clone(),
-                step: step.id.clone(),
-                step_date: due.on,
-                state: state.to_string(),
-                to: c.to.clone(),
-                working_days_overdue: late,
-                message_id: c.message_id.clone(),
-            });
-            if !dry_run {
-                let sha = app.raw_store().put(&c.raw)?;
-                items.push(NewOutbound {
-                    request_id: r.id,
-                    kind: template.to_string(),
-                    chase_step: Some(due.index as i32),
-                    message_id: c.message_id,
-                    in_reply_to: c.in_reply_to,
-                    subject: c.subject,
-                    from_addr: c.from,
-                    to_addr: c.to,
-                    raw_sha256: sha,
-                    raw_size: c.raw.len() as i64,
-                    state,
-                });
+            if let Some((action, item)) =
+                take_step(app, &renderer, &round, &r, info, due.index, due.on, dry_run)?
+            {
+                actions.push(action);
+                items.extend(item);
             }
         }
         if !items.is_empty() {
@@ -197,6 +141,147 @@ pub async fn run_chasers(
         }
     }
     Ok(actions)
+}
+
+/// Composes step `index` of the ladder for one request: the action, and (unless a dry run)
+/// the message to queue.
+#[allow(clippy::too_many_arguments)]
+fn take_step(
+    app: &App,
+    renderer: &crate::outbound::render::Renderer,
+    round: &Round,
+    r: &RequestRow,
+    info: Option<&Sent>,
+    index: usize,
+    step_date: NaiveDate,
+    dry_run: bool,
+) -> Result<Option<(ChaseAction, Option<NewOutbound>)>, ChaseError> {
+    let Some(step) = round.def.chasers.get(index) else {
+        return Ok(None);
+    };
+    let late = crate::services::requests::overdue(app, r);
+    let template = step.template.get_ref().as_str();
+    let is_ico = template == "ico_complaint";
+    let mut target = r.clone();
+    if is_ico {
+        // The draft goes to the team, not to the body.
+        target.to_address = round.def.requester.clone().map(|q| q.email);
+    }
+    let c = compose_letter(
+        renderer,
+        &round.def,
+        &target,
+        &app.calendar,
+        app.clock.now(),
+        template,
+        &step.id,
+        info.and_then(|s| s.original.as_ref()),
+        late,
+        &app.config.send.reply_to_pattern,
+    )?;
+    let state = if is_ico {
+        outbox::DRAFT
+    } else {
+        match step.mode {
+            ChaseMode::Auto => outbox::QUEUED,
+            ChaseMode::Approve => outbox::APPROVAL,
+        }
+    };
+    let action = ChaseAction {
+        round: round.slug.clone(),
+        reference: r.reference.clone(),
+        authority: r.authority_code.clone(),
+        step: step.id.clone(),
+        step_date,
+        state: state.to_string(),
+        to: c.to.clone(),
+        working_days_overdue: late,
+        message_id: c.message_id.clone(),
+    };
+    if dry_run {
+        return Ok(Some((action, None)));
+    }
+    let sha = app.raw_store().put(&c.raw)?;
+    Ok(Some((
+        action,
+        Some(NewOutbound {
+            request_id: r.id,
+            kind: template.to_string(),
+            chase_step: Some(index as i32),
+            message_id: c.message_id,
+            in_reply_to: c.in_reply_to,
+            subject: c.subject,
+            from_addr: c.from,
+            to_addr: c.to,
+            raw_sha256: sha,
+            raw_size: c.raw.len() as i64,
+            state,
+        }),
+    )))
+}
+
+/// "Chase now" (the dashboard): takes the next step of the ladder for one request today,
+/// whatever its date, if the request is waiting on the body.
+pub async fn chase_now(app: &App, reference: &str, actor: &str) -> Result<ChaseAction, ChaseError> {
+    let r = rounds::request_by_ref(&app.db, reference).await?;
+    let round = rounds::find_by_id(&app.db, r.round_id).await?;
+    if !r.state.awaiting_body() {
+        return Err(StoreError::Invalid(format!(
+            "{} is `{}`: only a request waiting on the body is chased",
+            r.reference, r.state
+        ))
+        .into());
+    }
+    let sent = sent_info(app).await?;
+    let info = sent.get(&r.id);
+    let index = info.and_then(|s| s.highest).map(|h| h + 1).unwrap_or(0);
+    let renderer = app.renderer().map_err(LetterError::from)?;
+    let Some((action, item)) = take_step(
+        app,
+        &renderer,
+        &round,
+        &r,
+        info,
+        index,
+        app.clock.today(),
+        false,
+    )?
+    else {
+        return Err(StoreError::Invalid(format!(
+            "{}: every step of the chaser ladder has been taken",
+            r.reference
+        ))
+        .into());
+    };
+    outbox::enqueue_many(&app.db, item.into_iter().collect(), actor, app.clock.now()).await?;
+    Ok(action)
+}
+
+/// The next chaser step and its date for every request of a round (the board).
+pub async fn next_steps(
+    app: &App,
+    round: &Round,
+) -> Result<HashMap<String, (String, NaiveDate)>, ChaseError> {
+    let sent = sent_info(app).await?;
+    let waiting = inbox::counts(&app.db).await?;
+    let mut out = HashMap::new();
+    for r in rounds::requests(&app.db, round.id).await? {
+        if !r.state.awaiting_body() && r.state != State::InternalReviewRequested {
+            continue;
+        }
+        let st = chase_state(
+            &r,
+            sent.get(&r.id),
+            waiting.get(&r.id).map(|c| c.2).unwrap_or(0),
+        );
+        if let Some(n) = next_step(&app.calendar, &round.def.chasers, &st)? {
+            out.insert(
+                r.reference.clone(),
+                (round.def.chasers[n.index].id.clone(), n.on),
+            );
+        }
+    }
+    Ok(out)
 }
 
 /// Chasers waiting for approval (optionally of one round).
@@ -228,8 +313,13 @@ pub async fn awaiting_approval(
         .collect())
 }
 
-/// Approves queued chasers: one id, or all of a round.
-pub async fn approve(app: &App, slug: &str, id: Option<i32>) -> Result<u64, ChaseError> {
+/// Approves queued chasers: one id, or all of a round; the events name `actor`.
+pub async fn approve(
+    app: &App,
+    slug: &str,
+    id: Option<i32>,
+    actor: &str,
+) -> Result<u64, ChaseError> {
     let waiting = awaiting_approval(app, Some(slug)).await?;
     let ids: Vec<i32> = waiting
         .iter()
@@ -244,7 +334,7 @@ pub async fn approve(app: &App, slug: &str, id: Option<i32>) -> Result<u64, Chas
             .into());
         }
     }
-    Ok(outbox::approve(&app.db, &ids).await?)
+    Ok(outbox::approve(&app.db, &ids, actor, app.clock.now()).await?)
 }
 
 /// One row of `foi overdue`.

@@ -523,30 +523,67 @@ pub async fn resolve(
         )
         .await
     } else {
+        let rid = m.request_id;
         let mut am: message::ActiveModel = m.into();
         am.state = Set(QUEUED.into());
         am.next_attempt_at = Set(None);
         am.last_error = Set(Some(format!("resend chosen by {actor}")));
         am.update(db).await?;
+        if let Some(rid) = rid {
+            events::append(
+                db,
+                events::NewEvent {
+                    request_id: rid,
+                    actor: actor.into(),
+                    kind: "resend_chosen".into(),
+                    note: Some(format!("message {id} was uncertain; sent again")),
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
+        }
         Ok(())
     }
 }
 
-/// Moves chasers awaiting approval to the queue: one (`Some(id)`) or all of a round.
-pub async fn approve(db: &DatabaseConnection, ids: &[i32]) -> Result<u64, StoreError> {
+/// Moves chasers awaiting approval to the queue, with an event naming who approved.
+pub async fn approve(
+    db: &DatabaseConnection,
+    ids: &[i32],
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
     if ids.is_empty() {
         return Ok(0);
     }
-    Ok(message::Entity::update_many()
-        .col_expr(
-            message::Column::State,
-            sea_orm::sea_query::Expr::value(QUEUED),
-        )
+    let txn = super::write_txn(db).await?;
+    let waiting = message::Entity::find()
         .filter(message::Column::State.eq(APPROVAL))
         .filter(message::Column::Id.is_in(ids.to_vec()))
-        .exec(db)
-        .await?
-        .rows_affected)
+        .all(&txn)
+        .await?;
+    for m in &waiting {
+        let mut am: message::ActiveModel = m.clone().into();
+        am.state = Set(QUEUED.into());
+        am.update(&txn).await?;
+        if let Some(rid) = m.request_id {
+            events::append(
+                &txn,
+                events::NewEvent {
+                    request_id: rid,
+                    actor: actor.into(),
+                    kind: format!("{}_approved", m.kind),
+                    note: m.message_id.clone(),
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(waiting.len() as u64)
 }
 
 /// Queues the team's digest (one per day: its Message-ID is the date).

@@ -1,15 +1,110 @@
-//! The web adapter (axum): the dashboard's pages and the health endpoint.
+//! The web adapter (axum): the team's dashboard and the health endpoint.
+//!
+//! Every page but `/login`, `/setup`, `/health` and `/static/*` needs a session. Every POST
+//! needs the session's CSRF token, and viewers cannot POST (but to log out). Pages are
+//! server-rendered from Handlebars templates in `templates/web/` (HTML-escaped), with a strict
+//! Content-Security-Policy; the small script is shipped with the project. Every action goes
+//! through the same services as the CLI and leaves an event naming the user.
+
+pub mod actions;
+pub mod auth;
+pub mod pages;
 
 use crate::app::App;
-use axum::extract::State;
-use axum::response::IntoResponse;
-use axum::routing::get;
+use crate::store::users::{Role, User};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use axum::{Json, Router};
+use handlebars::Handlebars;
 use std::sync::Arc;
 
-pub mod auth;
+/// Shared state of the web server.
+#[derive(Clone)]
+pub struct WebState {
+    pub app: Arc<App>,
+    pub hb: Arc<Handlebars<'static>>,
+    pub limiter: Arc<auth::RateLimit>,
+}
 
-pub type AppState = Arc<App>;
+/// The logged-in user of a request.
+#[derive(Clone, Debug)]
+pub struct Sess {
+    pub user: User,
+    pub csrf: String,
+}
+
+impl Sess {
+    pub fn can_edit(&self) -> bool {
+        self.user.role == Role::Editor
+    }
+}
+
+/// Every route: (method, path, needs a session). The router is built from handlers below;
+/// this list is what the security tests walk.
+pub const ROUTES: &[(&str, &str, bool)] = &[
+    ("GET", "/health", false),
+    ("GET", "/login", false),
+    ("POST", "/login", false),
+    ("GET", "/setup", false),
+    ("POST", "/setup", false),
+    ("GET", "/static/app.css", false),
+    ("GET", "/static/app.js", false),
+    ("POST", "/logout", true),
+    ("GET", "/", true),
+    ("GET", "/rounds/{slug}", true),
+    ("GET", "/rounds/{slug}/report", true),
+    ("GET", "/rounds/{slug}/report/{format}", true),
+    ("POST", "/rounds/{slug}/chasers/approve", true),
+    ("GET", "/requests/{reference}", true),
+    ("POST", "/requests/{reference}/state", true),
+    ("POST", "/requests/{reference}/coding", true),
+    ("POST", "/requests/{reference}/chase", true),
+    ("GET", "/attachments/{id}", true),
+    ("GET", "/triage", true),
+    ("POST", "/triage/{id}/assign", true),
+    ("POST", "/triage/{id}/dismiss", true),
+    ("GET", "/outbox", true),
+    ("POST", "/outbox/{id}/retry", true),
+    ("POST", "/outbox/{id}/resolve", true),
+    ("GET", "/chasers", true),
+    ("POST", "/chasers/{id}/approve", true),
+];
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("layout", include_str!("../../templates/web/layout.hbs")),
+    ("login", include_str!("../../templates/web/login.hbs")),
+    ("setup", include_str!("../../templates/web/setup.hbs")),
+    ("rounds", include_str!("../../templates/web/rounds.hbs")),
+    ("board", include_str!("../../templates/web/board.hbs")),
+    ("request", include_str!("../../templates/web/request.hbs")),
+    ("triage", include_str!("../../templates/web/triage.hbs")),
+    ("outbox", include_str!("../../templates/web/outbox.hbs")),
+    ("chasers", include_str!("../../templates/web/chasers.hbs")),
+    ("report", include_str!("../../templates/web/report.hbs")),
+    ("error", include_str!("../../templates/web/error.hbs")),
+];
+const CSS: &str = include_str!("../../templates/web/app.css");
+const JS: &str = include_str!("../../templates/web/app.js");
+
+/// The Content-Security-Policy of every response: our own CSS and script only.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+fn templates() -> Handlebars<'static> {
+    let mut h = Handlebars::new();
+    for (name, text) in TEMPLATES {
+        if *name == "layout" {
+            h.register_partial(name, *text)
+                .expect("shipped layout parses");
+        } else {
+            h.register_template_string(name, *text)
+                .expect("shipped page templates parse");
+        }
+    }
+    h
+}
 
 /// The health report: the last run of each scheduled job and the outbox by state.
 pub async fn health_json(app: &App) -> Result<serde_json::Value, crate::store::StoreError> {
@@ -39,18 +134,209 @@ pub async fn health_json(app: &App) -> Result<serde_json::Value, crate::store::S
     }))
 }
 
-async fn health(State(app): State<AppState>) -> axum::response::Response {
-    match health_json(&app).await {
+async fn health(State(st): State<WebState>) -> Response {
+    match health_json(&st.app).await {
         Ok(v) => Json(v).into_response(),
         Err(e) => (
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::SERVICE_UNAVAILABLE,
             Json(serde_json::json!({"status": "error", "error": e.to_string()})),
         )
             .into_response(),
     }
 }
 
-/// The router: `/health` without login; the dashboard's pages.
-pub fn router(app: AppState) -> Router {
-    Router::new().route("/health", get(health)).with_state(app)
+async fn css() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS).into_response()
+}
+
+async fn js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        JS,
+    )
+        .into_response()
+}
+
+/// The session cookie's value, if any.
+pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| *k == auth::COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+async fn session_of(st: &WebState, headers: &HeaderMap) -> Option<Sess> {
+    let token = cookie_token(headers)?;
+    let (user, csrf) =
+        crate::store::users::session(&st.app.db, &auth::token_hash(&token), st.app.clock.now())
+            .await
+            .ok()??;
+    Some(Sess { user, csrf })
+}
+
+fn is_public(method: &Method, path: &str) -> bool {
+    ROUTES
+        .iter()
+        .any(|(m, p, needs)| !needs && *m == method.as_str() && *p == path)
+}
+
+/// Refuses requests without a session (GET: to the login page; others: 401), and puts the
+/// session in the request for the handlers.
+async fn require_session(State(st): State<WebState>, mut req: Request, next: Next) -> Response {
+    if is_public(req.method(), req.uri().path()) {
+        return next.run(req).await;
+    }
+    match session_of(&st, req.headers()).await {
+        Some(s) => {
+            req.extensions_mut().insert(s);
+            next.run(req).await
+        }
+        None if req.method() == Method::GET => Redirect::to("/login").into_response(),
+        None => (StatusCode::UNAUTHORIZED, "log in first").into_response(),
+    }
+}
+
+/// Security headers on every response.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// The router of the whole web server.
+pub fn router(app: Arc<App>) -> Router {
+    let st = WebState {
+        app,
+        hb: Arc::new(templates()),
+        limiter: Arc::new(auth::RateLimit::default()),
+    };
+    Router::new()
+        .route("/health", get(health))
+        .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
+        .route("/login", get(actions::login_page).post(actions::login))
+        .route("/setup", get(actions::setup_page).post(actions::setup))
+        .route("/logout", post(actions::logout))
+        .route("/", get(pages::rounds))
+        .route("/rounds/{slug}", get(pages::board))
+        .route("/rounds/{slug}/report", get(pages::report))
+        .route(
+            "/rounds/{slug}/report/{format}",
+            get(pages::report_download),
+        )
+        .route("/rounds/{slug}/chasers/approve", post(actions::approve_all))
+        .route("/requests/{reference}", get(pages::request))
+        .route("/requests/{reference}/state", post(actions::set_state))
+        .route("/requests/{reference}/coding", post(actions::set_coding))
+        .route("/requests/{reference}/chase", post(actions::chase_now))
+        .route("/attachments/{id}", get(actions::attachment))
+        .route("/triage", get(actions::triage_page))
+        .route("/triage/{id}/assign", post(actions::triage_assign))
+        .route("/triage/{id}/dismiss", post(actions::triage_dismiss))
+        .route("/outbox", get(actions::outbox_page))
+        .route("/outbox/{id}/retry", post(actions::outbox_retry))
+        .route("/outbox/{id}/resolve", post(actions::outbox_resolve))
+        .route("/chasers", get(actions::chasers_page))
+        .route("/chasers/{id}/approve", post(actions::approve_one))
+        .layer(middleware::from_fn_with_state(st.clone(), require_session))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(st)
+}
+
+/// Renders page `name` inside the layout, with the user, CSRF token and navigation counts.
+pub async fn render(
+    st: &WebState,
+    name: &str,
+    title: &str,
+    sess: Option<&Sess>,
+    mut data: serde_json::Value,
+    status: StatusCode,
+) -> Response {
+    let counts = match sess {
+        Some(_) => nav_counts(&st.app).await.unwrap_or_default(),
+        None => serde_json::json!({}),
+    };
+    if let Some(m) = data.as_object_mut() {
+        m.insert("title".into(), title.into());
+        m.insert("counts".into(), counts);
+        if let Some(s) = sess {
+            m.insert(
+                "user".into(),
+                serde_json::json!({"name": s.user.name, "role": s.user.role.as_str()}),
+            );
+            m.insert("csrf".into(), s.csrf.clone().into());
+            m.insert("can_edit".into(), s.can_edit().into());
+        }
+    }
+    match st.hb.render(name, &data) {
+        Ok(html) => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html,
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("template {name}: {e}"),
+        )
+            .into_response(),
+    }
+}
+
+/// An error page (the message is escaped like everything else).
+pub async fn error_page(
+    st: &WebState,
+    sess: Option<&Sess>,
+    status: StatusCode,
+    message: &str,
+) -> Response {
+    let heading = match status {
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::FORBIDDEN => "Not allowed",
+        _ => "That did not work",
+    };
+    render(
+        st,
+        "error",
+        heading,
+        sess,
+        serde_json::json!({"heading": heading, "message": message}),
+        status,
+    )
+    .await
+}
+
+async fn nav_counts(app: &App) -> Result<serde_json::Value, crate::store::StoreError> {
+    let triage = crate::store::inbox::triage(&app.db).await?.len();
+    let approval =
+        crate::store::outbox::count_in_state(&app.db, crate::store::outbox::APPROVAL).await?;
+    let mut problems = 0;
+    for s in [
+        crate::store::outbox::FAILED,
+        crate::store::outbox::BOUNCED,
+        crate::store::outbox::UNCERTAIN,
+    ] {
+        problems += crate::store::outbox::count_in_state(&app.db, s).await?;
+    }
+    Ok(serde_json::json!({"triage": triage, "approval": approval, "problems": problems}))
 }
