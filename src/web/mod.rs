@@ -92,7 +92,8 @@ const JS: &str = include_str!("../../templates/web/app.js");
 /// The Content-Security-Policy of every response: our own CSS and script only.
 pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-fn templates() -> Handlebars<'static> {
+/// The dashboard's page templates (embedded).
+pub fn templates() -> Handlebars<'static> {
     let mut h = Handlebars::new();
     for (name, text) in TEMPLATES {
         if *name == "layout" {

@@ -50,13 +50,32 @@ pub fn form(fields: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-/// Sends one request to `addr` (host:port).
+/// Sends one request to `addr` (host:port) with a form body.
 pub fn request(
     addr: &str,
     method: &str,
     path: &str,
     cookie: Option<&str>,
     body: Option<&str>,
+) -> Response {
+    request_typed(
+        addr,
+        method,
+        path,
+        cookie,
+        body,
+        "application/x-www-form-urlencoded",
+    )
+}
+
+/// Sends one request with a body of the given content type.
+pub fn request_typed(
+    addr: &str,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    body: Option<&str>,
+    content_type: &str,
 ) -> Response {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
@@ -66,7 +85,7 @@ pub fn request(
     }
     if let Some(b) = body {
         req.push_str(&format!(
-            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            "Content-Type: {content_type}\r\nContent-Length: {}\r\n",
             b.len()
         ));
     }
@@ -75,9 +94,42 @@ pub fn request(
         req.push_str(b);
     }
     s.write_all(req.as_bytes()).unwrap();
+    parse(&read_response(&mut s))
+}
+
+/// Reads one response: headers, then Content-Length bytes, or chunks to the last one, or to
+/// the end of the stream (servers may keep the connection open despite `Connection: close`).
+fn read_response(s: &mut TcpStream) -> Vec<u8> {
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    parse(&raw)
+    let mut buf = [0u8; 65536];
+    loop {
+        let n = match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        raw.extend_from_slice(&buf[..n]);
+        let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+        let body = raw.len() - end - 4;
+        if let Some(len) = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse::<usize>().ok())
+        {
+            if body >= len {
+                break;
+            }
+        } else if head.contains("transfer-encoding: chunked") {
+            if raw.ends_with(b"0\r\n\r\n") {
+                break;
+            }
+        } else if head.starts_with("http/1.1 304") || head.starts_with("http/1.1 204") {
+            break;
+        }
+    }
+    raw
 }
 
 fn parse(raw: &[u8]) -> Response {
@@ -171,12 +223,13 @@ pub fn wait_ok(addr: &str, path: &str, secs: u64) -> Response {
     let start = std::time::Instant::now();
     loop {
         if let Ok(mut s) = TcpStream::connect(addr) {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
             let _ = s.write_all(
                 format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
                     .as_bytes(),
             );
-            let mut raw = Vec::new();
-            if s.read_to_end(&mut raw).is_ok() && raw.len() > 12 {
+            let raw = read_response(&mut s);
+            if raw.len() > 12 && raw.windows(4).any(|w| w == b"\r\n\r\n") {
                 let r = parse(&raw);
                 if r.status == 200 {
                     return r;

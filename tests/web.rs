@@ -1,0 +1,406 @@
+//! The dashboard, through `foi serve` as a user starts it: HTTP security tests and a real
+//! browser (headless Chromium over chromedriver) walking the team's day.
+
+mod common;
+
+use common::http::{free_port, request, wait_ok, Client};
+use common::webdriver::Browser;
+use common::{foi, foi_cmd, ok};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+
+const EVIL: &str = "NHS <script>alert(1)</script> ICB";
+
+struct Server {
+    child: Child,
+    addr: String,
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// A data directory with a launched round (sent on 5 May 2026), two users, a reply with a
+/// hostile subject and an attachment, then `foi serve` on a free port "today" = 19 June 2026.
+fn server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("var");
+    ok(foi(&d, &["init"], &[]));
+    // A register with a hostile name, to prove escaping.
+    let reg = dir.path().join("evil.csv");
+    let mut csv = String::from("code,name,region,foi_email\n");
+    csv.push_str(&format!("X0001,\"{EVIL}\",Test,foi@evil.example\n"));
+    for i in 2..=12 {
+        csv.push_str(&format!("X{i:04},Body {i},Test,foi@body{i}.example\n"));
+    }
+    std::fs::write(&reg, csv).unwrap();
+    ok(foi(
+        &d,
+        &[
+            "authorities",
+            "import",
+            reg.to_str().unwrap(),
+            "--register",
+            "evil",
+        ],
+        &[],
+    ));
+    let round = dir.path().join("round.toml");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/rounds/msk-2026.toml"
+    ))
+    .unwrap()
+    .replace("register = \"icbs-2026\"", "register = \"evil\"");
+    std::fs::write(&round, text).unwrap();
+    ok(foi(&d, &["round", "create", round.to_str().unwrap()], &[]));
+    let sent = [("FOI_TODAY", "2026-05-05"), ("FOI__SEND__PER_MINUTE", "0")];
+    ok(foi(
+        &d,
+        &["round", "launch", "msk-2026", "--yes", "--enqueue-only"],
+        &sent,
+    ));
+    ok(foi(&d, &["send"], &sent));
+    // A refusal from body 2 with a hostile subject and a PDF.
+    let eml = dir.path().join("reply.eml");
+    std::fs::write(
+        &eml,
+        "From: foi@body2.example\r\nTo: projects@arma.uk.net\r\nSubject: <script>alert(\"x\")</script> [FOI ref MSK26-X0002]\r\nMessage-ID: <r1@body2.example>\r\nDate: Mon, 15 Jun 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nWe are refusing your request under section 12 (cost limit).\r\n--B\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"../../etc/<x>refusal.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--B--\r\n",
+    )
+    .unwrap();
+    ok(foi(&d, &["ingest", eml.to_str().unwrap()], &[]));
+    for (name, role) in [("ann", "editor"), ("vic", "viewer")] {
+        ok(foi(
+            &d,
+            &["user", "add", name, "--role", role],
+            &[("FOI_NEW_PASSWORD", "a long enough password")],
+        ));
+    }
+    let addr = format!("127.0.0.1:{}", free_port());
+    let child = foi_cmd(
+        &d,
+        &["serve"],
+        &[
+            ("FOI__WEB__BIND", &addr),
+            ("FOI_TODAY", "2026-06-19"),
+            ("FOI__SEND__PER_MINUTE", "0"),
+        ],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    wait_ok(&addr, "/health", 30);
+    // Wait for the first deadline check (it queues reminders and waits for approvals).
+    let start = std::time::Instant::now();
+    while !wait_ok(&addr, "/health", 5).body.contains("deadline_check")
+        && start.elapsed().as_secs() < 20
+    {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    Server {
+        child,
+        addr,
+        _dir: dir,
+        data: d,
+    }
+}
+
+fn fill(path: &str) -> String {
+    path.replace("{slug}", "msk-2026")
+        .replace("{reference}", "MSK26-X0002")
+        .replace("{format}", "md")
+        .replace("{id}", "1")
+}
+
+#[test]
+fn every_route_refuses_without_a_session_csrf_and_roles_are_enforced_and_output_is_escaped() {
+    let s = server();
+    // 1. Unauthenticated: every route that needs a session refuses.
+    for (method, path, needs) in foi::web::ROUTES {
+        let p = fill(path);
+        let r = request(
+            &s.addr,
+            method,
+            &p,
+            None,
+            if *method == "POST" {
+                Some("csrf=x")
+            } else {
+                None
+            },
+        );
+        if *needs {
+            match *method {
+                "GET" => {
+                    assert_eq!(r.status, 303, "{method} {p}");
+                    assert_eq!(r.header("location"), Some("/login"), "{method} {p}");
+                }
+                _ => assert_eq!(r.status, 401, "{method} {p}"),
+            }
+            assert!(!r.body.contains("MSK26"), "{method} {p} leaked data");
+        }
+    }
+    assert_eq!(
+        request(&s.addr, "GET", "/health", None, None).status,
+        200,
+        "health needs no login"
+    );
+
+    // 2. An editor's POST without (or with a wrong) CSRF token is refused.
+    let mut ann = Client::new(&s.addr);
+    ann.login("ann", "a long enough password");
+    let set = "/requests/MSK26-X0003/state";
+    let r = ann.post(set, &[("state", "withdrawn")]);
+    assert_eq!(r.status, 403);
+    let r = ann.post(set, &[("state", "withdrawn"), ("csrf", "forged")]);
+    assert_eq!(r.status, 403);
+    let board = ann.get("/rounds/msk-2026").body;
+    assert!(board.contains("awaiting_response"), "nothing changed");
+
+    // 3. A viewer's POST, even with a valid token, is refused.
+    let mut vic = Client::new(&s.addr);
+    vic.login("vic", "a long enough password");
+    let token = vic.csrf("/requests/MSK26-X0003");
+    let r = vic.post(set, &[("state", "withdrawn"), ("csrf", &token)]);
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("viewers cannot change anything"));
+    // …while the editor's valid POST works and is logged with the user's name.
+    let token = ann.csrf("/requests/MSK26-X0003");
+    let r = ann.post(
+        set,
+        &[
+            ("state", "withdrawn"),
+            ("csrf", &token),
+            ("note", "duplicate body"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let shown: serde_json::Value = serde_json::from_str(&ok(foi(
+        &s.data,
+        &["request", "show", "MSK26-X0003", "--format", "json"],
+        &[],
+    )))
+    .unwrap();
+    let ev = shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["to_state"] == "withdrawn")
+        .unwrap();
+    assert_eq!(ev["actor"], "ann");
+
+    // 4. Values from data and e-mail are escaped.
+    let board = ann.get("/rounds/msk-2026");
+    assert!(
+        board
+            .body
+            .contains("NHS &lt;script&gt;alert(1)&lt;/script&gt; ICB"),
+        "authority name escaped"
+    );
+    assert!(!board.body.contains("<script>alert(1)"));
+    let page = ann.get("/requests/MSK26-X0002").body;
+    assert!(
+        page.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"),
+        "subject escaped"
+    );
+    assert!(!page.contains("<script>alert(\"x\")"));
+
+    // 5. Headers: CSP, nosniff, cookie flags.
+    assert!(board
+        .header("content-security-policy")
+        .unwrap()
+        .contains("default-src 'none'"));
+    assert!(board
+        .header("content-security-policy")
+        .unwrap()
+        .contains("script-src 'self'"));
+    assert_eq!(board.header("x-content-type-options"), Some("nosniff"));
+    let login = request(
+        &s.addr,
+        "POST",
+        "/login",
+        None,
+        Some("name=ann&password=a+long+enough+password"),
+    );
+    let cookie = login.header("set-cookie").unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+
+    // 6. Attachments download with a sanitised name and nosniff, never inline.
+    let i = page.find("/attachments/").expect("attachment link");
+    let link: String = page[i..].chars().take_while(|c| *c != '"').collect();
+    let a = ann.get(&link);
+    assert_eq!(a.status, 200);
+    let cd = a.header("content-disposition").unwrap();
+    assert!(
+        cd.starts_with("attachment; filename=\"_x_refusal.pdf\""),
+        "{cd}"
+    );
+    assert_eq!(a.header("x-content-type-options"), Some("nosniff"));
+    assert!(a.body.starts_with("%PDF-1.4"));
+
+    // 7. Login is rate-limited.
+    for _ in 0..5 {
+        assert_eq!(
+            request(
+                &s.addr,
+                "POST",
+                "/login",
+                None,
+                Some("name=vic&password=wrong")
+            )
+            .status,
+            401
+        );
+    }
+    assert_eq!(
+        request(
+            &s.addr,
+            "POST",
+            "/login",
+            None,
+            Some("name=vic&password=a+long+enough+password")
+        )
+        .status,
+        429
+    );
+}
+
+#[test]
+fn first_run_setup_link_creates_the_first_editor_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("var");
+    let addr = format!("127.0.0.1:{}", free_port());
+    let child = foi_cmd(&d, &["serve"], &[("FOI__WEB__BIND", &addr)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_ok(&addr, "/health", 30);
+    let token = std::fs::read_to_string(d.join("setup-token")).unwrap();
+    let bad = request(
+        &addr,
+        "POST",
+        "/setup",
+        None,
+        Some("token=nope&name=eve&password=0123456789ab"),
+    );
+    assert_eq!(bad.status, 403);
+    let good = request(
+        &addr,
+        "POST",
+        "/setup",
+        None,
+        Some(&format!("token={token}&name=ann&password=0123456789ab")),
+    );
+    assert_eq!(good.status, 303, "{}", good.body);
+    assert!(good.header("set-cookie").is_some(), "logged in");
+    let again = request(
+        &addr,
+        "POST",
+        "/setup",
+        None,
+        Some(&format!("token={token}&name=mal&password=0123456789ab")),
+    );
+    assert_eq!(again.status, 403, "the link works once");
+    let _ = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("/setup?token={}", token.trim())),
+        "{stdout}"
+    );
+}
+
+fn output_dir() -> PathBuf {
+    let p = std::env::var("FOI_TEST_OUTPUT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("test-output"));
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+#[test]
+fn a_real_browser_walks_the_teams_day() {
+    let s = server();
+    let b = Browser::start();
+    let base = format!("http://{}", s.addr);
+    b.goto(&format!("{base}/login"));
+    b.type_into("#name", "ann");
+    b.type_into("#password", "a long enough password");
+    b.click("form[action='/login'] button");
+    b.wait_for("<h1>Rounds</h1>");
+
+    // The round board: overdue requests shown, "needs action" first.
+    b.goto(&format!("{base}/rounds/msk-2026"));
+    let board = b.source();
+    assert!(
+        board.contains("very overdue") || board.contains("overdue"),
+        "overdue labels"
+    );
+    assert!(
+        board.contains("to classify"),
+        "the reply waiting for classification is flagged"
+    );
+    b.screenshot(&output_dir().join("board.png"));
+
+    // Open the overdue request with the reply; confirm the suggested classification.
+    b.click("a[href='/requests/MSK26-X0002']");
+    let page = b.wait_for("Suggested classification");
+    assert!(page.contains("refusal citing s.12"), "suggestion shown");
+    b.click("form[action='/requests/MSK26-X0002/state'] input[value='refused'] ~ button");
+    let after = b.wait_for("State saved.");
+    assert!(after.contains("label refused"), "confirmed");
+
+    // Code the response.
+    b.click("select[name='msk_lead'] option[value='no']");
+    b.click("select[name='priorities'] option[value='none']");
+    b.click("form[action='/requests/MSK26-X0002/coding'] button");
+    b.wait_for("Coding saved.");
+
+    // Approve a chaser.
+    b.goto(&format!("{base}/chasers"));
+    assert!(
+        b.source().contains("reminder") || b.source().contains("chaser"),
+        "chasers waiting"
+    );
+    b.click("form[action^='/chasers/'] button");
+    b.wait_for("Approved and queued for sending.");
+
+    // The report.
+    b.goto(&format!("{base}/rounds/msk-2026/report"));
+    let report = b.source();
+    assert!(report.contains("Findings"));
+    assert!(report.contains("<svg"), "charts");
+    b.screenshot(&output_dir().join("report.png"));
+
+    // What the browser did is in the database.
+    let shown: serde_json::Value = serde_json::from_str(&ok(foi(
+        &s.data,
+        &["request", "show", "MSK26-X0002", "--format", "json"],
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(shown["request"]["state"], "refused");
+    let csv = ok(foi(&s.data, &["code", "export", "msk-2026"], &[]));
+    assert!(csv.contains("X0002,msk_lead,no"), "{csv}");
+    assert!(shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["actor"] == "ann" && e["kind"] == "coded"));
+}
