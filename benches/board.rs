@@ -27,6 +27,7 @@ fn main() {
         };
         let mut config = Config::default();
         config.send.per_minute = 0;
+        config.send.per_day = 0;
         let app = App::with_config(&g, config).await.unwrap();
         let mut csv = String::from("code,name,region,foi_email\n");
         for i in 1..=n {

@@ -419,3 +419,34 @@ fn a_round_file_or_template_error_names_file_and_line() {
         "{e}"
     );
 }
+
+#[test]
+fn a_one_off_send_stops_at_the_daily_limit_and_leaves_the_rest_queued() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let env = [("FOI__SEND__PER_MINUTE", "0"), ("FOI__SEND__PER_DAY", "2")];
+    ok(foi(d, &["init"], &env));
+    let (reg, round) = bulk_round(d, "limit", 5, |i| format!("b{i}"));
+    ok(foi(
+        d,
+        &[
+            "authorities",
+            "import",
+            reg.to_str().unwrap(),
+            "--register",
+            "limit",
+        ],
+        &env,
+    ));
+    ok(foi(d, &["round", "create", round.to_str().unwrap()], &env));
+    ok(foi(
+        d,
+        &["round", "launch", "limit", "--yes", "--enqueue-only"],
+        &env,
+    ));
+    let out = ok(foi(d, &["send"], &env));
+    assert!(out.contains("sent 2,"), "{out}");
+    assert!(out.contains("3 message(s) still queued"), "{out}");
+    let items = outbox_json(d, &env);
+    assert_eq!(items.iter().filter(|i| i["state"] == "queued").count(), 3);
+}

@@ -225,5 +225,11 @@ pub(crate) async fn deliver_foreground(app: &App, throttle: &Throttle) -> anyhow
         "sent {}, bounced {}, failed {}, retried {}",
         report.sent, report.bounced, report.failed, report.retried
     );
+    let left = crate::store::outbox::count_in_state(&app.db, crate::store::outbox::QUEUED).await?;
+    if left > 0 {
+        println!(
+            "{left} message(s) still queued (outside the send window or over the daily limit); `foi serve` sends them when allowed"
+        );
+    }
     Ok(())
 }

@@ -233,9 +233,9 @@ async fn lane(
             None
         };
         if let Some(w) = wait {
-            if mode == Mode::UntilEmpty
-                && outbox::count_in_state(&app.db, outbox::QUEUED).await? == 0
-            {
+            // A one-off drain (`foi send`, a foreground launch) stops here and leaves the rest
+            // queued; the service waits for the window or the next day.
+            if mode == Mode::UntilEmpty {
                 break;
             }
             tracing::info!("outside the send window or over the daily limit; waiting {w:?}");

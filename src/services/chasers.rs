@@ -46,33 +46,50 @@ pub struct ChaseAction {
 }
 
 /// Per request: the request letter (for threading) and the highest chase step taken.
-struct Sent {
+pub(crate) struct Sent {
     original: Option<Original>,
     highest: Option<usize>,
 }
 
-async fn sent_info(app: &App) -> Result<HashMap<i32, Sent>, StoreError> {
-    let mut out: HashMap<i32, Sent> = HashMap::new();
-    for m in message::Entity::find()
+pub(crate) async fn sent_info(app: &App) -> Result<HashMap<i32, Sent>, StoreError> {
+    use sea_orm::QuerySelect;
+    type Row = (
+        Option<i32>,
+        String,
+        Option<i32>,
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<String>,
+        String,
+    );
+    let rows: Vec<Row> = message::Entity::find()
+        .select_only()
+        .column(message::Column::RequestId)
+        .column(message::Column::Kind)
+        .column(message::Column::ChaseStep)
+        .column(message::Column::SentAt)
+        .column(message::Column::MessageId)
+        .column(message::Column::Subject)
         .filter(message::Column::Direction.eq("out"))
+        .into_tuple()
         .all(&app.db)
-        .await?
-    {
-        let Some(rid) = m.request_id else { continue };
+        .await?;
+    let mut out: HashMap<i32, Sent> = HashMap::new();
+    for (rid, kind, chase_step, sent_at, message_id, subject) in rows {
+        let Some(rid) = rid else { continue };
         let e = out.entry(rid).or_insert(Sent {
             original: None,
             highest: None,
         });
-        if m.kind == "request" {
-            if let (Some(at), Some(id)) = (m.sent_at, m.message_id.clone()) {
+        if kind == "request" {
+            if let (Some(at), Some(id)) = (sent_at, message_id) {
                 e.original = Some(Original {
                     sent_on: at.with_timezone(&London).date_naive(),
-                    subject: m.subject.clone(),
+                    subject,
                     message_id: id,
                 });
             }
         }
-        if let Some(step) = m.chase_step {
+        if let Some(step) = chase_step {
             e.highest = Some(
                 e.highest
                     .map_or(step as usize, |h: usize| h.max(step as usize)),
@@ -257,20 +274,21 @@ pub async fn chase_now(app: &App, reference: &str, actor: &str) -> Result<ChaseA
     Ok(action)
 }
 
-/// The next chaser step and its date for every request of a round (the board).
+/// The next chaser step and its date for each of `reqs` (the board).
 pub async fn next_steps(
     app: &App,
     round: &Round,
+    reqs: &[RequestRow],
+    waiting: &HashMap<i32, (usize, Option<chrono::DateTime<chrono::Utc>>, usize)>,
 ) -> Result<HashMap<String, (String, NaiveDate)>, ChaseError> {
     let sent = sent_info(app).await?;
-    let waiting = inbox::counts(&app.db).await?;
     let mut out = HashMap::new();
-    for r in rounds::requests(&app.db, round.id).await? {
+    for r in reqs {
         if !r.state.awaiting_body() && r.state != State::InternalReviewRequested {
             continue;
         }
         let st = chase_state(
-            &r,
+            r,
             sent.get(&r.id),
             waiting.get(&r.id).map(|c| c.2).unwrap_or(0),
         );

@@ -89,8 +89,16 @@ pub async fn status(app: &App, slug: &str) -> Result<Vec<StatusRow>, RequestErro
     let round = rounds::find(&app.db, slug).await?;
     let reqs = rounds::requests(&app.db, round.id).await?;
     let counts = inbox::counts(&app.db).await?;
-    Ok(reqs
-        .iter()
+    Ok(status_rows(app, &reqs, &counts))
+}
+
+/// Status rows from loaded requests and inbound counts.
+pub fn status_rows(
+    app: &App,
+    reqs: &[RequestRow],
+    counts: &std::collections::HashMap<i32, (usize, Option<DateTime<Utc>>, usize)>,
+) -> Vec<StatusRow> {
+    reqs.iter()
         .map(|r| {
             let (n, last, waiting) = counts.get(&r.id).copied().unwrap_or_default();
             let late = overdue(app, r);
@@ -139,5 +147,5 @@ pub async fn status(app: &App, slug: &str) -> Result<Vec<StatusRow>, RequestErro
                 next_action,
             }
         })
-        .collect())
+        .collect()
 }

@@ -121,3 +121,19 @@ pub async fn replace(
     txn.commit().await?;
     Ok(n)
 }
+
+/// Ids of requests with at least one primary coding.
+pub async fn coded_request_ids(
+    db: &impl ConnectionTrait,
+) -> Result<std::collections::HashSet<i32>, StoreError> {
+    use sea_orm::QuerySelect;
+    let ids: Vec<i32> = coding::Entity::find()
+        .select_only()
+        .column(coding::Column::RequestId)
+        .distinct()
+        .filter(coding::Column::Pass.eq(1))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().collect())
+}

@@ -411,17 +411,24 @@ pub async fn mark_classified(db: &impl ConnectionTrait, request_id: i32) -> Resu
 pub async fn counts(
     db: &DatabaseConnection,
 ) -> Result<HashMap<i32, (usize, Option<DateTime<Utc>>, usize)>, StoreError> {
+    use sea_orm::QuerySelect;
     let mut out: HashMap<i32, (usize, Option<DateTime<Utc>>, usize)> = HashMap::new();
-    for m in message::Entity::find()
+    // Only the three columns needed: bodies can be large.
+    let rows: Vec<(Option<i32>, Option<DateTime<Utc>>, String)> = message::Entity::find()
+        .select_only()
+        .column(message::Column::RequestId)
+        .column(message::Column::ReceivedAt)
+        .column(message::Column::State)
         .filter(message::Column::Direction.eq("in"))
+        .into_tuple()
         .all(db)
-        .await?
-    {
-        if let Some(rid) = m.request_id {
+        .await?;
+    for (rid, received_at, state) in rows {
+        if let Some(rid) = rid {
             let e = out.entry(rid).or_default();
             e.0 += 1;
-            e.1 = e.1.max(m.received_at);
-            if m.state == MATCHED {
+            e.1 = e.1.max(received_at);
+            if state == MATCHED {
                 e.2 += 1;
             }
         }
