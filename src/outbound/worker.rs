@@ -162,6 +162,15 @@ pub async fn deliver(
 ) -> Result<DeliveryReport, DeliveryError> {
     let shared = Shared {
         report: Mutex::new(DeliveryReport::default()),
+        day_budget: Mutex::new(if throttle.per_day > 0 {
+            // Read once before the lanes start, so they share one figure.
+            let now = app.clock.now();
+            let sent = outbox::sent_since(&app.db, now - chrono::Duration::hours(24)).await?
+                + outbox::count_in_state(&app.db, outbox::SENDING).await?;
+            Some((throttle.per_day as u64).saturating_sub(sent))
+        } else {
+            None
+        }),
         next_slot: Mutex::new(None),
         worker: worker_id(),
     };
@@ -185,6 +194,9 @@ pub async fn deliver(
 
 struct Shared {
     report: Mutex<DeliveryReport>,
+    /// Sends left under the daily limit (`None`: not yet read, or no limit). Lanes take from
+    /// it before claiming, so concurrent lanes cannot overshoot the limit together.
+    day_budget: Mutex<Option<u64>>,
     /// When the next send may start (per-minute pacing across lanes).
     next_slot: Mutex<Option<tokio::time::Instant>>,
     worker: String,
@@ -225,8 +237,7 @@ async fn lane(
         let wait = if !throttle.in_window(now) {
             Some(Duration::from_secs(30))
         } else if throttle.per_day > 0
-            && outbox::sent_since(&app.db, now - chrono::Duration::hours(24)).await?
-                >= throttle.per_day as u64
+            && !take_from_day_budget(app, shared, throttle.per_day, mode, now).await?
         {
             Some(Duration::from_secs(60))
         } else {
@@ -251,6 +262,12 @@ async fn lane(
             }
         }
         let Some(c) = outbox::claim(&app.db, &shared.worker, app.clock.now()).await? else {
+            if throttle.per_day > 0 {
+                // Nothing claimed: give the reserved send back.
+                if let Some(b) = shared.day_budget.lock().expect("budget lock").as_mut() {
+                    *b += 1;
+                }
+            }
             match (mode, outbox::next_due(&app.db).await?) {
                 (Mode::UntilEmpty, None) => break,
                 (_, Some(Some(t))) => {
@@ -309,6 +326,37 @@ async fn lane(
         }
     }
     Ok(())
+}
+
+/// Takes one send from the daily budget (read from the database — sent in the last 24 hours,
+/// plus any in flight — when the run starts). `false` when the limit is reached.
+async fn take_from_day_budget(
+    app: &App,
+    shared: &Shared,
+    per_day: u32,
+    mode: Mode,
+    now: DateTime<Utc>,
+) -> Result<bool, DeliveryError> {
+    let known = *shared.day_budget.lock().expect("budget lock");
+    // Only the service, which runs across days, reads the budget again once it is spent.
+    let refresh = known == Some(0) && mode == Mode::Forever;
+    if refresh {
+        let sent = outbox::sent_since(&app.db, now - chrono::Duration::hours(24)).await?
+            + outbox::count_in_state(&app.db, outbox::SENDING).await?;
+        let fresh = (per_day as u64).saturating_sub(sent);
+        let mut g = shared.day_budget.lock().expect("budget lock");
+        if g.unwrap_or(0) == 0 {
+            *g = Some(fresh);
+        }
+    }
+    let mut g = shared.day_budget.lock().expect("budget lock");
+    match g.as_mut() {
+        Some(b) if *b > 0 => {
+            *b -= 1;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
 }
 
 async fn sleep_or_shutdown(d: Duration, shutdown: &mut watch::Receiver<bool>) {
