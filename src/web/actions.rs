@@ -49,6 +49,20 @@ fn back(path: &str, done: &str) -> Response {
     Redirect::to(&format!("{path}?done={done}")).into_response()
 }
 
+/// The end of every action: back to `path` with a note of what was done, or the error shown.
+async fn finish<T, E: std::fmt::Display>(
+    st: &WebState,
+    s: &Sess,
+    result: Result<T, E>,
+    path: &str,
+    done: &str,
+) -> Response {
+    match result {
+        Ok(_) => back(path, done),
+        Err(e) => error_page(st, Some(s), StatusCode::BAD_REQUEST, &e.to_string()).await,
+    }
+}
+
 fn cookie(value: &str, max_age: i64, secure: bool) -> String {
     format!(
         "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
@@ -237,20 +251,23 @@ pub async fn set_state(
     let note = field(&f, "note")
         .filter(|n| !n.trim().is_empty())
         .map(str::to_string);
-    match crate::services::requests::set_state(
-        &st.app,
-        &reference,
-        to,
-        parse_date("date"),
-        parse_date("due"),
-        note,
-        &s.user.name,
+    finish(
+        &st,
+        &s,
+        crate::services::requests::set_state(
+            &st.app,
+            &reference,
+            to,
+            parse_date("date"),
+            parse_date("due"),
+            note,
+            &s.user.name,
+        )
+        .await,
+        &format!("/requests/{reference}"),
+        "state",
     )
     .await
-    {
-        Ok(_) => back(&format!("/requests/{reference}"), "state"),
-        Err(e) => error_page(&st, Some(&s), StatusCode::BAD_REQUEST, &e.to_string()).await,
-    }
 }
 
 pub async fn set_coding(
@@ -285,12 +302,15 @@ pub async fn set_coding(
             format!("{}={}", v.id, vals.join(","))
         })
         .collect();
-    match crate::services::findings::set_codings(&st.app, &reference, &assignments, 1, &s.user.name)
-        .await
-    {
-        Ok(_) => back(&format!("/requests/{reference}"), "coding"),
-        Err(e) => error_page(&st, Some(&s), StatusCode::BAD_REQUEST, &e.to_string()).await,
-    }
+    finish(
+        &st,
+        &s,
+        crate::services::findings::set_codings(&st.app, &reference, &assignments, 1, &s.user.name)
+            .await,
+        &format!("/requests/{reference}"),
+        "coding",
+    )
+    .await
 }
 
 pub async fn chase_now(
@@ -302,10 +322,14 @@ pub async fn chase_now(
     if let Err(r) = guard(&st, &s, &f, true).await {
         return r;
     }
-    match crate::services::chasers::chase_now(&st.app, &reference, &s.user.name).await {
-        Ok(_) => back(&format!("/requests/{reference}"), "chase"),
-        Err(e) => error_page(&st, Some(&s), StatusCode::BAD_REQUEST, &e.to_string()).await,
-    }
+    finish(
+        &st,
+        &s,
+        crate::services::chasers::chase_now(&st.app, &reference, &s.user.name).await,
+        &format!("/requests/{reference}"),
+        "chase",
+    )
+    .await
 }
 
 /// An attachment, as a download: its sanitised name, `nosniff`, never rendered inline.
@@ -436,10 +460,14 @@ pub async fn triage_assign(
         Ok(r) => r,
         Err(e) => return error_page(&st, Some(&s), StatusCode::BAD_REQUEST, &e.to_string()).await,
     };
-    match inbox::assign(&st.app.db, id, req.id, &s.user.name, st.app.clock.now()).await {
-        Ok(_) => back("/triage", "assign"),
-        Err(e) => error_page(&st, Some(&s), StatusCode::BAD_REQUEST, &e.to_string()).await,
-    }
+    finish(
+        &st,
+        &s,
+        inbox::assign(&st.app.db, id, req.id, &s.user.name, st.app.clock.now()).await,
+        "/triage",
+        "assign",
+    )
+    .await
 }
 
 pub async fn triage_dismiss(
@@ -451,10 +479,14 @@ pub async fn triage_dismiss(
     if let Err(r) = guard(&st, &s, &f, true).await {
         return r;
     }
-    match inbox::dismiss(&st.app.db, id).await {
-        Ok(_) => back("/triage", "dismiss"),
-        Err(e) => error_page(&st, Some(&s), StatusCode::BAD_REQUEST, &e.to_string()).await,
-    }
+    finish(
+        &st,
+        &s,
+        inbox::dismiss(&st.app.db, id).await,
+        "/triage",
+        "dismiss",
+    )
+    .await
 }
 
 pub async fn outbox_page(
@@ -493,10 +525,14 @@ pub async fn outbox_retry(
     if let Err(r) = guard(&st, &s, &f, true).await {
         return r;
     }
-    match outbox::retry(&st.app.db, Some(id)).await {
-        Ok(_) => back("/outbox", "retry"),
-        Err(e) => error_page(&st, Some(&s), StatusCode::BAD_REQUEST, &e.to_string()).await,
-    }
+    finish(
+        &st,
+        &s,
+        outbox::retry(&st.app.db, Some(id)).await,
+        "/outbox",
+        "retry",
+    )
+    .await
 }
 
 pub async fn outbox_resolve(
@@ -509,19 +545,22 @@ pub async fn outbox_resolve(
         return r;
     }
     let delivered = field(&f, "how") == Some("sent");
-    match outbox::resolve(
-        &st.app.db,
-        &st.app.calendar,
-        id,
-        delivered,
-        &s.user.name,
-        st.app.clock.now(),
+    finish(
+        &st,
+        &s,
+        outbox::resolve(
+            &st.app.db,
+            &st.app.calendar,
+            id,
+            delivered,
+            &s.user.name,
+            st.app.clock.now(),
+        )
+        .await,
+        "/outbox",
+        "resolve",
     )
     .await
-    {
-        Ok(_) => back("/outbox", "resolve"),
-        Err(e) => error_page(&st, Some(&s), StatusCode::BAD_REQUEST, &e.to_string()).await,
-    }
 }
 
 pub async fn chasers_page(
@@ -588,8 +627,12 @@ pub async fn approve_all(
     if let Err(r) = guard(&st, &s, &f, true).await {
         return r;
     }
-    match crate::services::chasers::approve(&st.app, &slug, None, &s.user.name).await {
-        Ok(_) => back("/chasers", "approve"),
-        Err(e) => error_page(&st, Some(&s), StatusCode::BAD_REQUEST, &e.to_string()).await,
-    }
+    finish(
+        &st,
+        &s,
+        crate::services::chasers::approve(&st.app, &slug, None, &s.user.name).await,
+        "/chasers",
+        "approve",
+    )
+    .await
 }
