@@ -224,7 +224,10 @@ async fn to_items(
     db: &impl ConnectionTrait,
     rows: Vec<message::Model>,
 ) -> Result<Vec<InboundItem>, StoreError> {
+    // Only the requests these messages are on.
+    let req_ids: BTreeSet<i32> = rows.iter().filter_map(|m| m.request_id).collect();
     let refs: HashMap<i32, String> = request::Entity::find()
+        .filter(request::Column::Id.is_in(req_ids))
         .all(db)
         .await?
         .into_iter()
@@ -265,6 +268,15 @@ async fn to_items(
 }
 
 /// The triage queue: unmatched and unparseable messages.
+/// How many messages wait in triage (the dashboard's navigation shows it on every page).
+pub async fn triage_count(db: &DatabaseConnection) -> Result<u64, StoreError> {
+    Ok(message::Entity::find()
+        .filter(message::Column::Direction.eq("in"))
+        .filter(message::Column::State.is_in([TRIAGE, UNPARSEABLE]))
+        .count(db)
+        .await?)
+}
+
 pub async fn triage(db: &DatabaseConnection) -> Result<Vec<InboundItem>, StoreError> {
     let rows = message::Entity::find()
         .filter(message::Column::Direction.eq("in"))

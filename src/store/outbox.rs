@@ -434,7 +434,9 @@ pub async fn list_unsent(db: &DatabaseConnection) -> Result<Vec<OutboxItem>, Sto
         .order_by_asc(message::Column::Id)
         .all(db)
         .await?;
+    let req_ids: HashSet<i32> = rows.iter().filter_map(|m| m.request_id).collect();
     let refs: std::collections::HashMap<i32, String> = request::Entity::find()
+        .filter(request::Column::Id.is_in(req_ids))
         .all(db)
         .await?
         .into_iter()

@@ -328,7 +328,7 @@ pub async fn error_page(
 }
 
 async fn nav_counts(app: &App) -> Result<serde_json::Value, crate::store::StoreError> {
-    let triage = crate::store::inbox::triage(&app.db).await?.len();
+    let triage = crate::store::inbox::triage_count(&app.db).await?;
     let approval =
         crate::store::outbox::count_in_state(&app.db, crate::store::outbox::APPROVAL).await?;
     let mut problems = 0;
