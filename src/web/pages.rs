@@ -263,13 +263,19 @@ pub async fn request(
     let inbound = inbox::for_request(&app.db, req.id)
         .await
         .unwrap_or_default();
-    let outbound = message::Entity::find()
-        .filter(message::Column::Direction.eq("out"))
+    // Every message of the request, once: outbound for the thread, inbound for their text.
+    let messages = message::Entity::find()
         .filter(message::Column::RequestId.eq(req.id))
         .order_by_asc(message::Column::Id)
         .all(&app.db)
         .await
         .unwrap_or_default();
+    let bodies: HashMap<i32, String> = messages
+        .iter()
+        .filter(|m| m.direction == "in")
+        .map(|m| (m.id, m.body_text.clone().unwrap_or_default()))
+        .collect();
+    let outbound: Vec<&message::Model> = messages.iter().filter(|m| m.direction == "out").collect();
     let att_ids: HashMap<(i32, String), i32> = attachment::Entity::find()
         .filter(
             attachment::Column::MessageId.is_in(inbound.iter().map(|m| m.id).collect::<Vec<_>>()),
@@ -279,14 +285,6 @@ pub async fn request(
         .unwrap_or_default()
         .into_iter()
         .map(|a| ((a.message_id, a.sha256), a.id))
-        .collect();
-    let bodies: HashMap<i32, String> = message::Entity::find()
-        .filter(message::Column::RequestId.eq(req.id))
-        .all(&app.db)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|m| (m.id, m.body_text.unwrap_or_default()))
         .collect();
     let mut thread: Vec<(chrono::DateTime<chrono::Utc>, serde_json::Value)> = Vec::new();
     for m in &outbound {
