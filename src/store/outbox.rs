@@ -251,65 +251,42 @@ pub async fn mark_sent(
             kind: format!("{kind}_sent"),
             ..Default::default()
         };
-        if kind == "request" && state == State::Draft {
+        // Sending a request letter starts the statutory clock; sending our internal review
+        // request starts the review's own 20-working-day clock.
+        let target = match (kind.as_str(), state) {
+            ("request", State::Draft) => Some(State::AwaitingResponse),
+            ("internal_review", s) if s.awaiting_body() => Some(State::InternalReviewRequested),
+            _ => None,
+        };
+        if let Some(to) = target {
             let today = now.with_timezone(&London).date_naive();
             let clocks = Clocks {
                 received_on: r.received_on,
                 due_on: r.due_on,
                 review_due_on: r.review_due_on,
             };
-            let c = transition(
-                cal,
-                State::Draft,
-                State::AwaitingResponse,
-                clocks,
-                today,
-                None,
-            )
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            let c = transition(cal, state, to, clocks, today, None)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
             let mut ra: request::ActiveModel = r.into();
-            ra.state = Set(State::AwaitingResponse.as_str().into());
-            ra.sent_at = Set(Some(now));
+            ra.state = Set(to.as_str().into());
+            if to == State::AwaitingResponse {
+                ra.sent_at = Set(Some(now));
+            }
             ra.received_on = Set(c.received_on);
             ra.due_on = Set(c.due_on);
-            ra.updated_at = Set(now);
-            ra.update(&txn).await?;
-            ev.from_state = Some(State::Draft.as_str().into());
-            ev.to_state = Some(State::AwaitingResponse.as_str().into());
-            ev.effective_on = Some(today);
-            note.push_str(&format!(
-                "; received {today}, due {} (FOIA s.10)",
-                c.due_on.map(|d| d.to_string()).unwrap_or_default()
-            ));
-        } else if kind == "internal_review" && state.awaiting_body() {
-            // Our internal review request is out: the review's own 20-working-day clock runs.
-            let today = now.with_timezone(&London).date_naive();
-            let clocks = Clocks {
-                received_on: r.received_on,
-                due_on: r.due_on,
-                review_due_on: r.review_due_on,
-            };
-            let c = transition(
-                cal,
-                state,
-                State::InternalReviewRequested,
-                clocks,
-                today,
-                None,
-            )
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
-            let mut ra: request::ActiveModel = r.into();
-            ra.state = Set(State::InternalReviewRequested.as_str().into());
             ra.review_due_on = Set(c.review_due_on);
             ra.updated_at = Set(now);
             ra.update(&txn).await?;
             ev.from_state = Some(state.as_str().into());
-            ev.to_state = Some(State::InternalReviewRequested.as_str().into());
+            ev.to_state = Some(to.as_str().into());
             ev.effective_on = Some(today);
-            note.push_str(&format!(
-                "; internal review due {}",
-                c.review_due_on.map(|d| d.to_string()).unwrap_or_default()
-            ));
+            let show = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+            note.push_str(&match to {
+                State::AwaitingResponse => {
+                    format!("; received {today}, due {} (FOIA s.10)", show(c.due_on))
+                }
+                _ => format!("; internal review due {}", show(c.review_due_on)),
+            });
         }
         ev.note = Some(note);
         events::append(&txn, ev, now).await?;
