@@ -44,21 +44,17 @@ fn main() {
         foi::services::rounds::enqueue_round(&app, "msk-2026", false).await.unwrap();
         let transport = foi::outbound::transport::Transport::from_config(&app.config.smtp, &app.data_dir).unwrap();
         let throttle = foi::outbound::worker::Throttle::from_config(&app.config.send).unwrap();
-        let (_lock, _) = foi::outbound::worker::prepare(&app, std::time::Duration::from_secs(60)).await.unwrap();
+        let (_lock, _) = foi::outbound::worker::prepare(&app.delivery(), std::time::Duration::from_secs(60)).await.unwrap();
         let (_tx, rx) = tokio::sync::watch::channel(false);
-        foi::outbound::worker::deliver(&app, &transport, &throttle, foi::outbound::worker::Mode::UntilEmpty, rx, None).await.unwrap();
+        foi::outbound::worker::deliver(&app.delivery(), &transport, &throttle, foi::outbound::worker::Mode::UntilEmpty, rx, None).await.unwrap();
 
-        let st = foi::web::WebState {
-            app: Arc::new(app),
-            hb: Arc::new(foi::web::templates()),
-            limiter: Arc::new(foi::web::auth::RateLimit::default()),
-        };
+        let st = foi::web::WebState::new(Arc::new(app));
         let q: HashMap<String, String> = HashMap::new();
         let mut times = Vec::new();
         let mut bytes = 0;
         for _ in 0..7 {
             let t = Instant::now();
-            let data = foi::web::pages::board_data(&st, "msk-2026", &q).await.unwrap();
+            let data = foi::web::rounds::board_data(&st, "msk-2026", &q).await.unwrap();
             let html = st.hb.render("board", &data).unwrap();
             bytes = html.len();
             times.push(t.elapsed().as_secs_f64() * 1000.0);

@@ -53,11 +53,11 @@ fn main() {
         };
         let app = App::with_config(&g, Config::default()).await.unwrap();
         let catalog = foi::store::inbox::catalog(&app.db, "").await.unwrap();
-        let mut summary = foi::inbound::ingest::IngestSummary::default();
+        let mut summary = foi::services::ingest::IngestSummary::default();
         let t = Instant::now();
         for f in &files {
             let raw = std::fs::read(f).unwrap();
-            foi::inbound::ingest::ingest_bytes(&app, &catalog, &raw, &mut summary)
+            foi::services::ingest::ingest_bytes(&app, &catalog, &raw, &mut summary)
                 .await
                 .unwrap();
         }

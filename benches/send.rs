@@ -112,10 +112,10 @@ fn main() {
 
         let transport = Transport::from_config(&app.config.smtp, &app.data_dir).unwrap();
         let throttle = Throttle::from_config(&app.config.send).unwrap();
-        let (_lock, _) = worker::prepare(&app, std::time::Duration::from_secs(60)).await.unwrap();
+        let (_lock, _) = worker::prepare(&app.delivery(), std::time::Duration::from_secs(60)).await.unwrap();
         let (_tx, rx) = tokio::sync::watch::channel(false);
         let t = Instant::now();
-        let report = worker::deliver(&app, &transport, &throttle, Mode::UntilEmpty, rx, None).await.unwrap();
+        let report = worker::deliver(&app.delivery(), &transport, &throttle, Mode::UntilEmpty, rx, None).await.unwrap();
         let deliver = t.elapsed().as_secs_f64();
         assert_eq!(report.sent as usize, n, "{report:?}");
 

@@ -86,6 +86,17 @@ impl App {
         })
     }
 
+    /// What the delivery worker needs of the application.
+    pub fn delivery(&self) -> crate::outbound::worker::Delivery {
+        crate::outbound::worker::Delivery {
+            db: self.db.clone(),
+            clock: self.clock.clone(),
+            calendar: self.calendar.clone(),
+            raw: crate::rawstore::RawStore::new(&self.data_dir),
+            data_dir: self.data_dir.clone(),
+        }
+    }
+
     /// Replaces the clock (tests and simulations).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> App {
         self.clock = clock;

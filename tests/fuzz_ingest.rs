@@ -84,10 +84,10 @@ fn full_ingest_of_random_inputs_stores_each_once() {
         for _ in 0..150 {
             inputs.push(strategy.new_tree(&mut runner).unwrap().current());
         }
-        let s1 = foi::inbound::ingest::ingest_all(&t.app, inputs.clone())
+        let s1 = foi::services::ingest::ingest_all(&t.app, inputs.clone())
             .await
             .unwrap();
-        let s2 = foi::inbound::ingest::ingest_all(&t.app, inputs.clone())
+        let s2 = foi::services::ingest::ingest_all(&t.app, inputs.clone())
             .await
             .unwrap();
         assert_eq!(

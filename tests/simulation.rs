@@ -10,7 +10,9 @@ use chrono_tz::Europe::London;
 use foi::app::{App, Globals};
 use foi::clock::{Clock, ManualClock};
 use foi::config::Config;
+use foi::domain::ids::Reference;
 use foi::domain::register::parse_register;
+use foi::domain::request::Change;
 use foi::domain::request::State;
 use foi::outbound::transport::Transport;
 use foi::outbound::worker::{self, Mode, Throttle};
@@ -83,7 +85,7 @@ async fn setup(n: usize, start: NaiveDate) -> Sim {
     std::fs::write(&f, text).unwrap();
     foi::services::rounds::create_round(&app, &f).await.unwrap();
     let transport = Transport::from_config(&app.config.smtp, &app.data_dir).unwrap();
-    let (lock, _) = worker::prepare(&app, std::time::Duration::from_secs(60))
+    let (lock, _) = worker::prepare(&app.delivery(), std::time::Duration::from_secs(60))
         .await
         .unwrap();
     let scheduler = Scheduler::from_config(&app.config.schedule).unwrap();
@@ -102,7 +104,7 @@ impl Sim {
         let throttle = Throttle::from_config(&self.app.config.send).unwrap();
         let (_tx, rx) = tokio::sync::watch::channel(false);
         worker::deliver(
-            &self.app,
+            &self.app.delivery(),
             &self.transport,
             &throttle,
             Mode::UntilEmpty,
@@ -133,15 +135,14 @@ impl Sim {
                 script.range((day, String::new())..(day + Duration::days(1), String::new()))
             {
                 assert_eq!(*when, day);
-                let reference = format!("MSK26-{code}");
+                let reference: Reference = format!("MSK26-{code}").parse().unwrap();
                 match act {
                     Act::Set(s) => {
                         foi::services::requests::set_state(
                             &self.app,
                             &reference,
-                            *s,
+                            Change::To(*s),
                             Some(day),
-                            None,
                             None,
                             "sim",
                         )
@@ -152,9 +153,8 @@ impl Sim {
                         foi::services::requests::set_state(
                             &self.app,
                             &reference,
-                            State::Extended,
+                            Change::Extend { until: *to },
                             Some(day),
-                            Some(*to),
                             None,
                             "sim",
                         )
@@ -166,9 +166,10 @@ impl Sim {
                         let raw = format!(
                             "From: foi@body{n}.example\r\nTo: projects@arma.uk.net\r\nSubject: RE: [FOI ref {reference}]\r\nMessage-ID: <reply-{code}@body.example>\r\n\r\nWe are working on your request.\r\n"
                         );
-                        let s = foi::inbound::ingest::ingest_all(&self.app, vec![raw.into_bytes()])
-                            .await
-                            .unwrap();
+                        let s =
+                            foi::services::ingest::ingest_all(&self.app, vec![raw.into_bytes()])
+                                .await
+                                .unwrap();
                         assert_eq!(s.matched, 1);
                     }
                 }

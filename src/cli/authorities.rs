@@ -66,7 +66,10 @@ pub async fn run(g: &Globals, cmd: AuthoritiesCommand) -> anyhow::Result<()> {
                         r.code.clone(),
                         r.name.clone(),
                         r.region.clone().unwrap_or_default(),
-                        r.foi_email.clone().unwrap_or_default(),
+                        r.foi_email
+                            .as_ref()
+                            .map(|e| e.to_string())
+                            .unwrap_or_default(),
                         if r.email_verified { "yes" } else { "no" }.to_string(),
                         r.status.clone().unwrap_or_default(),
                         r.successors.join(" "),

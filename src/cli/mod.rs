@@ -2,12 +2,18 @@
 //! arguments, call the application, and print; the rules live in `domain`.
 
 mod authorities;
+mod chase;
+mod code;
 mod deadline;
-mod findings;
+mod digest;
+mod ingest;
 mod outbox;
-mod replies;
+mod report;
+mod request;
 mod round;
-mod service;
+mod serve;
+mod status;
+mod triage;
 mod user;
 
 use crate::app::{App, Globals};
@@ -72,34 +78,34 @@ pub enum Command {
     /// Code responses against the round's codebook
     Code {
         #[command(subcommand)]
-        command: findings::CodeCommand,
+        command: code::CodeCommand,
     },
     /// The findings report (Markdown, HTML with charts, CSV, JSON)
-    Report(findings::ReportArgs),
+    Report(report::ReportArgs),
     /// Ingest replies from IMAP, a Maildir, or .eml/.mbox files
-    Ingest(replies::IngestArgs),
+    Ingest(ingest::IngestArgs),
     /// Replies no request was found for
     Triage {
         #[command(subcommand)]
-        command: replies::TriageCommand,
+        command: triage::TriageCommand,
     },
     /// One request: confirm its state, show its thread and events
     Request {
         #[command(subcommand)]
-        command: replies::RequestCommand,
+        command: request::RequestCommand,
     },
     /// One row per body of a round: state, dates, overdue, replies, next action
-    Status(replies::StatusArgs),
+    Status(status::StatusArgs),
     /// Run the service: delivery worker, scheduler (polling, chasers, digest) and dashboard
     Serve,
     /// The last run of each scheduled job, as JSON
     Health,
     /// Run the chaser ladder now, or approve queued chasers
-    Chase(service::ChaseArgs),
+    Chase(chase::ChaseArgs),
     /// Every overdue request across rounds, with the next chaser step
-    Overdue(service::OverdueArgs),
+    Overdue(chase::OverdueArgs),
     /// The team's digest
-    Digest(service::DigestArgs),
+    Digest(digest::DigestArgs),
     /// Dashboard users
     User {
         #[command(subcommand)]
@@ -158,17 +164,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Round { command } => round::run(&g, command).await,
         Command::Send => outbox::send(&g).await,
         Command::Outbox(a) => outbox::run(&g, a).await,
-        Command::Code { command } => findings::code(&g, command).await,
-        Command::Report(a) => findings::report(&g, a).await,
-        Command::Ingest(a) => replies::ingest(&g, a).await,
-        Command::Triage { command } => replies::triage(&g, command).await,
-        Command::Request { command } => replies::request(&g, command).await,
-        Command::Status(a) => replies::status(&g, a).await,
-        Command::Serve => service::serve(&g).await,
-        Command::Health => service::health(&g).await,
-        Command::Chase(a) => service::chase(&g, a).await,
-        Command::Overdue(a) => service::overdue(&g, a).await,
-        Command::Digest(a) => service::digest_cmd(&g, a).await,
+        Command::Code { command } => code::run(&g, command).await,
+        Command::Report(a) => report::run(&g, a).await,
+        Command::Ingest(a) => ingest::ingest(&g, a).await,
+        Command::Triage { command } => triage::run(&g, command).await,
+        Command::Request { command } => request::run(&g, command).await,
+        Command::Status(a) => status::run(&g, a).await,
+        Command::Serve => serve::serve(&g).await,
+        Command::Health => serve::health(&g).await,
+        Command::Chase(a) => chase::chase(&g, a).await,
+        Command::Overdue(a) => chase::overdue(&g, a).await,
+        Command::Digest(a) => digest::run(&g, a).await,
         Command::User { command } => user::run(&g, command).await,
     }
 }

@@ -43,8 +43,8 @@ pub async fn run(g: &Globals, a: OutboxArgs) -> anyhow::Result<()> {
                     vec![
                         i.id.to_string(),
                         i.reference.clone().unwrap_or_default(),
-                        i.kind.clone(),
-                        i.state.clone(),
+                        i.kind.to_string(),
+                        i.state.to_string(),
                         i.to.clone(),
                         i.attempts.to_string(),
                         i.next_attempt_at
@@ -77,7 +77,7 @@ pub async fn run(g: &Globals, a: OutboxArgs) -> anyhow::Result<()> {
             if id.is_none() && !all {
                 anyhow::bail!("give a message id, or --all");
             }
-            let n = outbox::retry(&app.db, id).await?;
+            let n = crate::services::outbox::retry(&app, id, &app.actor()).await?;
             println!("{n} message(s) queued again");
         }
         Some(OutboxCommand::Resolve {
@@ -85,15 +85,7 @@ pub async fn run(g: &Globals, a: OutboxArgs) -> anyhow::Result<()> {
             sent,
             resend: _,
         }) => {
-            outbox::resolve(
-                &app.db,
-                &app.calendar,
-                id,
-                sent,
-                &app.actor(),
-                app.clock.now(),
-            )
-            .await?;
+            crate::services::outbox::resolve(&app, id, sent, &app.actor()).await?;
             println!(
                 "message {id} resolved as {}",
                 if sent { "sent" } else { "to resend" }

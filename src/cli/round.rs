@@ -191,8 +191,9 @@ pub async fn run(g: &Globals, cmd: RoundCommand) -> anyhow::Result<()> {
 /// flight.
 pub(crate) async fn deliver_foreground(app: &App, throttle: &Throttle) -> anyhow::Result<()> {
     let transport = Transport::from_config(&app.config.smtp, &app.data_dir)?;
+    let delivery = app.delivery();
     let lease = std::time::Duration::from_secs(app.config.smtp.timeout_secs * 2 + 60);
-    let (_lock, recovered) = match worker::prepare(app, lease).await {
+    let (_lock, recovered) = match worker::prepare(&delivery, lease).await {
         Ok(x) => x,
         Err(worker::DeliveryError::Busy(p)) => {
             println!("another foi process is delivering ({p}); it will send the queued letters");
@@ -203,8 +204,11 @@ pub(crate) async fn deliver_foreground(app: &App, throttle: &Throttle) -> anyhow
     if recovered > 0 {
         println!("{recovered} message(s) found mid-send after a crash are now `uncertain`: see `foi outbox`");
     }
-    let queued =
-        crate::store::outbox::count_in_state(&app.db, crate::store::outbox::QUEUED).await?;
+    let queued = crate::store::outbox::count_in_state(
+        &app.db,
+        crate::domain::message::OutboundState::Queued,
+    )
+    .await?;
     let pb = ProgressBar::new(queued);
     pb.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} sent, {per_sec}, ETA {eta}")
@@ -217,15 +221,26 @@ pub(crate) async fn deliver_foreground(app: &App, throttle: &Throttle) -> anyhow
         }
     });
     println!("delivering via {}", transport.describe());
-    let report =
-        worker::deliver(app, &transport, throttle, Mode::UntilEmpty, rx, Some(&pb)).await?;
+    let report = worker::deliver(
+        &delivery,
+        &transport,
+        throttle,
+        Mode::UntilEmpty,
+        rx,
+        Some(&pb),
+    )
+    .await?;
     ctrl_c.abort();
     pb.finish_and_clear();
     println!(
         "sent {}, bounced {}, failed {}, retried {}",
         report.sent, report.bounced, report.failed, report.retried
     );
-    let left = crate::store::outbox::count_in_state(&app.db, crate::store::outbox::QUEUED).await?;
+    let left = crate::store::outbox::count_in_state(
+        &app.db,
+        crate::domain::message::OutboundState::Queued,
+    )
+    .await?;
     if left > 0 {
         println!(
             "{left} message(s) still queued (outside the send window or over the daily limit); `foi serve` sends them when allowed"

@@ -17,7 +17,7 @@
 
 use super::calendar::{Calendar, CalendarError, INTERNAL_REVIEW_DAYS};
 use super::request::State;
-use super::round::ChaseStep;
+use super::round::{ChasePurpose, ChaseStep};
 use chrono::NaiveDate;
 
 /// What the ladder needs to know about one request.
@@ -39,8 +39,8 @@ pub struct Due {
     pub on: NaiveDate,
 }
 
-fn is_review_template(s: &ChaseStep) -> bool {
-    s.template.get_ref() == "internal_review"
+fn is_review_step(s: &ChaseStep) -> bool {
+    s.purpose() == ChasePurpose::InternalReview
 }
 
 /// The date step `s` falls due for a request due on `due`.
@@ -81,7 +81,7 @@ pub fn step_due(
     if st.unclassified_replies > 0 {
         return Ok(None);
     }
-    let review_index = ladder.iter().position(is_review_template);
+    let review_index = ladder.iter().position(is_review_step);
     let in_review = st.state == State::InternalReviewRequested;
     if !st.state.awaiting_body() && !in_review {
         return Ok(None);
@@ -97,7 +97,7 @@ pub fn step_due(
         }
         let mut on = step_date(cal, due, s)?;
         // A late internal review brings the ICO step forward.
-        if in_review && s.template.get_ref() == "ico_complaint" {
+        if in_review && s.purpose() == ChasePurpose::IcoDraft {
             if let Some(rd) = st.review_due_on {
                 let late = cal.add_working_days(rd, INTERNAL_REVIEW_DAYS)?;
                 on = on.min(late);
@@ -122,16 +122,17 @@ mod tests {
 
     fn ladder() -> Vec<ChaseStep> {
         [
-            ("reminder-1", 1, "chaser"),
-            ("reminder-2", 10, "chaser"),
-            ("internal-review", 20, "internal_review"),
-            ("ico-complaint", 40, "ico_complaint"),
+            ("reminder-1", 1, ChasePurpose::Reminder),
+            ("reminder-2", 10, ChasePurpose::Reminder),
+            ("internal-review", 20, ChasePurpose::InternalReview),
+            ("ico-complaint", 40, ChasePurpose::IcoDraft),
         ]
         .into_iter()
         .map(|(id, n, t)| ChaseStep {
             id: id.into(),
             after_working_days: n,
-            template: Spanned::new(0..0, t.to_string()),
+            purpose: Spanned::new(0..0, t),
+            template: None,
             mode: ChaseMode::Auto,
         })
         .collect()

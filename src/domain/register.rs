@@ -13,6 +13,7 @@
 //! An address is treated as verified only when `foi_email_verified` says so; an address whose
 //! source says "unverified", or with no `foi_email_verified` column, is unverified.
 
+use super::ids::EmailAddress;
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -30,7 +31,7 @@ pub struct AuthorityRecord {
     pub successors: Vec<String>,
     /// Codes of the bodies this one succeeded. `(part)` suffixes are kept.
     pub predecessors: Vec<String>,
-    pub foi_email: Option<String>,
+    pub foi_email: Option<EmailAddress>,
     pub email_verified: bool,
     pub email_source: Option<String>,
 }
@@ -66,19 +67,7 @@ pub struct RegisterErrors(pub Vec<RegisterError>);
 /// A cheap, strict-enough e-mail check: one `@`, a non-empty local part, a dotted domain, no
 /// spaces or angle brackets. Delivery is the real test; this catches typos and pasted names.
 pub fn is_plausible_email(s: &str) -> bool {
-    let s = s.trim();
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains("..")
-        && !s
-            .chars()
-            .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | '"'))
+    s.parse::<EmailAddress>().is_ok()
 }
 
 /// A body code: letters and digits only (ODS codes like `QHM`, new ones like `S1Y5D`).
@@ -186,15 +175,22 @@ pub fn parse_register(text: &str, file: &str) -> Result<Vec<AuthorityRecord>, Re
         if name.is_none() {
             row_err("name", "the name is missing".into());
         }
-        let email = get(email_col);
-        if let Some(e) = &email {
-            if !is_plausible_email(e) {
-                row_err(
-                    "foi_email",
-                    format!("`{e}` is not an e-mail address; correct it or leave the field empty"),
-                );
+        // Parsed here, once: every address stored is a well-formed one.
+        let email: Option<EmailAddress> = match get(email_col) {
+            None => None,
+            Some(e) => {
+                match e.parse() {
+                    Ok(a) => Some(a),
+                    Err(_) => {
+                        row_err(
+                        "foi_email",
+                        format!("`{e}` is not an e-mail address; correct it or leave the field empty"),
+                    );
+                        None
+                    }
+                }
             }
-        }
+        };
         let verified = match get(verified_col).as_deref().map(str::to_ascii_lowercase) {
             None => false,
             Some(v) if ["yes", "true", "1", "y"].contains(&v.as_str()) => true,

@@ -226,20 +226,55 @@ pub enum TransitionError {
     ExtensionNeedsDate,
     #[error("the extended due date {new} is not after the current due date {old}")]
     ExtensionNotLater { new: NaiveDate, old: NaiveDate },
+    #[error("a new due date goes only with `extended`, not with `{to}`; leave the due date out")]
+    DueOnlyForExtension { to: State },
     #[error(transparent)]
     Calendar(#[from] CalendarError),
 }
 
+/// A confirmed change of state. An extension carries the body's new due date (s.10(3));
+/// no other change takes one, so neither can be forgotten nor given by mistake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// To any state but `extended`.
+    To(State),
+    /// The body extended the time to answer, to `until`.
+    Extend { until: NaiveDate },
+}
+
+impl Change {
+    /// From what a person gave: a state and, for an extension only, the new due date.
+    pub fn new(to: State, new_due: Option<NaiveDate>) -> Result<Change, TransitionError> {
+        match (to, new_due) {
+            (State::Extended, Some(until)) => Ok(Change::Extend { until }),
+            (State::Extended, None) => Err(TransitionError::ExtensionNeedsDate),
+            (to, None) => Ok(Change::To(to)),
+            (to, Some(_)) => Err(TransitionError::DueOnlyForExtension { to }),
+        }
+    }
+
+    /// The state the request moves to.
+    pub fn target(self) -> State {
+        match self {
+            Change::To(s) => s,
+            Change::Extend { .. } => State::Extended,
+        }
+    }
+}
+
 /// Applies a state change on `on` (the London date it happened) and returns the new clocks.
-/// `new_due` is the body's new date for an extension.
 pub fn transition(
     cal: &Calendar,
     from: State,
-    to: State,
+    change: Change,
     clocks: Clocks,
     on: NaiveDate,
-    new_due: Option<NaiveDate>,
 ) -> Result<Clocks, TransitionError> {
+    let to = change.target();
+    let new_due = match change {
+        Change::Extend { until } => Some(until),
+        Change::To(_) => None,
+    };
     if !from.allowed_next().contains(&to) {
         return Err(TransitionError::Illegal {
             from,
@@ -277,6 +312,18 @@ pub fn transition(
 mod tests {
     use super::*;
 
+    /// The old call shape, through [`Change::new`], so each case reads as before.
+    fn tr(
+        cal: &Calendar,
+        from: State,
+        to: State,
+        clocks: Clocks,
+        on: NaiveDate,
+        new_due: Option<NaiveDate>,
+    ) -> Result<Clocks, TransitionError> {
+        transition(cal, from, Change::new(to, new_due)?, clocks, on)
+    }
+
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
@@ -292,7 +339,7 @@ mod tests {
     #[test]
     fn sending_sets_receipt_and_due_date() {
         let cal = Calendar::shipped();
-        let c = transition(
+        let c = tr(
             &cal,
             State::Draft,
             State::AwaitingResponse,
@@ -308,7 +355,7 @@ mod tests {
     #[test]
     fn clarification_stops_then_restarts_the_clock() {
         let cal = Calendar::shipped();
-        let sent = transition(
+        let sent = tr(
             &cal,
             State::Draft,
             State::AwaitingResponse,
@@ -317,7 +364,7 @@ mod tests {
             None,
         )
         .unwrap();
-        let stopped = transition(
+        let stopped = tr(
             &cal,
             State::AwaitingResponse,
             State::ClarificationRequested,
@@ -329,7 +376,7 @@ mod tests {
         assert_eq!(stopped.due_on, None);
         // We answer on Wed 10 July 2024: 20 working days from then, skipping 12 July (NI),
         // Scotland's 5 August: 11(1), 15-19(6), 22-26(11), 29-Aug 2(16), 6-9 (20) → 9 Aug.
-        let restarted = transition(
+        let restarted = tr(
             &cal,
             State::ClarificationRequested,
             State::AwaitingResponse,
@@ -345,7 +392,7 @@ mod tests {
     #[test]
     fn extension_needs_a_later_date() {
         let cal = Calendar::shipped();
-        let sent = transition(
+        let sent = tr(
             &cal,
             State::Draft,
             State::AwaitingResponse,
@@ -355,7 +402,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            transition(
+            tr(
                 &cal,
                 State::AwaitingResponse,
                 State::Extended,
@@ -365,7 +412,7 @@ mod tests {
             ),
             Err(TransitionError::ExtensionNeedsDate)
         );
-        assert!(transition(
+        assert!(tr(
             &cal,
             State::AwaitingResponse,
             State::Extended,
@@ -374,7 +421,7 @@ mod tests {
             Some(d("2024-07-01"))
         )
         .is_err());
-        let ext = transition(
+        let ext = tr(
             &cal,
             State::AwaitingResponse,
             State::Extended,
@@ -389,7 +436,7 @@ mod tests {
     #[test]
     fn illegal_transitions_are_errors_that_list_the_legal_ones() {
         let cal = Calendar::shipped();
-        let e = transition(
+        let e = tr(
             &cal,
             State::Withdrawn,
             State::AnsweredFull,
@@ -399,7 +446,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("closed"), "{e}");
-        let e = transition(
+        let e = tr(
             &cal,
             State::Draft,
             State::AnsweredFull,
@@ -414,7 +461,7 @@ mod tests {
     #[test]
     fn internal_review_has_its_own_20_day_clock() {
         let cal = Calendar::shipped();
-        let c = transition(
+        let c = tr(
             &cal,
             State::Refused,
             State::InternalReviewRequested,

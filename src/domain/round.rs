@@ -2,6 +2,7 @@
 //! file under `config/rounds/` (see the shipped ones for every key, commented).
 
 use super::codebook::Codebook;
+use super::message::MessageKind;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use toml::Spanned;
@@ -92,6 +93,30 @@ pub enum ChaseMode {
     Approve,
 }
 
+/// What a rung of the chaser ladder is for. It decides what sending it does (an internal
+/// review request starts the review's clock) and which template it uses by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChasePurpose {
+    /// A reminder that the answer is late.
+    Reminder,
+    /// Our request for an internal review (for a failure to respond).
+    InternalReview,
+    /// A complaint to the ICO, drafted for the team (never sent by `foi`).
+    IcoDraft,
+}
+
+impl ChasePurpose {
+    /// The kind of message a step with this purpose creates.
+    pub fn message_kind(self) -> MessageKind {
+        match self {
+            ChasePurpose::Reminder => MessageKind::Chaser,
+            ChasePurpose::InternalReview => MessageKind::InternalReview,
+            ChasePurpose::IcoDraft => MessageKind::IcoComplaint,
+        }
+    }
+}
+
 /// One rung of the chaser ladder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -99,9 +124,31 @@ pub struct ChaseStep {
     pub id: String,
     /// Working days after the due date (1 = the first working day overdue).
     pub after_working_days: u32,
-    /// Template name (e.g. `chaser`, `internal_review`, `ico_complaint`).
-    pub template: Spanned<String>,
+    /// What the step is for: `reminder`, `internal_review` or `ico_draft`.
+    pub purpose: Spanned<ChasePurpose>,
+    /// Template name; when left out, the round's `[templates]` entry for the purpose
+    /// (`chaser` for a reminder, `internal_review`), or `ico_complaint` for the ICO draft.
+    #[serde(default)]
+    pub template: Option<Spanned<String>>,
     pub mode: ChaseMode,
+}
+
+impl ChaseStep {
+    pub fn purpose(&self) -> ChasePurpose {
+        *self.purpose.get_ref()
+    }
+
+    /// The template this step renders.
+    pub fn template_name<'a>(&'a self, t: &'a Templates) -> &'a str {
+        match &self.template {
+            Some(name) => name.get_ref(),
+            None => match self.purpose() {
+                ChasePurpose::Reminder => t.chaser.get_ref(),
+                ChasePurpose::InternalReview => t.internal_review.get_ref(),
+                ChasePurpose::IcoDraft => "ico_complaint",
+            },
+        }
+    }
 }
 
 /// How the findings report is written.
@@ -238,27 +285,26 @@ impl RoundDef {
         let mut steps = HashSet::new();
         let mut last = 0;
         for s in &def.chasers {
+            let span = s
+                .template
+                .as_ref()
+                .map_or_else(|| s.purpose.span(), |t| t.span());
+            let line = (span.end > 0).then(|| line_of(text, span.start));
             if !steps.insert(s.id.clone()) {
-                errs.push(err(
-                    at(&s.template),
-                    format!("duplicate chaser step id `{}`", s.id),
-                ));
+                errs.push(err(line, format!("duplicate chaser step id `{}`", s.id)));
             }
             if s.after_working_days <= last && last > 0 {
                 errs.push(err(
-                    at(&s.template),
+                    line,
                     format!("chaser step `{}` must come after the previous step", s.id),
                 ));
             }
             last = s.after_working_days;
-            if !template_exists(s.template.get_ref()) {
+            let name = s.template_name(&def.templates);
+            if !template_exists(name) {
                 errs.push(err(
-                    at(&s.template),
-                    format!(
-                        "chaser step `{}`: template `{}` not found",
-                        s.id,
-                        s.template.get_ref()
-                    ),
+                    line,
+                    format!("chaser step `{}`: template `{name}` not found", s.id),
                 ));
             }
         }

@@ -1,7 +1,8 @@
 //! Timeliness: how bodies kept to FOIA s.10 in a round, from the tracking data.
 
 use super::calendar::Calendar;
-use super::request::State;
+use super::overdue::{lateness, Tier};
+use super::request::{Clocks, State};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -27,8 +28,10 @@ pub struct Timeliness {
     pub late: usize,
     /// Sent, no response yet.
     pub not_answered: usize,
-    /// Of those not answered, past their due date on `today`.
+    /// Of those not answered, past their due date on `today` (see `domain::overdue`).
     pub overdue_now: usize,
+    /// Of those, 20 working days or more past it.
+    pub very_overdue_now: usize,
     pub median_working_days: Option<f64>,
     pub internal_reviews: usize,
     pub referred_to_ico: usize,
@@ -38,6 +41,7 @@ pub fn timeliness(cal: &Calendar, tracked: &[Tracked], today: NaiveDate) -> Time
     let sent: Vec<&Tracked> = tracked.iter().filter(|t| t.received_on.is_some()).collect();
     let mut days = Vec::new();
     let (mut on_time, mut late, mut not_answered, mut overdue_now) = (0, 0, 0, 0);
+    let mut very_overdue_now = 0;
     for t in &sent {
         match t.responded_on {
             Some(r) => {
@@ -54,10 +58,24 @@ pub fn timeliness(cal: &Calendar, tracked: &[Tracked], today: NaiveDate) -> Time
             None => {
                 if t.state != State::Withdrawn {
                     not_answered += 1;
-                    if t.due_on.is_some_and(|d| today > d)
-                        && t.state != State::ClarificationRequested
-                    {
-                        overdue_now += 1;
+                    // The one definition of overdue (a request waiting on the body, past its
+                    // due date in working days).
+                    let clocks = Clocks {
+                        received_on: t.received_on,
+                        due_on: t.due_on,
+                        review_due_on: None,
+                    };
+                    let tier = lateness(cal, t.state, &clocks, today)
+                        .ok()
+                        .flatten()
+                        .map(|l| l.tier);
+                    match tier {
+                        Some(Tier::Overdue) => overdue_now += 1,
+                        Some(Tier::VeryOverdue) => {
+                            overdue_now += 1;
+                            very_overdue_now += 1;
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -76,6 +94,7 @@ pub fn timeliness(cal: &Calendar, tracked: &[Tracked], today: NaiveDate) -> Time
         late,
         not_answered,
         overdue_now,
+        very_overdue_now,
         median_working_days: median,
         internal_reviews: tracked.iter().filter(|t| t.internal_review).count(),
         referred_to_ico: tracked.iter().filter(|t| t.referred_to_ico).count(),

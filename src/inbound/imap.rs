@@ -1,11 +1,10 @@
-//! IMAP source (async-imap on tokio): TLS, STARTTLS or plain (loopback only); remembers
-//! UIDVALIDITY and the last UID per folder; optionally moves processed mail to a folder.
+//! IMAP source (async-imap on tokio): TLS, STARTTLS or plain (loopback only). [`Inbox`] is
+//! the protocol only — open a folder, list UIDs after one, fetch, move; the ingest use case
+//! (`services::ingest::ingest_imap`) remembers UIDVALIDITY and the last UID per folder.
 
-use super::ingest::{ingest_bytes, IngestError, IngestSummary};
-use crate::app::App;
+use super::SourceError as IngestError;
 use crate::config::{ImapConfig, Security};
 use crate::outbound::transport::is_loopback;
-use crate::store::{inbox, mailbox};
 use futures::TryStreamExt;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -20,7 +19,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Io for T {}
 type Session = async_imap::Session<Box<dyn Io>>;
 
 fn err(what: &str, e: impl std::fmt::Display) -> IngestError {
-    IngestError::Source(format!("IMAP {what}: {e}"))
+    IngestError(format!("IMAP {what}: {e}"))
 }
 
 fn tls_connector(cfg: &ImapConfig) -> Result<TlsConnector, IngestError> {
@@ -50,15 +49,16 @@ fn tls_connector(cfg: &ImapConfig) -> Result<TlsConnector, IngestError> {
 
 async fn connect(cfg: &ImapConfig) -> Result<Session, IngestError> {
     if cfg.host.trim().is_empty() {
-        return Err(IngestError::Source(
+        return Err(IngestError(
             "set [imap] host (or FOI__IMAP__HOST) to ingest over IMAP".into(),
         ));
     }
-    let user = cfg.username.clone().ok_or_else(|| {
-        IngestError::Source("set [imap] username (or FOI__IMAP__USERNAME)".into())
-    })?;
+    let user = cfg
+        .username
+        .clone()
+        .ok_or_else(|| IngestError("set [imap] username (or FOI__IMAP__USERNAME)".into()))?;
     let password = crate::config::secret("FOI_IMAP_PASSWORD").ok_or_else(|| {
-        IngestError::Source("FOI_IMAP_PASSWORD is not set; export it in the environment".into())
+        IngestError("FOI_IMAP_PASSWORD is not set; export it in the environment".into())
     })?;
     let tcp = tokio::time::timeout(
         std::time::Duration::from_secs(30),
@@ -93,7 +93,7 @@ async fn connect(cfg: &ImapConfig) -> Result<Session, IngestError> {
         }
         Security::None => {
             if !is_loopback(&cfg.host) {
-                return Err(IngestError::Source(format!(
+                return Err(IngestError(format!(
                     "[imap] security = \"none\" is only allowed to a loopback host, not `{}`",
                     cfg.host
                 )));
@@ -110,33 +110,40 @@ async fn connect(cfg: &ImapConfig) -> Result<Session, IngestError> {
         .map_err(|(e, _)| err(&format!("login as {user}"), e))
 }
 
-/// Ingests new mail from the configured folder. Each message's UID is recorded as done only
-/// after it is stored, so a crash re-reads at most the message in hand (and the raw-bytes
-/// dedupe makes that harmless).
-pub async fn ingest_imap(app: &App) -> Result<IngestSummary, IngestError> {
-    let cfg = app.config.imap.clone();
-    let account = format!(
-        "{}@{}:{}",
-        cfg.username.clone().unwrap_or_default(),
-        cfg.host,
-        cfg.port
-    );
-    let mut session = connect(&cfg).await?;
-    let mbox = session
-        .select(&cfg.folder)
-        .await
-        .map_err(|e| err(&format!("select {}", cfg.folder), e))?;
-    let validity = mbox.uid_validity.unwrap_or(0) as i64;
-    let mut last = match mailbox::get(&app.db, &account, &cfg.folder).await? {
-        Some((v, last)) if v == validity => last,
-        Some((v, _)) => {
-            tracing::warn!("UIDVALIDITY of {} changed ({v} → {validity}): reading the folder again (duplicates are recognised)", cfg.folder);
-            0
-        }
-        None => 0,
-    };
-    let uids: Vec<u32> = {
-        let mut v: Vec<u32> = session
+/// An open IMAP folder.
+pub struct Inbox {
+    session: Session,
+    /// The folder's UIDVALIDITY: when it changes, earlier UIDs mean nothing.
+    pub uid_validity: i64,
+    /// `user@host:port`, the key the last UID is remembered under.
+    pub account: String,
+}
+
+impl Inbox {
+    /// Connects, logs in and selects `cfg.folder`.
+    pub async fn open(cfg: &ImapConfig) -> Result<Inbox, IngestError> {
+        let account = format!(
+            "{}@{}:{}",
+            cfg.username.clone().unwrap_or_default(),
+            cfg.host,
+            cfg.port
+        );
+        let mut session = connect(cfg).await?;
+        let mbox = session
+            .select(&cfg.folder)
+            .await
+            .map_err(|e| err(&format!("select {}", cfg.folder), e))?;
+        Ok(Inbox {
+            session,
+            uid_validity: mbox.uid_validity.unwrap_or(0) as i64,
+            account,
+        })
+    }
+
+    /// The UIDs above `last`, ascending.
+    pub async fn uids_after(&mut self, last: i64) -> Result<Vec<u32>, IngestError> {
+        let mut v: Vec<u32> = self
+            .session
             .uid_search(format!("UID {}:*", last + 1))
             .await
             .map_err(|e| err("UID SEARCH", e))?
@@ -144,17 +151,18 @@ pub async fn ingest_imap(app: &App) -> Result<IngestSummary, IngestError> {
             .filter(|u| (*u as i64) > last)
             .collect();
         v.sort_unstable();
-        v
-    };
-    let catalog = inbox::catalog(&app.db, &app.config.send.reply_to_pattern).await?;
-    let mut summary = IngestSummary::default();
-    for chunk in uids.chunks(20) {
-        let set = chunk
+        Ok(v)
+    }
+
+    /// The raw bytes of these messages (without setting \\Seen), by ascending UID.
+    pub async fn fetch(&mut self, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>)>, IngestError> {
+        let set = uids
             .iter()
             .map(u32::to_string)
             .collect::<Vec<_>>()
             .join(",");
-        let fetched: Vec<(u32, Vec<u8>)> = session
+        let mut fetched: Vec<(u32, Vec<u8>)> = self
+            .session
             .uid_fetch(&set, "(UID BODY.PEEK[])")
             .await
             .map_err(|e| err("UID FETCH", e))?
@@ -162,20 +170,19 @@ pub async fn ingest_imap(app: &App) -> Result<IngestSummary, IngestError> {
             .try_collect()
             .await
             .map_err(|e| err("UID FETCH", e))?;
-        let mut fetched = fetched;
         fetched.sort_by_key(|(u, _)| *u);
-        for (uid, body) in fetched {
-            ingest_bytes(app, &catalog, &body, &mut summary).await?;
-            last = last.max(uid as i64);
-            mailbox::set(&app.db, &account, &cfg.folder, validity, last).await?;
-            if let Some(dest) = &cfg.processed_folder {
-                session
-                    .uid_mv(uid.to_string(), dest)
-                    .await
-                    .map_err(|e| err(&format!("move to {dest}"), e))?;
-            }
-        }
+        Ok(fetched)
     }
-    let _ = session.logout().await;
-    Ok(summary)
+
+    /// Moves one message to `dest` (e.g. the processed folder).
+    pub async fn move_to(&mut self, uid: u32, dest: &str) -> Result<(), IngestError> {
+        self.session
+            .uid_mv(uid.to_string(), dest)
+            .await
+            .map_err(|e| err(&format!("move to {dest}"), e))
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.session.logout().await;
+    }
 }

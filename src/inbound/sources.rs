@@ -1,10 +1,10 @@
 //! Local sources: `.eml` files, `.mbox` files and Maildir directories.
 
-use super::ingest::IngestError;
+use super::SourceError as IngestError;
 use std::path::{Path, PathBuf};
 
 fn read(p: &Path) -> Result<Vec<u8>, IngestError> {
-    std::fs::read(p).map_err(|e| IngestError::Source(format!("cannot read {}: {e}", p.display())))
+    std::fs::read(p).map_err(|e| IngestError(format!("cannot read {}: {e}", p.display())))
 }
 
 /// The messages in a file: an mbox (`From ` separator lines) yields each message, anything
@@ -21,7 +21,7 @@ pub fn messages_in_file(p: &Path) -> Result<Vec<Vec<u8>>, IngestError> {
     let it = mail_parser::mailbox::mbox::MessageIterator::new(std::io::Cursor::new(bytes));
     it.map(|m| {
         m.map(|m| m.contents().to_vec())
-            .map_err(|e| IngestError::Source(format!("{}: {e}", p.display())))
+            .map_err(|e| IngestError(format!("{}: {e}", p.display())))
     })
     .collect()
 }
@@ -37,7 +37,7 @@ pub fn maildir_files(dir: &Path) -> Result<Vec<PathBuf>, IngestError> {
         }
         found = true;
         let rd = std::fs::read_dir(&d)
-            .map_err(|e| IngestError::Source(format!("cannot read {}: {e}", d.display())))?;
+            .map_err(|e| IngestError(format!("cannot read {}: {e}", d.display())))?;
         for e in rd.flatten() {
             if e.path().is_file() {
                 out.push(e.path());
@@ -45,7 +45,7 @@ pub fn maildir_files(dir: &Path) -> Result<Vec<PathBuf>, IngestError> {
         }
     }
     if !found {
-        return Err(IngestError::Source(format!(
+        return Err(IngestError(format!(
             "{} is not a Maildir (no new/ or cur/ inside)",
             dir.display()
         )));

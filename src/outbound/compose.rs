@@ -4,8 +4,10 @@
 //! and a plain-text part with an HTML alternative.
 
 use super::render::Letter;
+use crate::domain::ids::MessageId;
 use lettre::message::{header, Mailbox, MultiPart};
 use lettre::Message;
+use std::str::FromStr;
 use std::time::SystemTime;
 
 #[derive(Debug, thiserror::Error)]
@@ -37,17 +39,31 @@ pub struct Envelope<'a> {
 
 /// Our Message-ID for a request's letter of `kind` (`request`, or a chaser step id):
 /// `<ref.kind@domain>`, lower case, deterministic.
-pub fn message_id(reference: &str, kind: &str, from_email: &str) -> String {
+pub fn message_id(reference: &str, kind: &str, from_email: &str) -> MessageId {
     let domain = from_email
         .rsplit_once('@')
         .map(|(_, d)| d)
         .unwrap_or("foi.invalid");
-    format!(
+    // Only characters a Message-ID can carry: a step id is the team's own text.
+    let part = |s: &str| -> String {
+        s.to_ascii_lowercase()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect()
+    };
+    MessageId::from_str(&format!(
         "<foi.{}.{}@{}>",
-        reference.to_ascii_lowercase(),
-        kind.to_ascii_lowercase(),
-        domain.to_ascii_lowercase()
-    )
+        part(reference),
+        part(kind),
+        part(domain)
+    ))
+    .expect("built only from characters a Message-ID allows")
 }
 
 /// Fills `{ref}` in a Reply-To pattern like `foi+{ref}@example.org`.

@@ -5,8 +5,8 @@
 //! first, the send happens, then the outcome is committed.
 
 use super::transport::{SendError, Transport};
-use crate::app::App;
 use crate::config::SendConfig;
+use crate::domain::message::OutboundState;
 use crate::store::{self, outbox, StoreError};
 use chrono::{DateTime, Datelike, NaiveTime, Utc, Weekday};
 use chrono_tz::Europe::London;
@@ -16,6 +16,18 @@ use std::fs::File;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::watch;
+
+/// What the delivery worker needs: the database, the clock, the calendar (a sent request
+/// letter starts its statutory clock), the raw message store and the data directory (for
+/// SQLite's single-worker lock). Nothing else of the application.
+#[derive(Clone)]
+pub struct Delivery {
+    pub db: sea_orm::DatabaseConnection,
+    pub clock: std::sync::Arc<dyn crate::clock::Clock>,
+    pub calendar: crate::domain::calendar::Calendar,
+    pub raw: crate::rawstore::RawStore,
+    pub data_dir: std::path::PathBuf,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
@@ -108,10 +120,10 @@ pub struct SendLock(#[allow(dead_code)] Option<File>);
 /// Takes the delivery lock and marks what a dead worker left in `sending` as `uncertain`.
 /// SQLite: one worker at a time (an exclusive file lock), so everything in `sending` is
 /// orphaned. PostgreSQL: many workers; only claims older than a lease are orphaned.
-pub async fn prepare(app: &App, lease: Duration) -> Result<(SendLock, u64), DeliveryError> {
-    let backend = app.db.get_database_backend();
+pub async fn prepare(ctx: &Delivery, lease: Duration) -> Result<(SendLock, u64), DeliveryError> {
+    let backend = ctx.db.get_database_backend();
     if backend == DbBackend::Sqlite {
-        let path = app.data_dir.join("send.lock");
+        let path = ctx.data_dir.join("send.lock");
         let f = File::options()
             .create(true)
             .truncate(false)
@@ -124,11 +136,11 @@ pub async fn prepare(app: &App, lease: Duration) -> Result<(SendLock, u64), Deli
         if f.try_lock().is_err() {
             return Err(DeliveryError::Busy(path.display().to_string()));
         }
-        let n = store::outbox::recover_uncertain(&app.db, None).await?;
+        let n = store::outbox::recover_uncertain(&ctx.db, None).await?;
         Ok((SendLock(Some(f)), n))
     } else {
-        let cutoff = app.clock.now() - chrono::Duration::from_std(lease).unwrap_or_default();
-        let n = store::outbox::recover_uncertain(&app.db, Some(cutoff)).await?;
+        let cutoff = ctx.clock.now() - chrono::Duration::from_std(lease).unwrap_or_default();
+        let n = store::outbox::recover_uncertain(&ctx.db, Some(cutoff)).await?;
         Ok((SendLock(None), n))
     }
 }
@@ -153,7 +165,7 @@ pub fn worker_id() -> String {
 /// claim → send → record sequence), so database bookkeeping overlaps SMTP time. A shutdown
 /// lets the sends in flight finish and be recorded.
 pub async fn deliver(
-    app: &App,
+    ctx: &Delivery,
     transport: &Transport,
     throttle: &Throttle,
     mode: Mode,
@@ -164,9 +176,9 @@ pub async fn deliver(
         report: Mutex::new(DeliveryReport::default()),
         day_budget: Mutex::new(if throttle.per_day > 0 {
             // Read once before the lanes start, so they share one figure.
-            let now = app.clock.now();
-            let sent = outbox::sent_since(&app.db, now - chrono::Duration::hours(24)).await?
-                + outbox::count_in_state(&app.db, outbox::SENDING).await?;
+            let now = ctx.clock.now();
+            let sent = outbox::sent_since(&ctx.db, now - chrono::Duration::hours(24)).await?
+                + outbox::count_in_state(&ctx.db, OutboundState::Sending).await?;
             Some((throttle.per_day as u64).saturating_sub(sent))
         } else {
             None
@@ -176,7 +188,7 @@ pub async fn deliver(
     };
     let lanes = (0..throttle.concurrency.max(1)).map(|_| {
         lane(
-            app,
+            ctx,
             transport,
             throttle,
             mode,
@@ -215,7 +227,7 @@ fn reserve_slot(shared: &Shared, interval: Option<Duration>) -> Duration {
 }
 
 async fn lane(
-    app: &App,
+    ctx: &Delivery,
     transport: &Transport,
     throttle: &Throttle,
     mode: Mode,
@@ -223,7 +235,7 @@ async fn lane(
     progress: Option<&ProgressBar>,
     shared: &Shared,
 ) -> Result<(), DeliveryError> {
-    let raw = app.raw_store();
+    let raw = ctx.raw.clone();
     let interval = (throttle.per_minute > 0)
         .then(|| Duration::from_secs_f64(60.0 / throttle.per_minute as f64));
     let idle = Duration::from_millis(500);
@@ -233,11 +245,11 @@ async fn lane(
         if *shutdown.borrow() {
             break;
         }
-        let now = app.clock.now();
+        let now = ctx.clock.now();
         let wait = if !throttle.in_window(now) {
             Some(Duration::from_secs(30))
         } else if throttle.per_day > 0
-            && !take_from_day_budget(app, shared, throttle.per_day, mode, now).await?
+            && !take_from_day_budget(ctx, shared, throttle.per_day, mode, now).await?
         {
             Some(Duration::from_secs(60))
         } else {
@@ -261,17 +273,17 @@ async fn lane(
                 break;
             }
         }
-        let Some(c) = outbox::claim(&app.db, &shared.worker, app.clock.now()).await? else {
+        let Some(c) = outbox::claim(&ctx.db, &shared.worker, ctx.clock.now()).await? else {
             if throttle.per_day > 0 {
                 // Nothing claimed: give the reserved send back.
                 if let Some(b) = shared.day_budget.lock().expect("budget lock").as_mut() {
                     *b += 1;
                 }
             }
-            match (mode, outbox::next_due(&app.db).await?) {
+            match (mode, outbox::next_due(&ctx.db).await?) {
                 (Mode::UntilEmpty, None) => break,
                 (_, Some(Some(t))) => {
-                    let d = (t - app.clock.now())
+                    let d = (t - ctx.clock.now())
                         .to_std()
                         .unwrap_or(Duration::ZERO)
                         .min(Duration::from_secs(5));
@@ -290,10 +302,10 @@ async fn lane(
             }
             Err(e) => Err(SendError::Permanent(format!("stored message missing: {e}"))),
         };
-        let now = app.clock.now();
+        let now = ctx.clock.now();
         match result {
             Ok(reply) => {
-                outbox::mark_sent(&app.db, &app.calendar, c.id, &reply, "foi send", now).await?;
+                outbox::mark_sent(&ctx.db, &ctx.calendar, c.id, &reply, "foi send", now).await?;
                 count(&|r| r.sent += 1);
                 if let Some(p) = progress {
                     p.inc(1);
@@ -301,7 +313,7 @@ async fn lane(
             }
             Err(SendError::Transient(e)) => {
                 if c.attempts as u32 >= throttle.max_attempts {
-                    outbox::mark_transient(&app.db, c.id, &e, None, now).await?;
+                    outbox::mark_transient(&ctx.db, c.id, &e, None, now).await?;
                     count(&|r| r.failed += 1);
                     if let Some(p) = progress {
                         p.inc(1);
@@ -310,13 +322,13 @@ async fn lane(
                     let at = now
                         + chrono::Duration::from_std(throttle.backoff(c.attempts as u32))
                             .unwrap_or_default();
-                    outbox::mark_transient(&app.db, c.id, &e, Some(at), now).await?;
+                    outbox::mark_transient(&ctx.db, c.id, &e, Some(at), now).await?;
                     count(&|r| r.retried += 1);
                 }
                 tracing::warn!(message = %c.message_id, "transient failure: {e}");
             }
             Err(SendError::Permanent(e)) => {
-                outbox::mark_bounced(&app.db, c.id, &e, now).await?;
+                outbox::mark_bounced(&ctx.db, c.id, &e, now).await?;
                 count(&|r| r.bounced += 1);
                 if let Some(p) = progress {
                     p.inc(1);
@@ -331,7 +343,7 @@ async fn lane(
 /// Takes one send from the daily budget (read from the database — sent in the last 24 hours,
 /// plus any in flight — when the run starts). `false` when the limit is reached.
 async fn take_from_day_budget(
-    app: &App,
+    ctx: &Delivery,
     shared: &Shared,
     per_day: u32,
     mode: Mode,
@@ -341,8 +353,8 @@ async fn take_from_day_budget(
     // Only the service, which runs across days, reads the budget again once it is spent.
     let refresh = known == Some(0) && mode == Mode::Forever;
     if refresh {
-        let sent = outbox::sent_since(&app.db, now - chrono::Duration::hours(24)).await?
-            + outbox::count_in_state(&app.db, outbox::SENDING).await?;
+        let sent = outbox::sent_since(&ctx.db, now - chrono::Duration::hours(24)).await?
+            + outbox::count_in_state(&ctx.db, OutboundState::Sending).await?;
         let fresh = (per_day as u64).saturating_sub(sent);
         let mut g = shared.day_budget.lock().expect("budget lock");
         if g.unwrap_or(0) == 0 {

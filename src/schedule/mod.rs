@@ -6,13 +6,23 @@
 //! once (as the latest missed tick), not once per missed tick; and a second start finds
 //! nothing to do. Every run is recorded with its start, end and outcome.
 
-use crate::app::App;
 use crate::config::ScheduleConfig;
 use crate::store::jobs;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Europe::London;
 use cron::Schedule;
+use sea_orm::DatabaseConnection;
+use std::future::Future;
 use std::str::FromStr;
+
+/// What the scheduler runs jobs against: where job runs are recorded, the time, and the jobs
+/// themselves (the use cases in `services::jobs`). The scheduler knows nothing else.
+pub trait JobHost {
+    fn db(&self) -> &DatabaseConnection;
+    fn now(&self) -> DateTime<Utc>;
+    /// Runs one job; the text says what it did.
+    fn run(&self, job: Job) -> impl Future<Output = Result<String, String>> + Send;
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {
@@ -84,12 +94,12 @@ impl Scheduler {
     /// The jobs due at `now` with the tick each is run for.
     pub async fn due(
         &self,
-        app: &App,
+        db: &DatabaseConnection,
         now: DateTime<Utc>,
     ) -> Result<Vec<(Job, DateTime<Utc>)>, crate::store::StoreError> {
         let mut out = Vec::new();
         for (job, s) in &self.jobs {
-            let after = jobs::last_done(&app.db, job.name())
+            let after = jobs::last_done(db, job.name())
                 .await?
                 .unwrap_or(now - Duration::days(LOOKBACK_DAYS));
             if let Some(t) = Self::latest_tick(s, after, now) {
@@ -102,20 +112,20 @@ impl Scheduler {
     /// Runs every due job once. Returns what ran and how.
     pub async fn tick(
         &self,
-        app: &App,
+        host: &impl JobHost,
         now: DateTime<Utc>,
     ) -> Result<Vec<(Job, String)>, crate::store::StoreError> {
         let mut ran = Vec::new();
-        for (job, due_at) in self.due(app, now).await? {
-            let id = jobs::start(&app.db, job.name(), due_at, app.clock.now()).await?;
-            let (outcome, detail) = match run_job(app, job).await {
+        for (job, due_at) in self.due(host.db(), now).await? {
+            let id = jobs::start(host.db(), job.name(), due_at, host.now()).await?;
+            let (outcome, detail) = match host.run(job).await {
                 Ok(d) => ("ok", d),
                 Err(e) => {
                     tracing::error!(job = job.name(), "{e}");
                     ("error", e)
                 }
             };
-            jobs::finish(&app.db, id, outcome, &detail, app.clock.now()).await?;
+            jobs::finish(host.db(), id, outcome, &detail, host.now()).await?;
             ran.push((job, format!("{outcome}: {detail}")));
         }
         Ok(ran)
@@ -129,85 +139,6 @@ impl Scheduler {
             .map(|t| t.with_timezone(&Utc))
             .min()
     }
-}
-
-/// Runs one job; the text says what it did.
-pub async fn run_job(app: &App, job: Job) -> Result<String, String> {
-    match job {
-        Job::InboxPoll => {
-            if app.config.imap.host.trim().is_empty() {
-                return Ok("skipped: no [imap] host configured".into());
-            }
-            let s = crate::inbound::imap::ingest_imap(app)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(format!(
-                "{} new message(s), {} matched, {} to triage",
-                s.seen - s.duplicates,
-                s.matched,
-                s.triage
-            ))
-        }
-        Job::DeadlineCheck => {
-            let actions = crate::services::chasers::run_chasers(app, None, false)
-                .await
-                .map_err(|e| e.to_string())?;
-            let overdue = crate::services::chasers::overdue(app, None)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(format!(
-                "{} chaser(s) created; {} request(s) overdue",
-                actions.len(),
-                overdue.len()
-            ))
-        }
-        Job::Digest => digest_job(app).await,
-    }
-}
-
-async fn digest_job(app: &App) -> Result<String, String> {
-    let d = crate::services::digest::build(app)
-        .await
-        .map_err(|e| e.to_string())?;
-    let Some(to) = app.config.team.digest_to.clone() else {
-        return Ok("skipped: no [team] digest_to configured".into());
-    };
-    let text = crate::services::digest::render(&d);
-    let mid = format!(
-        "<foi.digest.{}@{}>",
-        d.date,
-        to.rsplit_once('@').map(|x| x.1).unwrap_or("foi.invalid")
-    );
-    let letter = crate::outbound::render::Letter {
-        subject: format!("foi digest {}", d.date),
-        html: format!("<pre>{}</pre>", crate::report::charts::xml_escape(&text)),
-        text,
-    };
-    let env = crate::outbound::compose::Envelope {
-        from_name: "foi",
-        from_email: &to,
-        to_name: "",
-        to_email: &to,
-        reply_to: None,
-        message_id: &mid,
-        in_reply_to: None,
-        date: app.clock.now().into(),
-        reference: "digest",
-    };
-    let raw = crate::outbound::compose::compose(&env, &letter).map_err(|e| e.to_string())?;
-    let sha = app.raw_store().put(&raw).map_err(|e| e.to_string())?;
-    crate::store::outbox::enqueue_digest(
-        &app.db,
-        &mid,
-        &letter.subject,
-        &to,
-        &sha,
-        raw.len() as i64,
-        app.clock.now(),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    Ok(format!("digest queued to {to}"))
 }
 
 #[cfg(test)]

@@ -1,20 +1,19 @@
 //! Use cases for chasing: running the round's ladder (`foi chase`, the deadline check),
 //! approving queued chasers, and the overdue list.
 
-use super::letters::{compose_letter, LetterError, Original};
+use super::letters::{compose_letter, Composer, LetterError, Original, Which};
 use crate::app::App;
-use crate::domain::calendar::VERY_OVERDUE_DAYS;
 use crate::domain::chasers::{next_step, step_due, ChaseState};
+use crate::domain::ids::Reference;
+use crate::domain::message::OutboundState;
+use crate::domain::overdue::Tier;
 use crate::domain::request::State;
-use crate::domain::round::{ChaseMode, RoundKind};
+use crate::domain::round::{ChaseMode, ChasePurpose, RoundKind};
 use crate::rawstore::RawStoreError;
-use crate::store::entities::message;
-use crate::store::outbox::{self, NewOutbound};
+use crate::store::outbox::{self, LetterHistory, NewOutbound};
 use crate::store::rounds::{self, RequestRow, Round};
 use crate::store::{inbox, StoreError};
 use chrono::NaiveDate;
-use chrono_tz::Europe::London;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -39,7 +38,7 @@ pub struct ChaseAction {
     pub step: String,
     pub step_date: NaiveDate,
     /// `queued` (sent automatically), `approval` (waiting for the team) or `draft` (ICO).
-    pub state: String,
+    pub state: OutboundState,
     pub to: String,
     pub working_days_overdue: u32,
     pub message_id: String,
@@ -51,52 +50,25 @@ pub(crate) struct Sent {
     highest: Option<usize>,
 }
 
-pub(crate) async fn sent_info(app: &App) -> Result<HashMap<i32, Sent>, StoreError> {
-    use sea_orm::QuerySelect;
-    type Row = (
-        Option<i32>,
-        String,
-        Option<i32>,
-        Option<chrono::DateTime<chrono::Utc>>,
-        Option<String>,
-        String,
-    );
-    let rows: Vec<Row> = message::Entity::find()
-        .select_only()
-        .column(message::Column::RequestId)
-        .column(message::Column::Kind)
-        .column(message::Column::ChaseStep)
-        .column(message::Column::SentAt)
-        .column(message::Column::MessageId)
-        .column(message::Column::Subject)
-        .filter(message::Column::Direction.eq("out"))
-        .into_tuple()
-        .all(&app.db)
-        .await?;
-    let mut out: HashMap<i32, Sent> = HashMap::new();
-    for (rid, kind, chase_step, sent_at, message_id, subject) in rows {
-        let Some(rid) = rid else { continue };
-        let e = out.entry(rid).or_insert(Sent {
-            original: None,
-            highest: None,
-        });
-        if kind == "request" {
-            if let (Some(at), Some(id)) = (sent_at, message_id) {
-                e.original = Some(Original {
-                    sent_on: at.with_timezone(&London).date_naive(),
-                    subject,
-                    message_id: id,
-                });
-            }
-        }
-        if let Some(step) = chase_step {
-            e.highest = Some(
-                e.highest
-                    .map_or(step as usize, |h: usize| h.max(step as usize)),
-            );
+impl From<LetterHistory> for Sent {
+    fn from(h: LetterHistory) -> Sent {
+        Sent {
+            original: h.original.map(|(sent_on, subject, message_id)| Original {
+                sent_on,
+                subject,
+                message_id,
+            }),
+            highest: h.highest_step,
         }
     }
-    Ok(out)
+}
+
+pub(crate) async fn sent_info(app: &App) -> Result<HashMap<i32, Sent>, StoreError> {
+    Ok(outbox::letter_histories(&app.db)
+        .await?
+        .into_iter()
+        .map(|(k, v)| (k, v.into()))
+        .collect())
 }
 
 fn chase_state(r: &RequestRow, sent: Option<&Sent>, waiting: usize) -> ChaseState {
@@ -146,8 +118,12 @@ pub async fn run_chasers(
             let Some(due) = step_due(&app.calendar, ladder, &st, today)? else {
                 continue;
             };
+            let step = Step {
+                index: due.index,
+                on: due.on,
+            };
             if let Some((action, item)) =
-                take_step(app, &renderer, &round, &r, info, due.index, due.on, dry_run)?
+                take_step(app, &renderer, &round, &r, info, step, dry_run)?
             {
                 actions.push(action);
                 items.extend(item);
@@ -160,60 +136,70 @@ pub async fn run_chasers(
     Ok(actions)
 }
 
-/// Composes step `index` of the ladder for one request: the action, and (unless a dry run)
-/// the message to queue.
-#[allow(clippy::too_many_arguments)]
+/// A rung of the ladder to take, and the date it fell due.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    index: usize,
+    on: NaiveDate,
+}
+
+/// Composes `step` of the ladder for one request: the action, and (unless a dry run) the
+/// message to queue.
 fn take_step(
     app: &App,
     renderer: &crate::outbound::render::Renderer,
     round: &Round,
     r: &RequestRow,
     info: Option<&Sent>,
-    index: usize,
-    step_date: NaiveDate,
+    step_at: Step,
     dry_run: bool,
 ) -> Result<Option<(ChaseAction, Option<NewOutbound>)>, ChaseError> {
-    let Some(step) = round.def.chasers.get(index) else {
+    let Some(step) = round.def.chasers.get(step_at.index) else {
         return Ok(None);
     };
-    let late = crate::services::requests::overdue(app, r);
-    let template = step.template.get_ref().as_str();
-    let is_ico = template == "ico_complaint";
+    let late = super::requests::working_days_overdue(app, r);
+    let purpose = step.purpose();
+    let is_ico = purpose == ChasePurpose::IcoDraft;
     let mut target = r.clone();
     if is_ico {
         // The draft goes to the team, not to the body.
-        target.to_address = round.def.requester.clone().map(|q| q.email);
+        target.to_address = round
+            .def
+            .requester
+            .as_ref()
+            .and_then(|q| q.email.parse().ok());
     }
-    let c = compose_letter(
+    let composer = Composer {
         renderer,
-        &round.def,
-        &target,
-        &app.calendar,
-        app.clock.now(),
-        template,
-        &step.id,
-        info.and_then(|s| s.original.as_ref()),
-        late,
-        &app.config.send.reply_to_pattern,
-    )?;
+        calendar: &app.calendar,
+        now: app.clock.now(),
+        reply_to_pattern: &app.config.send.reply_to_pattern,
+    };
+    let which = Which {
+        template: step.template_name(&round.def.templates),
+        step: &step.id,
+        original: info.and_then(|s| s.original.as_ref()),
+        working_days_overdue: late,
+    };
+    let c = compose_letter(&composer, &round.def, &target, which)?;
     let state = if is_ico {
-        outbox::DRAFT
+        OutboundState::Draft
     } else {
         match step.mode {
-            ChaseMode::Auto => outbox::QUEUED,
-            ChaseMode::Approve => outbox::APPROVAL,
+            ChaseMode::Auto => OutboundState::Queued,
+            ChaseMode::Approve => OutboundState::Approval,
         }
     };
     let action = ChaseAction {
         round: round.slug.clone(),
-        reference: r.reference.clone(),
+        reference: r.reference.to_string(),
         authority: r.authority_code.clone(),
         step: step.id.clone(),
-        step_date,
-        state: state.to_string(),
-        to: c.to.clone(),
+        step_date: step_at.on,
+        state,
+        to: c.to.to_string(),
         working_days_overdue: late,
-        message_id: c.message_id.clone(),
+        message_id: c.message_id.to_string(),
     };
     if dry_run {
         return Ok(Some((action, None)));
@@ -223,8 +209,8 @@ fn take_step(
         action,
         Some(NewOutbound {
             request_id: r.id,
-            kind: template.to_string(),
-            chase_step: Some(index as i32),
+            kind: purpose.message_kind(),
+            chase_step: Some(step_at.index as i32),
             message_id: c.message_id,
             in_reply_to: c.in_reply_to,
             subject: c.subject,
@@ -239,7 +225,11 @@ fn take_step(
 
 /// "Chase now" (the dashboard): takes the next step of the ladder for one request today,
 /// whatever its date, if the request is waiting on the body.
-pub async fn chase_now(app: &App, reference: &str, actor: &str) -> Result<ChaseAction, ChaseError> {
+pub async fn chase_now(
+    app: &App,
+    reference: &Reference,
+    actor: &str,
+) -> Result<ChaseAction, ChaseError> {
     let r = rounds::request_by_ref(&app.db, reference).await?;
     let round = rounds::find_by_id(&app.db, r.round_id).await?;
     if !r.state.awaiting_body() {
@@ -253,17 +243,11 @@ pub async fn chase_now(app: &App, reference: &str, actor: &str) -> Result<ChaseA
     let info = sent.get(&r.id);
     let index = info.and_then(|s| s.highest).map(|h| h + 1).unwrap_or(0);
     let renderer = app.renderer().map_err(LetterError::from)?;
-    let Some((action, item)) = take_step(
-        app,
-        &renderer,
-        &round,
-        &r,
-        info,
+    let step = Step {
         index,
-        app.clock.today(),
-        false,
-    )?
-    else {
+        on: app.clock.today(),
+    };
+    let Some((action, item)) = take_step(app, &renderer, &round, &r, info, step, false)? else {
         return Err(StoreError::Invalid(format!(
             "{}: every step of the chaser ladder has been taken",
             r.reference
@@ -294,7 +278,7 @@ pub async fn next_steps(
         );
         if let Some(n) = next_step(&app.calendar, &round.def.chasers, &st)? {
             out.insert(
-                r.reference.clone(),
+                r.reference.to_string(),
                 (round.def.chasers[n.index].id.clone(), n.on),
             );
         }
@@ -320,7 +304,7 @@ pub async fn awaiting_approval(
     Ok(outbox::list_unsent(&app.db)
         .await?
         .into_iter()
-        .filter(|m| m.state == outbox::APPROVAL)
+        .filter(|m| m.state == OutboundState::Approval)
         .filter(|m| match &prefix {
             Some(p) => m
                 .reference
@@ -365,8 +349,8 @@ pub struct OverdueRow {
     pub state: State,
     pub due_date: Option<NaiveDate>,
     pub working_days_overdue: u32,
-    /// `overdue` after the statutory 20 working days; `very overdue` after 40 more.
-    pub tier: String,
+    /// `overdue` once the due date has passed; `very_overdue` 20 working days after it.
+    pub tier: Tier,
     pub next_step: Option<String>,
     pub next_step_date: Option<NaiveDate>,
 }
@@ -378,10 +362,10 @@ pub async fn overdue(app: &App, slug: Option<&str>) -> Result<Vec<OverdueRow>, C
     let mut rows = Vec::new();
     for round in letter_rounds(app, slug).await? {
         for r in rounds::requests(&app.db, round.id).await? {
-            let late = crate::services::requests::overdue(app, &r);
-            if late == 0 {
+            let Some(late) = super::requests::lateness(app, &r).filter(|l| l.tier != Tier::OnTime)
+            else {
                 continue;
-            }
+            };
             let st = chase_state(
                 &r,
                 sent.get(&r.id),
@@ -390,21 +374,13 @@ pub async fn overdue(app: &App, slug: Option<&str>) -> Result<Vec<OverdueRow>, C
             let next = next_step(&app.calendar, &round.def.chasers, &st)?;
             rows.push(OverdueRow {
                 round: round.slug.clone(),
-                reference: r.reference.clone(),
+                reference: r.reference.to_string(),
                 authority: r.authority_code.clone(),
                 name: r.authority_name.clone(),
                 state: r.state,
-                due_date: if r.state == State::InternalReviewRequested {
-                    r.clocks.review_due_on
-                } else {
-                    r.clocks.due_on
-                },
-                working_days_overdue: late,
-                tier: if late > VERY_OVERDUE_DAYS - crate::domain::calendar::FOIA_RESPONSE_DAYS {
-                    "very overdue".into()
-                } else {
-                    "overdue".into()
-                },
+                due_date: Some(late.due_on),
+                working_days_overdue: late.working_days,
+                tier: late.tier,
                 next_step: next.as_ref().map(|n| round.def.chasers[n.index].id.clone()),
                 next_step_date: next.map(|n| n.on),
             });

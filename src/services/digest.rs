@@ -2,10 +2,11 @@
 
 use super::chasers::{awaiting_approval, overdue, ChaseError};
 use crate::app::App;
-use crate::store::entities::message;
+use crate::domain::ids::{EmailAddress, MessageId};
+use crate::domain::message::InboundState;
+use crate::domain::overdue::Tier;
 use crate::store::{inbox, outbox, rounds};
 use chrono::Duration;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -44,23 +45,16 @@ pub async fn build(app: &App) -> Result<Digest, ChaseError> {
             "{} {} — {} working day(s) overdue",
             o.reference, o.name, o.working_days_overdue
         );
-        if o.working_days_overdue <= 5 {
-            d.newly_overdue.push(line);
-        } else if o.tier == "very overdue" {
+        if o.tier == Tier::VeryOverdue {
             d.very_overdue.push(line);
+        } else if o.working_days_overdue <= 5 {
+            d.newly_overdue.push(line);
         }
     }
     let since = app.clock.now() - Duration::days(7);
-    for m in message::Entity::find()
-        .filter(message::Column::Direction.eq("out"))
-        .filter(message::Column::ChaseStep.is_not_null())
-        .filter(message::Column::SentAt.gte(since))
-        .all(&app.db)
-        .await
-        .map_err(crate::store::StoreError::from)?
-    {
+    for m in outbox::chasers_sent_since(&app.db, since).await? {
         d.chasers_sent
-            .push(format!("{} to {} ({})", m.kind, m.to_addr, m.subject));
+            .push(format!("{} to {} ({})", m.kind, m.to, m.subject));
     }
     for m in awaiting_approval(app, None).await? {
         d.awaiting_approval.push(format!(
@@ -72,7 +66,7 @@ pub async fn build(app: &App) -> Result<Digest, ChaseError> {
         ));
     }
     for m in inbox::all_inbound(&app.db).await? {
-        if m.state == inbox::MATCHED {
+        if m.state == InboundState::Matched {
             d.replies_to_classify.push(format!(
                 "#{} {} from {} \"{}\" (suggested: {})",
                 m.id,
@@ -88,7 +82,7 @@ pub async fn build(app: &App) -> Result<Digest, ChaseError> {
             .push(format!("#{} from {} \"{}\"", m.id, m.from, m.subject));
     }
     for m in outbox::list_unsent(&app.db).await? {
-        if [outbox::FAILED, outbox::BOUNCED, outbox::UNCERTAIN].contains(&m.state.as_str()) {
+        if m.state.is_problem() {
             d.delivery_problems.push(format!(
                 "#{} {} {} to {}: {}",
                 m.id,
@@ -130,4 +124,63 @@ pub fn render(d: &Digest) -> String {
         }
     }
     s
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DigestError {
+    #[error(transparent)]
+    Build(#[from] ChaseError),
+    #[error("[team] digest_to: {0}")]
+    Address(String),
+    #[error("composing the digest: {0}")]
+    Compose(String),
+    #[error(transparent)]
+    Raw(#[from] crate::rawstore::RawStoreError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// Queues today's digest to `[team] digest_to` (once a day: its Message-ID names the date).
+pub async fn queue(app: &App) -> Result<String, DigestError> {
+    let d = build(app).await?;
+    let Some(to) = app.config.team.digest_to.clone() else {
+        return Ok("skipped: no [team] digest_to configured".into());
+    };
+    let to: EmailAddress = to.parse().map_err(DigestError::Address)?;
+    let text = render(&d);
+    let mid: MessageId = format!("<foi.digest.{}@{}>", d.date, to.domain())
+        .parse()
+        .map_err(DigestError::Compose)?;
+    let letter = crate::outbound::render::Letter {
+        subject: format!("foi digest {}", d.date),
+        html: format!("<pre>{}</pre>", crate::report::charts::xml_escape(&text)),
+        text,
+    };
+    let env = crate::outbound::compose::Envelope {
+        from_name: "foi",
+        from_email: &to,
+        to_name: "",
+        to_email: &to,
+        reply_to: None,
+        message_id: &mid,
+        in_reply_to: None,
+        date: app.clock.now().into(),
+        reference: "digest",
+    };
+    let raw = crate::outbound::compose::compose(&env, &letter)
+        .map_err(|e| DigestError::Compose(e.to_string()))?;
+    let sha = app.raw_store().put(&raw)?;
+    outbox::enqueue_digest(
+        &app.db,
+        outbox::NewDigest {
+            message_id: &mid,
+            subject: &letter.subject,
+            to: &to,
+            raw_sha256: &sha,
+            raw_size: raw.len() as i64,
+        },
+        app.clock.now(),
+    )
+    .await?;
+    Ok(format!("digest queued to {to}"))
 }

@@ -5,12 +5,11 @@ use crate::app::App;
 use crate::domain::aggregate::{self, Body, CrossTab, Findings, Values};
 use crate::domain::coding::{self, Agreement, CodingError, CodingRow};
 use crate::domain::compare::{self, Mapping};
+use crate::domain::ids::Reference;
 use crate::domain::request::State;
 use crate::domain::timeliness::{self, Timeliness, Tracked};
-use crate::store::entities::event;
 use crate::store::rounds::{self, RequestRow, Round};
 use crate::store::{authorities, codings, StoreError};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
@@ -86,7 +85,7 @@ pub async fn import_codings(
 /// `foi code set REF variable=value ...` (repeat or comma-separate values of a multiple choice).
 pub async fn set_codings(
     app: &App,
-    reference: &str,
+    reference: &Reference,
     assignments: &[String],
     pass: i32,
     coder: &str,
@@ -273,12 +272,11 @@ async fn bodies_of(
 /// The tracking data of a round's requests, for the timeliness section.
 async fn tracked(app: &App, reqs: &[RequestRow]) -> Result<Vec<Tracked>, FindingsError> {
     let ids: Vec<i32> = reqs.iter().map(|r| r.id).collect();
-    let evs = event::Entity::find()
-        .filter(event::Column::RequestId.is_in(ids))
-        .order_by_asc(event::Column::Id)
-        .all(&app.db)
-        .await
-        .map_err(StoreError::from)?;
+    let evs: Vec<_> = crate::store::events::for_requests(&app.db, &ids)
+        .await?
+        .into_iter()
+        .filter_map(|e| Some((e.event.request_id?, e)))
+        .collect();
     let responses = [
         State::AnsweredFull,
         State::AnsweredPart,
@@ -289,17 +287,18 @@ async fn tracked(app: &App, reqs: &[RequestRow]) -> Result<Vec<Tracked>, Finding
     let mut first: HashMap<i32, chrono::NaiveDate> = HashMap::new();
     let mut review: HashSet<i32> = HashSet::new();
     let mut ico: HashSet<i32> = HashSet::new();
-    for e in &evs {
-        match e.to_state.as_deref() {
-            Some(s) if responses.contains(&s) => {
-                let d = e.effective_on.unwrap_or_else(|| e.at.date_naive());
-                first.entry(e.request_id).or_insert(d);
+    for (rid, e) in &evs {
+        let to: Option<State> = e.event.to_state.as_deref().and_then(|s| s.parse().ok());
+        match to {
+            Some(s) if responses.contains(&s.as_str()) => {
+                let d = e.event.effective_on.unwrap_or_else(|| e.at.date_naive());
+                first.entry(*rid).or_insert(d);
             }
-            Some("internal_review_requested") => {
-                review.insert(e.request_id);
+            Some(State::InternalReviewRequested) => {
+                review.insert(*rid);
             }
-            Some("referred_to_ico") => {
-                ico.insert(e.request_id);
+            Some(State::ReferredToIco) => {
+                ico.insert(*rid);
             }
             _ => {}
         }

@@ -2,6 +2,7 @@
 //! bytes that will be sent.
 
 use crate::domain::calendar::Calendar;
+use crate::domain::ids::{EmailAddress, MessageId};
 use crate::domain::reference;
 use crate::domain::round::RoundDef;
 use crate::outbound::compose::{self, Envelope};
@@ -23,6 +24,8 @@ pub enum LetterError {
     NoAddress(String),
     #[error("round {0} has no [requester]; letters need one")]
     NoRequester(String),
+    #[error("round {round}: requester {message}")]
+    RequesterAddress { round: String, message: String },
 }
 
 /// What a chaser or review letter refers back to.
@@ -30,7 +33,7 @@ pub enum LetterError {
 pub struct Original {
     pub sent_on: NaiveDate,
     pub subject: String,
-    pub message_id: String,
+    pub message_id: MessageId,
 }
 
 /// The Handlebars context for one request's letter.
@@ -70,7 +73,7 @@ pub fn context(
         "original": {
             "sent_on": original.map(|o| o.sent_on).unwrap_or(sent_on).to_string(),
             "subject": original.map(|o| o.subject.clone()).unwrap_or_default(),
-            "message_id": original.map(|o| o.message_id.clone()).unwrap_or_default(),
+            "message_id": original.map(|o| o.message_id.to_string()).unwrap_or_default(),
         },
     })
 }
@@ -78,64 +81,89 @@ pub fn context(
 /// A composed letter, ready to store and queue.
 #[derive(Debug, Clone)]
 pub struct Composed {
-    pub message_id: String,
+    pub message_id: MessageId,
     pub subject: String,
-    pub from: String,
-    pub to: String,
+    pub from: EmailAddress,
+    pub to: EmailAddress,
     pub raw: Vec<u8>,
-    pub in_reply_to: Option<String>,
+    pub in_reply_to: Option<MessageId>,
 }
 
-/// Renders template `template` for `req` and composes the message of kind `kind`.
-#[allow(clippy::too_many_arguments)]
+/// What every letter of a run is composed with.
+pub struct Composer<'a> {
+    pub renderer: &'a Renderer,
+    pub calendar: &'a Calendar,
+    pub now: DateTime<Utc>,
+    /// `[send] reply_to_pattern`, e.g. `foi+{ref}@example.org` (empty: no Reply-To).
+    pub reply_to_pattern: &'a str,
+}
+
+/// Which letter of a request to compose.
+pub struct Which<'a> {
+    pub template: &'a str,
+    /// `request`, or the chaser step's id: part of the deterministic Message-ID.
+    pub step: &'a str,
+    /// The request letter a chaser refers back to (and threads under).
+    pub original: Option<&'a Original>,
+    pub working_days_overdue: u32,
+}
+
+/// Renders `which` for `req` and composes the exact bytes that will be sent.
 pub fn compose_letter(
-    renderer: &Renderer,
+    c: &Composer<'_>,
     def: &RoundDef,
     req: &RequestRow,
-    cal: &Calendar,
-    now: DateTime<Utc>,
-    template: &str,
-    kind: &str,
-    original: Option<&Original>,
-    working_days_overdue: u32,
-    reply_to_pattern: &str,
+    which: Which<'_>,
 ) -> Result<Composed, LetterError> {
     let requester = def
         .requester
         .as_ref()
         .ok_or_else(|| LetterError::NoRequester(def.slug().to_string()))?;
+    let from: EmailAddress =
+        requester
+            .email
+            .parse()
+            .map_err(|message| LetterError::RequesterAddress {
+                round: def.slug().to_string(),
+                message,
+            })?;
     let to = req
         .to_address
         .clone()
-        .ok_or_else(|| LetterError::NoAddress(req.reference.clone()))?;
-    let today = now.with_timezone(&chrono_tz::Europe::London).date_naive();
-    let ctx = context(def, req, cal, today, original, working_days_overdue);
-    let letter = renderer.render(template, &ctx)?;
-    let message_id = compose::message_id(&req.reference, kind, &requester.email);
-    let reply_to = compose::reply_to_address(reply_to_pattern, &req.reference);
-    let in_reply_to = original
-        .map(|o| o.message_id.clone())
-        .filter(|m| !m.is_empty());
+        .ok_or_else(|| LetterError::NoAddress(req.reference.to_string()))?;
+    let today = c.now.with_timezone(&chrono_tz::Europe::London).date_naive();
+    let ctx = context(
+        def,
+        req,
+        c.calendar,
+        today,
+        which.original,
+        which.working_days_overdue,
+    );
+    let letter = c.renderer.render(which.template, &ctx)?;
+    let message_id = compose::message_id(&req.reference, which.step, &from);
+    let reply_to = compose::reply_to_address(c.reply_to_pattern, &req.reference);
+    let in_reply_to = which.original.map(|o| o.message_id.clone());
     let from_name = format!("{} ({})", requester.name, requester.organisation);
     let env = Envelope {
         from_name: &from_name,
-        from_email: &requester.email,
+        from_email: &from,
         to_name: &req.authority_name,
         to_email: &to,
         reply_to: reply_to.as_deref(),
         message_id: &message_id,
         in_reply_to: in_reply_to.as_deref(),
-        date: now.into(),
+        date: c.now.into(),
         reference: &req.reference,
     };
     let raw = compose::compose(&env, &letter).map_err(|source| LetterError::Compose {
-        reference: req.reference.clone(),
+        reference: req.reference.to_string(),
         source,
     })?;
     Ok(Composed {
         message_id,
         subject: letter.subject,
-        from: requester.email.clone(),
+        from,
         to,
         raw,
         in_reply_to,

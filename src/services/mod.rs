@@ -1,8 +1,12 @@
 //! Application services: the use cases the CLI, the scheduler and the web all call. One code
-//! path per action, whoever triggers it; each leaves an event in the audit log.
+//! path per action, whoever triggers it; each leaves an event in the audit log naming who.
 pub mod chasers;
 pub mod digest;
 pub mod findings;
+pub mod ingest;
+pub mod jobs;
 pub mod letters;
+pub mod outbox;
 pub mod requests;
 pub mod rounds;
+pub mod triage;

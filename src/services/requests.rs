@@ -1,8 +1,10 @@
 //! Use cases for single requests: confirming a state change, and the status board rows.
 
 use crate::app::App;
-use crate::domain::request::{transition, State, TransitionError};
-use crate::store::rounds::{self, RequestRow};
+use crate::domain::ids::Reference;
+use crate::domain::overdue::{self, Deadline, Lateness, Tier};
+use crate::domain::request::{transition, Change, State, TransitionError};
+use crate::store::rounds::{self, RequestRow, StateUpdate};
 use crate::store::{inbox, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -19,39 +21,60 @@ pub enum RequestError {
 }
 
 /// Confirms a state change for a request (`foi request set`, the dashboard, auto-applied
-/// acknowledgements). `on` is the date it happened (default today); `new_due` is an
-/// extension's new date.
+/// acknowledgements). `on` is the date it happened (default today).
 pub async fn set_state(
     app: &App,
-    reference: &str,
-    to: State,
+    reference: &Reference,
+    change: Change,
     on: Option<NaiveDate>,
-    new_due: Option<NaiveDate>,
     note: Option<String>,
     actor: &str,
 ) -> Result<RequestRow, RequestError> {
     let req = rounds::request_by_ref(&app.db, reference).await?;
+    apply(app, &req, change, on, note, actor).await?;
+    Ok(rounds::request_by_id(&app.db, req.id).await?)
+}
+
+/// The same for a request already loaded (ingest holds its id).
+pub(crate) async fn apply(
+    app: &App,
+    req: &RequestRow,
+    change: Change,
+    on: Option<NaiveDate>,
+    note: Option<String>,
+    actor: &str,
+) -> Result<(), RequestError> {
     let on = on.unwrap_or_else(|| app.clock.today());
     let clocks =
-        transition(&app.calendar, req.state, to, req.clocks, on, new_due).map_err(|source| {
+        transition(&app.calendar, req.state, change, req.clocks, on).map_err(|source| {
             RequestError::Transition {
-                reference: req.reference.clone(),
+                reference: req.reference.to_string(),
                 source,
             }
         })?;
-    rounds::update_state(
-        &app.db,
-        req.id,
-        req.state,
-        to,
+    let update = StateUpdate {
+        request_id: req.id,
+        from: req.state,
+        to: change.target(),
         clocks,
         on,
         note,
-        actor,
-        app.clock.now(),
-    )
-    .await?;
-    Ok(rounds::request_by_ref(&app.db, &req.reference).await?)
+    };
+    rounds::update_state(&app.db, update, actor, app.clock.now()).await?;
+    Ok(())
+}
+
+/// How late `r` is today: the one definition ([`overdue::lateness`]). A date beyond the
+/// calendar data counts as not late here (`foi deadline` reports the missing year).
+pub fn lateness(app: &App, r: &RequestRow) -> Option<Lateness> {
+    overdue::lateness(&app.calendar, r.state, &r.clocks, app.clock.today())
+        .ok()
+        .flatten()
+}
+
+/// Working days overdue today (0 when not overdue or no clock is running).
+pub fn working_days_overdue(app: &App, r: &RequestRow) -> u32 {
+    lateness(app, r).map_or(0, |l| l.working_days)
 }
 
 /// One row of `foi status`.
@@ -59,29 +82,17 @@ pub async fn set_state(
 pub struct StatusRow {
     pub authority: String,
     pub name: String,
-    pub reference: String,
+    pub reference: Reference,
     pub state: State,
     pub sent_at: Option<DateTime<Utc>>,
     pub due_date: Option<NaiveDate>,
     pub working_days_overdue: u32,
+    /// `on_time`, `overdue` or `very_overdue`.
+    pub tier: Tier,
     pub messages_in: usize,
     pub last_in: Option<DateTime<Utc>>,
     pub needs_classification: usize,
     pub next_action: String,
-}
-
-/// Working days overdue today (0 when not overdue or not waiting on the body).
-pub fn overdue(app: &App, r: &RequestRow) -> u32 {
-    let today = app.clock.today();
-    match (r.state.awaiting_body(), r.clocks.due_on) {
-        (true, Some(due)) => app.calendar.working_days_overdue(due, today).unwrap_or(0),
-        _ => match (r.state, r.clocks.review_due_on) {
-            (State::InternalReviewRequested, Some(due)) => {
-                app.calendar.working_days_overdue(due, today).unwrap_or(0)
-            }
-            _ => 0,
-        },
-    }
 }
 
 /// The status board of a round: one row per body.
@@ -90,6 +101,36 @@ pub async fn status(app: &App, slug: &str) -> Result<Vec<StatusRow>, RequestErro
     let reqs = rounds::requests(&app.db, round.id).await?;
     let counts = inbox::counts(&app.db).await?;
     Ok(status_rows(app, &reqs, &counts))
+}
+
+/// What a person should do next about a request.
+fn next_action(r: &RequestRow, late: Option<&Lateness>, waiting: usize) -> String {
+    if waiting > 0 {
+        return format!("classify {waiting} reply(ies)");
+    }
+    let (tier, days) = late.map_or((Tier::OnTime, 0), |l| (l.tier, l.working_days));
+    match (r.state, late.map(|l| l.deadline), tier) {
+        (State::Draft, _, _) if r.to_address.is_none() => "find an FOI address".into(),
+        (State::Draft, _, _) => "launch".into(),
+        (State::ClarificationRequested, _, _) => "send the clarification".into(),
+        (_, Some(Deadline::InternalReview), Tier::Overdue | Tier::VeryOverdue) => {
+            format!("review overdue ({days} working days): refer to the ICO")
+        }
+        (_, Some(Deadline::Response), Tier::VeryOverdue) => {
+            format!("very overdue ({days} working days): escalate")
+        }
+        (_, Some(Deadline::Response), Tier::Overdue) => {
+            format!("overdue ({days} working days): chase")
+        }
+        (s, _, _) if s.awaiting_body() => "wait".into(),
+        (State::AnsweredFull | State::AnsweredPart | State::Refused | State::NotHeld, _, _) => {
+            "code the response".into()
+        }
+        (State::DeskResearch, _, _) if r.source_url.is_none() => {
+            "record the source document".into()
+        }
+        _ => "-".into(),
+    }
 }
 
 /// Status rows from loaded requests and inbound counts.
@@ -101,35 +142,7 @@ pub fn status_rows(
     reqs.iter()
         .map(|r| {
             let (n, last, waiting) = counts.get(&r.id).copied().unwrap_or_default();
-            let late = overdue(app, r);
-            let next_action = if waiting > 0 {
-                format!("classify {waiting} reply(ies)")
-            } else {
-                match r.state {
-                    State::Draft if r.to_address.is_none() => "find an FOI address".into(),
-                    State::Draft => "launch".into(),
-                    State::ClarificationRequested => "send the clarification".into(),
-                    s if s.awaiting_body()
-                        && late >= crate::domain::calendar::VERY_OVERDUE_DAYS =>
-                    {
-                        format!("very overdue ({late} working days): escalate")
-                    }
-                    s if s.awaiting_body() && late > 0 => {
-                        format!("overdue ({late} working days): chase")
-                    }
-                    s if s.awaiting_body() => "wait".into(),
-                    State::InternalReviewRequested if late > 0 => {
-                        format!("review overdue ({late} working days): refer to the ICO")
-                    }
-                    State::AnsweredFull | State::AnsweredPart | State::Refused | State::NotHeld => {
-                        "code the response".into()
-                    }
-                    State::DeskResearch if r.source_url.is_none() => {
-                        "record the source document".into()
-                    }
-                    _ => "-".into(),
-                }
-            };
+            let late = lateness(app, r);
             StatusRow {
                 authority: r.authority_code.clone(),
                 name: r.authority_name.clone(),
@@ -140,11 +153,12 @@ pub fn status_rows(
                     State::InternalReviewRequested => r.clocks.review_due_on,
                     _ => r.clocks.due_on,
                 },
-                working_days_overdue: late,
+                working_days_overdue: late.map_or(0, |l| l.working_days),
+                tier: late.map_or(Tier::OnTime, |l| l.tier),
                 messages_in: n,
                 last_in: last,
                 needs_classification: waiting,
-                next_action,
+                next_action: next_action(r, late.as_ref(), waiting),
             }
         })
         .collect()

@@ -2,6 +2,7 @@
 
 use super::letters::{compose_letter, LetterError};
 use crate::app::App;
+use crate::domain::message::{MessageKind, OutboundState};
 use crate::domain::request::State;
 use crate::domain::round::{RoundDef, RoundError, RoundKind};
 use crate::outbound::render::{Renderer, TemplateError};
@@ -108,18 +109,19 @@ fn render_request(
     round: &Round,
     r: &RequestRow,
 ) -> Result<super::letters::Composed, LetterError> {
-    compose_letter(
+    let composer = super::letters::Composer {
         renderer,
-        &round.def,
-        r,
-        &app.calendar,
-        app.clock.now(),
-        round.def.templates.request.get_ref(),
-        "request",
-        None,
-        0,
-        &app.config.send.reply_to_pattern,
-    )
+        calendar: &app.calendar,
+        now: app.clock.now(),
+        reply_to_pattern: &app.config.send.reply_to_pattern,
+    };
+    let which = super::letters::Which {
+        template: round.def.templates.request.get_ref(),
+        step: MessageKind::Request.as_str(),
+        original: None,
+        working_days_overdue: 0,
+    };
+    compose_letter(&composer, &round.def, r, which)
 }
 
 /// What a launch or preview covers.
@@ -206,7 +208,7 @@ pub async fn enqueue_round(
         let sha = raw.put_opts(&c.raw, false)?;
         items.push(NewOutbound {
             request_id: r.id,
-            kind: "request".into(),
+            kind: MessageKind::Request,
             chase_step: None,
             message_id: c.message_id,
             in_reply_to: None,
@@ -215,7 +217,7 @@ pub async fn enqueue_round(
             to_addr: c.to,
             raw_sha256: sha,
             raw_size: c.raw.len() as i64,
-            state: outbox::QUEUED,
+            state: OutboundState::Queued,
         });
     }
     let n = outbox::enqueue_many(&app.db, items, &app.actor(), app.clock.now()).await?;

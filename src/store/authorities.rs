@@ -39,7 +39,7 @@ pub(crate) fn to_domain(m: authority::Model) -> Authority {
             valid_from: m.valid_from,
             successors: split(&m.successors),
             predecessors: split(&m.predecessors),
-            foi_email: m.foi_email,
+            foi_email: m.foi_email.and_then(|e| e.parse().ok()),
             email_verified: m.email_verified,
             email_source: m.email_source,
         },
@@ -111,7 +111,7 @@ pub async fn import_register(
         am.valid_from = Set(r.valid_from.clone());
         am.successors = Set(join(&r.successors));
         am.predecessors = Set(join(&r.predecessors));
-        am.foi_email = Set(r.foi_email.clone());
+        am.foi_email = Set(r.foi_email.as_ref().map(|e| e.to_string()));
         am.email_verified = Set(r.email_verified);
         am.email_source = Set(r.email_source.clone());
         am.save(&txn).await?;

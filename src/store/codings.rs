@@ -104,7 +104,7 @@ pub async fn replace(
         events::append(
             &txn,
             events::NewEvent {
-                request_id: rid,
+                request_id: Some(rid),
                 actor: coder.to_string(),
                 kind: if pass == 1 {
                     "coded".into()

@@ -9,10 +9,12 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-/// One event, as the domain sees it.
+/// One event, as the domain sees it: about a request, a message, or both.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct NewEvent {
-    pub request_id: i32,
+    pub request_id: Option<i32>,
+    /// The message the event is about (a dismissed triage message, a retried letter).
+    pub message_id: Option<i32>,
     pub actor: String,
     pub kind: String,
     pub from_state: Option<String>,
@@ -30,6 +32,23 @@ pub struct Event {
     pub event: NewEvent,
 }
 
+impl NewEvent {
+    /// An event on a request.
+    pub fn on_request(request_id: i32, actor: &str, kind: impl Into<String>) -> NewEvent {
+        NewEvent {
+            request_id: Some(request_id),
+            actor: actor.into(),
+            kind: kind.into(),
+            ..Default::default()
+        }
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> NewEvent {
+        self.note = Some(note.into());
+        self
+    }
+}
+
 pub async fn append(
     db: &impl ConnectionTrait,
     e: NewEvent,
@@ -37,6 +56,7 @@ pub async fn append(
 ) -> Result<(), StoreError> {
     event::ActiveModel {
         request_id: Set(e.request_id),
+        message_id: Set(e.message_id),
         at: Set(at),
         actor: Set(e.actor),
         kind: Set(e.kind),
@@ -62,19 +82,39 @@ pub async fn for_request(
         .all(db)
         .await?
         .into_iter()
-        .map(|m| Event {
-            id: m.id,
-            at: m.at,
-            event: NewEvent {
-                request_id: m.request_id,
-                actor: m.actor,
-                kind: m.kind,
-                from_state: m.from_state,
-                to_state: m.to_state,
-                effective_on: m.effective_on,
-                note: m.note,
-                data: m.data.and_then(|d| serde_json::from_str(&d).ok()),
-            },
-        })
+        .map(to_event)
         .collect())
+}
+
+/// The events of many requests, oldest first (one query).
+pub async fn for_requests(
+    db: &impl ConnectionTrait,
+    request_ids: &[i32],
+) -> Result<Vec<Event>, StoreError> {
+    Ok(event::Entity::find()
+        .filter(event::Column::RequestId.is_in(request_ids.to_vec()))
+        .order_by_asc(event::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_event)
+        .collect())
+}
+
+fn to_event(m: event::Model) -> Event {
+    Event {
+        id: m.id,
+        at: m.at,
+        event: NewEvent {
+            request_id: m.request_id,
+            message_id: m.message_id,
+            actor: m.actor,
+            kind: m.kind,
+            from_state: m.from_state,
+            to_state: m.to_state,
+            effective_on: m.effective_on,
+            note: m.note,
+            data: m.data.and_then(|d| serde_json::from_str(&d).ok()),
+        },
+    }
 }

@@ -1,13 +1,13 @@
 //! Inbound messages, their attachments, the triage queue and learned sender addresses.
 //!
-//! Inbound states: `matched` (on a request, waiting to be classified), `classified`,
-//! `auto` (automatic reply), `bounce` (delivery failure report), `triage` (no request found),
-//! `unparseable` (kept raw, listed for triage), `dismissed`.
+//! Inbound states are [`InboundState`] (see `domain::message`).
 
 use super::entities::{attachment, authority, authority_address, message, request};
 use super::{events, outbox, StoreError};
 use crate::domain::mail::{AttachmentInfo, ParsedMail};
 use crate::domain::matching::Catalog;
+use crate::domain::message::{Direction, InboundState, MessageKind};
+use crate::domain::request::State;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -16,13 +16,18 @@ use sea_orm::{
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
-pub const MATCHED: &str = "matched";
-pub const CLASSIFIED: &str = "classified";
-pub const AUTO: &str = "auto";
-pub const BOUNCE: &str = "bounce";
-pub const TRIAGE: &str = "triage";
-pub const UNPARSEABLE: &str = "unparseable";
-pub const DISMISSED: &str = "dismissed";
+const IN: &str = Direction::In.as_str();
+
+fn parse_state(s: &str) -> Result<InboundState, StoreError> {
+    s.parse().map_err(StoreError::Invalid)
+}
+
+fn triage_states() -> [&'static str; 2] {
+    [
+        InboundState::Triage.as_str(),
+        InboundState::Unparseable.as_str(),
+    ]
+}
 
 /// Whether these exact bytes, or a message with this Message-ID, were stored before.
 pub async fn already_stored(
@@ -31,7 +36,7 @@ pub async fn already_stored(
     message_id: Option<&str>,
 ) -> Result<bool, StoreError> {
     let by_sha = message::Entity::find()
-        .filter(message::Column::Direction.eq("in"))
+        .filter(message::Column::Direction.eq(IN))
         .filter(message::Column::RawSha256.eq(sha))
         .count(db)
         .await?;
@@ -40,7 +45,7 @@ pub async fn already_stored(
     }
     if let Some(mid) = message_id {
         let by_id = message::Entity::find()
-            .filter(message::Column::Direction.eq("in"))
+            .filter(message::Column::Direction.eq(IN))
             .filter(message::Column::MessageId.eq(mid))
             .count(db)
             .await?;
@@ -56,7 +61,7 @@ pub async fn catalog(db: &DatabaseConnection, plus_pattern: &str) -> Result<Cata
         ..Default::default()
     };
     for m in message::Entity::find()
-        .filter(message::Column::Direction.eq("out"))
+        .filter(message::Column::Direction.eq(Direction::Out.as_str()))
         .all(db)
         .await?
     {
@@ -68,7 +73,7 @@ pub async fn catalog(db: &DatabaseConnection, plus_pattern: &str) -> Result<Cata
     let mut open_by_authority: HashMap<i32, BTreeSet<i32>> = HashMap::new();
     for r in &reqs {
         c.references.insert(r.reference.clone(), r.id);
-        if r.sent_at.is_some() && r.state != "withdrawn" {
+        if r.sent_at.is_some() && r.state.parse::<State>() != Ok(State::Withdrawn) {
             open_by_authority
                 .entry(r.authority_id)
                 .or_default()
@@ -98,8 +103,8 @@ pub async fn catalog(db: &DatabaseConnection, plus_pattern: &str) -> Result<Cata
 #[derive(Debug, Clone)]
 pub struct NewInbound {
     pub request_id: Option<i32>,
-    pub kind: &'static str,
-    pub state: &'static str,
+    pub kind: MessageKind,
+    pub state: InboundState,
     pub raw_sha256: String,
     pub raw_size: i64,
     pub parsed: Option<ParsedMail>,
@@ -120,15 +125,15 @@ pub async fn insert(
     let p = m.parsed.clone().unwrap_or_default();
     let row = message::ActiveModel {
         request_id: Set(m.request_id),
-        direction: Set("in".into()),
-        kind: Set(m.kind.into()),
+        direction: Set(IN.into()),
+        kind: Set(m.kind.as_str().into()),
         message_id: Set(p.message_id.clone()),
         in_reply_to: Set(p.in_reply_to.first().cloned()),
         references_hdr: Set((!p.references.is_empty()).then(|| p.references.join(" "))),
         subject: Set(p.subject.clone()),
         from_addr: Set(p.from_addr.clone().unwrap_or_default()),
         to_addr: Set(p.recipients.join(", ")),
-        state: Set(m.state.into()),
+        state: Set(m.state.as_str().into()),
         attempts: Set(0),
         raw_sha256: Set(Some(m.raw_sha256)),
         raw_size: Set(Some(m.raw_size)),
@@ -158,7 +163,8 @@ pub async fn insert(
         events::append(
             &txn,
             events::NewEvent {
-                request_id: rid,
+                request_id: Some(rid),
+                message_id: Some(row.id),
                 actor: "foi ingest".into(),
                 kind: format!("{}_received", m.kind),
                 note: Some(format!(
@@ -188,15 +194,9 @@ pub async fn bounce_outbound(
 ) -> Result<Vec<i32>, StoreError> {
     let mut ids = Vec::new();
     for mid in message_ids {
-        if let Some(m) = message::Entity::find()
-            .filter(message::Column::Direction.eq("out"))
-            .filter(message::Column::MessageId.eq(mid.as_str()))
-            .one(db)
-            .await?
-        {
-            outbox::mark_bounced(db, m.id, &format!("delivery failure report: {text}"), now)
-                .await?;
-            ids.push(m.id);
+        if let Some(id) = outbox::by_message_id(db, mid).await? {
+            outbox::mark_bounced(db, id, &format!("delivery failure report: {text}"), now).await?;
+            ids.push(id);
         }
     }
     Ok(ids)
@@ -208,8 +208,8 @@ pub struct InboundItem {
     pub id: i32,
     pub request_id: Option<i32>,
     pub reference: Option<String>,
-    pub kind: String,
-    pub state: String,
+    pub kind: MessageKind,
+    pub state: InboundState,
     pub from: String,
     pub subject: String,
     pub received_at: Option<DateTime<Utc>>,
@@ -247,40 +247,41 @@ async fn to_items(
             sha256: a.sha256,
         });
     }
-    Ok(rows
-        .into_iter()
-        .map(|m| InboundItem {
-            reference: m.request_id.and_then(|r| refs.get(&r).cloned()),
-            attachments: atts.remove(&m.id).unwrap_or_default(),
-            id: m.id,
-            request_id: m.request_id,
-            kind: m.kind,
-            state: m.state,
-            from: m.from_addr,
-            subject: m.subject,
-            received_at: m.received_at,
-            match_rule: m.match_rule,
-            suggested: m.suggested_class,
-            parse_error: m.parse_error,
-            raw_sha256: m.raw_sha256,
+    rows.into_iter()
+        .map(|m| {
+            Ok(InboundItem {
+                reference: m.request_id.and_then(|r| refs.get(&r).cloned()),
+                attachments: atts.remove(&m.id).unwrap_or_default(),
+                id: m.id,
+                request_id: m.request_id,
+                kind: m.kind.parse().map_err(StoreError::Invalid)?,
+                state: parse_state(&m.state)?,
+                from: m.from_addr,
+                subject: m.subject,
+                received_at: m.received_at,
+                match_rule: m.match_rule,
+                suggested: m.suggested_class,
+                parse_error: m.parse_error,
+                raw_sha256: m.raw_sha256,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The triage queue: unmatched and unparseable messages.
 /// How many messages wait in triage (the dashboard's navigation shows it on every page).
 pub async fn triage_count(db: &DatabaseConnection) -> Result<u64, StoreError> {
     Ok(message::Entity::find()
-        .filter(message::Column::Direction.eq("in"))
-        .filter(message::Column::State.is_in([TRIAGE, UNPARSEABLE]))
+        .filter(message::Column::Direction.eq(IN))
+        .filter(message::Column::State.is_in(triage_states()))
         .count(db)
         .await?)
 }
 
 pub async fn triage(db: &DatabaseConnection) -> Result<Vec<InboundItem>, StoreError> {
     let rows = message::Entity::find()
-        .filter(message::Column::Direction.eq("in"))
-        .filter(message::Column::State.is_in([TRIAGE, UNPARSEABLE]))
+        .filter(message::Column::Direction.eq(IN))
+        .filter(message::Column::State.is_in(triage_states()))
         .order_by_asc(message::Column::Id)
         .all(db)
         .await?;
@@ -290,7 +291,7 @@ pub async fn triage(db: &DatabaseConnection) -> Result<Vec<InboundItem>, StoreEr
 /// Every inbound message, oldest first (`foi inbox`).
 pub async fn all_inbound(db: &DatabaseConnection) -> Result<Vec<InboundItem>, StoreError> {
     let rows = message::Entity::find()
-        .filter(message::Column::Direction.eq("in"))
+        .filter(message::Column::Direction.eq(IN))
         .order_by_asc(message::Column::Id)
         .all(db)
         .await?;
@@ -303,7 +304,7 @@ pub async fn for_request(
     request_id: i32,
 ) -> Result<Vec<InboundItem>, StoreError> {
     let rows = message::Entity::find()
-        .filter(message::Column::Direction.eq("in"))
+        .filter(message::Column::Direction.eq(IN))
         .filter(message::Column::RequestId.eq(request_id))
         .order_by_asc(message::Column::Id)
         .all(db)
@@ -315,7 +316,7 @@ async fn load_in(db: &impl ConnectionTrait, id: i32) -> Result<message::Model, S
     message::Entity::find_by_id(id)
         .one(db)
         .await?
-        .filter(|m| m.direction == "in")
+        .filter(|m| m.direction == IN)
         .ok_or_else(|| {
             StoreError::NotFound(format!(
                 "no inbound message {id}; `foi triage list` shows the queue"
@@ -333,10 +334,10 @@ pub async fn assign(
 ) -> Result<Option<String>, StoreError> {
     let txn = super::write_txn(db).await?;
     let m = load_in(&txn, id).await?;
-    if !matches!(m.state.as_str(), TRIAGE | UNPARSEABLE | DISMISSED) {
+    let state = parse_state(&m.state)?;
+    if !state.in_triage() && state != InboundState::Dismissed {
         return Err(StoreError::Invalid(format!(
-            "message {id} is `{}`, not in triage",
-            m.state
+            "message {id} is `{state}`, not in triage"
         )));
     }
     let req = request::Entity::find_by_id(request_id)
@@ -346,10 +347,10 @@ pub async fn assign(
     let from = m.from_addr.trim().to_ascii_lowercase();
     let mut am: message::ActiveModel = m.clone().into();
     am.request_id = Set(Some(request_id));
-    am.state = Set(if m.state == UNPARSEABLE {
-        CLASSIFIED.into()
+    am.state = Set(if state == InboundState::Unparseable {
+        InboundState::Classified.as_str().into()
     } else {
-        MATCHED.into()
+        InboundState::Matched.as_str().into()
     });
     am.match_rule = Set(Some(format!("assigned by {actor}")));
     am.update(&txn).await?;
@@ -376,7 +377,8 @@ pub async fn assign(
     events::append(
         &txn,
         events::NewEvent {
-            request_id,
+            request_id: Some(request_id),
+            message_id: Some(id),
             actor: actor.into(),
             kind: "reply_assigned".into(),
             note: Some(format!(
@@ -396,11 +398,43 @@ pub async fn assign(
     Ok(learned)
 }
 
-pub async fn dismiss(db: &DatabaseConnection, id: i32) -> Result<(), StoreError> {
-    let m = load_in(db, id).await?;
+/// Takes a message out of triage (kept, listed nowhere), with an event naming `actor`.
+pub async fn dismiss(
+    db: &DatabaseConnection,
+    id: i32,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let txn = super::write_txn(db).await?;
+    let m = load_in(&txn, id).await?;
+    let state = parse_state(&m.state)?;
+    if !state.in_triage() {
+        return Err(StoreError::Invalid(format!(
+            "message {id} is `{state}`, not in triage; nothing to dismiss"
+        )));
+    }
+    let note = format!(
+        "message {id} from {} \"{}\" dismissed",
+        m.from_addr, m.subject
+    );
+    let rid = m.request_id;
     let mut am: message::ActiveModel = m.into();
-    am.state = Set(DISMISSED.into());
-    am.update(db).await?;
+    am.state = Set(InboundState::Dismissed.as_str().into());
+    am.update(&txn).await?;
+    events::append(
+        &txn,
+        events::NewEvent {
+            request_id: rid,
+            message_id: Some(id),
+            actor: actor.into(),
+            kind: "triage_dismissed".into(),
+            note: Some(note),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -409,11 +443,11 @@ pub async fn mark_classified(db: &impl ConnectionTrait, request_id: i32) -> Resu
     message::Entity::update_many()
         .col_expr(
             message::Column::State,
-            sea_orm::sea_query::Expr::value(CLASSIFIED),
+            sea_orm::sea_query::Expr::value(InboundState::Classified.as_str()),
         )
-        .filter(message::Column::Direction.eq("in"))
+        .filter(message::Column::Direction.eq(IN))
         .filter(message::Column::RequestId.eq(request_id))
-        .filter(message::Column::State.eq(MATCHED))
+        .filter(message::Column::State.eq(InboundState::Matched.as_str()))
         .exec(db)
         .await?;
     Ok(())
@@ -431,7 +465,7 @@ pub async fn counts(
         .column(message::Column::RequestId)
         .column(message::Column::ReceivedAt)
         .column(message::Column::State)
-        .filter(message::Column::Direction.eq("in"))
+        .filter(message::Column::Direction.eq(IN))
         .into_tuple()
         .all(db)
         .await?;
@@ -440,10 +474,69 @@ pub async fn counts(
             let e = out.entry(rid).or_default();
             e.0 += 1;
             e.1 = e.1.max(received_at);
-            if state == MATCHED {
+            if state == InboundState::Matched.as_str() {
                 e.2 += 1;
             }
         }
     }
     Ok(out)
+}
+
+/// The decoded text of each inbound message on a request, by message id.
+pub async fn bodies_for_request(
+    db: &DatabaseConnection,
+    request_id: i32,
+) -> Result<HashMap<i32, String>, StoreError> {
+    use sea_orm::QuerySelect;
+    let rows: Vec<(i32, Option<String>)> = message::Entity::find()
+        .select_only()
+        .column(message::Column::Id)
+        .column(message::Column::BodyText)
+        .filter(message::Column::Direction.eq(IN))
+        .filter(message::Column::RequestId.eq(request_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, t)| (id, t.unwrap_or_default()))
+        .collect())
+}
+
+/// Attachment row ids of these messages, by (message id, content hash).
+pub async fn attachment_ids(
+    db: &DatabaseConnection,
+    message_ids: &[i32],
+) -> Result<HashMap<(i32, String), i32>, StoreError> {
+    Ok(attachment::Entity::find()
+        .filter(attachment::Column::MessageId.is_in(message_ids.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| ((a.message_id, a.sha256), a.id))
+        .collect())
+}
+
+/// One stored attachment and the raw message it came in (by content hash), for downloads.
+pub async fn attachment(
+    db: &DatabaseConnection,
+    id: i32,
+) -> Result<(AttachmentInfo, Option<String>), StoreError> {
+    let a = attachment::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no attachment {id}")))?;
+    let m = message::Entity::find_by_id(a.message_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no message for attachment {id}")))?;
+    Ok((
+        AttachmentInfo {
+            filename: a.filename,
+            content_type: a.content_type,
+            size: a.size as u64,
+            sha256: a.sha256,
+        },
+        m.raw_sha256,
+    ))
 }

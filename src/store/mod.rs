@@ -17,6 +17,9 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 use std::path::Path;
 use std::time::Duration;
 
+/// The database handle: what an adapter or a use case is given to reach the store.
+pub type Db = DatabaseConnection;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
@@ -32,6 +35,59 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    /// The data changed under the action (another person or process got there first).
+    #[error("{0}")]
+    Conflict(String),
+}
+
+impl StoreError {
+    /// The database is unreachable or busy (locked, no connection to be had): worth trying
+    /// again in a moment, and nobody's mistake.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Connect { .. } => true,
+            StoreError::Db(e) => db_unavailable(e),
+            _ => false,
+        }
+    }
+}
+
+/// Whether a database error means "unreachable or busy" rather than a bad query.
+pub fn db_unavailable(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => {
+            sqlx_unavailable(s)
+        }
+        other => {
+            let t = other.to_string();
+            t.contains("database is locked")
+                || t.contains("database is busy")
+                || t.contains("pool timed out")
+                || t.contains("Connection refused")
+                || t.contains("does not allow connections")
+                || t.contains("terminating connection")
+        }
+    }
+}
+
+fn sqlx_unavailable(e: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match e {
+        Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed => true,
+        Error::Database(d) => {
+            // SQLite: SQLITE_BUSY (5), SQLITE_LOCKED (6); PostgreSQL: class 08 (connection),
+            // 57P01–57P03 (admin shutdown, cannot connect now), 53300 (too many connections).
+            let code = d.code().map(|c| c.to_string()).unwrap_or_default();
+            matches!(
+                code.as_str(),
+                "5" | "6" | "517" | "262" | "53300" | "57P01" | "57P02" | "57P03"
+            ) || code.starts_with("08")
+                || d.message().contains("database is locked")
+        }
+        _ => false,
+    }
 }
 
 /// The SQLite URL for the default database file in `data_dir`.

@@ -13,40 +13,45 @@
 use super::entities::{message, request};
 use super::{events, StoreError};
 use crate::domain::calendar::Calendar;
-use crate::domain::request::{transition, Clocks, State};
+use crate::domain::ids::{EmailAddress, MessageId};
+use crate::domain::message::{Direction, MessageKind, OutboundState};
+use crate::domain::request::{transition, Change, Clocks, State};
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::London;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, Statement, Value,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, Value,
 };
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-pub const QUEUED: &str = "queued";
-pub const SENDING: &str = "sending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
-pub const BOUNCED: &str = "bounced";
-pub const UNCERTAIN: &str = "uncertain";
-/// A chaser waiting for the team's approval.
-pub const APPROVAL: &str = "approval";
-/// A draft for the team (e.g. an ICO complaint); never sent by `foi`.
-pub const DRAFT: &str = "draft";
+const OUT: &str = Direction::Out.as_str();
+
+fn parse_state(s: &str) -> Result<OutboundState, StoreError> {
+    s.parse().map_err(StoreError::Invalid)
+}
+
+fn parse_kind(s: &str) -> Result<MessageKind, StoreError> {
+    s.parse().map_err(StoreError::Invalid)
+}
+
+fn parse_mid(s: Option<String>) -> Option<MessageId> {
+    s.and_then(|m| m.parse().ok())
+}
 
 #[derive(Debug, Clone)]
 pub struct NewOutbound {
     pub request_id: i32,
-    pub kind: String,
+    pub kind: MessageKind,
     pub chase_step: Option<i32>,
-    pub message_id: String,
-    pub in_reply_to: Option<String>,
+    pub message_id: MessageId,
+    pub in_reply_to: Option<MessageId>,
     pub subject: String,
-    pub from_addr: String,
-    pub to_addr: String,
+    pub from_addr: EmailAddress,
+    pub to_addr: EmailAddress,
     pub raw_sha256: String,
     pub raw_size: i64,
-    pub state: &'static str,
+    pub state: OutboundState,
 }
 
 /// Inserts the messages not already present (by Message-ID) in one transaction, with an event
@@ -58,11 +63,11 @@ pub async fn enqueue_many(
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     let txn = super::write_txn(db).await?;
-    let ids: Vec<String> = items.iter().map(|i| i.message_id.clone()).collect();
+    let ids: Vec<String> = items.iter().map(|i| i.message_id.to_string()).collect();
     let mut existing: HashSet<String> = HashSet::new();
     for chunk in ids.chunks(500) {
         let found = message::Entity::find()
-            .filter(message::Column::Direction.eq("out"))
+            .filter(message::Column::Direction.eq(OUT))
             .filter(message::Column::MessageId.is_in(chunk.to_vec()))
             .all(&txn)
             .await?;
@@ -70,21 +75,21 @@ pub async fn enqueue_many(
     }
     let mut n = 0;
     for it in items {
-        if !existing.insert(it.message_id.clone()) {
+        if !existing.insert(it.message_id.to_string()) {
             continue;
         }
         message::ActiveModel {
             request_id: Set(Some(it.request_id)),
-            direction: Set("out".into()),
-            kind: Set(it.kind.clone()),
+            direction: Set(OUT.into()),
+            kind: Set(it.kind.as_str().into()),
             chase_step: Set(it.chase_step),
-            message_id: Set(Some(it.message_id.clone())),
-            in_reply_to: Set(it.in_reply_to.clone()),
-            references_hdr: Set(it.in_reply_to.clone()),
+            message_id: Set(Some(it.message_id.to_string())),
+            in_reply_to: Set(it.in_reply_to.as_ref().map(|m| m.to_string())),
+            references_hdr: Set(it.in_reply_to.as_ref().map(|m| m.to_string())),
             subject: Set(it.subject),
-            from_addr: Set(it.from_addr),
-            to_addr: Set(it.to_addr.clone()),
-            state: Set(it.state.to_string()),
+            from_addr: Set(it.from_addr.to_string()),
+            to_addr: Set(it.to_addr.to_string()),
+            state: Set(it.state.as_str().into()),
             attempts: Set(0),
             raw_sha256: Set(Some(it.raw_sha256)),
             raw_size: Set(Some(it.raw_size)),
@@ -95,21 +100,8 @@ pub async fn enqueue_many(
         .await?;
         events::append(
             &txn,
-            events::NewEvent {
-                request_id: it.request_id,
-                actor: actor.into(),
-                kind: format!(
-                    "{}_{}",
-                    it.kind,
-                    if it.state == QUEUED {
-                        "queued"
-                    } else {
-                        it.state
-                    }
-                ),
-                note: Some(format!("{} to {}", it.message_id, it.to_addr)),
-                ..Default::default()
-            },
+            events::NewEvent::on_request(it.request_id, actor, format!("{}_{}", it.kind, it.state))
+                .note(format!("{} to {}", it.message_id, it.to_addr)),
             now,
         )
         .await?;
@@ -124,7 +116,7 @@ pub async fn enqueue_many(
 pub struct Claimed {
     pub id: i32,
     pub request_id: Option<i32>,
-    pub kind: String,
+    pub kind: MessageKind,
     pub message_id: String,
     pub from_addr: String,
     pub to_addr: String,
@@ -143,19 +135,34 @@ pub async fn claim(
     let backend = db.get_database_backend();
     let (sql, values): (&str, Vec<Value>) = match backend {
         DbBackend::Postgres => (
-            "UPDATE messages SET state = 'sending', claimed_by = $1, claimed_at = $2, attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM messages WHERE direction = 'out' AND state = 'queued' \
-                         AND (next_attempt_at IS NULL OR next_attempt_at <= $3) \
+            "UPDATE messages SET state = $1, claimed_by = $2, claimed_at = $3, attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM messages WHERE direction = $4 AND state = $5 \
+                         AND (next_attempt_at IS NULL OR next_attempt_at <= $6) \
                          ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) \
              RETURNING id",
-            vec![worker.into(), now.into(), now.into()],
+            vec![
+                OutboundState::Sending.as_str().into(),
+                worker.into(),
+                now.into(),
+                OUT.into(),
+                OutboundState::Queued.as_str().into(),
+                now.into(),
+            ],
         ),
         _ => (
-            "UPDATE messages SET state = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM messages WHERE direction = 'out' AND state = 'queued' \
+            "UPDATE messages SET state = ?, claimed_by = ?, claimed_at = ?, attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM messages WHERE direction = ? AND state = ? \
                          AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT 1) \
-             AND state = 'queued' RETURNING id",
-            vec![worker.into(), now.into(), now.into()],
+             AND state = ? RETURNING id",
+            vec![
+                OutboundState::Sending.as_str().into(),
+                worker.into(),
+                now.into(),
+                OUT.into(),
+                OutboundState::Queued.as_str().into(),
+                now.into(),
+                OutboundState::Queued.as_str().into(),
+            ],
         ),
     };
     let row = db
@@ -170,7 +177,7 @@ pub async fn claim(
     Ok(Some(Claimed {
         id,
         request_id: m.request_id,
-        kind: m.kind,
+        kind: parse_kind(&m.kind)?,
         message_id: m.message_id.unwrap_or_default(),
         from_addr: m.from_addr,
         to_addr: m.to_addr,
@@ -184,18 +191,21 @@ pub async fn next_due(
     db: &DatabaseConnection,
 ) -> Result<Option<Option<DateTime<Utc>>>, StoreError> {
     let m = message::Entity::find()
-        .filter(message::Column::Direction.eq("out"))
-        .filter(message::Column::State.eq(QUEUED))
+        .filter(message::Column::Direction.eq(OUT))
+        .filter(message::Column::State.eq(OutboundState::Queued.as_str()))
         .order_by_asc(message::Column::NextAttemptAt)
         .one(db)
         .await?;
     Ok(m.map(|m| m.next_attempt_at))
 }
 
-pub async fn count_in_state(db: &DatabaseConnection, state: &str) -> Result<u64, StoreError> {
+pub async fn count_in_state(
+    db: &DatabaseConnection,
+    state: OutboundState,
+) -> Result<u64, StoreError> {
     Ok(message::Entity::find()
-        .filter(message::Column::Direction.eq("out"))
-        .filter(message::Column::State.eq(state))
+        .filter(message::Column::Direction.eq(OUT))
+        .filter(message::Column::State.eq(state.as_str()))
         .count(db)
         .await?)
 }
@@ -203,8 +213,8 @@ pub async fn count_in_state(db: &DatabaseConnection, state: &str) -> Result<u64,
 /// Messages sent since `since` (the per-day throttle).
 pub async fn sent_since(db: &DatabaseConnection, since: DateTime<Utc>) -> Result<u64, StoreError> {
     Ok(message::Entity::find()
-        .filter(message::Column::Direction.eq("out"))
-        .filter(message::Column::State.eq(SENT))
+        .filter(message::Column::Direction.eq(OUT))
+        .filter(message::Column::State.eq(OutboundState::Sent.as_str()))
         .filter(message::Column::SentAt.gte(since))
         .count(db)
         .await?)
@@ -232,9 +242,9 @@ pub async fn mark_sent(
     let txn = super::write_txn(db).await?;
     let m = load(&txn, id).await?;
     let request_id = m.request_id;
-    let kind = m.kind.clone();
+    let kind = parse_kind(&m.kind)?;
     let mut am: message::ActiveModel = m.into();
-    am.state = Set(SENT.into());
+    am.state = Set(OutboundState::Sent.as_str().into());
     am.sent_at = Set(Some(now));
     am.last_error = Set(None);
     am.update(&txn).await?;
@@ -245,17 +255,14 @@ pub async fn mark_sent(
             .ok_or_else(|| StoreError::NotFound(format!("request {rid}")))?;
         let state: State = r.state.parse().map_err(StoreError::Invalid)?;
         let mut note = format!("{kind} accepted by the server: {server_reply}");
-        let mut ev = events::NewEvent {
-            request_id: rid,
-            actor: actor.into(),
-            kind: format!("{kind}_sent"),
-            ..Default::default()
-        };
+        let mut ev = events::NewEvent::on_request(rid, actor, format!("{kind}_sent"));
         // Sending a request letter starts the statutory clock; sending our internal review
         // request starts the review's own 20-working-day clock.
-        let target = match (kind.as_str(), state) {
-            ("request", State::Draft) => Some(State::AwaitingResponse),
-            ("internal_review", s) if s.awaiting_body() => Some(State::InternalReviewRequested),
+        let target = match (kind, state) {
+            (MessageKind::Request, State::Draft) => Some(State::AwaitingResponse),
+            (MessageKind::InternalReview, s) if s.awaiting_body() => {
+                Some(State::InternalReviewRequested)
+            }
             _ => None,
         };
         if let Some(to) = target {
@@ -265,7 +272,7 @@ pub async fn mark_sent(
                 due_on: r.due_on,
                 review_due_on: r.review_due_on,
             };
-            let c = transition(cal, state, to, clocks, today, None)
+            let c = transition(cal, state, Change::To(to), clocks, today)
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
             let mut ra: request::ActiveModel = r.into();
             ra.state = Set(to.as_str().into());
@@ -310,22 +317,16 @@ pub async fn mark_transient(
     am.last_error = Set(Some(error.to_string()));
     match next_at {
         Some(t) => {
-            am.state = Set(QUEUED.into());
+            am.state = Set(OutboundState::Queued.as_str().into());
             am.next_attempt_at = Set(Some(t));
         }
-        None => am.state = Set(FAILED.into()),
+        None => am.state = Set(OutboundState::Failed.as_str().into()),
     }
     am.update(&txn).await?;
     if let (None, Some(rid)) = (next_at, rid) {
         events::append(
             &txn,
-            events::NewEvent {
-                request_id: rid,
-                actor: "foi send".into(),
-                kind: "delivery_failed".into(),
-                note: Some(error.to_string()),
-                ..Default::default()
-            },
+            events::NewEvent::on_request(rid, "foi send", "delivery_failed").note(error),
             now,
         )
         .await?;
@@ -345,19 +346,13 @@ pub async fn mark_bounced(
     let m = load(&txn, id).await?;
     let rid = m.request_id;
     let mut am: message::ActiveModel = m.into();
-    am.state = Set(BOUNCED.into());
+    am.state = Set(OutboundState::Bounced.as_str().into());
     am.last_error = Set(Some(error.to_string()));
     am.update(&txn).await?;
     if let Some(rid) = rid {
         events::append(
             &txn,
-            events::NewEvent {
-                request_id: rid,
-                actor: "foi send".into(),
-                kind: "bounced".into(),
-                note: Some(error.to_string()),
-                ..Default::default()
-            },
+            events::NewEvent::on_request(rid, "foi send", "bounced").note(error),
             now,
         )
         .await?;
@@ -374,15 +369,18 @@ pub async fn recover_uncertain(
     claimed_before: Option<DateTime<Utc>>,
 ) -> Result<u64, StoreError> {
     let mut q = message::Entity::update_many()
-        .col_expr(message::Column::State, sea_orm::sea_query::Expr::value(UNCERTAIN))
+        .col_expr(
+            message::Column::State,
+            sea_orm::sea_query::Expr::value(OutboundState::Uncertain.as_str()),
+        )
         .col_expr(
             message::Column::LastError,
             sea_orm::sea_query::Expr::value(
                 "the sending process stopped during the SMTP transaction; it may or may not have been delivered",
             ),
         )
-        .filter(message::Column::Direction.eq("out"))
-        .filter(message::Column::State.eq(SENDING));
+        .filter(message::Column::Direction.eq(OUT))
+        .filter(message::Column::State.eq(OutboundState::Sending.as_str()));
     if let Some(t) = claimed_before {
         q = q.filter(message::Column::ClaimedAt.lt(t));
     }
@@ -394,8 +392,8 @@ pub async fn recover_uncertain(
 pub struct OutboxItem {
     pub id: i32,
     pub reference: Option<String>,
-    pub kind: String,
-    pub state: String,
+    pub kind: MessageKind,
+    pub state: OutboundState,
     pub to: String,
     pub subject: String,
     pub attempts: i32,
@@ -406,8 +404,8 @@ pub struct OutboxItem {
 
 pub async fn list_unsent(db: &DatabaseConnection) -> Result<Vec<OutboxItem>, StoreError> {
     let rows = message::Entity::find()
-        .filter(message::Column::Direction.eq("out"))
-        .filter(message::Column::State.ne(SENT))
+        .filter(message::Column::Direction.eq(OUT))
+        .filter(message::Column::State.ne(OutboundState::Sent.as_str()))
         .order_by_asc(message::Column::Id)
         .all(db)
         .await?;
@@ -419,47 +417,47 @@ pub async fn list_unsent(db: &DatabaseConnection) -> Result<Vec<OutboxItem>, Sto
         .into_iter()
         .map(|r| (r.id, r.reference))
         .collect();
-    Ok(rows
-        .into_iter()
-        .map(|m| OutboxItem {
-            id: m.id,
-            reference: m.request_id.and_then(|r| refs.get(&r).cloned()),
-            kind: m.kind,
-            state: m.state,
-            to: m.to_addr,
-            subject: m.subject,
-            attempts: m.attempts,
-            next_attempt_at: m.next_attempt_at,
-            last_error: m.last_error,
-            message_id: m.message_id,
+    rows.into_iter()
+        .map(|m| {
+            Ok(OutboxItem {
+                id: m.id,
+                reference: m.request_id.and_then(|r| refs.get(&r).cloned()),
+                kind: parse_kind(&m.kind)?,
+                state: parse_state(&m.state)?,
+                to: m.to_addr,
+                subject: m.subject,
+                attempts: m.attempts,
+                next_attempt_at: m.next_attempt_at,
+                last_error: m.last_error,
+                message_id: m.message_id,
+            })
         })
-        .collect())
+        .collect()
 }
 
-/// Puts a failed or bounced message back in the queue (attempts reset).
-pub async fn retry(db: &DatabaseConnection, id: Option<i32>) -> Result<u64, StoreError> {
-    let mut q = message::Entity::update_many()
-        .col_expr(
-            message::Column::State,
-            sea_orm::sea_query::Expr::value(QUEUED),
-        )
-        .col_expr(
-            message::Column::Attempts,
-            sea_orm::sea_query::Expr::value(0),
-        )
-        .col_expr(
-            message::Column::NextAttemptAt,
-            sea_orm::sea_query::Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .filter(message::Column::Direction.eq("out"))
-        .filter(message::Column::State.is_in([FAILED, BOUNCED]));
+/// Puts failed or bounced messages back in the queue (attempts reset): one by id, or all.
+/// Each leaves an event naming `actor`. Returns how many were queued again.
+pub async fn retry(
+    db: &DatabaseConnection,
+    id: Option<i32>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let txn = super::write_txn(db).await?;
+    let retryable: Vec<&str> = [OutboundState::Failed, OutboundState::Bounced]
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    let mut q = message::Entity::find()
+        .filter(message::Column::Direction.eq(OUT))
+        .filter(message::Column::State.is_in(retryable));
     if let Some(id) = id {
-        let m = load(db, id).await?;
-        if m.state != FAILED && m.state != BOUNCED {
+        let m = load(&txn, id).await?;
+        let state = parse_state(&m.state)?;
+        if !state.can_retry() {
             return Err(StoreError::Invalid(format!(
-                "message {id} is `{}`; only failed or bounced messages can be retried{}",
-                m.state,
-                if m.state == UNCERTAIN {
+                "message {id} is `{state}`; only failed or bounced messages can be retried{}",
+                if state == OutboundState::Uncertain {
                     " (use `foi outbox resolve ID --sent|--resend`)"
                 } else {
                     ""
@@ -468,7 +466,30 @@ pub async fn retry(db: &DatabaseConnection, id: Option<i32>) -> Result<u64, Stor
         }
         q = q.filter(message::Column::Id.eq(id));
     }
-    Ok(q.exec(db).await?.rows_affected)
+    let rows = q.all(&txn).await?;
+    for m in &rows {
+        let was = m.state.clone();
+        let mut am: message::ActiveModel = m.clone().into();
+        am.state = Set(OutboundState::Queued.as_str().into());
+        am.attempts = Set(0);
+        am.next_attempt_at = Set(None);
+        am.update(&txn).await?;
+        events::append(
+            &txn,
+            events::NewEvent {
+                request_id: m.request_id,
+                message_id: Some(m.id),
+                actor: actor.into(),
+                kind: "retry_chosen".into(),
+                note: Some(format!("message {} was {was}; queued again", m.id)),
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(rows.len() as u64)
 }
 
 /// An operator's decision on an `uncertain` message: it was delivered (`sent`, recorded as
@@ -483,10 +504,10 @@ pub async fn resolve(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let m = load(db, id).await?;
-    if m.state != UNCERTAIN {
+    let state = parse_state(&m.state)?;
+    if state != OutboundState::Uncertain {
         return Err(StoreError::Invalid(format!(
-            "message {id} is `{}`, not uncertain; nothing to resolve",
-            m.state
+            "message {id} is `{state}`, not uncertain; nothing to resolve"
         )));
     }
     if delivered {
@@ -502,26 +523,27 @@ pub async fn resolve(
         )
         .await
     } else {
+        let txn = super::write_txn(db).await?;
         let rid = m.request_id;
         let mut am: message::ActiveModel = m.into();
-        am.state = Set(QUEUED.into());
+        am.state = Set(OutboundState::Queued.as_str().into());
         am.next_attempt_at = Set(None);
         am.last_error = Set(Some(format!("resend chosen by {actor}")));
-        am.update(db).await?;
-        if let Some(rid) = rid {
-            events::append(
-                db,
-                events::NewEvent {
-                    request_id: rid,
-                    actor: actor.into(),
-                    kind: "resend_chosen".into(),
-                    note: Some(format!("message {id} was uncertain; sent again")),
-                    ..Default::default()
-                },
-                now,
-            )
-            .await?;
-        }
+        am.update(&txn).await?;
+        events::append(
+            &txn,
+            events::NewEvent {
+                request_id: rid,
+                message_id: Some(id),
+                actor: actor.into(),
+                kind: "resend_chosen".into(),
+                note: Some(format!("message {id} was uncertain; sent again")),
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
+        txn.commit().await?;
         Ok(())
     }
 }
@@ -538,46 +560,51 @@ pub async fn approve(
     }
     let txn = super::write_txn(db).await?;
     let waiting = message::Entity::find()
-        .filter(message::Column::State.eq(APPROVAL))
+        .filter(message::Column::Direction.eq(OUT))
+        .filter(message::Column::State.eq(OutboundState::Approval.as_str()))
         .filter(message::Column::Id.is_in(ids.to_vec()))
         .all(&txn)
         .await?;
     for m in &waiting {
         let mut am: message::ActiveModel = m.clone().into();
-        am.state = Set(QUEUED.into());
+        am.state = Set(OutboundState::Queued.as_str().into());
         am.update(&txn).await?;
-        if let Some(rid) = m.request_id {
-            events::append(
-                &txn,
-                events::NewEvent {
-                    request_id: rid,
-                    actor: actor.into(),
-                    kind: format!("{}_approved", m.kind),
-                    note: m.message_id.clone(),
-                    ..Default::default()
-                },
-                now,
-            )
-            .await?;
-        }
+        events::append(
+            &txn,
+            events::NewEvent {
+                request_id: m.request_id,
+                message_id: Some(m.id),
+                actor: actor.into(),
+                kind: format!("{}_approved", m.kind),
+                note: m.message_id.clone(),
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(waiting.len() as u64)
 }
 
-/// Queues the team's digest (one per day: its Message-ID is the date).
+/// The team's digest, ready to queue (one per day: its Message-ID names the date).
+pub struct NewDigest<'a> {
+    pub message_id: &'a MessageId,
+    pub subject: &'a str,
+    pub to: &'a EmailAddress,
+    pub raw_sha256: &'a str,
+    pub raw_size: i64,
+}
+
+/// Queues the digest unless one with its Message-ID exists; true when queued now.
 pub async fn enqueue_digest(
     db: &DatabaseConnection,
-    message_id: &str,
-    subject: &str,
-    to: &str,
-    raw_sha256: &str,
-    raw_size: i64,
+    d: NewDigest<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let exists = message::Entity::find()
-        .filter(message::Column::Direction.eq("out"))
-        .filter(message::Column::MessageId.eq(message_id))
+        .filter(message::Column::Direction.eq(OUT))
+        .filter(message::Column::MessageId.eq(d.message_id.as_str()))
         .count(db)
         .await?;
     if exists > 0 {
@@ -585,20 +612,142 @@ pub async fn enqueue_digest(
     }
     message::ActiveModel {
         request_id: Set(None),
-        direction: Set("out".into()),
-        kind: Set("digest".into()),
-        message_id: Set(Some(message_id.into())),
-        subject: Set(subject.into()),
-        from_addr: Set(to.into()),
-        to_addr: Set(to.into()),
-        state: Set(QUEUED.into()),
+        direction: Set(OUT.into()),
+        kind: Set(MessageKind::Digest.as_str().into()),
+        message_id: Set(Some(d.message_id.to_string())),
+        subject: Set(d.subject.into()),
+        from_addr: Set(d.to.to_string()),
+        to_addr: Set(d.to.to_string()),
+        state: Set(OutboundState::Queued.as_str().into()),
         attempts: Set(0),
-        raw_sha256: Set(Some(raw_sha256.into())),
-        raw_size: Set(Some(raw_size)),
+        raw_sha256: Set(Some(d.raw_sha256.into())),
+        raw_size: Set(Some(d.raw_size)),
         created_at: Set(now),
         ..Default::default()
     }
     .insert(db)
     .await?;
     Ok(true)
+}
+
+/// What the chaser ladder needs to know of a request's letters: the request letter (for
+/// threading) and the highest chase step taken.
+#[derive(Debug, Clone, Default)]
+pub struct LetterHistory {
+    /// The request letter, once sent: (London date sent, subject, Message-ID).
+    pub original: Option<(chrono::NaiveDate, String, MessageId)>,
+    pub highest_step: Option<usize>,
+}
+
+/// Letter histories of every request with outbound mail (one projected query).
+pub async fn letter_histories(
+    db: &DatabaseConnection,
+) -> Result<HashMap<i32, LetterHistory>, StoreError> {
+    type Row = (
+        Option<i32>,
+        String,
+        Option<i32>,
+        Option<DateTime<Utc>>,
+        Option<String>,
+        String,
+    );
+    let rows: Vec<Row> = message::Entity::find()
+        .select_only()
+        .column(message::Column::RequestId)
+        .column(message::Column::Kind)
+        .column(message::Column::ChaseStep)
+        .column(message::Column::SentAt)
+        .column(message::Column::MessageId)
+        .column(message::Column::Subject)
+        .filter(message::Column::Direction.eq(OUT))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out: HashMap<i32, LetterHistory> = HashMap::new();
+    for (rid, kind, chase_step, sent_at, message_id, subject) in rows {
+        let Some(rid) = rid else { continue };
+        let e = out.entry(rid).or_default();
+        if parse_kind(&kind)? == MessageKind::Request {
+            if let (Some(at), Some(id)) = (sent_at, parse_mid(message_id)) {
+                e.original = Some((at.with_timezone(&London).date_naive(), subject, id));
+            }
+        }
+        if let Some(step) = chase_step {
+            let step = step as usize;
+            e.highest_step = Some(e.highest_step.map_or(step, |h| h.max(step)));
+        }
+    }
+    Ok(out)
+}
+
+/// An outbound message as the request page and the digest show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentLetter {
+    pub id: i32,
+    pub request_id: Option<i32>,
+    pub kind: MessageKind,
+    pub state: OutboundState,
+    pub to: String,
+    pub subject: String,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+fn to_letter(m: message::Model) -> Result<SentLetter, StoreError> {
+    Ok(SentLetter {
+        id: m.id,
+        request_id: m.request_id,
+        kind: parse_kind(&m.kind)?,
+        state: parse_state(&m.state)?,
+        to: m.to_addr,
+        subject: m.subject,
+        created_at: m.created_at,
+        sent_at: m.sent_at,
+    })
+}
+
+/// The outbound messages of one request, oldest first.
+pub async fn for_request(
+    db: &DatabaseConnection,
+    request_id: i32,
+) -> Result<Vec<SentLetter>, StoreError> {
+    message::Entity::find()
+        .filter(message::Column::Direction.eq(OUT))
+        .filter(message::Column::RequestId.eq(request_id))
+        .order_by_asc(message::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_letter)
+        .collect()
+}
+
+/// Chasers sent since `since` (the digest).
+pub async fn chasers_sent_since(
+    db: &DatabaseConnection,
+    since: DateTime<Utc>,
+) -> Result<Vec<SentLetter>, StoreError> {
+    message::Entity::find()
+        .filter(message::Column::Direction.eq(OUT))
+        .filter(message::Column::ChaseStep.is_not_null())
+        .filter(message::Column::SentAt.gte(since))
+        .order_by_asc(message::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_letter)
+        .collect()
+}
+
+/// Our outbound message with this Message-ID, if any (bounces name it).
+pub async fn by_message_id(
+    db: &DatabaseConnection,
+    message_id: &str,
+) -> Result<Option<i32>, StoreError> {
+    Ok(message::Entity::find()
+        .filter(message::Column::Direction.eq(OUT))
+        .filter(message::Column::MessageId.eq(message_id))
+        .one(db)
+        .await?
+        .map(|m| m.id))
 }

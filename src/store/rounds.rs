@@ -2,7 +2,7 @@
 
 use super::entities::{authority, request, round};
 use super::{events, StoreError};
-use crate::domain::reference;
+use crate::domain::ids::{EmailAddress, Reference};
 use crate::domain::request::{Clocks, State};
 use crate::domain::round::RoundDef;
 use chrono::{DateTime, Utc};
@@ -29,9 +29,9 @@ pub struct Round {
 pub struct RequestRow {
     pub id: i32,
     pub round_id: i32,
-    pub reference: String,
+    pub reference: Reference,
     pub state: State,
-    pub to_address: Option<String>,
+    pub to_address: Option<EmailAddress>,
     pub sent_at: Option<DateTime<Utc>>,
     pub clocks: Clocks,
     pub authority_id: i32,
@@ -124,7 +124,7 @@ pub async fn create(
         crate::domain::round::RoundKind::Desk => State::DeskResearch,
     };
     for b in &bodies {
-        let reference = reference::reference(&prefix, &b.code);
+        let reference = Reference::new(&prefix, &b.code);
         let taken = request::Entity::find()
             .filter(request::Column::Reference.eq(reference.as_str()))
             .one(&txn)
@@ -137,9 +137,9 @@ pub async fn create(
         let req = request::ActiveModel {
             round_id: Set(r.id),
             authority_id: Set(b.id),
-            reference: Set(reference),
+            reference: Set(reference.to_string()),
             state: Set(initial.as_str().to_string()),
-            to_address: Set(b.foi_email.clone()),
+            to_address: Set(b.foi_email.as_ref().map(|e| e.to_string())),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -149,7 +149,7 @@ pub async fn create(
         events::append(
             &txn,
             events::NewEvent {
-                request_id: req.id,
+                request_id: Some(req.id),
                 actor: actor.to_string(),
                 kind: "created".into(),
                 to_state: Some(initial.as_str().into()),
@@ -212,6 +212,18 @@ pub async fn mark_launched(
     Ok(())
 }
 
+fn parse_reference(s: &str) -> Result<Reference, StoreError> {
+    s.parse().map_err(StoreError::Invalid)
+}
+
+fn parse_address(reference: &str, a: Option<String>) -> Result<Option<EmailAddress>, StoreError> {
+    a.map(|a| {
+        a.parse()
+            .map_err(|e| StoreError::Invalid(format!("request {reference}: {e}")))
+    })
+    .transpose()
+}
+
 pub(crate) fn to_row(r: request::Model, a: &authority::Model) -> Result<RequestRow, StoreError> {
     Ok(RequestRow {
         state: r
@@ -220,8 +232,8 @@ pub(crate) fn to_row(r: request::Model, a: &authority::Model) -> Result<RequestR
             .map_err(|e: String| StoreError::Invalid(format!("request {}: {e}", r.reference)))?,
         id: r.id,
         round_id: r.round_id,
-        reference: r.reference,
-        to_address: r.to_address,
+        to_address: parse_address(&r.reference, r.to_address)?,
+        reference: parse_reference(&r.reference)?,
         sent_at: r.sent_at,
         clocks: Clocks {
             received_on: r.received_on,
@@ -298,8 +310,8 @@ pub async fn requests(
             })?,
             id: r.id,
             round_id: r.round_id,
-            reference: r.reference,
-            to_address: r.to_address,
+            to_address: parse_address(&r.reference, r.to_address)?,
+            reference: parse_reference(&r.reference)?,
             sent_at: r.sent_at,
             clocks: Clocks {
                 received_on: r.received_on,
@@ -319,25 +331,38 @@ pub async fn requests(
     Ok(out)
 }
 
-/// One request by reference (case-insensitive) or numeric id.
+/// One request by its reference.
 pub async fn request_by_ref(
     db: &impl ConnectionTrait,
-    reference: &str,
+    reference: &Reference,
 ) -> Result<RequestRow, StoreError> {
-    let q = request::Entity::find();
-    let q = match reference.parse::<i32>() {
-        Ok(id) => q.filter(request::Column::Id.eq(id)),
-        Err(_) => q.filter(request::Column::Reference.eq(reference.trim().to_ascii_uppercase())),
-    };
-    let (r, a) = q
+    one_request(
+        db,
+        request::Column::Reference.eq(reference.as_str()),
+        || format!("no request `{reference}`; `foi status SLUG` lists them"),
+    )
+    .await
+}
+
+/// One request by its row id (what the matcher and the outbox hold).
+pub async fn request_by_id(db: &impl ConnectionTrait, id: i32) -> Result<RequestRow, StoreError> {
+    one_request(db, request::Column::Id.eq(id), || {
+        format!("no request {id}")
+    })
+    .await
+}
+
+async fn one_request(
+    db: &impl ConnectionTrait,
+    cond: sea_orm::sea_query::SimpleExpr,
+    missing: impl FnOnce() -> String,
+) -> Result<RequestRow, StoreError> {
+    let (r, a) = request::Entity::find()
+        .filter(cond)
         .find_also_related(authority::Entity)
         .one(db)
         .await?
-        .ok_or_else(|| {
-            StoreError::NotFound(format!(
-                "no request `{reference}`; `foi status SLUG` lists them"
-            ))
-        })?;
+        .ok_or_else(|| StoreError::NotFound(missing()))?;
     let a = a.ok_or_else(|| StoreError::Invalid(format!("request {} has no body", r.reference)))?;
     to_row(r, &a)
 }
@@ -373,7 +398,7 @@ pub async fn set_source(
     events::append(
         &txn,
         events::NewEvent {
-            request_id: rid,
+            request_id: Some(rid),
             actor: actor.into(),
             kind: "source_recorded".into(),
             note: Some(format!(
@@ -389,27 +414,42 @@ pub async fn set_source(
     Ok(())
 }
 
+/// A confirmed state change, ready to store.
+#[derive(Debug, Clone)]
+pub struct StateUpdate {
+    pub request_id: i32,
+    /// The state the change was decided from (a concurrent change is refused).
+    pub from: State,
+    pub to: State,
+    pub clocks: Clocks,
+    /// The London date it happened.
+    pub on: chrono::NaiveDate,
+    pub note: Option<String>,
+}
+
 /// Applies a confirmed state change: new state and clocks, an event, and the request's
 /// waiting replies marked classified — in one transaction.
-#[allow(clippy::too_many_arguments)]
 pub async fn update_state(
     db: &DatabaseConnection,
-    request_id: i32,
-    from: State,
-    to: State,
-    clocks: Clocks,
-    on: chrono::NaiveDate,
-    note: Option<String>,
+    u: StateUpdate,
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let StateUpdate {
+        request_id,
+        from,
+        to,
+        clocks,
+        on,
+        note,
+    } = u;
     let txn = super::write_txn(db).await?;
     let r = request::Entity::find_by_id(request_id)
         .one(&txn)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("no request {request_id}")))?;
     if r.state != from.as_str() {
-        return Err(StoreError::Invalid(format!(
+        return Err(StoreError::Conflict(format!(
             "request {} changed to `{}` meanwhile; look again and retry",
             r.reference, r.state
         )));
@@ -424,7 +464,7 @@ pub async fn update_state(
     events::append(
         &txn,
         events::NewEvent {
-            request_id,
+            request_id: Some(request_id),
             actor: actor.into(),
             kind: "state_changed".into(),
             from_state: Some(from.as_str().into()),
@@ -432,6 +472,7 @@ pub async fn update_state(
             effective_on: Some(on),
             note,
             data: Some(serde_json::json!({"received_on": clocks.received_on, "due_on": clocks.due_on, "review_due_on": clocks.review_due_on})),
+            ..Default::default()
         },
         now,
     )

@@ -6,11 +6,20 @@
 //! Content-Security-Policy; the small script is shipped with the project. Every action goes
 //! through the same services as the CLI and leaves an event naming the user.
 
-pub mod actions;
+pub mod attachments;
 pub mod auth;
-pub mod pages;
+pub mod chasers;
+pub mod error;
+pub mod extract;
+pub mod login;
+pub mod outbox;
+pub mod requests;
+pub mod rounds;
+pub mod triage;
 
 use crate::app::App;
+use crate::daemon::Tasks;
+use crate::domain::message::OutboundState;
 use crate::store::users::{Role, User};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -18,6 +27,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+pub use error::WebError;
 use handlebars::Handlebars;
 use std::sync::Arc;
 
@@ -27,6 +37,19 @@ pub struct WebState {
     pub app: Arc<App>,
     pub hb: Arc<Handlebars<'static>>,
     pub limiter: Arc<auth::RateLimit>,
+    /// The supervised background tasks of `foi serve` (none when the router runs alone).
+    pub tasks: Arc<Tasks>,
+}
+
+impl WebState {
+    pub fn new(app: Arc<App>) -> WebState {
+        WebState {
+            app,
+            hb: Arc::new(templates()),
+            limiter: Arc::new(auth::RateLimit::default()),
+            tasks: Arc::new(Tasks::default()),
+        }
+    }
 }
 
 /// The logged-in user of a request.
@@ -112,15 +135,15 @@ pub async fn health_json(app: &App) -> Result<serde_json::Value, crate::store::S
     let jobs = crate::store::jobs::latest(&app.db).await?;
     let mut outbox = serde_json::Map::new();
     for s in [
-        crate::store::outbox::QUEUED,
-        crate::store::outbox::SENDING,
-        crate::store::outbox::FAILED,
-        crate::store::outbox::BOUNCED,
-        crate::store::outbox::UNCERTAIN,
-        crate::store::outbox::APPROVAL,
+        OutboundState::Queued,
+        OutboundState::Sending,
+        OutboundState::Failed,
+        OutboundState::Bounced,
+        OutboundState::Uncertain,
+        OutboundState::Approval,
     ] {
         outbox.insert(
-            s.into(),
+            s.as_str().into(),
             crate::store::outbox::count_in_state(&app.db, s)
                 .await?
                 .into(),
@@ -135,12 +158,25 @@ pub async fn health_json(app: &App) -> Result<serde_json::Value, crate::store::S
     }))
 }
 
+/// `GET /health`: 200 when the database answers and every background task runs; 503 naming
+/// what is wrong otherwise.
 async fn health(State(st): State<WebState>) -> Response {
+    let tasks = st.tasks.snapshot();
+    let down = st.tasks.down();
     match health_json(&st.app).await {
-        Ok(v) => Json(v).into_response(),
+        Ok(mut v) => {
+            v["tasks"] = serde_json::json!(tasks);
+            if down.is_empty() {
+                Json(v).into_response()
+            } else {
+                v["status"] = "degraded".into();
+                v["error"] = format!("not running: {}", down.join(", ")).into();
+                (StatusCode::SERVICE_UNAVAILABLE, Json(v)).into_response()
+            }
+        }
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({"status": "error", "error": e.to_string()})),
+            Json(serde_json::json!({"status": "error", "error": e.to_string(), "tasks": tasks})),
         )
             .into_response(),
     }
@@ -170,13 +206,16 @@ pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-async fn session_of(st: &WebState, headers: &HeaderMap) -> Option<Sess> {
-    let token = cookie_token(headers)?;
-    let (user, csrf) =
+/// The session of a request: `None` without a valid cookie; an error when the database
+/// cannot say (so an outage shows as one, not as a logout).
+async fn session_of(st: &WebState, headers: &HeaderMap) -> Result<Option<Sess>, WebError> {
+    let Some(token) = cookie_token(headers) else {
+        return Ok(None);
+    };
+    let found =
         crate::store::users::session(&st.app.db, &auth::token_hash(&token), st.app.clock.now())
-            .await
-            .ok()??;
-    Some(Sess { user, csrf })
+            .await?;
+    Ok(found.map(|(user, csrf)| Sess { user, csrf }))
 }
 
 fn is_public(method: &Method, path: &str) -> bool {
@@ -192,12 +231,13 @@ async fn require_session(State(st): State<WebState>, mut req: Request, next: Nex
         return next.run(req).await;
     }
     match session_of(&st, req.headers()).await {
-        Some(s) => {
+        Ok(Some(s)) => {
             req.extensions_mut().insert(s);
             next.run(req).await
         }
-        None if req.method() == Method::GET => Redirect::to("/login").into_response(),
-        None => (StatusCode::UNAUTHORIZED, "log in first").into_response(),
+        Ok(None) if req.method() == Method::GET => Redirect::to("/login").into_response(),
+        Ok(None) => (StatusCode::UNAUTHORIZED, "log in first").into_response(),
+        Err(e) => error_page(&st, None, &e).await,
     }
 }
 
@@ -226,39 +266,50 @@ async fn security_headers(req: Request, next: Next) -> Response {
 
 /// The router of the whole web server.
 pub fn router(app: Arc<App>) -> Router {
-    let st = WebState {
-        app,
-        hb: Arc::new(templates()),
-        limiter: Arc::new(auth::RateLimit::default()),
-    };
+    router_for(WebState::new(app))
+}
+
+/// The router of `foi serve`, whose `/health` also reports the background tasks.
+pub fn router_with_tasks(app: Arc<App>, tasks: Arc<Tasks>) -> Router {
+    router_for(WebState {
+        tasks,
+        ..WebState::new(app)
+    })
+}
+
+fn router_for(st: WebState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
-        .route("/login", get(actions::login_page).post(actions::login))
-        .route("/setup", get(actions::setup_page).post(actions::setup))
-        .route("/logout", post(actions::logout))
-        .route("/", get(pages::rounds))
-        .route("/rounds/{slug}", get(pages::board))
-        .route("/rounds/{slug}/report", get(pages::report))
+        .route("/login", get(login::login_page).post(login::login))
+        .route("/setup", get(login::setup_page).post(login::setup))
+        .route("/logout", post(login::logout))
+        .route("/", get(rounds::rounds))
+        .route("/rounds/{slug}", get(rounds::board))
+        .route("/rounds/{slug}/report", get(rounds::report))
         .route(
             "/rounds/{slug}/report/{format}",
-            get(pages::report_download),
+            get(rounds::report_download),
         )
-        .route("/rounds/{slug}/chasers/approve", post(actions::approve_all))
-        .route("/requests/{reference}", get(pages::request))
-        .route("/requests/{reference}/state", post(actions::set_state))
-        .route("/requests/{reference}/coding", post(actions::set_coding))
-        .route("/requests/{reference}/chase", post(actions::chase_now))
-        .route("/attachments/{id}", get(actions::attachment))
-        .route("/triage", get(actions::triage_page))
-        .route("/triage/{id}/assign", post(actions::triage_assign))
-        .route("/triage/{id}/dismiss", post(actions::triage_dismiss))
-        .route("/outbox", get(actions::outbox_page))
-        .route("/outbox/{id}/retry", post(actions::outbox_retry))
-        .route("/outbox/{id}/resolve", post(actions::outbox_resolve))
-        .route("/chasers", get(actions::chasers_page))
-        .route("/chasers/{id}/approve", post(actions::approve_one))
+        .route("/rounds/{slug}/chasers/approve", post(chasers::approve_all))
+        .route("/requests/{reference}", get(requests::request))
+        .route("/requests/{reference}/state", post(requests::set_state))
+        .route("/requests/{reference}/coding", post(requests::set_coding))
+        .route("/requests/{reference}/chase", post(requests::chase_now))
+        .route("/attachments/{id}", get(attachments::download))
+        .route("/triage", get(triage::page))
+        .route("/triage/{id}/assign", post(triage::assign))
+        .route("/triage/{id}/dismiss", post(triage::dismiss))
+        .route("/outbox", get(outbox::page))
+        .route("/outbox/{id}/retry", post(outbox::retry))
+        .route("/outbox/{id}/resolve", post(outbox::resolve))
+        .route("/chasers", get(chasers::page))
+        .route("/chasers/{id}/approve", post(chasers::approve_one))
+        .layer(middleware::from_fn_with_state(
+            st.clone(),
+            error::render_errors,
+        ))
         .layer(middleware::from_fn_with_state(st.clone(), require_session))
         .layer(middleware::from_fn(security_headers))
         .with_state(st)
@@ -270,13 +321,24 @@ pub async fn render(
     name: &str,
     title: &str,
     sess: Option<&Sess>,
-    mut data: serde_json::Value,
-    status: StatusCode,
-) -> Response {
+    data: serde_json::Value,
+) -> Result<Response, WebError> {
     let counts = match sess {
-        Some(_) => nav_counts(&st.app).await.unwrap_or_default(),
+        Some(_) => nav_counts(&st.app).await?,
         None => serde_json::json!({}),
     };
+    draw(st, name, title, sess, data, counts, StatusCode::OK)
+}
+
+fn draw(
+    st: &WebState,
+    name: &str,
+    title: &str,
+    sess: Option<&Sess>,
+    mut data: serde_json::Value,
+    counts: serde_json::Value,
+    status: StatusCode,
+) -> Result<Response, WebError> {
     if let Some(m) = data.as_object_mut() {
         m.insert("title".into(), title.into());
         m.insert("counts".into(), counts);
@@ -289,55 +351,48 @@ pub async fn render(
             m.insert("can_edit".into(), s.can_edit().into());
         }
     }
-    match st.hb.render(name, &data) {
-        Ok(html) => (
-            status,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            html,
-        )
-            .into_response(),
-        Err(e) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("template {name}: {e}"),
-        )
-            .into_response(),
-    }
+    let html = st
+        .hb
+        .render(name, &data)
+        .map_err(|e| WebError::internal(format!("template {name}: {e}")))?;
+    Ok((
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response())
 }
 
-/// An error page (the message is escaped like everything else).
-pub async fn error_page(
-    st: &WebState,
-    sess: Option<&Sess>,
-    status: StatusCode,
-    message: &str,
-) -> Response {
-    let heading = match status {
-        StatusCode::NOT_FOUND => "Not found",
-        StatusCode::FORBIDDEN => "Not allowed",
-        _ => "That did not work",
+/// The page for an error (the message is escaped like everything else). The navigation
+/// counts are left out when the database cannot give them: the page must still be drawn.
+pub async fn error_page(st: &WebState, sess: Option<&Sess>, err: &WebError) -> Response {
+    let counts = match sess {
+        Some(_) => nav_counts(&st.app).await.unwrap_or_default(),
+        None => serde_json::json!({}),
     };
-    render(
-        st,
-        "error",
-        heading,
-        sess,
-        serde_json::json!({"heading": heading, "message": message}),
-        status,
-    )
-    .await
+    let heading = err.heading();
+    let data = serde_json::json!({"heading": heading, "message": err.to_string()});
+    draw(st, "error", heading, sess, data, counts, err.status()).unwrap_or_else(|_| {
+        (
+            err.status(),
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            err.to_string(),
+        )
+            .into_response()
+    })
 }
 
 async fn nav_counts(app: &App) -> Result<serde_json::Value, crate::store::StoreError> {
     let triage = crate::store::inbox::triage_count(&app.db).await?;
-    let approval =
-        crate::store::outbox::count_in_state(&app.db, crate::store::outbox::APPROVAL).await?;
+    let approval = crate::store::outbox::count_in_state(&app.db, OutboundState::Approval).await?;
     let mut problems = 0;
-    for s in [
-        crate::store::outbox::FAILED,
-        crate::store::outbox::BOUNCED,
-        crate::store::outbox::UNCERTAIN,
-    ] {
-        problems += crate::store::outbox::count_in_state(&app.db, s).await?;
+    for s in OutboundState::ALL.iter().filter(|s| s.is_problem()) {
+        problems += crate::store::outbox::count_in_state(&app.db, *s).await?;
     }
     Ok(serde_json::json!({"triage": triage, "approval": approval, "problems": problems}))
+}
+
+/// Back to `path` with a note of what was done (`?done=…`).
+pub fn back(path: &str, done: &str) -> Response {
+    Redirect::to(&format!("{path}?done={done}")).into_response()
 }

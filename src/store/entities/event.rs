@@ -6,7 +6,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub request_id: i32,
+    pub request_id: Option<i32>,
+    pub message_id: Option<i32>,
     pub at: DateTimeUtc,
     pub actor: String,
     pub kind: String,

@@ -1,10 +1,12 @@
 //! The ingest use case: store the raw bytes first, then parse, deduplicate, match, classify
-//! and record. Whatever happens after the raw store, the message is never lost.
+//! and record. Whatever happens after the raw store, the message is never lost. The sources
+//! (IMAP, Maildir, files) are adapters in `inbound/` that hand raw bytes to this.
 
 use crate::app::App;
 use crate::domain::classify::{classify, Suggestion};
 use crate::domain::matching::Catalog;
-use crate::domain::request::State;
+use crate::domain::message::{InboundState, MessageKind};
+use crate::domain::request::{Change, State};
 use crate::rawstore::RawStoreError;
 use crate::store::inbox::{self, NewInbound};
 use crate::store::StoreError;
@@ -16,8 +18,10 @@ pub enum IngestError {
     Raw(#[from] RawStoreError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Source(#[from] crate::inbound::SourceError),
     #[error("{0}")]
-    Source(String),
+    Apply(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -90,15 +94,15 @@ pub async fn ingest_bytes(
         return Ok(Outcome::Duplicate);
     }
     // 2. Parse; a failure is kept and listed for triage.
-    let parsed = match super::parse::parse(raw) {
+    let parsed = match crate::inbound::parse::parse(raw) {
         Ok(p) => p,
         Err(error) => {
             let id = inbox::insert(
                 &app.db,
                 NewInbound {
                     request_id: None,
-                    kind: "unparseable",
-                    state: inbox::UNPARSEABLE,
+                    kind: MessageKind::Unparseable,
+                    state: InboundState::Unparseable,
                     raw_sha256: sha,
                     raw_size: raw.len() as i64,
                     parsed: None,
@@ -131,11 +135,11 @@ pub async fn ingest_bytes(
         });
     }
     let (kind, state) = match (&suggestion, matched) {
-        (Suggestion::Bounce, _) => ("bounce", inbox::BOUNCE),
-        (Suggestion::AutoReply, Some(_)) => ("auto_reply", inbox::AUTO),
-        (Suggestion::AutoReply, None) => ("auto_reply", inbox::TRIAGE),
-        (_, Some(_)) => ("reply", inbox::MATCHED),
-        (_, None) => ("reply", inbox::TRIAGE),
+        (Suggestion::Bounce, _) => (MessageKind::Bounce, InboundState::Bounce),
+        (Suggestion::AutoReply, Some(_)) => (MessageKind::AutoReply, InboundState::Auto),
+        (Suggestion::AutoReply, None) => (MessageKind::AutoReply, InboundState::Triage),
+        (_, Some(_)) => (MessageKind::Reply, InboundState::Matched),
+        (_, None) => (MessageKind::Reply, InboundState::Triage),
     };
     let request_id = matched.map(|(r, _)| r);
     let id = inbox::insert(
@@ -181,22 +185,21 @@ pub async fn ingest_bytes(
     if let (Outcome::Matched { request_id, .. }, Suggestion::Acknowledgement, true) =
         (&outcome, &suggestion, app.config.ingest.auto_acknowledge)
     {
-        let req = crate::store::rounds::request_by_ref(&app.db, &request_id.to_string()).await?;
+        let req = crate::store::rounds::request_by_id(&app.db, *request_id).await?;
         if req.state == State::AwaitingResponse {
             let on = parsed
                 .date
                 .map(|d| d.with_timezone(&chrono_tz::Europe::London).date_naive());
-            crate::services::requests::set_state(
+            super::requests::apply(
                 app,
-                &req.reference,
-                State::Acknowledged,
+                &req,
+                Change::To(State::Acknowledged),
                 on,
-                None,
                 Some("acknowledgement applied automatically".into()),
                 "foi ingest",
             )
             .await
-            .map_err(|e| IngestError::Source(e.to_string()))?;
+            .map_err(|e| IngestError::Apply(e.to_string()))?;
             summary.acknowledged += 1;
         }
     }
@@ -213,5 +216,39 @@ pub async fn ingest_all(
     for raw in raws {
         ingest_bytes(app, &catalog, &raw, &mut summary).await?;
     }
+    Ok(summary)
+}
+
+/// Ingests new mail from the configured IMAP folder. Each message's UID is recorded as done
+/// only after it is stored, so a crash re-reads at most the message in hand (and the
+/// raw-bytes dedupe makes that harmless).
+pub async fn ingest_imap(app: &App) -> Result<IngestSummary, IngestError> {
+    use crate::inbound::imap::Inbox;
+    use crate::store::mailbox;
+    let cfg = app.config.imap.clone();
+    let mut imap = Inbox::open(&cfg).await?;
+    let validity = imap.uid_validity;
+    let mut last = match mailbox::get(&app.db, &imap.account, &cfg.folder).await? {
+        Some((v, last)) if v == validity => last,
+        Some((v, _)) => {
+            tracing::warn!("UIDVALIDITY of {} changed ({v} → {validity}): reading the folder again (duplicates are recognised)", cfg.folder);
+            0
+        }
+        None => 0,
+    };
+    let uids = imap.uids_after(last).await?;
+    let catalog = inbox::catalog(&app.db, &app.config.send.reply_to_pattern).await?;
+    let mut summary = IngestSummary::default();
+    for chunk in uids.chunks(20) {
+        for (uid, body) in imap.fetch(chunk).await? {
+            ingest_bytes(app, &catalog, &body, &mut summary).await?;
+            last = last.max(uid as i64);
+            mailbox::set(&app.db, &imap.account, &cfg.folder, validity, last).await?;
+            if let Some(dest) = &cfg.processed_folder {
+                imap.move_to(uid, dest).await?;
+            }
+        }
+    }
+    imap.close().await;
     Ok(summary)
 }

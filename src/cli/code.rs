@@ -1,11 +1,9 @@
-//! `foi code …`, `foi report`.
+//! `foi code import|export|set|agreement`: coding responses against the round's codebook.
 
 use crate::app::Globals;
+use crate::domain::ids::Reference;
 use crate::output;
-use crate::report::{self, ReportFormat};
 use crate::services::findings as svc;
-use crate::store::rounds;
-use anyhow::Context;
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -30,7 +28,7 @@ pub enum CodeCommand {
     },
     /// Code one request: foi code set MSK26-QHM msk_lead=yes themes=data,digital
     Set {
-        reference: String,
+        reference: Reference,
         #[arg(required = true)]
         assignments: Vec<String>,
         #[arg(long, default_value_t = 1)]
@@ -44,7 +42,7 @@ pub enum CodeCommand {
     },
 }
 
-pub async fn code(g: &Globals, cmd: CodeCommand) -> anyhow::Result<()> {
+pub async fn run(g: &Globals, cmd: CodeCommand) -> anyhow::Result<()> {
     let app = super::open(g).await?;
     match cmd {
         CodeCommand::Import {
@@ -101,39 +99,6 @@ pub async fn code(g: &Globals, cmd: CodeCommand) -> anyhow::Result<()> {
                 )
             );
         }
-    }
-    Ok(())
-}
-
-#[derive(Debug, clap::Args)]
-pub struct ReportArgs {
-    pub slug: String,
-    #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
-    pub format: ReportFormat,
-    /// Write to this file instead of standard output
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Set another round's findings beside this one's (bodies mapped through successor links)
-    #[arg(long)]
-    pub compare: Option<String>,
-}
-
-pub async fn report(g: &Globals, a: ReportArgs) -> anyhow::Result<()> {
-    let app = super::open(g).await?;
-    let data = svc::report_data(&app, &a.slug, a.compare.as_deref()).await?;
-    let round = rounds::find(&app.db, &a.slug).await?;
-    let text = report::render(
-        &data,
-        round.def.report.summary.as_deref(),
-        a.format,
-        app.config.templates.override_dir.as_deref(),
-    )?;
-    match a.out {
-        Some(p) => {
-            std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
-            println!("report written to {}", p.display());
-        }
-        None => print!("{text}"),
     }
     Ok(())
 }

@@ -1,50 +1,9 @@
-//! `foi serve`, `foi health`, `foi chase`, `foi overdue`, `foi digest`.
+//! `foi chase` (the chaser ladder now; approvals) and `foi overdue`.
 
 use crate::app::Globals;
 use crate::output::{self, Format};
-use crate::services::{chasers, digest};
+use crate::services::chasers;
 use clap::Args;
-use std::sync::Arc;
-
-pub async fn serve(g: &Globals) -> anyhow::Result<()> {
-    let app = super::open(g).await?;
-    let loaded = app.load_shipped_registers().await?;
-    let fresh = loaded.iter().any(|s| s.added > 0);
-    println!(
-        "data directory: {} ({}{})",
-        app.data_dir.display(),
-        crate::store::backend_name(&app.db),
-        if fresh {
-            ", initialised now with the shipped registers"
-        } else {
-            ""
-        }
-    );
-    match app.config.smtp.transport {
-        crate::config::Transport::File => println!(
-            "letters are written to {} (file transport) until [smtp] is configured",
-            app.data_dir.join("outbox-files/new").display()
-        ),
-        crate::config::Transport::Smtp => println!(
-            "letters go by SMTP via {}:{}",
-            app.config.smtp.host, app.config.smtp.port
-        ),
-    }
-    if crate::store::users::count(&app.db).await? == 0 {
-        let link = crate::web::auth::first_run_token(&app).await?;
-        println!("no users yet: create the first editor at http://{}/setup?token={link} (or: foi user add NAME --role editor)", app.config.web.bind);
-    }
-    let shutdown = crate::serve::shutdown_signal();
-    crate::serve::serve(Arc::new(app), shutdown).await?;
-    println!("foi stopped");
-    Ok(())
-}
-
-pub async fn health(g: &Globals) -> anyhow::Result<()> {
-    let app = super::open(g).await?;
-    println!("{}", output::json(&crate::web::health_json(&app).await?));
-    Ok(())
-}
 
 #[derive(Debug, Args)]
 pub struct ChaseArgs {
@@ -82,7 +41,7 @@ pub async fn chase(g: &Globals, a: ChaseArgs) -> anyhow::Result<()> {
                 c.step.clone(),
                 c.step_date.to_string(),
                 c.working_days_overdue.to_string(),
-                c.state.clone(),
+                c.state.to_string(),
                 c.to.clone(),
             ]
         })
@@ -137,7 +96,7 @@ pub async fn overdue(g: &Globals, a: OverdueArgs) -> anyhow::Result<()> {
                 r.state.to_string(),
                 r.due_date.map(|d| d.to_string()).unwrap_or_default(),
                 r.working_days_overdue.to_string(),
-                r.tier.clone(),
+                r.tier.label().to_string(),
                 r.next_step.clone().unwrap_or_default(),
                 r.next_step_date.map(|d| d.to_string()).unwrap_or_default(),
             ]
@@ -162,25 +121,5 @@ pub async fn overdue(g: &Globals, a: OverdueArgs) -> anyhow::Result<()> {
             &rows
         )
     );
-    Ok(())
-}
-
-#[derive(Debug, Args)]
-pub struct DigestArgs {
-    /// Print the digest instead of queueing it to [team] digest_to
-    #[arg(long)]
-    pub dry_run: bool,
-}
-
-pub async fn digest_cmd(g: &Globals, a: DigestArgs) -> anyhow::Result<()> {
-    let app = super::open(g).await?;
-    if a.dry_run {
-        print!("{}", digest::render(&digest::build(&app).await?));
-    } else {
-        let r = crate::schedule::run_job(&app, crate::schedule::Job::Digest)
-            .await
-            .map_err(anyhow::Error::msg)?;
-        println!("{r}");
-    }
     Ok(())
 }

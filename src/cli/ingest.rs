@@ -1,0 +1,65 @@
+//! `foi ingest`: replies from IMAP, a Maildir, or .eml/.mbox files.
+
+use crate::app::Globals;
+use crate::inbound::sources;
+use crate::output::{self, Format};
+use crate::services::ingest;
+use clap::Args;
+use indicatif::ProgressBar;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// .eml or .mbox files
+    pub files: Vec<PathBuf>,
+    /// Read a Maildir (new/ and cur/)
+    #[arg(long)]
+    pub maildir: Option<PathBuf>,
+    /// Read the configured IMAP folder ([imap] in the configuration; FOI_IMAP_PASSWORD)
+    #[arg(long)]
+    pub imap: bool,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub async fn ingest(g: &Globals, a: IngestArgs) -> anyhow::Result<()> {
+    let app = super::open(g).await?;
+    let mut total = ingest::IngestSummary::default();
+    if a.imap {
+        total = ingest::ingest_imap(&app).await?;
+    }
+    let mut paths: Vec<PathBuf> = a.files.clone();
+    if let Some(dir) = &a.maildir {
+        paths.extend(sources::maildir_files(dir)?);
+    }
+    if !paths.is_empty() {
+        let catalog =
+            crate::store::inbox::catalog(&app.db, &app.config.send.reply_to_pattern).await?;
+        let pb = ProgressBar::new(paths.len() as u64);
+        for p in &paths {
+            for raw in sources::messages_in_file(p)? {
+                ingest::ingest_bytes(&app, &catalog, &raw, &mut total).await?;
+            }
+            pb.inc(1);
+        }
+        pb.finish_and_clear();
+    }
+    if !a.imap && paths.is_empty() {
+        anyhow::bail!("nothing to ingest: give .eml/.mbox files, --maildir DIR or --imap");
+    }
+    match a.format {
+        Format::Json => println!("{}", output::json(&total)),
+        _ => println!(
+            "{} message(s): {} matched, {} automatic replies, {} delivery failures, {} to triage, {} unparseable (kept), {} duplicate(s) skipped{}",
+            total.seen,
+            total.matched,
+            total.auto_replies,
+            total.bounces,
+            total.triage,
+            total.unparseable,
+            total.duplicates,
+            if total.acknowledged > 0 { format!(", {} acknowledgement(s) applied", total.acknowledged) } else { String::new() }
+        ),
+    }
+    Ok(())
+}

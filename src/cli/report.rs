@@ -1,0 +1,41 @@
+//! `foi report SLUG`: the findings in Markdown, HTML, CSV or JSON.
+
+use crate::app::Globals;
+use crate::report::{self, ReportFormat};
+use crate::services::findings as svc;
+use crate::store::rounds;
+use anyhow::Context;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    pub slug: String,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+    pub format: ReportFormat,
+    /// Write to this file instead of standard output
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Set another round's findings beside this one's (bodies mapped through successor links)
+    #[arg(long)]
+    pub compare: Option<String>,
+}
+
+pub async fn run(g: &Globals, a: ReportArgs) -> anyhow::Result<()> {
+    let app = super::open(g).await?;
+    let data = svc::report_data(&app, &a.slug, a.compare.as_deref()).await?;
+    let round = rounds::find(&app.db, &a.slug).await?;
+    let text = report::render(
+        &data,
+        round.def.report.summary.as_deref(),
+        a.format,
+        app.config.templates.override_dir.as_deref(),
+    )?;
+    match a.out {
+        Some(p) => {
+            std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
+            println!("report written to {}", p.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}

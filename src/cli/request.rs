@@ -1,0 +1,124 @@
+//! `foi request set|show`: one request's lifecycle, thread and audit log.
+
+use crate::app::Globals;
+use crate::domain::ids::Reference;
+use crate::domain::request::{Change, State};
+use crate::output::{self, Format};
+use crate::services::requests as svc;
+use crate::store::{events, inbox, rounds};
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum RequestCommand {
+    /// Confirm a state change: foi request set MSK26-QHM answered_full --date 2026-05-02
+    Set {
+        reference: Reference,
+        state: State,
+        /// When it happened (default today); for clarification sent, the day we sent it
+        #[arg(long, value_parser = super::parse_date)]
+        date: Option<chrono::NaiveDate>,
+        /// The new due date of an extension
+        #[arg(long, value_parser = super::parse_date)]
+        due: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The request, its messages and its event log
+    Show {
+        reference: Reference,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+pub async fn run(g: &Globals, cmd: RequestCommand) -> anyhow::Result<()> {
+    let app = super::open(g).await?;
+    match cmd {
+        RequestCommand::Set {
+            reference,
+            state,
+            date,
+            due,
+            note,
+        } => {
+            let change = Change::new(state, due)?;
+            let r = svc::set_state(&app, &reference, change, date, note, &app.actor()).await?;
+            println!(
+                "{}: {} (received {}, due {})",
+                r.reference,
+                r.state,
+                r.clocks
+                    .received_on
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                r.clocks
+                    .due_on
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "- (clock stopped)".into())
+            );
+        }
+        RequestCommand::Show { reference, format } => {
+            let r = rounds::request_by_ref(&app.db, &reference).await?;
+            let msgs = inbox::for_request(&app.db, r.id).await?;
+            let evs = events::for_request(&app.db, r.id).await?;
+            if format == Format::Json {
+                println!(
+                    "{}",
+                    output::json(
+                        &serde_json::json!({"request": r, "inbound": msgs, "events": evs})
+                    )
+                );
+                return Ok(());
+            }
+            println!(
+                "{} {} ({}): {}",
+                r.reference,
+                r.authority_name,
+                r.authority_code,
+                r.state.label()
+            );
+            println!(
+                "  sent {}; received {}; due {}",
+                r.sent_at
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_else(|| "-".into()),
+                r.clocks
+                    .received_on
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                r.clocks
+                    .due_on
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "-".into())
+            );
+            println!("inbound:");
+            for m in &msgs {
+                println!(
+                    "  #{} {} {} \"{}\" [{}; suggested {}]",
+                    m.id,
+                    m.state,
+                    m.from,
+                    m.subject,
+                    m.match_rule.clone().unwrap_or_default(),
+                    m.suggested.clone().unwrap_or_default()
+                );
+            }
+            println!("events:");
+            for e in &evs {
+                println!(
+                    "  {} {} {}{} {}",
+                    e.at.to_rfc3339(),
+                    e.event.actor,
+                    e.event.kind,
+                    match (&e.event.from_state, &e.event.to_state) {
+                        (Some(f), Some(t)) => format!(" {f} → {t}"),
+                        (None, Some(t)) => format!(" → {t}"),
+                        _ => String::new(),
+                    },
+                    e.event.note.clone().unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! `foi serve` (the service: worker, scheduler, dashboard) and `foi health`.
+
+use crate::app::Globals;
+use crate::output;
+use std::sync::Arc;
+
+pub async fn serve(g: &Globals) -> anyhow::Result<()> {
+    let app = super::open(g).await?;
+    let loaded = app.load_shipped_registers().await?;
+    let fresh = loaded.iter().any(|s| s.added > 0);
+    println!(
+        "data directory: {} ({}{})",
+        app.data_dir.display(),
+        crate::store::backend_name(&app.db),
+        if fresh {
+            ", initialised now with the shipped registers"
+        } else {
+            ""
+        }
+    );
+    match app.config.smtp.transport {
+        crate::config::Transport::File => println!(
+            "letters are written to {} (file transport) until [smtp] is configured",
+            app.data_dir.join("outbox-files/new").display()
+        ),
+        crate::config::Transport::Smtp => println!(
+            "letters go by SMTP via {}:{}",
+            app.config.smtp.host, app.config.smtp.port
+        ),
+    }
+    if crate::store::users::count(&app.db).await? == 0 {
+        let link = crate::web::auth::first_run_token(&app).await?;
+        println!("no users yet: create the first editor at http://{}/setup?token={link} (or: foi user add NAME --role editor)", app.config.web.bind);
+    }
+    let shutdown = crate::daemon::shutdown_signal();
+    crate::daemon::serve(Arc::new(app), shutdown).await?;
+    println!("foi stopped");
+    Ok(())
+}
+
+pub async fn health(g: &Globals) -> anyhow::Result<()> {
+    let app = super::open(g).await?;
+    println!("{}", output::json(&crate::web::health_json(&app).await?));
+    Ok(())
+}

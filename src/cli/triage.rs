@@ -1,0 +1,68 @@
+//! `foi triage`: replies no request was found for.
+
+use crate::app::Globals;
+use crate::domain::ids::Reference;
+use crate::output::{self, Format};
+use crate::services::triage;
+use crate::store::{inbox, rounds};
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum TriageCommand {
+    /// Messages no request was found for, and messages that could not be parsed
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Put a message on a request (and learn its sender's address for that body)
+    Assign { message: i32, request: Reference },
+    /// Drop a message from the queue (it stays stored)
+    Dismiss { message: i32 },
+}
+
+pub async fn run(g: &Globals, cmd: TriageCommand) -> anyhow::Result<()> {
+    let app = super::open(g).await?;
+    match cmd {
+        TriageCommand::List { format } => {
+            let items = inbox::triage(&app.db).await?;
+            let rows: Vec<Vec<String>> = items
+                .iter()
+                .map(|i| {
+                    vec![
+                        i.id.to_string(),
+                        i.state.to_string(),
+                        i.from.clone(),
+                        i.subject.clone(),
+                        i.received_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                        i.parse_error.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                output::render(
+                    format,
+                    &["id", "state", "from", "subject", "received_at", "error"],
+                    &rows,
+                    &items
+                )
+            );
+        }
+        TriageCommand::Assign { message, request } => {
+            let req = rounds::request_by_ref(&app.db, &request).await?;
+            let learned = triage::assign(&app, message, &request, &app.actor()).await?;
+            println!(
+                "message {message} assigned to {}{}",
+                req.reference,
+                learned
+                    .map(|a| format!("; {a} is now known for {}", req.authority_name))
+                    .unwrap_or_default()
+            );
+        }
+        TriageCommand::Dismiss { message } => {
+            triage::dismiss(&app, message, &app.actor()).await?;
+            println!("message {message} dismissed (still stored)");
+        }
+    }
+    Ok(())
+}

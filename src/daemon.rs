@@ -1,0 +1,281 @@
+//! The long-running process behind `foi serve`: the delivery worker, the scheduler and the
+//! web server, with a graceful shutdown on SIGTERM / Ctrl-C (the send in flight finishes and
+//! is recorded; nothing is left in `sending`).
+//!
+//! **Supervision.** The worker and the scheduler each run under a supervisor. When one stops
+//! with an error (or panics), `/health` answers 503 naming it and the error, and the
+//! supervisor restarts it after a pause that doubles from 1 s up to 5 minutes; once it runs
+//! again `/health` is 200. A database outage or another process holding SQLite's send lock is
+//! therefore survived without a restart of the whole service, and is never silent.
+
+use crate::app::App;
+use crate::outbound::transport::Transport;
+use crate::outbound::worker::{self, Mode, Throttle};
+use crate::schedule::Scheduler;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(
+        "cannot listen on {bind}: {source}. Set [web] bind (or FOI__WEB__BIND) to a free address"
+    )]
+    Bind {
+        bind: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// A supervised task's state, as `/health` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum TaskStatus {
+    Running {
+        since: DateTime<Utc>,
+    },
+    /// It stopped with `error` and restarts at `retry_at`.
+    Restarting {
+        error: String,
+        since: DateTime<Utc>,
+        restarts: u32,
+        retry_at: DateTime<Utc>,
+    },
+}
+
+/// The supervised tasks of this process, shared with the web server's `/health`.
+#[derive(Debug, Default)]
+pub struct Tasks(Mutex<BTreeMap<&'static str, TaskStatus>>);
+
+impl Tasks {
+    fn set(&self, name: &'static str, s: TaskStatus) {
+        self.0.lock().expect("tasks lock").insert(name, s);
+    }
+    /// Every task and its state.
+    pub fn snapshot(&self) -> BTreeMap<&'static str, TaskStatus> {
+        self.0.lock().expect("tasks lock").clone()
+    }
+    /// The tasks that are not running now.
+    pub fn down(&self) -> Vec<&'static str> {
+        self.snapshot()
+            .into_iter()
+            .filter(|(_, s)| !matches!(s, TaskStatus::Running { .. }))
+            .map(|(n, _)| n)
+            .collect()
+    }
+}
+
+/// The pause before restart number `n` (1-based): 1 s, 2 s, 4 s … at most 5 minutes.
+pub fn restart_backoff(n: u32) -> Duration {
+    Duration::from_secs(1u64 << n.saturating_sub(1).min(9)).min(Duration::from_secs(300))
+}
+
+/// Runs `make()` until shutdown, restarting it when it stops with an error, panics, or
+/// returns while the service is still meant to run.
+async fn supervise<F, Fut>(
+    name: &'static str,
+    tasks: Arc<Tasks>,
+    app: Arc<App>,
+    mut shutdown: watch::Receiver<bool>,
+    make: F,
+) where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<(), String>> + Send + 'static,
+{
+    let mut restarts = 0u32;
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        tasks.set(
+            name,
+            TaskStatus::Running {
+                since: app.clock.now(),
+            },
+        );
+        let outcome = tokio::spawn(make()).await;
+        if *shutdown.borrow() {
+            break;
+        }
+        let error = match outcome {
+            Ok(Ok(())) => "stopped unexpectedly".to_string(),
+            Ok(Err(e)) => e,
+            Err(join) if join.is_panic() => format!("crashed: {join}"),
+            Err(join) => join.to_string(),
+        };
+        restarts += 1;
+        let pause = restart_backoff(restarts);
+        let now = app.clock.now();
+        tracing::error!(task = name, restarts, "{error}; restarting in {pause:?}");
+        tasks.set(
+            name,
+            TaskStatus::Restarting {
+                error,
+                since: now,
+                restarts,
+                retry_at: now + chrono::Duration::from_std(pause).unwrap_or_default(),
+            },
+        );
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+/// Runs until `shutdown` turns true. Returns when every part has stopped.
+pub async fn serve(app: Arc<App>, shutdown: watch::Receiver<bool>) -> Result<(), ServeError> {
+    let scheduler = Arc::new(
+        Scheduler::from_config(&app.config.schedule)
+            .map_err(|e| ServeError::Setup(e.to_string()))?,
+    );
+    let transport = Arc::new(
+        Transport::from_config(&app.config.smtp, &app.data_dir)
+            .map_err(|e| ServeError::Setup(e.to_string()))?,
+    );
+    let throttle = Arc::new(
+        Throttle::from_config(&app.config.send).map_err(|e| ServeError::Setup(e.to_string()))?,
+    );
+    let bind = app.config.web.bind.clone();
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .map_err(|source| ServeError::Bind {
+            bind: bind.clone(),
+            source,
+        })?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| ServeError::Setup(e.to_string()))?;
+    let tasks = Arc::new(Tasks::default());
+
+    // The delivery worker.
+    let delivery = app.delivery();
+    let lease = Duration::from_secs(app.config.smtp.timeout_secs * 2 + 60);
+    let worker_rx = shutdown.clone();
+    let worker_task = tokio::spawn(supervise(
+        "delivery_worker",
+        tasks.clone(),
+        app.clone(),
+        shutdown.clone(),
+        move || {
+            let (d, t, th, rx) = (
+                delivery.clone(),
+                transport.clone(),
+                throttle.clone(),
+                worker_rx.clone(),
+            );
+            async move {
+                let (_lock, recovered) = worker::prepare(&d, lease)
+                    .await
+                    .map_err(|e| format!("delivery worker not started: {e}"))?;
+                if recovered > 0 {
+                    tracing::warn!("{recovered} message(s) found mid-send after a crash are now `uncertain`: see `foi outbox`");
+                }
+                worker::deliver(&d, &t, &th, Mode::Forever, rx, None)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| format!("delivery worker stopped: {e}"))
+            }
+        },
+    ));
+
+    // The scheduler.
+    let sched_app = app.clone();
+    let sched_rx = shutdown.clone();
+    let sched_task = tokio::spawn(supervise(
+        "scheduler",
+        tasks.clone(),
+        app.clone(),
+        shutdown.clone(),
+        move || run_scheduler(sched_app.clone(), scheduler.clone(), sched_rx.clone()),
+    ));
+
+    // The web server.
+    let mut web_rx = shutdown.clone();
+    println!("foi is running: dashboard and health check at http://{local}/ (GET /health)");
+    let router = crate::web::router_with_tasks(app.clone(), tasks.clone());
+    let web = axum::serve(listener, router).with_graceful_shutdown(async move {
+        let _ = web_rx.wait_for(|v| *v).await;
+    });
+    if let Err(e) = web.await {
+        tracing::error!("web server: {e}");
+    }
+    let _ = worker_task.await;
+    let _ = sched_task.await;
+    Ok(())
+}
+
+/// The scheduler's loop: tick, then sleep until the next tick (at most a minute). A failed
+/// tick (the database unreachable, say) ends the loop with the error, for the supervisor.
+async fn run_scheduler(
+    app: Arc<App>,
+    scheduler: Arc<Scheduler>,
+    mut rx: watch::Receiver<bool>,
+) -> Result<(), String> {
+    loop {
+        if *rx.borrow() {
+            return Ok(());
+        }
+        let now = app.clock.now();
+        let ran = scheduler
+            .tick(app.as_ref(), now)
+            .await
+            .map_err(|e| format!("scheduler: {e}"))?;
+        for (job, outcome) in ran {
+            tracing::info!(job = job.name(), "{outcome}");
+        }
+        let wait = scheduler
+            .next_tick(app.clock.now())
+            .and_then(|t| (t - app.clock.now()).to_std().ok())
+            .unwrap_or(Duration::from_secs(60))
+            .min(Duration::from_secs(60))
+            .max(Duration::from_millis(200));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = rx.changed() => {}
+        }
+    }
+}
+
+/// A channel that turns true on SIGTERM or Ctrl-C.
+pub fn shutdown_signal() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("SIGTERM handler");
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: finishing the send in flight");
+        let _ = tx.send(true);
+    });
+    rx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restart_pauses_double_and_are_capped() {
+        assert_eq!(restart_backoff(1), Duration::from_secs(1));
+        assert_eq!(restart_backoff(2), Duration::from_secs(2));
+        assert_eq!(restart_backoff(4), Duration::from_secs(8));
+        assert_eq!(restart_backoff(40), Duration::from_secs(300));
+    }
+}

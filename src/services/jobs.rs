@@ -1,0 +1,53 @@
+//! The scheduled jobs, as use cases: what the scheduler (and `foi digest`) runs.
+
+use crate::app::App;
+use crate::schedule::{Job, JobHost};
+use crate::store::Db;
+use chrono::{DateTime, Utc};
+use std::future::Future;
+
+/// Runs one job; the text says what it did.
+pub async fn run_job(app: &App, job: Job) -> Result<String, String> {
+    match job {
+        Job::InboxPoll => {
+            if app.config.imap.host.trim().is_empty() {
+                return Ok("skipped: no [imap] host configured".into());
+            }
+            let s = super::ingest::ingest_imap(app)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(format!(
+                "{} new message(s), {} matched, {} to triage",
+                s.seen - s.duplicates,
+                s.matched,
+                s.triage
+            ))
+        }
+        Job::DeadlineCheck => {
+            let actions = super::chasers::run_chasers(app, None, false)
+                .await
+                .map_err(|e| e.to_string())?;
+            let overdue = super::chasers::overdue(app, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(format!(
+                "{} chaser(s) created; {} request(s) overdue",
+                actions.len(),
+                overdue.len()
+            ))
+        }
+        Job::Digest => super::digest::queue(app).await.map_err(|e| e.to_string()),
+    }
+}
+
+impl JobHost for App {
+    fn db(&self) -> &Db {
+        &self.db
+    }
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+    fn run(&self, job: Job) -> impl Future<Output = Result<String, String>> + Send {
+        run_job(self, job)
+    }
+}

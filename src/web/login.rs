@@ -1,0 +1,152 @@
+//! Logging in and out, and the one-time setup of the first editor.
+
+use super::extract::{Fields, Member};
+use super::{auth, render, WebError, WebState};
+use crate::store::users::{self, Role};
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde_json::json;
+use std::collections::HashMap;
+
+fn cookie(value: &str, max_age: i64, secure: bool) -> String {
+    format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
+        auth::COOKIE,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+fn secure(st: &WebState, headers: &HeaderMap) -> bool {
+    st.app.config.web.secure_cookies
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            == Some("https")
+}
+
+async fn start_session(
+    st: &WebState,
+    headers: &HeaderMap,
+    user_id: i32,
+) -> Result<Response, WebError> {
+    let token = auth::random_token();
+    let now = st.app.clock.now();
+    let expires = now + chrono::Duration::hours(auth::SESSION_HOURS);
+    users::create_session(
+        &st.app.db,
+        &auth::token_hash(&token),
+        user_id,
+        &auth::random_token(),
+        now,
+        expires,
+    )
+    .await?;
+    let mut res = Redirect::to("/").into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie(&token, auth::SESSION_HOURS * 3600, secure(st, headers))
+            .parse()
+            .expect("valid cookie"),
+    );
+    Ok(res)
+}
+
+async fn login_form(st: &WebState, error: &str, status: StatusCode) -> Result<Response, WebError> {
+    let mut res = render(st, "login", "Log in", None, json!({"error": error})).await?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+pub async fn login_page(State(st): State<WebState>) -> Result<Response, WebError> {
+    render(&st, "login", "Log in", None, json!({})).await
+}
+
+pub async fn login(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let f = Fields(f);
+    let name = f.get("name").unwrap_or("").trim().to_string();
+    let password = f.get("password").unwrap_or("");
+    if st.limiter.blocked(&name) || st.limiter.blocked("*") {
+        return login_form(
+            &st,
+            "Too many failed attempts; wait 15 minutes and try again.",
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await;
+    }
+    match users::by_name(&st.app.db, &name).await? {
+        Some(u) if auth::verify_password(password, &u.password_hash) => {
+            st.limiter.clear(&name);
+            start_session(&st, &headers, u.id).await
+        }
+        _ => {
+            st.limiter.fail(&name);
+            login_form(&st, "Wrong name or password.", StatusCode::UNAUTHORIZED).await
+        }
+    }
+}
+
+pub async fn logout(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    _m: Member,
+) -> Result<Response, WebError> {
+    if let Some(t) = super::cookie_token(&headers) {
+        users::end_session(&st.app.db, &auth::token_hash(&t)).await?;
+    }
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie("", 0, secure(&st, &headers))
+            .parse()
+            .expect("valid cookie"),
+    );
+    Ok(res)
+}
+
+pub async fn setup_page(
+    State(st): State<WebState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    if users::count(&st.app.db).await? > 0 {
+        return Err(WebError::NotFound("foi is already set up; log in".into()));
+    }
+    render(
+        &st,
+        "setup",
+        "Set up",
+        None,
+        json!({"token": q.get("token").cloned().unwrap_or_default()}),
+    )
+    .await
+}
+
+pub async fn setup(
+    State(st): State<WebState>,
+    headers: HeaderMap,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let f = Fields(f);
+    if users::count(&st.app.db).await? > 0
+        || !auth::take_setup_token(&st.app, f.get("token").unwrap_or(""))
+    {
+        return Err(WebError::Forbidden(
+            "this setup link is not valid (or was used); ask the operator".into(),
+        ));
+    }
+    let name = f.get("name").unwrap_or("").trim().to_string();
+    let password = f.get("password").unwrap_or("");
+    if name.is_empty() || password.chars().count() < 10 {
+        return Err(WebError::BadRequest(
+            "give a name and a password of at least 10 characters".into(),
+        ));
+    }
+    let hash = auth::hash_password(password).map_err(WebError::internal)?;
+    let u = users::add(&st.app.db, &name, Role::Editor, &hash, st.app.clock.now()).await?;
+    start_session(&st, &headers, u.id).await
+}

@@ -1,0 +1,179 @@
+//! A request's page (thread, events, suggested classification, state and coding forms) and
+//! its actions: confirm a state, save the coding, chase now.
+
+use super::extract::Editor;
+use super::rounds::date;
+use super::{back, render, Sess, WebError, WebState};
+use crate::domain::classify::Suggestion;
+use crate::domain::ids::Reference;
+use crate::domain::message::InboundState;
+use crate::domain::request::{Change, State as RState};
+use crate::store::{events, inbox, outbox, rounds};
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::Extension;
+use chrono_tz::Europe::London;
+use serde_json::json;
+use std::collections::HashMap;
+
+/// A reference from the address bar: one that cannot be one is simply not found.
+fn reference(s: &str) -> Result<Reference, WebError> {
+    s.parse()
+        .map_err(|_| WebError::NotFound(format!("no request {s}")))
+}
+
+fn flash(q: &HashMap<String, String>) -> Option<&'static str> {
+    Some(match q.get("done")?.as_str() {
+        "state" => "State saved.",
+        "coding" => "Coding saved.",
+        "chase" => "Chaser queued.",
+        _ => return None,
+    })
+}
+
+fn suggestion_state(key: &str) -> Option<RState> {
+    let s = match key.split(':').next()? {
+        "acknowledgement" => Suggestion::Acknowledgement,
+        "clarification_request" => Suggestion::ClarificationRequest,
+        "refusal" => Suggestion::Refusal { sections: vec![] },
+        "not_held" => Suggestion::NotHeld,
+        "response" => Suggestion::Response,
+        _ => return None, // an extension needs its new date: the form below
+    };
+    s.state()
+}
+
+/// A request: its thread, events, suggested classification, state form and coding form.
+pub async fn request(
+    State(st): State<WebState>,
+    Extension(s): Extension<Sess>,
+    Path(reference_text): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let app = &st.app;
+    let req = rounds::request_by_ref(&app.db, &reference(&reference_text)?).await?;
+    let round = rounds::find_by_id(&app.db, req.round_id).await?;
+    let inbound = inbox::for_request(&app.db, req.id).await?;
+    let bodies = inbox::bodies_for_request(&app.db, req.id).await?;
+    let outbound = outbox::for_request(&app.db, req.id).await?;
+    let ids: Vec<i32> = inbound.iter().map(|m| m.id).collect();
+    let att_ids = inbox::attachment_ids(&app.db, &ids).await?;
+    let mut thread: Vec<(chrono::DateTime<chrono::Utc>, serde_json::Value)> = Vec::new();
+    for m in &outbound {
+        let at = m.sent_at.unwrap_or(m.created_at);
+        thread.push((at, json!({"direction": "out", "inbound": false, "to": m.to, "when": date(Some(at)), "state": m.state, "subject": m.subject, "text": "", "attachments": []})));
+    }
+    for m in &inbound {
+        let at = m.received_at.unwrap_or_default();
+        let atts: Vec<_> = m
+            .attachments
+            .iter()
+            .map(|a| json!({"id": att_ids.get(&(m.id, a.sha256.clone())), "filename": a.filename, "content_type": a.content_type, "size": a.size}))
+            .collect();
+        thread.push((at, json!({"direction": "in", "inbound": true, "from": m.from, "when": date(Some(at)), "state": m.state, "rule": m.match_rule,
+            "subject": m.subject, "text": bodies.get(&m.id).cloned().unwrap_or_default(), "attachments": atts})));
+    }
+    thread.sort_by_key(|(t, _)| *t);
+    let latest = inbound
+        .iter()
+        .rev()
+        .find(|m| m.state == InboundState::Matched);
+    let suggestion = latest.and_then(|m| {
+        let key = m.suggested.clone()?;
+        let target = suggestion_state(&key).filter(|t| req.state.allowed_next().contains(t));
+        Some(json!({
+            "label": key.replace('_', " ").replace("refusal:", "refusal citing s."),
+            "state": target.map(|t| t.as_str()), "state_label": target.map(|t| t.label()),
+            "date": date(m.received_at),
+        }))
+    });
+    let evs = events::for_request(&app.db, req.id).await?;
+    let values = crate::store::codings::load(&app.db, round.id, 1).await?;
+    let mine = values.get(&req.authority_code).cloned().unwrap_or_default();
+    use crate::domain::codebook::VarKind;
+    let coding: Vec<_> = round
+        .def
+        .codebook
+        .variables
+        .iter()
+        .map(|v| {
+            let have = mine.get(&v.id).cloned().unwrap_or_default();
+            let options: Vec<_> = match v.kind {
+                VarKind::YesNo => vec![("yes".to_string(), "Yes".to_string()), ("no".to_string(), "No".to_string())],
+                _ => v.categories.iter().map(|c| (c.id.clone(), c.label.clone())).collect(),
+            }
+            .into_iter()
+            .map(|(id, label)| json!({"on": have.contains(&id), "id": id, "label": label}))
+            .collect();
+            json!({"id": v.id, "label": v.label, "when": v.when, "single": matches!(v.kind, VarKind::Single | VarKind::YesNo),
+                "multiple": v.kind == VarKind::Multiple, "free": matches!(v.kind, VarKind::Number | VarKind::Text),
+                "value": have.iter().next().cloned().unwrap_or_default(), "options": options})
+        })
+        .collect();
+    let data = json!({
+        "req": {"reference": req.reference, "authority_name": req.authority_name, "state": req.state.as_str()},
+        "state_label": req.state.label(),
+        "round": {"slug": round.slug, "title": round.title},
+        "sent": date(req.sent_at),
+        "received": req.clocks.received_on.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+        "due": req.clocks.due_on.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+        "overdue": crate::services::requests::working_days_overdue(app, &req),
+        "today": app.clock.today().to_string(),
+        "suggestion": suggestion,
+        "next_states": req.state.allowed_next().iter().map(|s| json!({"id": s.as_str(), "label": s.label()})).collect::<Vec<_>>(),
+        "thread": thread.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+        "events": evs.iter().rev().map(|e| json!({"at": e.at.with_timezone(&London).format("%Y-%m-%d %H:%M").to_string(), "actor": e.event.actor,
+            "kind": e.event.kind, "to_state": e.event.to_state, "note": e.event.note})).collect::<Vec<_>>(),
+        "coding": coding,
+        "flash": flash(&q),
+    });
+    render(&st, "request", &req.reference, Some(&s), data).await
+}
+
+pub async fn set_state(
+    State(st): State<WebState>,
+    Path(reference_text): Path<String>,
+    e: Editor,
+) -> Result<Response, WebError> {
+    let reference = reference(&reference_text)?;
+    let to: RState =
+        e.form.get("state").unwrap_or("").parse().map_err(|_| {
+            WebError::BadRequest("choose the request's new state from the list".into())
+        })?;
+    let on = e.form.date("date", "date")?;
+    let due = e.form.date("due", "new due date")?;
+    let change = Change::new(to, due)?;
+    let note = e.form.text("note").map(str::to_string);
+    crate::services::requests::set_state(&st.app, &reference, change, on, note, e.name()).await?;
+    Ok(back(&format!("/requests/{reference}"), "state"))
+}
+
+pub async fn set_coding(
+    State(st): State<WebState>,
+    Path(reference_text): Path<String>,
+    e: Editor,
+) -> Result<Response, WebError> {
+    let reference = reference(&reference_text)?;
+    let req = rounds::request_by_ref(&st.app.db, &reference).await?;
+    let round = rounds::find_by_id(&st.app.db, req.round_id).await?;
+    // Every codebook variable is set from the form: values given, or cleared.
+    let assignments: Vec<String> = round
+        .def
+        .codebook
+        .variables
+        .iter()
+        .map(|v| format!("{}={}", v.id, e.form.all(&v.id).join(",")))
+        .collect();
+    crate::services::findings::set_codings(&st.app, &reference, &assignments, 1, e.name()).await?;
+    Ok(back(&format!("/requests/{reference}"), "coding"))
+}
+
+pub async fn chase_now(
+    State(st): State<WebState>,
+    Path(reference_text): Path<String>,
+    e: Editor,
+) -> Result<Response, WebError> {
+    let reference = reference(&reference_text)?;
+    crate::services::chasers::chase_now(&st.app, &reference, e.name()).await?;
+    Ok(back(&format!("/requests/{reference}"), "chase"))
+}

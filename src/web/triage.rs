@@ -1,0 +1,85 @@
+//! The triage queue: replies no request was found for; assign one to a request or dismiss it.
+
+use super::extract::Editor;
+use super::{back, render, Sess, WebError, WebState};
+use crate::domain::ids::Reference;
+use crate::store::{inbox, rounds};
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::Extension;
+use chrono_tz::Europe::London;
+use serde_json::json;
+use std::collections::HashMap;
+
+pub async fn page(
+    State(st): State<WebState>,
+    Extension(s): Extension<Sess>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let app = &st.app;
+    let items = inbox::triage(&app.db).await?;
+    // Suggest the request of a body whose known address shares the sender's domain.
+    let mut by_domain: HashMap<String, Vec<String>> = HashMap::new();
+    let mut refs = Vec::new();
+    for r in rounds::list(&app.db).await? {
+        for q in rounds::requests(&app.db, r.id).await? {
+            if q.sent_at.is_some() {
+                if let Some(a) = &q.to_address {
+                    by_domain
+                        .entry(a.domain())
+                        .or_default()
+                        .push(q.reference.to_string());
+                }
+                refs.push(q.reference.to_string());
+            }
+        }
+    }
+    let rows: Vec<_> = items
+        .iter()
+        .map(|m| {
+            let dom = m.from.rsplit_once('@').map(|x| x.1.to_ascii_lowercase()).unwrap_or_default();
+            let suggested = by_domain.get(&dom).filter(|v| v.len() == 1).and_then(|v| v.first().cloned()).unwrap_or_default();
+            json!({"id": m.id, "from": m.from, "subject": m.subject, "received": m.received_at.map(|t| t.with_timezone(&London).format("%Y-%m-%d %H:%M").to_string()),
+                "error": m.parse_error, "suggested": suggested})
+        })
+        .collect();
+    let flash = q.get("done").map(|d| {
+        if d == "assign" {
+            "Message assigned."
+        } else {
+            "Message dismissed."
+        }
+    });
+    render(
+        &st,
+        "triage",
+        "Triage",
+        Some(&s),
+        json!({"items": rows, "refs": refs, "flash": flash}),
+    )
+    .await
+}
+
+pub async fn assign(
+    State(st): State<WebState>,
+    Path(id): Path<i32>,
+    e: Editor,
+) -> Result<Response, WebError> {
+    let given = e.form.text("request").unwrap_or("");
+    let reference: Reference = given.parse().map_err(|_| {
+        WebError::BadRequest(format!(
+            "`{given}` is not a request reference; pick one from the list (like MSK26-QHM)"
+        ))
+    })?;
+    crate::services::triage::assign(&st.app, id, &reference, e.name()).await?;
+    Ok(back("/triage", "assign"))
+}
+
+pub async fn dismiss(
+    State(st): State<WebState>,
+    Path(id): Path<i32>,
+    e: Editor,
+) -> Result<Response, WebError> {
+    crate::services::triage::dismiss(&st.app, id, e.name()).await?;
+    Ok(back("/triage", "dismiss"))
+}
