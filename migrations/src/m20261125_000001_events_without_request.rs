@@ -14,27 +14,29 @@ const COLS: &str = "\"id\", \"request_id\", \"at\", \"actor\", \"kind\", \"from_
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// All or nothing on SQLite too: a failure leaves the old table as it was.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         match db.get_database_backend() {
             DbBackend::Sqlite => {
-                db.execute_unprepared(
+                // One batch inside the migration's transaction.
+                db.execute_unprepared(&format!(
                     "CREATE TABLE \"events_new\" ( \"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \
                      \"request_id\" integer NULL, \"message_id\" integer NULL, \
                      \"at\" timestamp_with_timezone_text NOT NULL, \"actor\" varchar NOT NULL, \
                      \"kind\" varchar NOT NULL, \"from_state\" varchar NULL, \"to_state\" varchar NULL, \
                      \"effective_on\" date_text NULL, \"note\" text NULL, \"data\" text NULL, \
                      FOREIGN KEY (\"request_id\") REFERENCES \"requests\" (\"id\") ON DELETE CASCADE, \
-                     FOREIGN KEY (\"message_id\") REFERENCES \"messages\" (\"id\") ON DELETE CASCADE )",
-                )
-                .await?;
-                db.execute_unprepared(&format!(
-                    "INSERT INTO \"events_new\" ({COLS}) SELECT {COLS} FROM \"events\""
+                     FOREIGN KEY (\"message_id\") REFERENCES \"messages\" (\"id\") ON DELETE CASCADE ); \
+                     INSERT INTO \"events_new\" ({COLS}) SELECT {COLS} FROM \"events\"; \
+                     DROP TABLE \"events\"; \
+                     ALTER TABLE \"events_new\" RENAME TO \"events\";"
                 ))
                 .await?;
-                db.execute_unprepared("DROP TABLE \"events\"").await?;
-                db.execute_unprepared("ALTER TABLE \"events_new\" RENAME TO \"events\"")
-                    .await?;
             }
             _ => {
                 db.execute_unprepared(
