@@ -24,11 +24,20 @@ async fn board_status_overdue_and_digest_agree_every_day_for_45_working_days() {
     let data = dir.path().join("var");
     ok(foi(&data, &["init"], &[]));
     let reg = dir.path().join("one.csv");
-    std::fs::write(&reg, "code,name,region,foi_email\nX0001,Body One,Test,foi@body1.example\n")
-        .unwrap();
+    std::fs::write(
+        &reg,
+        "code,name,region,foi_email\nX0001,Body One,Test,foi@body1.example\n",
+    )
+    .unwrap();
     ok(foi(
         &data,
-        &["authorities", "import", reg.to_str().unwrap(), "--register", "one"],
+        &[
+            "authorities",
+            "import",
+            reg.to_str().unwrap(),
+            "--register",
+            "one",
+        ],
         &[],
     ));
     let round = dir.path().join("round.toml");
@@ -39,7 +48,11 @@ async fn board_status_overdue_and_digest_agree_every_day_for_45_working_days() {
     .unwrap()
     .replace("register = \"icbs-2026\"", "register = \"one\"");
     std::fs::write(&round, text).unwrap();
-    ok(foi(&data, &["round", "create", round.to_str().unwrap()], &[]));
+    ok(foi(
+        &data,
+        &["round", "create", round.to_str().unwrap()],
+        &[],
+    ));
     // Sent (and so received) on Monday 16 November 2026; the 45 working days run across
     // Christmas, Boxing Day (observed Mon 28 Dec) and New Year's Day.
     let received = d("2026-11-16");
@@ -90,10 +103,16 @@ async fn board_status_overdue_and_digest_agree_every_day_for_45_working_days() {
         assert_eq!(row["overdue"], late, "board on {day}");
 
         // 2. `foi status --format json`.
-        let status: Vec<Value> =
-            serde_json::from_str(&ok(foi(&data, &["status", "msk-2026", "--format", "json"], &env)))
-                .unwrap();
-        assert_eq!(status[0]["tier"], tier, "status on {day} ({since} working days)");
+        let status: Vec<Value> = serde_json::from_str(&ok(foi(
+            &data,
+            &["status", "msk-2026", "--format", "json"],
+            &env,
+        )))
+        .unwrap();
+        assert_eq!(
+            status[0]["tier"], tier,
+            "status on {day} ({since} working days)"
+        );
         assert_eq!(status[0]["working_days_overdue"], late, "status on {day}");
 
         // 3. `foi overdue`: listed exactly when overdue, with the same tier.
@@ -117,7 +136,11 @@ async fn board_status_overdue_and_digest_agree_every_day_for_45_working_days() {
             let end = rest[1..].find("\n\n").map(|e| e + 1).unwrap_or(rest.len());
             rest[..end].contains("MSK26-X0001")
         };
-        assert_eq!(section("Very overdue"), tier == "very_overdue", "digest on {day}");
+        assert_eq!(
+            section("Very overdue"),
+            tier == "very_overdue",
+            "digest on {day}"
+        );
         assert_eq!(
             section("Newly overdue"),
             tier == "overdue" && late <= 5,
@@ -126,5 +149,8 @@ async fn board_status_overdue_and_digest_agree_every_day_for_45_working_days() {
         day += Duration::days(1);
     }
     // The walk crossed every tier, including each boundary day.
-    assert!(seen["on_time"] > 20 && seen["overdue"] > 19 && seen["very_overdue"] >= 6, "{seen:?}");
+    assert!(
+        seen["on_time"] > 20 && seen["overdue"] > 19 && seen["very_overdue"] >= 6,
+        "{seen:?}"
+    );
 }

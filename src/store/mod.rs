@@ -175,8 +175,29 @@ pub fn backend_name(db: &DatabaseConnection) -> &'static str {
     }
 }
 
+/// A database error with this text, for tests elsewhere that must not name SeaORM.
+#[cfg(test)]
+pub(crate) fn test_db_error(text: &str) -> sea_orm::DbErr {
+    sea_orm::DbErr::Custom(text.into())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn unavailable_means_busy_or_unreachable_not_a_bad_query() {
+        use sea_orm::{ConnAcquireErr, DbErr};
+        assert!(super::db_unavailable(&DbErr::ConnectionAcquire(
+            ConnAcquireErr::Timeout
+        )));
+        assert!(super::db_unavailable(&DbErr::Custom(
+            "(code: 5) database is locked".into()
+        )));
+        assert!(!super::db_unavailable(&DbErr::Custom(
+            "syntax error at SELECT".into()
+        )));
+        assert!(!super::db_unavailable(&DbErr::RecordNotFound("x".into())));
+    }
+
     #[test]
     fn redacts_passwords() {
         assert_eq!(

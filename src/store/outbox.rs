@@ -352,7 +352,8 @@ pub async fn mark_bounced(
     if let Some(rid) = rid {
         events::append(
             &txn,
-            events::NewEvent::on_request(rid, "foi send", "bounced").note(error),
+            events::NewEvent::on_request(rid, "foi send", OutboundState::Bounced.as_str())
+                .note(error),
             now,
         )
         .await?;

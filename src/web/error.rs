@@ -154,12 +154,7 @@ pub async fn render_errors(State(st): State<WebState>, req: Request, next: Next)
     let Some(err) = res.extensions().get::<WebError>().cloned() else {
         return res;
     };
-    let retry = res.headers().get(header::RETRY_AFTER).cloned();
-    let mut page = super::error_page(&st, sess.as_ref(), &err).await;
-    if let Some(v) = retry {
-        page.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    page
+    super::error_page(&st, sess.as_ref(), &err).await
 }
 
 #[cfg(test)]
@@ -174,11 +169,15 @@ mod tests {
         assert_eq!(e.status(), StatusCode::CONFLICT);
         let e: WebError = StoreError::Invalid("bad".into()).into();
         assert_eq!(e.status(), StatusCode::BAD_REQUEST);
-        let busy = sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout);
-        let e: WebError = StoreError::Db(busy).into();
+        let e: WebError = StoreError::Connect {
+            url: "postgres://x".into(),
+            source: crate::store::test_db_error("connection refused"),
+        }
+        .into();
         assert_eq!(e, WebError::Unavailable);
-        let e: WebError = StoreError::Db(sea_orm::DbErr::Custom("syntax".into())).into();
+        let e: WebError =
+            StoreError::Db(crate::store::test_db_error("syntax error at SELECT")).into();
         assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert!(!e.to_string().contains("syntax"), "no SQL on the page: {e}");
+        assert!(!e.to_string().contains("SELECT"), "no SQL on the page: {e}");
     }
 }

@@ -372,14 +372,20 @@ pub async fn error_page(st: &WebState, sess: Option<&Sess>, err: &WebError) -> R
     };
     let heading = err.heading();
     let data = serde_json::json!({"heading": heading, "message": err.to_string()});
-    draw(st, "error", heading, sess, data, counts, err.status()).unwrap_or_else(|_| {
-        (
-            err.status(),
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            err.to_string(),
-        )
-            .into_response()
-    })
+    let mut res =
+        draw(st, "error", heading, sess, data, counts, err.status()).unwrap_or_else(|_| {
+            (
+                err.status(),
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                err.to_string(),
+            )
+                .into_response()
+        });
+    if *err == WebError::Unavailable {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    res
 }
 
 async fn nav_counts(app: &App) -> Result<serde_json::Value, crate::store::StoreError> {

@@ -6,7 +6,7 @@ use super::rounds::date;
 use super::{back, render, Sess, WebError, WebState};
 use crate::domain::classify::Suggestion;
 use crate::domain::ids::Reference;
-use crate::domain::message::InboundState;
+use crate::domain::message::{Direction, InboundState};
 use crate::domain::request::{Change, State as RState};
 use crate::store::{events, inbox, outbox, rounds};
 use axum::extract::{Path, Query, State};
@@ -61,7 +61,7 @@ pub async fn request(
     let mut thread: Vec<(chrono::DateTime<chrono::Utc>, serde_json::Value)> = Vec::new();
     for m in &outbound {
         let at = m.sent_at.unwrap_or(m.created_at);
-        thread.push((at, json!({"direction": "out", "inbound": false, "to": m.to, "when": date(Some(at)), "state": m.state, "subject": m.subject, "text": "", "attachments": []})));
+        thread.push((at, json!({"direction": Direction::Out, "inbound": false, "to": m.to, "when": date(Some(at)), "state": m.state, "subject": m.subject, "text": "", "attachments": []})));
     }
     for m in &inbound {
         let at = m.received_at.unwrap_or_default();
@@ -70,7 +70,7 @@ pub async fn request(
             .iter()
             .map(|a| json!({"id": att_ids.get(&(m.id, a.sha256.clone())), "filename": a.filename, "content_type": a.content_type, "size": a.size}))
             .collect();
-        thread.push((at, json!({"direction": "in", "inbound": true, "from": m.from, "when": date(Some(at)), "state": m.state, "rule": m.match_rule,
+        thread.push((at, json!({"direction": Direction::In, "inbound": true, "from": m.from, "when": date(Some(at)), "state": m.state, "rule": m.match_rule,
             "subject": m.subject, "text": bodies.get(&m.id).cloned().unwrap_or_default(), "attachments": atts})));
     }
     thread.sort_by_key(|(t, _)| *t);

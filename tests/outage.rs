@@ -1,0 +1,223 @@
+//! The service when the database fails under it, and when a background task cannot run: the
+//! dashboard answers 503 with words a person understands (never an empty page or raw SQL),
+//! `/health` names what is wrong, and everything recovers by itself.
+
+mod common;
+
+use common::http::{free_port, request, wait_ok, Client};
+use common::{foi, foi_cmd, ok, PgDb};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+struct Serve(Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(data: &Path, addr: &str, env: &[(&str, &str)]) -> Serve {
+    let mut envs = vec![("FOI__WEB__BIND", addr)];
+    envs.extend_from_slice(env);
+    let child = foi_cmd(data, &["serve"], &envs)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_ok(addr, "/health", 30);
+    Serve(child)
+}
+
+fn add_editor(data: &Path, env: &[(&str, &str)]) {
+    let mut envs = vec![("FOI_NEW_PASSWORD", "a long enough password")];
+    envs.extend_from_slice(env);
+    ok(foi(
+        data,
+        &["user", "add", "ann", "--role", "editor"],
+        &envs,
+    ));
+}
+
+/// What no page may show a person.
+fn no_internals(body: &str) {
+    for raw in [
+        "SQL",
+        "sqlx",
+        "Query Error",
+        "Execution Error",
+        "database error",
+        "DbErr",
+    ] {
+        assert!(!body.contains(raw), "the page shows `{raw}`:\n{body}");
+    }
+}
+
+/// Waits until `f` holds (or panics after `secs`).
+fn eventually(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < Duration::from_secs(secs), "{what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stopped_under_a_running_server_gives_503_pages_then_recovers() {
+    use sea_orm::{ConnectionTrait, Database};
+    let pg = PgDb::create().await;
+    let name = pg.url.rsplit('/').next().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("var");
+    let db_env = [("FOI_DATABASE_URL", pg.url.as_str())];
+    ok(foi(&data, &["init"], &db_env));
+    add_editor(&data, &db_env);
+    let addr = format!("127.0.0.1:{}", free_port());
+    let _server = serve(&data, &addr, &db_env);
+    let mut ann = Client::new(&addr);
+    ann.login("ann", "a long enough password");
+    assert_eq!(ann.get("/").status, 200);
+    let token = ann.csrf("/triage");
+
+    // The database stops taking connections and every session of ours is ended.
+    let admin = Database::connect(common::pg_admin_url()).await.unwrap();
+    admin
+        .execute_unprepared(&format!(
+            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"
+        ))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .await
+        .unwrap();
+
+    for path in ["/", "/triage", "/outbox", "/chasers", "/rounds/msk-2026"] {
+        let r = ann.get(path);
+        assert_eq!(r.status, 503, "GET {path}: {}", r.body);
+        assert!(
+            r.body.contains("try again in a moment"),
+            "GET {path}: {}",
+            r.body
+        );
+        assert_eq!(r.header("retry-after"), Some("5"), "GET {path}");
+        no_internals(&r.body);
+    }
+    let r = ann.post("/triage/1/dismiss", &[("csrf", &token)]);
+    assert_eq!(r.status, 503, "POST: {}", r.body);
+    no_internals(&r.body);
+    let h = request(&addr, "GET", "/health", None, None);
+    assert_eq!(h.status, 503, "{}", h.body);
+
+    // The database is back: so is the dashboard, without a restart.
+    admin
+        .execute_unprepared(&format!(
+            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true"
+        ))
+        .await
+        .unwrap();
+    eventually(30, "the dashboard came back", || ann.get("/").status == 200);
+    wait_ok(&addr, "/health", 30);
+}
+
+#[test]
+fn a_write_while_another_process_holds_sqlites_lock_is_a_503_not_a_raw_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("var");
+    ok(foi(&data, &["init"], &[]));
+    add_editor(&data, &[]);
+    let addr = format!("127.0.0.1:{}", free_port());
+    let _server = serve(&data, &addr, &[]);
+    let mut ann = Client::new(&addr);
+    ann.login("ann", "a long enough password");
+    let token = ann.csrf("/triage");
+
+    // Another process takes the write lock and holds it for longer than the busy timeout.
+    let db = data.join("foi.db");
+    let mut holder = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sqlite3, sys, time\n\
+             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN IMMEDIATE')\n\
+             print('locked', flush=True)\n\
+             time.sleep(9)\n\
+             c.execute('ROLLBACK')\n",
+        )
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::BufRead;
+        let mut line = String::new();
+        std::io::BufReader::new(holder.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "locked");
+    }
+    // Reading still works (WAL); a write waits for the lock, then says to try again.
+    assert_eq!(ann.get("/triage").status, 200);
+    let r = ann.post("/triage/1/dismiss", &[("csrf", &token)]);
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert!(r.body.contains("try again in a moment"), "{}", r.body);
+    no_internals(&r.body);
+    let _ = holder.wait();
+    // Once the lock is gone the same action is answered on its merits (no message 1).
+    let r = ann.post("/triage/1/dismiss", &[("csrf", &token)]);
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert!(r.body.contains("no inbound message 1"), "{}", r.body);
+}
+
+#[test]
+fn a_delivery_worker_that_cannot_run_is_reported_by_health_and_restarted() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("var");
+    ok(foi(&data, &["init"], &[]));
+    // Another process holds SQLite's single-worker send lock.
+    let lock = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(data.join("send.lock"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    let _server = Serve(
+        foi_cmd(&data, &["serve"], &[("FOI__WEB__BIND", &addr)])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut health = serde_json::Value::Null;
+    eventually(30, "health reports the worker", || {
+        let Ok(_) = std::net::TcpStream::connect(&addr) else {
+            return false;
+        };
+        let r = request(&addr, "GET", "/health", None, None);
+        health = serde_json::from_str(&r.body).unwrap_or_default();
+        r.status == 503 && health["tasks"]["delivery_worker"]["status"] == "restarting"
+    });
+    let error = health["tasks"]["delivery_worker"]["error"]
+        .as_str()
+        .unwrap();
+    assert!(error.contains("another foi process"), "{error}");
+    assert_eq!(health["tasks"]["scheduler"]["status"], "running");
+    assert!(health["error"]
+        .as_str()
+        .unwrap()
+        .contains("delivery_worker"));
+    // The other process lets go: the worker is restarted and health is 200 again.
+    drop(lock);
+    let r = wait_ok(&addr, "/health", 30);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["tasks"]["delivery_worker"]["status"], "running");
+}
