@@ -58,6 +58,84 @@ async fn a_failing_import_changes_nothing(backend: Backend) {
     assert_eq!(after[0].record.name, "One", "rolled back");
 }
 
+/// Actions on messages that are on no request leave an event naming who took them.
+async fn triage_dismissal_and_outbox_retry_leave_events(backend: Backend) {
+    use foi::domain::message::OutboundState;
+    let t = test_app(backend).await;
+    let raw = b"From: someone@elsewhere.example\r\nTo: projects@arma.uk.net\r\nSubject: Hello\r\nMessage-ID: <x1@elsewhere.example>\r\n\r\nNothing to do with a request.\r\n".to_vec();
+    let s = foi::services::ingest::ingest_all(&t.app, vec![raw])
+        .await
+        .unwrap();
+    assert_eq!(s.triage, 1);
+    let id = foi::store::inbox::triage(&t.app.db).await.unwrap()[0].id;
+    foi::services::triage::dismiss(&t.app, id, "ann")
+        .await
+        .unwrap();
+    let evs = foi::store::events::for_message(&t.app.db, id)
+        .await
+        .unwrap();
+    assert_eq!(evs.len(), 1, "{evs:?}");
+    assert_eq!(evs[0].event.actor, "ann");
+    assert_eq!(evs[0].event.kind, "triage_dismissed");
+    assert_eq!(evs[0].event.request_id, None);
+    assert!(foi::store::inbox::triage(&t.app.db)
+        .await
+        .unwrap()
+        .is_empty());
+    // A second dismissal is refused: it is not in triage any more.
+    assert!(foi::services::triage::dismiss(&t.app, id, "ann")
+        .await
+        .is_err());
+
+    // The team's digest (on no request) fails, then is retried by an operator.
+    let digest_to = "team@arma.uk.net";
+    let mut config = t.app.config.clone();
+    config.team.digest_to = Some(digest_to.into());
+    let app = foi::app::App::with_config(
+        &foi::app::Globals {
+            data_dir: t.app.data_dir.clone(),
+            database_url: t.pg.as_ref().map(|p| p.url.clone()),
+            ..Default::default()
+        },
+        config,
+    )
+    .await
+    .unwrap();
+    foi::services::digest::queue(&app).await.unwrap();
+    let claimed = foi::store::outbox::claim(&app.db, "w", app.clock.now())
+        .await
+        .unwrap()
+        .unwrap();
+    foi::store::outbox::mark_transient(&app.db, claimed.id, "421 try later", None, app.clock.now())
+        .await
+        .unwrap();
+    let n = foi::services::outbox::retry(&app, Some(claimed.id), "bob")
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let evs = foi::store::events::for_message(&app.db, claimed.id)
+        .await
+        .unwrap();
+    assert_eq!(evs.last().unwrap().event.actor, "bob");
+    assert_eq!(evs.last().unwrap().event.kind, "retry_chosen");
+    assert_eq!(
+        foi::store::outbox::count_in_state(&app.db, OutboundState::Queued)
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn sqlite_triage_dismissal_and_outbox_retry_leave_events() {
+    triage_dismissal_and_outbox_retry_leave_events(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_triage_dismissal_and_outbox_retry_leave_events() {
+    triage_dismissal_and_outbox_retry_leave_events(Backend::Postgres).await;
+}
+
 #[tokio::test]
 async fn sqlite_registers_load_and_reload_idempotently() {
     registers_load_and_reload_idempotently(Backend::Sqlite).await;

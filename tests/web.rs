@@ -173,6 +173,15 @@ fn every_route_refuses_without_a_session_csrf_and_roles_are_enforced_and_output_
     let r = vic.post(set, &[("state", "withdrawn"), ("csrf", &token)]);
     assert_eq!(r.status, 403);
     assert!(r.body.contains("viewers cannot change anything"));
+    // …and so is every other POST route a viewer could try (all but logging out).
+    for (method, path, needs) in foi::web::ROUTES {
+        if *method != "POST" || !needs || *path == "/logout" {
+            continue;
+        }
+        let r = vic.post(&fill(path), &[("csrf", &token), ("state", "withdrawn")]);
+        assert_eq!(r.status, 403, "viewer POST {path}: {}", r.body);
+        assert!(r.body.contains("viewers cannot change anything"), "{path}");
+    }
     // …while the editor's valid POST works and is logged with the user's name.
     let token = ann.csrf("/requests/MSK26-X0003");
     let r = ann.post(

@@ -472,4 +472,25 @@ mod tests {
         .unwrap();
         assert_eq!(c.review_due_on, Some(d("2024-07-30")));
     }
+
+    #[test]
+    fn a_due_date_goes_only_with_an_extension() {
+        let day = d("2024-07-10");
+        assert_eq!(
+            Change::new(State::Extended, Some(day)),
+            Ok(Change::Extend { until: day })
+        );
+        assert_eq!(
+            Change::new(State::Extended, None),
+            Err(TransitionError::ExtensionNeedsDate)
+        );
+        assert_eq!(
+            Change::new(State::AnsweredFull, Some(day)),
+            Err(TransitionError::DueOnlyForExtension {
+                to: State::AnsweredFull
+            })
+        );
+        assert_eq!(Change::To(State::Refused).target(), State::Refused);
+        assert_eq!(Change::Extend { until: day }.target(), State::Extended);
+    }
 }

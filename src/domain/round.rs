@@ -409,4 +409,57 @@ text = "Two?"
         let e = RoundDef::parse("slug = \"x\"\ntitle = \n", "r.toml", &|_| true).unwrap_err();
         assert_eq!(e[0].line, Some(2));
     }
+
+    fn good() -> String {
+        ROUND.replace(
+            "id = \"q1\"\ntext = \"Two?\"",
+            "id = \"q2\"\ntext = \"Two?\"",
+        )
+    }
+
+    #[test]
+    fn a_chaser_step_says_what_it_is_for_and_its_template_follows_from_that() {
+        let text = good()
+            + "\n[templates]\nchaser = \"polite_chaser\"\n\n[[chasers]]\nid = \"r1\"\nafter_working_days = 1\npurpose = \"reminder\"\nmode = \"auto\"\n\n[[chasers]]\nid = \"ir\"\nafter_working_days = 20\npurpose = \"internal_review\"\nmode = \"approve\"\n\n[[chasers]]\nid = \"ico\"\nafter_working_days = 40\npurpose = \"ico_draft\"\ntemplate = \"my_ico\"\nmode = \"approve\"\n";
+        let def = RoundDef::parse(&text, "r.toml", &|_| true).unwrap();
+        let names: Vec<&str> = def
+            .chasers
+            .iter()
+            .map(|c| c.template_name(&def.templates))
+            .collect();
+        assert_eq!(names, ["polite_chaser", "internal_review", "my_ico"]);
+        let kinds: Vec<MessageKind> = def
+            .chasers
+            .iter()
+            .map(|c| c.purpose().message_kind())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                MessageKind::Chaser,
+                MessageKind::InternalReview,
+                MessageKind::IcoComplaint
+            ]
+        );
+        // The [templates] entry a purpose uses must exist.
+        let e = RoundDef::parse(&text, "r.toml", &|t| t != "polite_chaser").unwrap_err();
+        assert!(
+            e.iter()
+                .any(|e| e.to_string().contains("template `polite_chaser` not found")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_chaser_step_without_a_purpose_is_refused_with_its_line() {
+        let text = good()
+            + "\n[[chasers]]\nid = \"r1\"\nafter_working_days = 1\ntemplate = \"chaser\"\nmode = \"auto\"\n";
+        let e = RoundDef::parse(&text, "r.toml", &|_| true).unwrap_err();
+        assert!(e[0].to_string().contains("purpose"), "{}", e[0]);
+        assert!(e[0].line.is_some(), "{:?}", e[0]);
+        let text = good()
+            + "\n[[chasers]]\nid = \"r1\"\nafter_working_days = 1\npurpose = \"nag\"\nmode = \"auto\"\n";
+        let e = RoundDef::parse(&text, "r.toml", &|_| true).unwrap_err();
+        assert!(e[0].to_string().contains("reminder"), "{}", e[0]);
+    }
 }

@@ -118,3 +118,18 @@ fn to_event(m: event::Model) -> Event {
         },
     }
 }
+
+/// The events about one message (a dismissed triage message, a retried letter), oldest first.
+pub async fn for_message(
+    db: &impl ConnectionTrait,
+    message_id: i32,
+) -> Result<Vec<Event>, StoreError> {
+    Ok(event::Entity::find()
+        .filter(event::Column::MessageId.eq(message_id))
+        .order_by_asc(event::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_event)
+        .collect())
+}
