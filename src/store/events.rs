@@ -76,14 +76,7 @@ pub async fn for_request(
     db: &impl ConnectionTrait,
     request_id: i32,
 ) -> Result<Vec<Event>, StoreError> {
-    Ok(event::Entity::find()
-        .filter(event::Column::RequestId.eq(request_id))
-        .order_by_asc(event::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(to_event)
-        .collect())
+    matching(db, event::Column::RequestId.eq(request_id)).await
 }
 
 /// The events of many requests, oldest first (one query).
@@ -91,8 +84,23 @@ pub async fn for_requests(
     db: &impl ConnectionTrait,
     request_ids: &[i32],
 ) -> Result<Vec<Event>, StoreError> {
+    matching(db, event::Column::RequestId.is_in(request_ids.to_vec())).await
+}
+
+/// The events about one message (a dismissed triage message, a retried letter), oldest first.
+pub async fn for_message(
+    db: &impl ConnectionTrait,
+    message_id: i32,
+) -> Result<Vec<Event>, StoreError> {
+    matching(db, event::Column::MessageId.eq(message_id)).await
+}
+
+async fn matching(
+    db: &impl ConnectionTrait,
+    cond: sea_orm::sea_query::SimpleExpr,
+) -> Result<Vec<Event>, StoreError> {
     Ok(event::Entity::find()
-        .filter(event::Column::RequestId.is_in(request_ids.to_vec()))
+        .filter(cond)
         .order_by_asc(event::Column::Id)
         .all(db)
         .await?
@@ -117,19 +125,4 @@ fn to_event(m: event::Model) -> Event {
             data: m.data.and_then(|d| serde_json::from_str(&d).ok()),
         },
     }
-}
-
-/// The events about one message (a dismissed triage message, a retried letter), oldest first.
-pub async fn for_message(
-    db: &impl ConnectionTrait,
-    message_id: i32,
-) -> Result<Vec<Event>, StoreError> {
-    Ok(event::Entity::find()
-        .filter(event::Column::MessageId.eq(message_id))
-        .order_by_asc(event::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(to_event)
-        .collect())
 }
