@@ -13,7 +13,7 @@ use foi::config::Config;
 use foi::domain::ids::Reference;
 use foi::domain::register::parse_register;
 use foi::domain::request::Change;
-use foi::domain::request::State;
+use foi::domain::request::RequestState;
 use foi::outbound::transport::Transport;
 use foi::outbound::worker::{self, Mode, Throttle};
 use foi::schedule::Scheduler;
@@ -37,7 +37,7 @@ fn at(day: NaiveDate, h: u32) -> chrono::DateTime<chrono::Utc> {
 /// What happens to a body on a day (applied at 08:00, before the 09:00 deadline check).
 #[derive(Clone)]
 enum Act {
-    Set(State),
+    Set(RequestState),
     Extend(NaiveDate),
     ReplyMail,
 }
@@ -243,25 +243,34 @@ async fn a_42_body_round_over_70_working_days_across_christmas() {
             .calendar
             .add_working_days(start, 2 + (i as u32 % 17))
             .unwrap();
-        script.insert((day, code(i)), Act::Set(State::AnsweredFull));
+        script.insert((day, code(i)), Act::Set(RequestState::AnsweredFull));
     }
     // Body 21 asks for clarification on 1 Dec; we answer on 3 Dec; it never replies.
     script.insert(
         (d("2025-12-01"), code(21)),
-        Act::Set(State::ClarificationRequested),
+        Act::Set(RequestState::ClarificationRequested),
     );
     script.insert(
         (d("2025-12-03"), code(21)),
-        Act::Set(State::AwaitingResponse),
+        Act::Set(RequestState::AwaitingResponse),
     );
     // Body 22 extends to 21 Jan and answers on 19 Jan.
     script.insert((d("2025-12-19"), code(22)), Act::Extend(d("2026-01-21")));
-    script.insert((d("2026-01-19"), code(22)), Act::Set(State::AnsweredPart));
+    script.insert(
+        (d("2026-01-19"), code(22)),
+        Act::Set(RequestState::AnsweredPart),
+    );
     // Body 23 answers late, after the first reminder.
-    script.insert((d("2026-01-05"), code(23)), Act::Set(State::AnsweredFull));
+    script.insert(
+        (d("2026-01-05"), code(23)),
+        Act::Set(RequestState::AnsweredFull),
+    );
     // Body 24 replies on 8 Jan; the team classifies it (acknowledgement) on 14 Jan.
     script.insert((d("2026-01-08"), code(24)), Act::ReplyMail);
-    script.insert((d("2026-01-14"), code(24)), Act::Set(State::Acknowledged));
+    script.insert(
+        (d("2026-01-14"), code(24)),
+        Act::Set(RequestState::Acknowledged),
+    );
     // Bodies 25–42 never answer. 70 working days from 24 Nov 2025 end on 9 Mar 2026.
     let end = sim.app.calendar.add_working_days(start, 70).unwrap();
     assert_eq!(end, d("2026-03-09"));
@@ -416,8 +425,8 @@ async fn a_round_across_st_patricks_day_easter_and_the_may_bank_holidays() {
     // 17 Mar (NI), Good Friday 3 Apr and Easter Monday 6 Apr are skipped: due Thu 9 Apr.
     assert_eq!(sim.app.calendar.due_date(start).unwrap(), d("2026-04-09"));
     let mut script = BTreeMap::new();
-    script.insert((d("2026-04-01"), code(1)), Act::Set(State::NotHeld));
-    script.insert((d("2026-04-14"), code(2)), Act::Set(State::Refused));
+    script.insert((d("2026-04-01"), code(1)), Act::Set(RequestState::NotHeld));
+    script.insert((d("2026-04-14"), code(2)), Act::Set(RequestState::Refused));
     sim.run(start, d("2026-06-10"), &script).await;
     let got = sim.chasers().await;
     assert!(got[&code(1)].is_empty());

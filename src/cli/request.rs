@@ -2,7 +2,7 @@
 
 use crate::app::Globals;
 use crate::domain::ids::Reference;
-use crate::domain::request::{Change, State};
+use crate::domain::request::{Change, RequestState};
 use crate::output::{self, Format};
 use crate::services::requests as svc;
 use crate::store::{events, inbox, rounds};
@@ -13,7 +13,7 @@ pub enum RequestCommand {
     /// Confirm a state change: foi request set MSK26-QHM answered_full --date 2026-05-02
     Set {
         reference: Reference,
-        state: State,
+        state: RequestState,
         /// When it happened (default today); for clarification sent, the day we sent it
         #[arg(long, value_parser = super::parse_date)]
         date: Option<chrono::NaiveDate>,

@@ -1,7 +1,7 @@
 //! `foi round create|list|preview|launch`, `foi send`.
 
 use crate::app::{App, Globals};
-use crate::domain::request::State;
+use crate::domain::request::RequestState;
 use crate::outbound::transport::Transport;
 use crate::outbound::worker::{self, Mode, Throttle};
 use crate::output::{self, Format};
@@ -91,7 +91,7 @@ pub async fn run(g: &Globals, cmd: RoundCommand) -> anyhow::Result<()> {
             let mut items = Vec::new();
             for r in list {
                 let reqs = rounds::requests(&app.db, r.id).await?;
-                let mut by: BTreeMap<State, usize> = BTreeMap::new();
+                let mut by: BTreeMap<RequestState, usize> = BTreeMap::new();
                 for q in &reqs {
                     *by.entry(q.state).or_default() += 1;
                 }

@@ -16,14 +16,14 @@
 //!   late).
 
 use super::calendar::{Calendar, CalendarError, INTERNAL_REVIEW_DAYS};
-use super::request::State;
+use super::request::RequestState;
 use super::round::{ChasePurpose, ChaseStep};
 use chrono::NaiveDate;
 
 /// What the ladder needs to know about one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChaseState {
-    pub state: State,
+    pub state: RequestState,
     pub due_on: Option<NaiveDate>,
     pub review_due_on: Option<NaiveDate>,
     /// Index of the highest step already taken (any outcome), if any.
@@ -82,7 +82,7 @@ pub fn step_due(
         return Ok(None);
     }
     let review_index = ladder.iter().position(is_review_step);
-    let in_review = st.state == State::InternalReviewRequested;
+    let in_review = st.state == RequestState::InternalReviewRequested;
     if !st.state.awaiting_body() && !in_review {
         return Ok(None);
     }
@@ -138,7 +138,7 @@ mod tests {
         .collect()
     }
 
-    fn st(state: State) -> ChaseState {
+    fn st(state: RequestState) -> ChaseState {
         ChaseState {
             state,
             due_on: Some(d("2025-12-22")),
@@ -152,7 +152,7 @@ mod tests {
     fn steps_fall_due_on_working_days_after_the_due_date_across_christmas() {
         let cal = Calendar::shipped();
         let l = ladder();
-        let s = st(State::AwaitingResponse);
+        let s = st(RequestState::AwaitingResponse);
         assert_eq!(
             step_due(&cal, &l, &s, d("2025-12-22")).unwrap(),
             None,
@@ -186,13 +186,13 @@ mod tests {
         let cal = Calendar::shipped();
         let l = ladder();
         for state in [
-            State::AnsweredFull,
-            State::AnsweredPart,
-            State::Refused,
-            State::NotHeld,
-            State::Withdrawn,
-            State::ClarificationRequested,
-            State::Draft,
+            RequestState::AnsweredFull,
+            RequestState::AnsweredPart,
+            RequestState::Refused,
+            RequestState::NotHeld,
+            RequestState::Withdrawn,
+            RequestState::ClarificationRequested,
+            RequestState::Draft,
         ] {
             assert_eq!(
                 step_due(&cal, &l, &st(state), d("2026-03-01")).unwrap(),
@@ -200,7 +200,7 @@ mod tests {
                 "{state}"
             );
         }
-        let mut paused = st(State::Acknowledged);
+        let mut paused = st(RequestState::Acknowledged);
         paused.unclassified_replies = 1;
         assert_eq!(step_due(&cal, &l, &paused, d("2026-03-01")).unwrap(), None);
         paused.unclassified_replies = 0;
@@ -216,7 +216,7 @@ mod tests {
     fn steps_are_not_repeated_and_a_catch_up_takes_only_the_highest() {
         let cal = Calendar::shipped();
         let l = ladder();
-        let mut s = st(State::AwaitingResponse);
+        let mut s = st(RequestState::AwaitingResponse);
         s.highest_taken = Some(0);
         assert_eq!(
             step_due(&cal, &l, &s, d("2025-12-30")).unwrap(),
@@ -238,7 +238,7 @@ mod tests {
     fn a_late_internal_review_brings_the_ico_step_forward() {
         let cal = Calendar::shipped();
         let l = ladder();
-        let mut s = st(State::InternalReviewRequested);
+        let mut s = st(RequestState::InternalReviewRequested);
         s.highest_taken = Some(2);
         s.due_on = Some(d("2025-12-22"));
         s.review_due_on = Some(d("2026-01-05"));

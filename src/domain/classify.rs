@@ -3,7 +3,7 @@
 //! in the dashboard), except acknowledgements when configured to auto-apply.
 
 use super::mail::{is_auto_reply, is_bounce, ParsedMail};
-use super::request::State;
+use super::request::RequestState;
 use regex::Regex;
 use serde::Serialize;
 use std::sync::OnceLock;
@@ -68,14 +68,14 @@ impl Suggestion {
     }
 
     /// The request state this suggestion would set, if any.
-    pub fn state(&self) -> Option<State> {
+    pub fn state(&self) -> Option<RequestState> {
         match self {
-            Suggestion::Acknowledgement => Some(State::Acknowledged),
-            Suggestion::ClarificationRequest => Some(State::ClarificationRequested),
-            Suggestion::ExtensionNotice => Some(State::Extended),
-            Suggestion::Refusal { .. } => Some(State::Refused),
-            Suggestion::NotHeld => Some(State::NotHeld),
-            Suggestion::Response => Some(State::AnsweredFull),
+            Suggestion::Acknowledgement => Some(RequestState::Acknowledged),
+            Suggestion::ClarificationRequest => Some(RequestState::ClarificationRequested),
+            Suggestion::ExtensionNotice => Some(RequestState::Extended),
+            Suggestion::Refusal { .. } => Some(RequestState::Refused),
+            Suggestion::NotHeld => Some(RequestState::NotHeld),
+            Suggestion::Response => Some(RequestState::AnsweredFull),
             _ => None,
         }
     }

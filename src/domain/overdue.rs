@@ -15,7 +15,7 @@
 //! the review's own due date (20 working days, s.45 Code of Practice para 5.4).
 
 use super::calendar::{Calendar, CalendarError, FOIA_RESPONSE_DAYS, VERY_OVERDUE_DAYS};
-use super::request::{Clocks, State};
+use super::request::{Clocks, RequestState};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -83,13 +83,13 @@ pub fn tier_for(working_days_overdue: u32) -> Tier {
 /// (not sent, answered, waiting for our clarification, closed).
 pub fn lateness(
     cal: &Calendar,
-    state: State,
+    state: RequestState,
     clocks: &Clocks,
     today: NaiveDate,
 ) -> Result<Option<Lateness>, CalendarError> {
     let (deadline, due) = match (state, clocks.due_on, clocks.review_due_on) {
         (s, Some(due), _) if s.awaiting_body() => (Deadline::Response, due),
-        (State::InternalReviewRequested, _, Some(due)) => (Deadline::InternalReview, due),
+        (RequestState::InternalReviewRequested, _, Some(due)) => (Deadline::InternalReview, due),
         _ => return Ok(None),
     };
     let n = cal.working_days_overdue(due, today)?;
@@ -127,7 +127,7 @@ mod tests {
         let at = |n: u32| {
             lateness(
                 &cal,
-                State::AwaitingResponse,
+                RequestState::AwaitingResponse,
                 &clocks,
                 day(&cal, received, n),
             )
@@ -157,7 +157,7 @@ mod tests {
             review_due_on: None,
         };
         let on = |s: &str| {
-            lateness(&cal, State::Acknowledged, &clocks, d(s))
+            lateness(&cal, RequestState::Acknowledged, &clocks, d(s))
                 .unwrap()
                 .unwrap()
                 .tier
@@ -176,12 +176,12 @@ mod tests {
             due_on: Some(d("2026-05-01")),
             review_due_on: None,
         };
-        let l = lateness(&cal, State::Extended, &clocks, d("2026-05-01"))
+        let l = lateness(&cal, RequestState::Extended, &clocks, d("2026-05-01"))
             .unwrap()
             .unwrap();
         assert_eq!(l.tier, Tier::OnTime);
         let very = day(&cal, d("2026-05-01"), 20);
-        let l = lateness(&cal, State::Extended, &clocks, very)
+        let l = lateness(&cal, RequestState::Extended, &clocks, very)
             .unwrap()
             .unwrap();
         assert_eq!((l.tier, l.working_days), (Tier::VeryOverdue, 20));
@@ -196,12 +196,12 @@ mod tests {
             review_due_on: Some(d("2026-05-05")),
         };
         for s in [
-            State::Draft,
-            State::ClarificationRequested,
-            State::AnsweredFull,
-            State::Refused,
-            State::Withdrawn,
-            State::ReferredToIco,
+            RequestState::Draft,
+            RequestState::ClarificationRequested,
+            RequestState::AnsweredFull,
+            RequestState::Refused,
+            RequestState::Withdrawn,
+            RequestState::ReferredToIco,
         ] {
             assert_eq!(
                 lateness(&cal, s, &clocks, d("2026-06-30")).unwrap(),
@@ -211,7 +211,7 @@ mod tests {
         }
         let l = lateness(
             &cal,
-            State::InternalReviewRequested,
+            RequestState::InternalReviewRequested,
             &clocks,
             d("2026-05-06"),
         )

@@ -31,7 +31,7 @@ use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
-pub enum State {
+pub enum RequestState {
     Draft,
     AwaitingResponse,
     Acknowledged,
@@ -49,59 +49,59 @@ pub enum State {
     DeskResearch,
 }
 
-pub const ALL_STATES: [State; 14] = [
-    State::Draft,
-    State::AwaitingResponse,
-    State::Acknowledged,
-    State::ClarificationRequested,
-    State::Extended,
-    State::AnsweredFull,
-    State::AnsweredPart,
-    State::Refused,
-    State::NotHeld,
-    State::Withdrawn,
-    State::InternalReviewRequested,
-    State::InternalReviewAnswered,
-    State::ReferredToIco,
-    State::DeskResearch,
+pub const ALL_STATES: [RequestState; 14] = [
+    RequestState::Draft,
+    RequestState::AwaitingResponse,
+    RequestState::Acknowledged,
+    RequestState::ClarificationRequested,
+    RequestState::Extended,
+    RequestState::AnsweredFull,
+    RequestState::AnsweredPart,
+    RequestState::Refused,
+    RequestState::NotHeld,
+    RequestState::Withdrawn,
+    RequestState::InternalReviewRequested,
+    RequestState::InternalReviewAnswered,
+    RequestState::ReferredToIco,
+    RequestState::DeskResearch,
 ];
 
-impl State {
+impl RequestState {
     pub fn as_str(self) -> &'static str {
         match self {
-            State::Draft => "draft",
-            State::AwaitingResponse => "awaiting_response",
-            State::Acknowledged => "acknowledged",
-            State::ClarificationRequested => "clarification_requested",
-            State::Extended => "extended",
-            State::AnsweredFull => "answered_full",
-            State::AnsweredPart => "answered_part",
-            State::Refused => "refused",
-            State::NotHeld => "not_held",
-            State::Withdrawn => "withdrawn",
-            State::InternalReviewRequested => "internal_review_requested",
-            State::InternalReviewAnswered => "internal_review_answered",
-            State::ReferredToIco => "referred_to_ico",
-            State::DeskResearch => "desk_research",
+            RequestState::Draft => "draft",
+            RequestState::AwaitingResponse => "awaiting_response",
+            RequestState::Acknowledged => "acknowledged",
+            RequestState::ClarificationRequested => "clarification_requested",
+            RequestState::Extended => "extended",
+            RequestState::AnsweredFull => "answered_full",
+            RequestState::AnsweredPart => "answered_part",
+            RequestState::Refused => "refused",
+            RequestState::NotHeld => "not_held",
+            RequestState::Withdrawn => "withdrawn",
+            RequestState::InternalReviewRequested => "internal_review_requested",
+            RequestState::InternalReviewAnswered => "internal_review_answered",
+            RequestState::ReferredToIco => "referred_to_ico",
+            RequestState::DeskResearch => "desk_research",
         }
     }
 
     pub fn label(self) -> &'static str {
         match self {
-            State::Draft => "Not sent",
-            State::AwaitingResponse => "Awaiting response",
-            State::Acknowledged => "Acknowledged",
-            State::ClarificationRequested => "Clarification requested",
-            State::Extended => "Extended",
-            State::AnsweredFull => "Answered in full",
-            State::AnsweredPart => "Answered in part",
-            State::Refused => "Refused",
-            State::NotHeld => "Information not held",
-            State::Withdrawn => "Withdrawn",
-            State::InternalReviewRequested => "Internal review requested",
-            State::InternalReviewAnswered => "Internal review answered",
-            State::ReferredToIco => "Referred to the ICO",
-            State::DeskResearch => "Desk research",
+            RequestState::Draft => "Not sent",
+            RequestState::AwaitingResponse => "Awaiting response",
+            RequestState::Acknowledged => "Acknowledged",
+            RequestState::ClarificationRequested => "Clarification requested",
+            RequestState::Extended => "Extended",
+            RequestState::AnsweredFull => "Answered in full",
+            RequestState::AnsweredPart => "Answered in part",
+            RequestState::Refused => "Refused",
+            RequestState::NotHeld => "Information not held",
+            RequestState::Withdrawn => "Withdrawn",
+            RequestState::InternalReviewRequested => "Internal review requested",
+            RequestState::InternalReviewAnswered => "Internal review answered",
+            RequestState::ReferredToIco => "Referred to the ICO",
+            RequestState::DeskResearch => "Desk research",
         }
     }
 
@@ -109,7 +109,7 @@ impl State {
     pub fn awaiting_body(self) -> bool {
         matches!(
             self,
-            State::AwaitingResponse | State::Acknowledged | State::Extended
+            RequestState::AwaitingResponse | RequestState::Acknowledged | RequestState::Extended
         )
     }
 
@@ -117,21 +117,21 @@ impl State {
     pub fn responded(self) -> bool {
         matches!(
             self,
-            State::AnsweredFull
-                | State::AnsweredPart
-                | State::Refused
-                | State::NotHeld
-                | State::InternalReviewRequested
-                | State::InternalReviewAnswered
-                | State::ReferredToIco
+            RequestState::AnsweredFull
+                | RequestState::AnsweredPart
+                | RequestState::Refused
+                | RequestState::NotHeld
+                | RequestState::InternalReviewRequested
+                | RequestState::InternalReviewAnswered
+                | RequestState::ReferredToIco
         )
     }
 
     /// The states a request may move to from this one.
-    pub fn allowed_next(self) -> &'static [State] {
-        use State::*;
+    pub fn allowed_next(self) -> &'static [RequestState] {
+        use RequestState::*;
         // An internal review can be asked for a failure to respond, too (ICO guidance).
-        const RESPONSES: &[State] = &[
+        const RESPONSES: &[RequestState] = &[
             Acknowledged,
             ClarificationRequested,
             Extended,
@@ -183,15 +183,15 @@ impl State {
     }
 }
 
-impl fmt::Display for State {
+impl fmt::Display for RequestState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl FromStr for State {
+impl FromStr for RequestState {
     type Err = String;
-    fn from_str(s: &str) -> Result<State, String> {
+    fn from_str(s: &str) -> Result<RequestState, String> {
         ALL_STATES
             .iter()
             .copied()
@@ -218,8 +218,8 @@ pub enum TransitionError {
     #[error("a request that is `{from}` cannot become `{to}`; from `{from}` it can become: {}",
         if .allowed.is_empty() { "nothing (it is closed)".to_string() } else { .allowed.join(", ") })]
     Illegal {
-        from: State,
-        to: State,
+        from: RequestState,
+        to: RequestState,
         allowed: Vec<&'static str>,
     },
     #[error("an extension needs the body's new due date (--due YYYY-MM-DD)")]
@@ -227,7 +227,7 @@ pub enum TransitionError {
     #[error("the extended due date {new} is not after the current due date {old}")]
     ExtensionNotLater { new: NaiveDate, old: NaiveDate },
     #[error("a new due date goes only with `extended`, not with `{to}`; leave the due date out")]
-    DueOnlyForExtension { to: State },
+    DueOnlyForExtension { to: RequestState },
     #[error(transparent)]
     Calendar(#[from] CalendarError),
 }
@@ -237,27 +237,27 @@ pub enum TransitionError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
     /// To any state but `extended`.
-    To(State),
+    To(RequestState),
     /// The body extended the time to answer, to `until`.
     Extend { until: NaiveDate },
 }
 
 impl Change {
     /// From what a person gave: a state and, for an extension only, the new due date.
-    pub fn new(to: State, new_due: Option<NaiveDate>) -> Result<Change, TransitionError> {
+    pub fn new(to: RequestState, new_due: Option<NaiveDate>) -> Result<Change, TransitionError> {
         match (to, new_due) {
-            (State::Extended, Some(until)) => Ok(Change::Extend { until }),
-            (State::Extended, None) => Err(TransitionError::ExtensionNeedsDate),
+            (RequestState::Extended, Some(until)) => Ok(Change::Extend { until }),
+            (RequestState::Extended, None) => Err(TransitionError::ExtensionNeedsDate),
             (to, None) => Ok(Change::To(to)),
             (to, Some(_)) => Err(TransitionError::DueOnlyForExtension { to }),
         }
     }
 
     /// The state the request moves to.
-    pub fn target(self) -> State {
+    pub fn target(self) -> RequestState {
         match self {
             Change::To(s) => s,
-            Change::Extend { .. } => State::Extended,
+            Change::Extend { .. } => RequestState::Extended,
         }
     }
 }
@@ -265,7 +265,7 @@ impl Change {
 /// Applies a state change on `on` (the London date it happened) and returns the new clocks.
 pub fn transition(
     cal: &Calendar,
-    from: State,
+    from: RequestState,
     change: Change,
     clocks: Clocks,
     on: NaiveDate,
@@ -285,13 +285,13 @@ pub fn transition(
     let mut c = clocks;
     match to {
         // Sent, or clarification sent: this date is the (new) date of receipt.
-        State::AwaitingResponse => {
+        RequestState::AwaitingResponse => {
             c.received_on = Some(on);
             c.due_on = Some(cal.due_date(on)?);
         }
         // The clock stops until we answer the clarification.
-        State::ClarificationRequested => c.due_on = None,
-        State::Extended => {
+        RequestState::ClarificationRequested => c.due_on = None,
+        RequestState::Extended => {
             let new = new_due.ok_or(TransitionError::ExtensionNeedsDate)?;
             if let Some(old) = c.due_on {
                 if new <= old {
@@ -300,7 +300,7 @@ pub fn transition(
             }
             c.due_on = Some(new);
         }
-        State::InternalReviewRequested => {
+        RequestState::InternalReviewRequested => {
             c.review_due_on = Some(cal.add_working_days(on, INTERNAL_REVIEW_DAYS)?);
         }
         _ => {}
@@ -315,8 +315,8 @@ mod tests {
     /// The old call shape, through [`Change::new`], so each case reads as before.
     fn tr(
         cal: &Calendar,
-        from: State,
-        to: State,
+        from: RequestState,
+        to: RequestState,
         clocks: Clocks,
         on: NaiveDate,
         new_due: Option<NaiveDate>,
@@ -331,9 +331,9 @@ mod tests {
     #[test]
     fn states_round_trip_through_strings() {
         for s in ALL_STATES {
-            assert_eq!(s.as_str().parse::<State>().unwrap(), s);
+            assert_eq!(s.as_str().parse::<RequestState>().unwrap(), s);
         }
-        assert!("answered".parse::<State>().is_err());
+        assert!("answered".parse::<RequestState>().is_err());
     }
 
     #[test]
@@ -341,8 +341,8 @@ mod tests {
         let cal = Calendar::shipped();
         let c = tr(
             &cal,
-            State::Draft,
-            State::AwaitingResponse,
+            RequestState::Draft,
+            RequestState::AwaitingResponse,
             Clocks::default(),
             d("2024-07-01"),
             None,
@@ -357,8 +357,8 @@ mod tests {
         let cal = Calendar::shipped();
         let sent = tr(
             &cal,
-            State::Draft,
-            State::AwaitingResponse,
+            RequestState::Draft,
+            RequestState::AwaitingResponse,
             Clocks::default(),
             d("2024-07-01"),
             None,
@@ -366,8 +366,8 @@ mod tests {
         .unwrap();
         let stopped = tr(
             &cal,
-            State::AwaitingResponse,
-            State::ClarificationRequested,
+            RequestState::AwaitingResponse,
+            RequestState::ClarificationRequested,
             sent,
             d("2024-07-05"),
             None,
@@ -378,8 +378,8 @@ mod tests {
         // Scotland's 5 August: 11(1), 15-19(6), 22-26(11), 29-Aug 2(16), 6-9 (20) → 9 Aug.
         let restarted = tr(
             &cal,
-            State::ClarificationRequested,
-            State::AwaitingResponse,
+            RequestState::ClarificationRequested,
+            RequestState::AwaitingResponse,
             stopped,
             d("2024-07-10"),
             None,
@@ -394,8 +394,8 @@ mod tests {
         let cal = Calendar::shipped();
         let sent = tr(
             &cal,
-            State::Draft,
-            State::AwaitingResponse,
+            RequestState::Draft,
+            RequestState::AwaitingResponse,
             Clocks::default(),
             d("2024-07-01"),
             None,
@@ -404,8 +404,8 @@ mod tests {
         assert_eq!(
             tr(
                 &cal,
-                State::AwaitingResponse,
-                State::Extended,
+                RequestState::AwaitingResponse,
+                RequestState::Extended,
                 sent,
                 d("2024-07-29"),
                 None
@@ -414,8 +414,8 @@ mod tests {
         );
         assert!(tr(
             &cal,
-            State::AwaitingResponse,
-            State::Extended,
+            RequestState::AwaitingResponse,
+            RequestState::Extended,
             sent,
             d("2024-07-29"),
             Some(d("2024-07-01"))
@@ -423,8 +423,8 @@ mod tests {
         .is_err());
         let ext = tr(
             &cal,
-            State::AwaitingResponse,
-            State::Extended,
+            RequestState::AwaitingResponse,
+            RequestState::Extended,
             sent,
             d("2024-07-29"),
             Some(d("2024-08-27")),
@@ -438,8 +438,8 @@ mod tests {
         let cal = Calendar::shipped();
         let e = tr(
             &cal,
-            State::Withdrawn,
-            State::AnsweredFull,
+            RequestState::Withdrawn,
+            RequestState::AnsweredFull,
             Clocks::default(),
             d("2024-07-01"),
             None,
@@ -448,8 +448,8 @@ mod tests {
         assert!(e.to_string().contains("closed"), "{e}");
         let e = tr(
             &cal,
-            State::Draft,
-            State::AnsweredFull,
+            RequestState::Draft,
+            RequestState::AnsweredFull,
             Clocks::default(),
             d("2024-07-01"),
             None,
@@ -463,8 +463,8 @@ mod tests {
         let cal = Calendar::shipped();
         let c = tr(
             &cal,
-            State::Refused,
-            State::InternalReviewRequested,
+            RequestState::Refused,
+            RequestState::InternalReviewRequested,
             Clocks::default(),
             d("2024-07-01"),
             None,
@@ -477,20 +477,26 @@ mod tests {
     fn a_due_date_goes_only_with_an_extension() {
         let day = d("2024-07-10");
         assert_eq!(
-            Change::new(State::Extended, Some(day)),
+            Change::new(RequestState::Extended, Some(day)),
             Ok(Change::Extend { until: day })
         );
         assert_eq!(
-            Change::new(State::Extended, None),
+            Change::new(RequestState::Extended, None),
             Err(TransitionError::ExtensionNeedsDate)
         );
         assert_eq!(
-            Change::new(State::AnsweredFull, Some(day)),
+            Change::new(RequestState::AnsweredFull, Some(day)),
             Err(TransitionError::DueOnlyForExtension {
-                to: State::AnsweredFull
+                to: RequestState::AnsweredFull
             })
         );
-        assert_eq!(Change::To(State::Refused).target(), State::Refused);
-        assert_eq!(Change::Extend { until: day }.target(), State::Extended);
+        assert_eq!(
+            Change::To(RequestState::Refused).target(),
+            RequestState::Refused
+        );
+        assert_eq!(
+            Change::Extend { until: day }.target(),
+            RequestState::Extended
+        );
     }
 }

@@ -2,14 +2,14 @@
 
 use super::calendar::Calendar;
 use super::overdue::{lateness, Tier};
-use super::request::{Clocks, State};
+use super::request::{Clocks, RequestState};
 use chrono::NaiveDate;
 use serde::Serialize;
 
 /// What the tracking knows about one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tracked {
-    pub state: State,
+    pub state: RequestState,
     /// The date of receipt the clock last (re)started from.
     pub received_on: Option<NaiveDate>,
     /// The due date in force when the response came (extensions included).
@@ -56,7 +56,7 @@ pub fn timeliness(cal: &Calendar, tracked: &[Tracked], today: NaiveDate) -> Time
                 }
             }
             None => {
-                if t.state != State::Withdrawn {
+                if t.state != RequestState::Withdrawn {
                     not_answered += 1;
                     // The one definition of overdue (a request waiting on the body, past its
                     // due date in working days).
@@ -121,13 +121,13 @@ mod tests {
             referred_to_ico: false,
         };
         let all = vec![
-            t(Some("2024-07-30"), State::AnsweredFull), // 20 working days: on time
-            t(Some("2024-07-31"), State::AnsweredPart), // 21: late
-            t(Some("2024-07-10"), State::Refused),      // 7
-            t(None, State::AwaitingResponse),
+            t(Some("2024-07-30"), RequestState::AnsweredFull), // 20 working days: on time
+            t(Some("2024-07-31"), RequestState::AnsweredPart), // 21: late
+            t(Some("2024-07-10"), RequestState::Refused),      // 7
+            t(None, RequestState::AwaitingResponse),
             Tracked {
                 received_on: None,
-                ..t(None, State::Draft)
+                ..t(None, RequestState::Draft)
             },
         ];
         let r = timeliness(&cal, &all, d("2024-08-01"));

@@ -7,7 +7,7 @@ use crate::domain::chasers::{next_step, step_due, ChaseState};
 use crate::domain::ids::Reference;
 use crate::domain::message::OutboundState;
 use crate::domain::overdue::Tier;
-use crate::domain::request::State;
+use crate::domain::request::RequestState;
 use crate::domain::round::{ChaseMode, ChasePurpose, RoundKind};
 use crate::rawstore::RawStoreError;
 use crate::store::outbox::{self, LetterHistory, NewOutbound};
@@ -268,7 +268,7 @@ pub async fn next_steps(
     let sent = sent_info(app).await?;
     let mut out = HashMap::new();
     for r in reqs {
-        if !r.state.awaiting_body() && r.state != State::InternalReviewRequested {
+        if !r.state.awaiting_body() && r.state != RequestState::InternalReviewRequested {
             continue;
         }
         let st = chase_state(
@@ -346,7 +346,7 @@ pub struct OverdueRow {
     pub reference: String,
     pub authority: String,
     pub name: String,
-    pub state: State,
+    pub state: RequestState,
     pub due_date: Option<NaiveDate>,
     pub working_days_overdue: u32,
     /// `overdue` once the due date has passed; `very_overdue` 20 working days after it.

@@ -6,7 +6,7 @@ use crate::domain::aggregate::{self, Body, CrossTab, Findings, Values};
 use crate::domain::coding::{self, Agreement, CodingError, CodingRow};
 use crate::domain::compare::{self, Mapping};
 use crate::domain::ids::Reference;
-use crate::domain::request::State;
+use crate::domain::request::RequestState;
 use crate::domain::timeliness::{self, Timeliness, Tracked};
 use crate::store::rounds::{self, RequestRow, Round};
 use crate::store::{authorities, codings, StoreError};
@@ -278,26 +278,26 @@ async fn tracked(app: &App, reqs: &[RequestRow]) -> Result<Vec<Tracked>, Finding
         .filter_map(|e| Some((e.event.request_id?, e)))
         .collect();
     let responses = [
-        State::AnsweredFull,
-        State::AnsweredPart,
-        State::Refused,
-        State::NotHeld,
+        RequestState::AnsweredFull,
+        RequestState::AnsweredPart,
+        RequestState::Refused,
+        RequestState::NotHeld,
     ]
     .map(|s| s.as_str());
     let mut first: HashMap<i32, chrono::NaiveDate> = HashMap::new();
     let mut review: HashSet<i32> = HashSet::new();
     let mut ico: HashSet<i32> = HashSet::new();
     for (rid, e) in &evs {
-        let to: Option<State> = e.event.to_state.as_deref().and_then(|s| s.parse().ok());
+        let to: Option<RequestState> = e.event.to_state.as_deref().and_then(|s| s.parse().ok());
         match to {
             Some(s) if responses.contains(&s.as_str()) => {
                 let d = e.event.effective_on.unwrap_or_else(|| e.at.date_naive());
                 first.entry(*rid).or_insert(d);
             }
-            Some(State::InternalReviewRequested) => {
+            Some(RequestState::InternalReviewRequested) => {
                 review.insert(*rid);
             }
-            Some(State::ReferredToIco) => {
+            Some(RequestState::ReferredToIco) => {
                 ico.insert(*rid);
             }
             _ => {}

@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::domain::classify::{classify, Suggestion};
 use crate::domain::matching::Catalog;
 use crate::domain::message::{InboundState, MessageKind};
-use crate::domain::request::{Change, State};
+use crate::domain::request::{Change, RequestState};
 use crate::rawstore::RawStoreError;
 use crate::store::inbox::{self, NewInbound};
 use crate::store::StoreError;
@@ -186,14 +186,14 @@ pub async fn ingest_bytes(
         (&outcome, &suggestion, app.config.ingest.auto_acknowledge)
     {
         let req = crate::store::rounds::request_by_id(&app.db, *request_id).await?;
-        if req.state == State::AwaitingResponse {
+        if req.state == RequestState::AwaitingResponse {
             let on = parsed
                 .date
                 .map(|d| d.with_timezone(&chrono_tz::Europe::London).date_naive());
             super::requests::apply(
                 app,
                 &req,
-                Change::To(State::Acknowledged),
+                Change::To(RequestState::Acknowledged),
                 on,
                 Some("acknowledgement applied automatically".into()),
                 "foi ingest",

@@ -3,7 +3,7 @@
 use crate::app::App;
 use crate::domain::ids::Reference;
 use crate::domain::overdue::{self, Deadline, Lateness, Tier};
-use crate::domain::request::{transition, Change, State, TransitionError};
+use crate::domain::request::{transition, Change, RequestState, TransitionError};
 use crate::store::rounds::{self, RequestRow, StateUpdate};
 use crate::store::{inbox, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -83,7 +83,7 @@ pub struct StatusRow {
     pub authority: String,
     pub name: String,
     pub reference: Reference,
-    pub state: State,
+    pub state: RequestState,
     pub sent_at: Option<DateTime<Utc>>,
     pub due_date: Option<NaiveDate>,
     pub working_days_overdue: u32,
@@ -110,9 +110,9 @@ fn next_action(r: &RequestRow, late: Option<&Lateness>, waiting: usize) -> Strin
     }
     let (tier, days) = late.map_or((Tier::OnTime, 0), |l| (l.tier, l.working_days));
     match (r.state, late.map(|l| l.deadline), tier) {
-        (State::Draft, _, _) if r.to_address.is_none() => "find an FOI address".into(),
-        (State::Draft, _, _) => "launch".into(),
-        (State::ClarificationRequested, _, _) => "send the clarification".into(),
+        (RequestState::Draft, _, _) if r.to_address.is_none() => "find an FOI address".into(),
+        (RequestState::Draft, _, _) => "launch".into(),
+        (RequestState::ClarificationRequested, _, _) => "send the clarification".into(),
         (_, Some(Deadline::InternalReview), Tier::Overdue | Tier::VeryOverdue) => {
             format!("review overdue ({days} working days): refer to the ICO")
         }
@@ -123,10 +123,15 @@ fn next_action(r: &RequestRow, late: Option<&Lateness>, waiting: usize) -> Strin
             format!("overdue ({days} working days): chase")
         }
         (s, _, _) if s.awaiting_body() => "wait".into(),
-        (State::AnsweredFull | State::AnsweredPart | State::Refused | State::NotHeld, _, _) => {
-            "code the response".into()
-        }
-        (State::DeskResearch, _, _) if r.source_url.is_none() => {
+        (
+            RequestState::AnsweredFull
+            | RequestState::AnsweredPart
+            | RequestState::Refused
+            | RequestState::NotHeld,
+            _,
+            _,
+        ) => "code the response".into(),
+        (RequestState::DeskResearch, _, _) if r.source_url.is_none() => {
             "record the source document".into()
         }
         _ => "-".into(),
@@ -150,7 +155,7 @@ pub fn status_rows(
                 state: r.state,
                 sent_at: r.sent_at,
                 due_date: match r.state {
-                    State::InternalReviewRequested => r.clocks.review_due_on,
+                    RequestState::InternalReviewRequested => r.clocks.review_due_on,
                     _ => r.clocks.due_on,
                 },
                 working_days_overdue: late.map_or(0, |l| l.working_days),

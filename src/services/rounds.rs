@@ -3,7 +3,7 @@
 use super::letters::{compose_letter, LetterError};
 use crate::app::App;
 use crate::domain::message::{MessageKind, OutboundState};
-use crate::domain::request::State;
+use crate::domain::request::RequestState;
 use crate::domain::round::{RoundDef, RoundError, RoundKind};
 use crate::outbound::render::{Renderer, TemplateError};
 use crate::rawstore::{RawStore, RawStoreError};
@@ -156,7 +156,7 @@ async fn plan_and_render(
             "{} {} ({})",
             r.reference, r.authority_name, r.authority_code
         );
-        if r.state != State::Draft {
+        if r.state != RequestState::Draft {
             plan.already_queued_or_sent += 1;
             continue;
         }

@@ -7,7 +7,7 @@ use super::{events, outbox, StoreError};
 use crate::domain::mail::{AttachmentInfo, ParsedMail};
 use crate::domain::matching::Catalog;
 use crate::domain::message::{Direction, InboundState, MessageKind};
-use crate::domain::request::State;
+use crate::domain::request::RequestState;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -73,7 +73,7 @@ pub async fn catalog(db: &DatabaseConnection, plus_pattern: &str) -> Result<Cata
     let mut open_by_authority: HashMap<i32, BTreeSet<i32>> = HashMap::new();
     for r in &reqs {
         c.references.insert(r.reference.clone(), r.id);
-        if r.sent_at.is_some() && r.state.parse::<State>() != Ok(State::Withdrawn) {
+        if r.sent_at.is_some() && r.state.parse::<RequestState>() != Ok(RequestState::Withdrawn) {
             open_by_authority
                 .entry(r.authority_id)
                 .or_default()

@@ -15,7 +15,7 @@ use super::{events, StoreError};
 use crate::domain::calendar::Calendar;
 use crate::domain::ids::{EmailAddress, MessageId};
 use crate::domain::message::{Direction, MessageKind, OutboundState};
-use crate::domain::request::{transition, Change, Clocks, State};
+use crate::domain::request::{transition, Change, Clocks, RequestState};
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::London;
 use sea_orm::{
@@ -253,15 +253,15 @@ pub async fn mark_sent(
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("request {rid}")))?;
-        let state: State = r.state.parse().map_err(StoreError::Invalid)?;
+        let state: RequestState = r.state.parse().map_err(StoreError::Invalid)?;
         let mut note = format!("{kind} accepted by the server: {server_reply}");
         let mut ev = events::NewEvent::on_request(rid, actor, format!("{kind}_sent"));
         // Sending a request letter starts the statutory clock; sending our internal review
         // request starts the review's own 20-working-day clock.
         let target = match (kind, state) {
-            (MessageKind::Request, State::Draft) => Some(State::AwaitingResponse),
+            (MessageKind::Request, RequestState::Draft) => Some(RequestState::AwaitingResponse),
             (MessageKind::InternalReview, s) if s.awaiting_body() => {
-                Some(State::InternalReviewRequested)
+                Some(RequestState::InternalReviewRequested)
             }
             _ => None,
         };
@@ -276,7 +276,7 @@ pub async fn mark_sent(
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
             let mut ra: request::ActiveModel = r.into();
             ra.state = Set(to.as_str().into());
-            if to == State::AwaitingResponse {
+            if to == RequestState::AwaitingResponse {
                 ra.sent_at = Set(Some(now));
             }
             ra.received_on = Set(c.received_on);
@@ -289,7 +289,7 @@ pub async fn mark_sent(
             ev.effective_on = Some(today);
             let show = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
             note.push_str(&match to {
-                State::AwaitingResponse => {
+                RequestState::AwaitingResponse => {
                     format!("; received {today}, due {} (FOIA s.10)", show(c.due_on))
                 }
                 _ => format!("; internal review due {}", show(c.review_due_on)),

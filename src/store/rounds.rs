@@ -3,7 +3,7 @@
 use super::entities::{authority, request, round};
 use super::{events, StoreError};
 use crate::domain::ids::{EmailAddress, Reference};
-use crate::domain::request::{Clocks, State};
+use crate::domain::request::{Clocks, RequestState};
 use crate::domain::round::RoundDef;
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -30,7 +30,7 @@ pub struct RequestRow {
     pub id: i32,
     pub round_id: i32,
     pub reference: Reference,
-    pub state: State,
+    pub state: RequestState,
     pub to_address: Option<EmailAddress>,
     pub sent_at: Option<DateTime<Utc>>,
     pub clocks: Clocks,
@@ -120,8 +120,8 @@ pub async fn create(
     .insert(&txn)
     .await?;
     let initial = match def.kind {
-        crate::domain::round::RoundKind::Letters => State::Draft,
-        crate::domain::round::RoundKind::Desk => State::DeskResearch,
+        crate::domain::round::RoundKind::Letters => RequestState::Draft,
+        crate::domain::round::RoundKind::Desk => RequestState::DeskResearch,
     };
     for b in &bodies {
         let reference = Reference::new(&prefix, &b.code);
@@ -419,8 +419,8 @@ pub async fn set_source(
 pub struct StateUpdate {
     pub request_id: i32,
     /// The state the change was decided from (a concurrent change is refused).
-    pub from: State,
-    pub to: State,
+    pub from: RequestState,
+    pub to: RequestState,
     pub clocks: Clocks,
     /// The London date it happened.
     pub on: chrono::NaiveDate,

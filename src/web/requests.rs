@@ -7,7 +7,7 @@ use super::{back, render, Sess, WebError, WebState};
 use crate::domain::classify::Suggestion;
 use crate::domain::ids::Reference;
 use crate::domain::message::{Direction, InboundState};
-use crate::domain::request::{Change, State as RState};
+use crate::domain::request::{Change, RequestState};
 use crate::store::{events, inbox, outbox, rounds};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -31,7 +31,7 @@ fn flash(q: &HashMap<String, String>) -> Option<&'static str> {
     })
 }
 
-fn suggestion_state(key: &str) -> Option<RState> {
+fn suggestion_state(key: &str) -> Option<RequestState> {
     let s = match key.split(':').next()? {
         "acknowledgement" => Suggestion::Acknowledgement,
         "clarification_request" => Suggestion::ClarificationRequest,
@@ -136,7 +136,7 @@ pub async fn set_state(
     e: Editor,
 ) -> Result<Response, WebError> {
     let reference = reference(&reference_text)?;
-    let to: RState =
+    let to: RequestState =
         e.form.get("state").unwrap_or("").parse().map_err(|_| {
             WebError::BadRequest("choose the request's new state from the list".into())
         })?;

@@ -1,7 +1,7 @@
 //! The rounds page, a round's board, and its findings report (page and downloads).
 
 use super::{render, Sess, WebError, WebState};
-use crate::domain::request::State as RState;
+use crate::domain::request::RequestState;
 use crate::services::requests::StatusRow;
 use crate::store::{inbox, rounds};
 use axum::extract::{Path, Query, State};
@@ -25,13 +25,13 @@ pub async fn rounds(
     let mut out = Vec::new();
     for r in rounds::list(&app.db).await? {
         let reqs = rounds::requests(&app.db, r.id).await?;
-        let mut by: BTreeMap<RState, usize> = BTreeMap::new();
+        let mut by: BTreeMap<RequestState, usize> = BTreeMap::new();
         for q in &reqs {
             *by.entry(q.state).or_default() += 1;
         }
         let done = reqs
             .iter()
-            .filter(|q| q.state.responded() || q.state == RState::Withdrawn)
+            .filter(|q| q.state.responded() || q.state == RequestState::Withdrawn)
             .count();
         let overdue = reqs
             .iter()
@@ -90,7 +90,8 @@ pub async fn board_data(
         .unwrap_or(1)
         .max(1);
     let needs_coding = |r: &StatusRow| {
-        (r.state.responded() || r.state == RState::DeskResearch) && !coded.contains(&r.authority)
+        (r.state.responded() || r.state == RequestState::DeskResearch)
+            && !coded.contains(&r.authority)
     };
     let keep = |r: &StatusRow| match filter.as_str() {
         "overdue" => r.working_days_overdue > 0,
@@ -127,7 +128,7 @@ pub async fn board_data(
             (1, -(r.working_days_overdue as i64))
         } else if needs_coding(r) {
             (2, 0)
-        } else if r.state == RState::ClarificationRequested {
+        } else if r.state == RequestState::ClarificationRequested {
             (3, 0)
         } else {
             (4, 0)
