@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_initial;
 mod m20261125_000001_events_without_request;
+mod m20261125_000002_mail_identity;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261125_000001_events_without_request::Migration),
+            Box::new(m20261125_000002_mail_identity::Migration),
         ]
     }
 }

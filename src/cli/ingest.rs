@@ -22,12 +22,33 @@ pub struct IngestArgs {
     pub format: Format,
 }
 
+/// What `--format json` prints: the totals, and each file's messages by content hash.
+#[derive(serde::Serialize)]
+struct IngestReport<'a> {
+    #[serde(flatten)]
+    summary: &'a ingest::IngestSummary,
+    files: Vec<FileResult>,
+}
+
+#[derive(serde::Serialize)]
+struct FileResult {
+    file: String,
+    messages: Vec<MessageResult>,
+}
+
+#[derive(serde::Serialize)]
+struct MessageResult {
+    sha256: String,
+    outcome: ingest::Outcome,
+}
+
 pub async fn ingest(g: &Globals, a: IngestArgs) -> anyhow::Result<()> {
     let app = super::open(g).await?;
     let mut total = ingest::IngestSummary::default();
     if a.imap {
         total = ingest::ingest_imap(&app).await?;
     }
+    let mut files: Vec<FileResult> = Vec::new();
     let mut paths: Vec<PathBuf> = a.files.clone();
     if let Some(dir) = &a.maildir {
         paths.extend(sources::maildir_files(dir)?);
@@ -37,9 +58,18 @@ pub async fn ingest(g: &Globals, a: IngestArgs) -> anyhow::Result<()> {
             crate::store::inbox::catalog(&app.db, &app.config.send.reply_to_pattern).await?;
         let pb = ProgressBar::new(paths.len() as u64);
         for p in &paths {
+            let mut messages = Vec::new();
             for raw in sources::messages_in_file(p)? {
-                ingest::ingest_bytes(&app, &catalog, &raw, &mut total).await?;
+                let outcome = ingest::ingest_bytes(&app, &catalog, &raw, &mut total).await?;
+                messages.push(MessageResult {
+                    sha256: crate::rawstore::sha256_hex(&raw),
+                    outcome,
+                });
             }
+            files.push(FileResult {
+                file: p.display().to_string(),
+                messages,
+            });
             pb.inc(1);
         }
         pb.finish_and_clear();
@@ -48,7 +78,13 @@ pub async fn ingest(g: &Globals, a: IngestArgs) -> anyhow::Result<()> {
         anyhow::bail!("nothing to ingest: give .eml/.mbox files, --maildir DIR or --imap");
     }
     match a.format {
-        Format::Json => println!("{}", output::json(&total)),
+        Format::Json => println!(
+            "{}",
+            output::json(&IngestReport {
+                summary: &total,
+                files
+            })
+        ),
         _ => println!(
             "{} message(s): {} matched, {} automatic replies, {} delivery failures, {} to triage, {} unparseable (kept), {} duplicate(s) skipped{}",
             total.seen,

@@ -6,6 +6,7 @@ mod chase;
 mod code;
 mod deadline;
 mod digest;
+mod inbox;
 mod ingest;
 mod outbox;
 mod report;
@@ -96,6 +97,8 @@ pub enum Command {
     },
     /// One row per body of a round: state, dates, overdue, replies, next action
     Status(status::StatusArgs),
+    /// Every received message, oldest first, with its attachments and what it was taken for
+    Inbox(inbox::InboxArgs),
     /// Run the service: delivery worker, scheduler (polling, chasers, digest) and dashboard
     Serve,
     /// The last run of each scheduled job, as JSON
@@ -170,6 +173,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Triage { command } => triage::run(&g, command).await,
         Command::Request { command } => request::run(&g, command).await,
         Command::Status(a) => status::run(&g, a).await,
+        Command::Inbox(a) => inbox::run(&g, a).await,
         Command::Serve => serve::serve(&g).await,
         Command::Health => serve::health(&g).await,
         Command::Chase(a) => chase::chase(&g, a).await,

@@ -2,7 +2,7 @@
 //! and text. A suggestion is only that: a person confirms it (`foi request set`, or one click
 //! in the dashboard), except acknowledgements when configured to auto-apply.
 
-use super::mail::{is_auto_reply, is_bounce, ParsedMail};
+use super::mail::{is_auto_reply, is_bounce, is_delay, ParsedMail};
 use super::request::RequestState;
 use regex::Regex;
 use serde::Serialize;
@@ -13,6 +13,8 @@ use std::sync::OnceLock;
 pub enum Suggestion {
     AutoReply,
     Bounce,
+    /// A delay notice: our letter is still being retried (not a bounce).
+    DeliveryDelay,
     Acknowledgement,
     ClarificationRequest,
     ExtensionNotice,
@@ -21,6 +23,10 @@ pub enum Suggestion {
         sections: Vec<u32>,
     },
     NotHeld,
+    /// An answer that releases information and withholds some (s.40 names, s.43 prices …).
+    PartialResponse {
+        sections: Vec<u32>,
+    },
     /// A substantive answer (in full or in part; a person decides which).
     Response,
     Unknown,
@@ -31,6 +37,7 @@ impl Suggestion {
         match self {
             Suggestion::AutoReply => "automatic reply".into(),
             Suggestion::Bounce => "delivery failure".into(),
+            Suggestion::DeliveryDelay => "delivery delayed".into(),
             Suggestion::Acknowledgement => "acknowledgement".into(),
             Suggestion::ClarificationRequest => "clarification request".into(),
             Suggestion::ExtensionNotice => "extension notice".into(),
@@ -44,6 +51,17 @@ impl Suggestion {
                     .join(", ")
             ),
             Suggestion::NotHeld => "information not held".into(),
+            Suggestion::PartialResponse { sections } if sections.is_empty() => {
+                "answered in part".into()
+            }
+            Suggestion::PartialResponse { sections } => format!(
+                "answered in part, withholding under {}",
+                sections
+                    .iter()
+                    .map(|s| format!("s.{s}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             Suggestion::Response => "response".into(),
             Suggestion::Unknown => "unclassified".into(),
         }
@@ -75,6 +93,7 @@ impl Suggestion {
             Suggestion::ExtensionNotice => Some(RequestState::Extended),
             Suggestion::Refusal { .. } => Some(RequestState::Refused),
             Suggestion::NotHeld => Some(RequestState::NotHeld),
+            Suggestion::PartialResponse { .. } => Some(RequestState::AnsweredPart),
             Suggestion::Response => Some(RequestState::AnsweredFull),
             _ => None,
         }
@@ -101,19 +120,48 @@ pub fn cited_sections(text: &str) -> Vec<u32> {
     v
 }
 
+const ACKNOWLEDGEMENT: &[&str] = &[
+    "acknowledge",
+    "we have received your request",
+    "receipt of your request",
+    "has been logged",
+    "has been received",
+    "will respond within",
+    "aim to respond",
+    "we will respond",
+];
+
 fn has_any(hay: &str, needles: &[&str]) -> bool {
     needles.iter().any(|n| hay.contains(n))
 }
 
 /// Suggests what an inbound mail is.
 pub fn classify(m: &ParsedMail) -> Suggestion {
+    if is_delay(m) {
+        return Suggestion::DeliveryDelay;
+    }
     if is_bounce(m) {
         return Suggestion::Bounce;
     }
+    let hay = format!("{}\n{}", m.subject, m.text).to_lowercase();
     if is_auto_reply(m) {
+        // An automatic acknowledgement from an FOI system is still an acknowledgement.
+        let away = has_any(
+            &hay,
+            &[
+                "out of the office",
+                "out of office",
+                "on leave",
+                "annual leave",
+                "away from",
+                "on holiday",
+            ],
+        );
+        if !away && has_any(&hay, ACKNOWLEDGEMENT) {
+            return Suggestion::Acknowledgement;
+        }
         return Suggestion::AutoReply;
     }
-    let hay = format!("{}\n{}", m.subject, m.text).to_lowercase();
     let sections = cited_sections(&hay);
     if has_any(
         &hay,
@@ -158,6 +206,36 @@ pub fn classify(m: &ParsedMail) -> Suggestion {
     if refusal_words
         || (!sections.is_empty() && has_any(&hay, &["not obliged", "does not have to", "applies"]))
     {
+        // Information released with some withheld is an answer in part, not a refusal.
+        let releases = has_any(
+            &hay,
+            &[
+                "please find",
+                "is attached",
+                "are attached",
+                "attached is",
+                "enclosed",
+                "in part",
+                "partially",
+                "some of the information",
+                "the remaining information",
+                "redact",
+                "the information you requested",
+                "our response to your",
+            ],
+        );
+        let refuses_all = has_any(
+            &hay,
+            &[
+                "refuse your request",
+                "refusing your request",
+                "refuse this request",
+                "whole of your request",
+            ],
+        );
+        if releases && !refuses_all {
+            return Suggestion::PartialResponse { sections };
+        }
         return Suggestion::Refusal { sections };
     }
     if has_any(
@@ -172,18 +250,8 @@ pub fn classify(m: &ParsedMail) -> Suggestion {
     ) {
         return Suggestion::NotHeld;
     }
-    if has_any(
-        &hay,
-        &[
-            "acknowledge",
-            "we have received your request",
-            "receipt of your request",
-            "has been logged",
-            "will respond within",
-            "aim to respond",
-            "we will respond",
-        ],
-    ) && m.attachments.is_empty()
+    if has_any(&hay, ACKNOWLEDGEMENT)
+        && m.attachments.is_empty()
         && !has_any(&hay, &["our response", "please find"])
     {
         return Suggestion::Acknowledgement;
@@ -299,5 +367,38 @@ mod tests {
             "refusal:12"
         );
         assert_eq!(Suggestion::Acknowledgement.key(), "acknowledgement");
+    }
+
+    #[test]
+    fn information_released_with_names_withheld_is_an_answer_in_part() {
+        let s = classify(&m(
+            "FOI response",
+            "Please find attached our response. The names of junior staff have been withheld under section 40(2).",
+        ));
+        assert_eq!(s, Suggestion::PartialResponse { sections: vec![40] });
+        assert_eq!(s.state(), Some(RequestState::AnsweredPart));
+        assert_eq!(s.label(), "answered in part, withholding under s.40");
+        // Refusing the whole request is still a refusal.
+        let s = classify(&m(
+            "FOI",
+            "We refuse your request under section 12 as the cost limit would be exceeded.",
+        ));
+        assert_eq!(s, Suggestion::Refusal { sections: vec![12] });
+    }
+
+    #[test]
+    fn an_automatic_acknowledgement_is_an_acknowledgement_and_an_out_of_office_is_not() {
+        let mut ack = m(
+            "Automatic reply: [FOI ref MSK26-QHM]",
+            "Thank you for your request. It has been logged and we will respond within 20 working days.",
+        );
+        ack.auto_submitted = Some("auto-replied".into());
+        assert_eq!(classify(&ack), Suggestion::Acknowledgement);
+        let mut ooo = m(
+            "Out of Office",
+            "I am out of the office on annual leave. Your request has been logged.",
+        );
+        ooo.auto_submitted = Some("auto-replied".into());
+        assert_eq!(classify(&ooo), Suggestion::AutoReply);
     }
 }

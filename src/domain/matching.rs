@@ -68,8 +68,8 @@ impl Catalog {
         if thread.len() == 1 {
             return thread.first().map(|r| (*r, Rule::Thread));
         }
-        // 2. Reference token in subject or body.
-        let hay = format!("{}\n{}", m.subject, m.text);
+        // 2. Reference token in subject or body (or in a forwarded or returned message).
+        let hay = format!("{}\n{}\n{}", m.subject, m.text, m.attached_text);
         let found: BTreeSet<i32> =
             find_references(&hay, self.references.keys().map(String::as_str))
                 .into_iter()

@@ -137,6 +137,8 @@ string_enum! {
         Reply = "reply",
         AutoReply = "auto_reply",
         Bounce = "bounce",
+        /// A delay notice about one of our letters (still being retried).
+        DelayNotice = "delay_notice",
         Unparseable = "unparseable",
     }
 }

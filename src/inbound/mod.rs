@@ -2,7 +2,7 @@
 //! sources (IMAP, Maildir, .eml/.mbox) that hand raw bytes to the ingest use case in
 //! `services::ingest`.
 pub mod imap;
-pub mod parse;
+pub mod mime;
 pub mod sources;
 
 /// A source could not be read (a file, a directory, the IMAP server); the text says which

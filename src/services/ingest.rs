@@ -43,6 +43,13 @@ pub enum Outcome {
         id: i32,
         request_id: Option<i32>,
         bounced_outbound: Vec<i32>,
+        failed_recipients: Vec<String>,
+    },
+    /// A delay notice: recorded on our letter, which is still being retried.
+    Delayed {
+        id: i32,
+        request_id: Option<i32>,
+        delayed_outbound: Vec<i32>,
     },
     Triage {
         id: i32,
@@ -60,6 +67,7 @@ pub struct IngestSummary {
     pub matched: usize,
     pub auto_replies: usize,
     pub bounces: usize,
+    pub delays: usize,
     pub triage: usize,
     pub unparseable: usize,
     pub acknowledged: usize,
@@ -73,6 +81,7 @@ impl IngestSummary {
             Outcome::Matched { .. } => self.matched += 1,
             Outcome::AutoReply { .. } => self.auto_replies += 1,
             Outcome::Bounce { .. } => self.bounces += 1,
+            Outcome::Delayed { .. } => self.delays += 1,
             Outcome::Triage { .. } => self.triage += 1,
             Outcome::Unparseable { .. } => self.unparseable += 1,
         }
@@ -89,12 +98,13 @@ pub async fn ingest_bytes(
     // 1. Nothing is lost: the bytes are stored (fsynced) before anything else.
     let sha = app.raw_store().put(raw)?;
     let now = app.clock.now();
-    if inbox::already_stored(&app.db, &sha, None).await? {
+    // A message is the same message only when its bytes are the same.
+    if inbox::already_stored(&app.db, &sha).await? {
         summary.add(&Outcome::Duplicate);
         return Ok(Outcome::Duplicate);
     }
     // 2. Parse; a failure is kept and listed for triage.
-    let parsed = match crate::inbound::parse::parse(raw) {
+    let parsed = match crate::inbound::mime::parse(raw) {
         Ok(p) => p,
         Err(error) => {
             let id = inbox::insert(
@@ -114,19 +124,19 @@ pub async fn ingest_bytes(
                 now,
             )
             .await?;
-            let o = Outcome::Unparseable { id, error };
+            let o = match id {
+                Some(id) => Outcome::Unparseable { id, error },
+                None => Outcome::Duplicate,
+            };
             summary.add(&o);
             return Ok(o);
         }
     };
-    if inbox::already_stored(&app.db, &sha, parsed.message_id.as_deref()).await? {
-        summary.add(&Outcome::Duplicate);
-        return Ok(Outcome::Duplicate);
-    }
     // 3. Classify and match.
     let suggestion = classify(&parsed);
     let mut matched = catalog.match_mail(&parsed);
-    if suggestion == Suggestion::Bounce && matched.is_none() {
+    let about_delivery = matches!(suggestion, Suggestion::Bounce | Suggestion::DeliveryDelay);
+    if about_delivery && matched.is_none() {
         matched = parsed.returned_message_ids.iter().find_map(|id| {
             catalog
                 .message_ids
@@ -136,6 +146,7 @@ pub async fn ingest_bytes(
     }
     let (kind, state) = match (&suggestion, matched) {
         (Suggestion::Bounce, _) => (MessageKind::Bounce, InboundState::Bounce),
+        (Suggestion::DeliveryDelay, _) => (MessageKind::DelayNotice, InboundState::Auto),
         (Suggestion::AutoReply, Some(_)) => (MessageKind::AutoReply, InboundState::Auto),
         (Suggestion::AutoReply, None) => (MessageKind::AutoReply, InboundState::Triage),
         (_, Some(_)) => (MessageKind::Reply, InboundState::Matched),
@@ -159,16 +170,40 @@ pub async fn ingest_bytes(
         now,
     )
     .await?;
+    // Another ingest stored the same bytes meanwhile: nothing more to do.
+    let Some(id) = id else {
+        summary.add(&Outcome::Duplicate);
+        return Ok(Outcome::Duplicate);
+    };
+    let mut ours = parsed.returned_message_ids.clone();
+    ours.extend(parsed.in_reply_to.iter().cloned());
+    let report = || {
+        let text: String = parsed.text.chars().take(500).collect();
+        match parsed.failed_recipients.is_empty() {
+            true => text.trim().to_string(),
+            false => format!(
+                "failed recipient(s): {}. {}",
+                parsed.failed_recipients.join(", "),
+                text.trim()
+            ),
+        }
+    };
     let outcome = match (&suggestion, matched) {
         (Suggestion::Bounce, _) => {
-            let mut ids = parsed.returned_message_ids.clone();
-            ids.extend(parsed.in_reply_to.iter().cloned());
-            let text: String = parsed.text.chars().take(500).collect();
-            let bounced = inbox::bounce_outbound(&app.db, &ids, text.trim(), now).await?;
+            let bounced = inbox::bounce_outbound(&app.db, &ours, &report(), now).await?;
             Outcome::Bounce {
                 id,
                 request_id,
                 bounced_outbound: bounced,
+                failed_recipients: parsed.failed_recipients.clone(),
+            }
+        }
+        (Suggestion::DeliveryDelay, _) => {
+            let delayed = inbox::delay_outbound(&app.db, &ours, &report(), now).await?;
+            Outcome::Delayed {
+                id,
+                request_id,
+                delayed_outbound: delayed,
             }
         }
         (Suggestion::AutoReply, _) => Outcome::AutoReply { id, request_id },

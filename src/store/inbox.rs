@@ -4,7 +4,7 @@
 
 use super::entities::{attachment, authority, authority_address, message, request};
 use super::{events, outbox, StoreError};
-use crate::domain::mail::{AttachmentInfo, ParsedMail};
+use crate::domain::mail::{AttachmentInfo, AttachmentSource, ParsedMail};
 use crate::domain::matching::Catalog;
 use crate::domain::message::{Direction, InboundState, MessageKind};
 use crate::domain::request::RequestState;
@@ -29,29 +29,15 @@ fn triage_states() -> [&'static str; 2] {
     ]
 }
 
-/// Whether these exact bytes, or a message with this Message-ID, were stored before.
-pub async fn already_stored(
-    db: &DatabaseConnection,
-    sha: &str,
-    message_id: Option<&str>,
-) -> Result<bool, StoreError> {
+/// Whether these exact bytes were stored before. A message is the same message only when its
+/// bytes are the same: a reused Message-ID with other bytes is another message.
+pub async fn already_stored(db: &DatabaseConnection, sha: &str) -> Result<bool, StoreError> {
     let by_sha = message::Entity::find()
         .filter(message::Column::Direction.eq(IN))
         .filter(message::Column::RawSha256.eq(sha))
         .count(db)
         .await?;
-    if by_sha > 0 {
-        return Ok(true);
-    }
-    if let Some(mid) = message_id {
-        let by_id = message::Entity::find()
-            .filter(message::Column::Direction.eq(IN))
-            .filter(message::Column::MessageId.eq(mid))
-            .count(db)
-            .await?;
-        return Ok(by_id > 0);
-    }
-    Ok(false)
+    Ok(by_sha > 0)
 }
 
 /// Builds the matcher's catalog from the database.
@@ -115,15 +101,17 @@ pub struct NewInbound {
 }
 
 /// Stores one inbound message with its attachments (and an event when it is on a request),
-/// in one transaction. Returns its id.
+/// in one transaction. Returns its id, or `None` when the same bytes were stored meanwhile
+/// (by another ingest running at the same time: the database's unique key decides).
 pub async fn insert(
     db: &DatabaseConnection,
     m: NewInbound,
     now: DateTime<Utc>,
-) -> Result<i32, StoreError> {
+) -> Result<Option<i32>, StoreError> {
+    use sea_orm::TryInsertResult;
     let txn = super::write_txn(db).await?;
     let p = m.parsed.clone().unwrap_or_default();
-    let row = message::ActiveModel {
+    let am = message::ActiveModel {
         request_id: Set(m.request_id),
         direction: Set(IN.into()),
         kind: Set(m.kind.as_str().into()),
@@ -132,6 +120,11 @@ pub async fn insert(
         references_hdr: Set((!p.references.is_empty()).then(|| p.references.join(" "))),
         subject: Set(p.subject.clone()),
         from_addr: Set(p.from_addr.clone().unwrap_or_default()),
+        from_name: Set(p.from_name.clone()),
+        decoding_note: Set(p.decoding_note.clone()),
+        failed_recipients: Set(
+            (!p.failed_recipients.is_empty()).then(|| p.failed_recipients.join(", "))
+        ),
         to_addr: Set(p.recipients.join(", ")),
         state: Set(m.state.as_str().into()),
         attempts: Set(0),
@@ -144,16 +137,28 @@ pub async fn insert(
         created_at: Set(now),
         received_at: Set(Some(p.date.unwrap_or(now))),
         ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    };
+    let inserted = message::Entity::insert(am)
+        .on_conflict_do_nothing_on([message::Column::Direction, message::Column::RawSha256])
+        .exec(&txn)
+        .await?;
+    let id = match inserted {
+        TryInsertResult::Inserted(r) => r.last_insert_id,
+        TryInsertResult::Conflicted | TryInsertResult::Empty => {
+            txn.rollback().await?;
+            return Ok(None);
+        }
+    };
     for a in &p.attachments {
         attachment::ActiveModel {
-            message_id: Set(row.id),
+            message_id: Set(id),
             filename: Set(a.filename.clone()),
             content_type: Set(a.content_type.clone()),
             size: Set(a.size as i64),
             sha256: Set(a.sha256.clone()),
+            position: Set(a.position as i32),
+            parent_position: Set(a.parent.map(|p| p as i32)),
+            source: Set(a.source.as_str().into()),
             ..Default::default()
         }
         .insert(&txn)
@@ -164,7 +169,7 @@ pub async fn insert(
             &txn,
             events::NewEvent {
                 request_id: Some(rid),
-                message_id: Some(row.id),
+                message_id: Some(id),
                 actor: "foi ingest".into(),
                 kind: format!("{}_received", m.kind),
                 note: Some(format!(
@@ -174,7 +179,7 @@ pub async fn insert(
                     m.match_rule.unwrap_or_default(),
                     m.suggestion_label.unwrap_or_else(|| "-".into())
                 )),
-                data: Some(serde_json::json!({"message": row.id})),
+                data: Some(serde_json::json!({"message": id})),
                 ..Default::default()
             },
             now,
@@ -182,7 +187,41 @@ pub async fn insert(
         .await?;
     }
     txn.commit().await?;
-    Ok(row.id)
+    Ok(Some(id))
+}
+
+/// Records on our letters named by a delay notice that delivery is delayed (they are still
+/// being retried: their state does not change). Returns the letters' ids.
+pub async fn delay_outbound(
+    db: &DatabaseConnection,
+    message_ids: &[String],
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<i32>, StoreError> {
+    let mut ids = Vec::new();
+    for mid in message_ids {
+        if let Some(id) = outbox::by_message_id(db, mid).await? {
+            let rid = message::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .and_then(|m| m.request_id);
+            events::append(
+                db,
+                events::NewEvent {
+                    request_id: rid,
+                    message_id: Some(id),
+                    actor: "foi ingest".into(),
+                    kind: "delivery_delayed".into(),
+                    note: Some(format!("delay notice: {text}")),
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
+            ids.push(id);
+        }
+    }
+    Ok(ids)
 }
 
 /// Marks our outbound messages named by a delivery failure report as bounced.
@@ -218,6 +257,16 @@ pub struct InboundItem {
     pub parse_error: Option<String>,
     pub attachments: Vec<AttachmentInfo>,
     pub raw_sha256: Option<String>,
+    pub from_name: Option<String>,
+    pub message_id: Option<String>,
+    /// How its text was decoded, when that took a guess or a correction.
+    pub decoding_note: Option<String>,
+    /// Other received messages with the same Message-ID (mail systems reuse them).
+    pub same_message_id: Vec<i32>,
+    /// For a delivery report: the recipients it says failed (or were delayed).
+    pub failed_recipients: Vec<String>,
+    /// The decoded body text.
+    pub text: String,
 }
 
 async fn to_items(
@@ -245,7 +294,33 @@ async fn to_items(
             content_type: a.content_type,
             size: a.size as u64,
             sha256: a.sha256,
+            position: a.position.max(0) as usize,
+            parent: a.parent_position.map(|p| p.max(0) as usize),
+            source: AttachmentSource::parse(&a.source),
         });
+    }
+    for list in atts.values_mut() {
+        list.sort_by_key(|a| a.position);
+    }
+    // Siblings: other inbound messages that carry the same Message-ID.
+    let mids: Vec<String> = rows.iter().filter_map(|m| m.message_id.clone()).collect();
+    let mut by_mid: HashMap<String, Vec<i32>> = HashMap::new();
+    for chunk in mids.chunks(500) {
+        use sea_orm::QuerySelect;
+        let found: Vec<(i32, Option<String>)> = message::Entity::find()
+            .select_only()
+            .column(message::Column::Id)
+            .column(message::Column::MessageId)
+            .filter(message::Column::Direction.eq(IN))
+            .filter(message::Column::MessageId.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, mid) in found {
+            if let Some(mid) = mid {
+                by_mid.entry(mid).or_default().push(id);
+            }
+        }
     }
     rows.into_iter()
         .map(|m| {
@@ -263,6 +338,20 @@ async fn to_items(
                 suggested: m.suggested_class,
                 parse_error: m.parse_error,
                 raw_sha256: m.raw_sha256,
+                from_name: m.from_name,
+                decoding_note: m.decoding_note,
+                text: m.body_text.unwrap_or_default(),
+                failed_recipients: m
+                    .failed_recipients
+                    .map(|f| f.split(", ").map(str::to_string).collect())
+                    .unwrap_or_default(),
+                same_message_id: m
+                    .message_id
+                    .as_ref()
+                    .and_then(|mid| by_mid.get(mid))
+                    .map(|v| v.iter().copied().filter(|i| *i != m.id).collect())
+                    .unwrap_or_default(),
+                message_id: m.message_id,
             })
         })
         .collect()
@@ -503,17 +592,17 @@ pub async fn bodies_for_request(
         .collect())
 }
 
-/// Attachment row ids of these messages, by (message id, content hash).
+/// Attachment row ids of these messages, by (message id, position in the message).
 pub async fn attachment_ids(
     db: &DatabaseConnection,
     message_ids: &[i32],
-) -> Result<HashMap<(i32, String), i32>, StoreError> {
+) -> Result<HashMap<(i32, usize), i32>, StoreError> {
     Ok(attachment::Entity::find()
         .filter(attachment::Column::MessageId.is_in(message_ids.to_vec()))
         .all(db)
         .await?
         .into_iter()
-        .map(|a| ((a.message_id, a.sha256), a.id))
+        .map(|a| ((a.message_id, a.position.max(0) as usize), a.id))
         .collect())
 }
 
@@ -536,6 +625,9 @@ pub async fn attachment(
             content_type: a.content_type,
             size: a.size as u64,
             sha256: a.sha256,
+            position: a.position.max(0) as usize,
+            parent: a.parent_position.map(|p| p.max(0) as usize),
+            source: AttachmentSource::parse(&a.source),
         },
         m.raw_sha256,
     ))

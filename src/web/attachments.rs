@@ -16,7 +16,7 @@ pub async fn download(
     let bytes = raw_sha
         .as_deref()
         .and_then(|sha| app.raw_store().get(sha).ok())
-        .and_then(|raw| crate::inbound::parse::attachment_bytes(&raw, &a.sha256))
+        .and_then(|raw| crate::inbound::mime::attachment_bytes(&raw, a.position, &a.sha256))
         .ok_or_else(|| {
             WebError::NotFound("the attachment could not be read from the stored message".into())
         })?;

@@ -68,7 +68,8 @@ pub async fn request(
         let atts: Vec<_> = m
             .attachments
             .iter()
-            .map(|a| json!({"id": att_ids.get(&(m.id, a.sha256.clone())), "filename": a.filename, "content_type": a.content_type, "size": a.size}))
+            .map(|a| json!({"id": att_ids.get(&(m.id, a.position)), "filename": a.filename, "content_type": a.content_type, "size": a.size,
+                "nested": a.parent.is_some(), "source": a.source}))
             .collect();
         thread.push((at, json!({"direction": Direction::In, "inbound": true, "from": m.from, "when": date(Some(at)), "state": m.state, "rule": m.match_rule,
             "subject": m.subject, "text": bodies.get(&m.id).cloned().unwrap_or_default(), "attachments": atts})));

@@ -11,6 +11,9 @@ pub struct Model {
     pub content_type: String,
     pub size: i64,
     pub sha256: String,
+    pub position: i32,
+    pub parent_position: Option<i32>,
+    pub source: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,8 @@ pub struct Model {
     pub subject: String,
     #[sea_orm(column_type = "Text")]
     pub from_addr: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub from_name: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub to_addr: String,
     pub state: String,
@@ -33,6 +35,11 @@ pub struct Model {
     pub body_text: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub parse_error: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub decoding_note: Option<String>,
+    /// A delivery report's failed (or delayed) recipients, comma-separated.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub failed_recipients: Option<String>,
     pub claimed_by: Option<String>,
     pub claimed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
