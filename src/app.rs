@@ -2,9 +2,8 @@
 //! the database (migrated), the clock and the calendar. Every entry point (CLI, service, web,
 //! tests) gets its [`App`] here.
 
-use crate::clock::{Clock, SystemClock, TodayClock};
+use crate::clock::{Clock, SharedCalendar, SystemClock, TodayClock};
 use crate::config::{self, Config};
-use crate::domain::calendar::Calendar;
 use crate::domain::register::parse_register;
 use crate::store::{self, authorities, StoreError};
 use chrono::NaiveDate;
@@ -18,6 +17,8 @@ pub enum AppError {
     Config(#[from] config::ConfigError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Calendar(#[from] crate::services::calendar::CalendarFileError),
 }
 
 /// Options every command accepts (see `foi --help`).
@@ -34,7 +35,9 @@ pub struct App {
     pub data_dir: PathBuf,
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
-    pub calendar: Calendar,
+    /// The calendar in force: the shipped one, or the one `foi calendar update` stored in the
+    /// data directory.
+    pub calendar: SharedCalendar,
 }
 
 /// The registers shipped with `foi`, embedded so the binary works from any directory.
@@ -82,7 +85,7 @@ impl App {
             data_dir: g.data_dir.clone(),
             db,
             clock,
-            calendar: Calendar::shipped(),
+            calendar: SharedCalendar::new(crate::services::calendar::load(&g.data_dir)?),
         })
     }
 

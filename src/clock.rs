@@ -97,3 +97,23 @@ mod tests {
         assert_eq!(TodayClock(d).today(), d);
     }
 }
+
+/// The working-day calendar in force, shared: `foi calendar update` (or its scheduled job)
+/// replaces it while the service runs, and every reader sees the new one. Reading gives a
+/// cheap copy (the holiday data itself is shared).
+#[derive(Debug, Clone)]
+pub struct SharedCalendar(std::sync::Arc<std::sync::RwLock<crate::domain::calendar::Calendar>>);
+
+impl SharedCalendar {
+    pub fn new(c: crate::domain::calendar::Calendar) -> SharedCalendar {
+        SharedCalendar(std::sync::Arc::new(std::sync::RwLock::new(c)))
+    }
+    /// The calendar now.
+    pub fn get(&self) -> crate::domain::calendar::Calendar {
+        self.0.read().expect("calendar lock").clone()
+    }
+    /// Puts a new calendar in force.
+    pub fn set(&self, c: crate::domain::calendar::Calendar) {
+        *self.0.write().expect("calendar lock") = c;
+    }
+}

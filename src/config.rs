@@ -33,6 +33,24 @@ pub struct Config {
     pub schedule: ScheduleConfig,
     pub team: TeamConfig,
     pub ingest: IngestConfig,
+    pub calendar: CalendarConfig,
+}
+
+/// Where bank-holiday updates come from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendarConfig {
+    /// The gov.uk bank-holidays JSON (a URL, or a file path); empty turns the scheduled
+    /// update off (`foi calendar update --from` still works).
+    pub source: String,
+}
+
+impl Default for CalendarConfig {
+    fn default() -> Self {
+        CalendarConfig {
+            source: "https://www.gov.uk/bank-holidays.json".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -185,6 +203,8 @@ pub struct ScheduleConfig {
     pub inbox_poll: String,
     pub deadline_check: String,
     pub digest: String,
+    /// Refresh the bank holidays from `[calendar] source`.
+    pub calendar_update: String,
 }
 
 impl Default for ScheduleConfig {
@@ -193,6 +213,7 @@ impl Default for ScheduleConfig {
             inbox_poll: "0 */5 * * * *".into(),
             deadline_check: "0 0 9 * * Mon-Fri".into(),
             digest: "0 0 8 * * Mon".into(),
+            calendar_update: "0 30 6 * * Mon".into(),
         }
     }
 }

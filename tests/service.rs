@@ -42,7 +42,7 @@ fn the_quick_start_serves_and_answers_its_health_check() {
     let jobs = loop {
         let v: serde_json::Value =
             serde_json::from_str(&wait_ok(&bind, "/health", 5).body).unwrap();
-        if v["jobs"].as_array().map(|a| a.len()) == Some(3)
+        if v["jobs"].as_array().map(|a| a.len()) == Some(4)
             || start.elapsed() > Duration::from_secs(20)
         {
             break v["jobs"].clone();
@@ -55,7 +55,10 @@ fn the_quick_start_serves_and_answers_its_health_check() {
         .iter()
         .map(|j| j["job"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["deadline_check", "digest", "inbox_poll"]);
+    assert_eq!(
+        names,
+        ["calendar_update", "deadline_check", "digest", "inbox_poll"]
+    );
     sigterm(child.id());
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "exit status {}", out.status);
@@ -69,7 +72,16 @@ fn the_quick_start_serves_and_answers_its_health_check() {
     // `foi health` reports the same from the database.
     let h: serde_json::Value =
         serde_json::from_str(&ok(foi(&dir.path().join("var"), &["health"], &[]))).unwrap();
-    assert_eq!(h["jobs"].as_array().unwrap().len(), 3);
+    assert_eq!(h["jobs"].as_array().unwrap().len(), 4);
+    // With no [calendar] source (as in tests: no network) the refresh says it was skipped.
+    let cal = h["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["job"] == "calendar_update")
+        .unwrap()
+        .clone();
+    assert!(cal.to_string().contains("skipped"), "{cal}");
 }
 
 #[test]

@@ -54,6 +54,8 @@ struct Sim {
 async fn setup(n: usize, start: NaiveDate) -> Sim {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
+    // No network in tests: the scheduled bank-holiday refresh has no source.
+    config.calendar.source = String::new();
     config.send.per_minute = 0;
     config.send.per_day = 0;
     let g = Globals {
@@ -234,13 +236,17 @@ async fn a_42_body_round_over_70_working_days_across_christmas() {
     let sim = setup(42, start).await;
     // Due date: 20 working days after Mon 24 Nov 2025 is Tue 23 Dec 2025 — not Mon 22 Dec:
     // St Andrew's Day fell on a Sunday, so Mon 1 Dec 2025 was a bank holiday in Scotland.
-    assert_eq!(sim.app.calendar.due_date(start).unwrap(), d("2025-12-23"));
+    assert_eq!(
+        sim.app.calendar.get().due_date(start).unwrap(),
+        d("2025-12-23")
+    );
     let mut script: BTreeMap<(NaiveDate, String), Act> = BTreeMap::new();
     // Bodies 1–20 answer before the deadline, on various working days.
     for i in 1..=20 {
         let day = sim
             .app
             .calendar
+            .get()
             .add_working_days(start, 2 + (i as u32 % 17))
             .unwrap();
         script.insert((day, code(i)), Act::Set(RequestState::AnsweredFull));
@@ -272,7 +278,7 @@ async fn a_42_body_round_over_70_working_days_across_christmas() {
         Act::Set(RequestState::Acknowledged),
     );
     // Bodies 25–42 never answer. 70 working days from 24 Nov 2025 end on 9 Mar 2026.
-    let end = sim.app.calendar.add_working_days(start, 70).unwrap();
+    let end = sim.app.calendar.get().add_working_days(start, 70).unwrap();
     assert_eq!(end, d("2026-03-09"));
     sim.run(start, end, &script).await;
 
@@ -423,7 +429,10 @@ async fn a_round_across_st_patricks_day_easter_and_the_may_bank_holidays() {
     let start = d("2026-03-09");
     let sim = setup(6, start).await;
     // 17 Mar (NI), Good Friday 3 Apr and Easter Monday 6 Apr are skipped: due Thu 9 Apr.
-    assert_eq!(sim.app.calendar.due_date(start).unwrap(), d("2026-04-09"));
+    assert_eq!(
+        sim.app.calendar.get().due_date(start).unwrap(),
+        d("2026-04-09")
+    );
     let mut script = BTreeMap::new();
     script.insert((d("2026-04-01"), code(1)), Act::Set(RequestState::NotHeld));
     script.insert((d("2026-04-14"), code(2)), Act::Set(RequestState::Refused));
@@ -513,4 +522,26 @@ async fn a_missed_tick_is_caught_up_once_and_a_second_start_sends_nothing() {
         .unwrap()
         .len();
     assert_eq!(sent_after, sent_before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_round_across_the_15_june_2026_scottish_holiday_is_not_chased_a_day_early() {
+    // Sent Fri 15 May 2026. With Mon 15 Jun 2026 a bank holiday in Scotland (so, under FOIA
+    // s.10(6), a non-working day everywhere), the 20th working day is Tue 16 Jun; without it
+    // the calendar said Mon 15 Jun, and the first reminder (1 working day after the due date)
+    // would have gone on Tue 16 Jun — while the body was still in time.
+    let start = d("2026-05-15");
+    let sim = setup(3, start).await;
+    assert_eq!(
+        sim.app.calendar.get().due_date(start).unwrap(),
+        d("2026-06-16")
+    );
+    sim.run(start, d("2026-06-19"), &BTreeMap::new()).await;
+    let got = sim.chasers().await;
+    for i in 1..=3 {
+        let steps: Vec<(&str, NaiveDate)> =
+            got[&code(i)].iter().map(|c| (c.0.as_str(), c.1)).collect();
+        assert_eq!(steps, vec![("reminder-1", d("2026-06-17"))], "{}", code(i));
+        assert!(got[&code(i)].iter().all(|c| c.1 != d("2026-06-16")));
+    }
 }

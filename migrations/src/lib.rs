@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_initial;
 mod m20261125_000001_events_without_request;
 mod m20261125_000002_mail_identity;
+mod m20261125_000003_regimes;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261125_000001_events_without_request::Migration),
             Box::new(m20261125_000002_mail_identity::Migration),
+            Box::new(m20261125_000003_regimes::Migration),
         ]
     }
 }

@@ -1,7 +1,9 @@
-//! `foi deadline`: the statutory due date, with the skipped days explained.
+//! `foi deadline`: the statutory due date under a body's regime, with the skipped days
+//! explained.
 
 use crate::app::Globals;
-use crate::domain::calendar::{Calendar, FOIA_RESPONSE_DAYS};
+use crate::domain::calendar::FOIA_RESPONSE_DAYS;
+use crate::domain::regime::Regime;
 use chrono::NaiveDate;
 
 #[derive(Debug, clap::Args)]
@@ -9,16 +11,21 @@ pub struct DeadlineArgs {
     /// The date the body received the request (YYYY-MM-DD)
     #[arg(long, value_parser = super::parse_date)]
     pub received: NaiveDate,
-    /// Working days to count (20 for a response or internal review; 40 for "very overdue")
+    /// Working days to count (20 for a response or internal review; 40 for an EIR reg 7
+    /// extension or "very overdue")
     #[arg(long, default_value_t = FOIA_RESPONSE_DAYS)]
     pub working_days: u32,
+    /// The law the body answers under: foia, foisa, eir or eisr
+    #[arg(long, default_value_t = Regime::Foia)]
+    pub regime: Regime,
     /// List the non-working days skipped, with their names
     #[arg(long)]
     pub explain: bool,
 }
 
-pub fn run(_g: &Globals, a: DeadlineArgs) -> anyhow::Result<()> {
-    let cal = Calendar::shipped();
+pub fn run(g: &Globals, a: DeadlineArgs) -> anyhow::Result<()> {
+    // The calendar in force: the shipped one, or the one `foi calendar update` stored.
+    let cal = crate::services::calendar::load(&g.data_dir)?.for_regime(a.regime);
     let (due, skipped) = cal.explain(a.received, a.working_days)?;
     println!("{}", due.format("%Y-%m-%d"));
     if a.explain {
@@ -29,7 +36,11 @@ pub fn run(_g: &Globals, a: DeadlineArgs) -> anyhow::Result<()> {
             a.working_days,
             due.format("%A %-d %B %Y")
         );
-        println!("FOIA s.10(1) and s.10(6): weekends, Christmas Day, Good Friday and bank holidays in any part of the UK are skipped:");
+        if a.regime.scottish() {
+            println!("{} {} and FOISA s.73: weekends, Christmas Day and bank holidays in Scotland are skipped (Good Friday is one); the rest of the UK's holidays are working days:", a.regime.act(), a.regime.response_provision());
+        } else {
+            println!("{} {} and FOIA s.10(6): weekends, Christmas Day, Good Friday and bank holidays in any part of the UK are skipped:", a.regime.act(), a.regime.response_provision());
+        }
         for (d, why) in skipped {
             println!("  {}  {:<9}  {}", d.format("%Y-%m-%d"), d.format("%A"), why);
         }

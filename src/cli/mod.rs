@@ -2,6 +2,7 @@
 //! arguments, call the application, and print; the rules live in `domain`.
 
 mod authorities;
+mod calendar;
 mod chase;
 mod code;
 mod deadline;
@@ -59,6 +60,11 @@ pub enum Command {
     Db {
         #[command(subcommand)]
         command: DbCommand,
+    },
+    /// The bank-holiday calendar: refresh it from gov.uk, or see how current it is
+    Calendar {
+        #[command(subcommand)]
+        command: calendar::CalendarCommand,
     },
     /// Registers of public bodies
     Authorities {
@@ -164,6 +170,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Authorities { command } => authorities::run(&g, command).await,
+        Command::Calendar { command } => calendar::run(&g, command).await,
         Command::Round { command } => round::run(&g, command).await,
         Command::Send => outbox::send(&g).await,
         Command::Outbox(a) => outbox::run(&g, a).await,

@@ -22,6 +22,7 @@ pub async fn run(g: &Globals, a: StatusArgs) -> anyhow::Result<()> {
                 r.authority.clone(),
                 r.name.clone(),
                 r.state.to_string(),
+                r.regime.to_string(),
                 r.sent_at
                     .map(|t| t.format("%Y-%m-%d").to_string())
                     .unwrap_or_default(),
@@ -43,6 +44,7 @@ pub async fn run(g: &Globals, a: StatusArgs) -> anyhow::Result<()> {
                 "authority",
                 "name",
                 "state",
+                "regime",
                 "sent_at",
                 "due_date",
                 "working_days_overdue",

@@ -29,9 +29,11 @@
 //! year. A date outside the years the data covers is an error naming the missing year, never a
 //! silent guess.
 
+use super::regime::Regime;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// The statutory period for a response under FOIA s.10(1).
 pub const FOIA_RESPONSE_DAYS: u32 = 20;
@@ -59,6 +61,19 @@ impl Division {
             _ => None,
         }
     }
+    /// The gov.uk identifier.
+    pub fn id(self) -> &'static str {
+        match self {
+            Division::EnglandAndWales => "england-and-wales",
+            Division::Scotland => "scotland",
+            Division::NorthernIreland => "northern-ireland",
+        }
+    }
+    pub const ALL: [Division; 3] = [
+        Division::EnglandAndWales,
+        Division::Scotland,
+        Division::NorthernIreland,
+    ];
     pub fn label(self) -> &'static str {
         match self {
             Division::EnglandAndWales => "England and Wales",
@@ -117,12 +132,23 @@ pub enum CalendarError {
     Empty { source_name: String },
 }
 
-/// The UK working-day calendar for FOIA purposes.
+/// The UK working-day calendar: the bank holidays of all three divisions, read for one
+/// regime (FOIA by default: any part of the UK; FOISA: Scotland only — see `domain::regime`).
+/// Cloning is cheap (the data is shared).
 #[derive(Debug, Clone)]
 pub struct Calendar {
-    holidays: BTreeMap<NaiveDate, Vec<(Division, String)>>,
+    holidays: Arc<BTreeMap<NaiveDate, Vec<(Division, String)>>>,
     first_year: i32,
     last_year: i32,
+    regime: Regime,
+}
+
+/// One bank holiday of one division.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Holiday {
+    pub date: NaiveDate,
+    pub division: Division,
+    pub title: String,
 }
 
 const SHIPPED: &str = include_str!("../../config/calendars/uk-bank-holidays.csv");
@@ -165,21 +191,87 @@ impl Calendar {
                 entry.push((division, title));
             }
         }
-        let (Some(first), Some(last)) = (holidays.keys().next(), holidays.keys().next_back())
-        else {
-            return Err(CalendarError::Empty {
-                source_name: source_name.to_string(),
-            });
-        };
-        Ok(Calendar {
+        Self::from_map(holidays).ok_or_else(|| CalendarError::Empty {
+            source_name: source_name.to_string(),
+        })
+    }
+
+    fn from_map(holidays: BTreeMap<NaiveDate, Vec<(Division, String)>>) -> Option<Calendar> {
+        let (first, last) = (*holidays.keys().next()?, *holidays.keys().next_back()?);
+        Some(Calendar {
             first_year: first.year(),
             last_year: last.year(),
-            holidays,
+            holidays: Arc::new(holidays),
+            regime: Regime::Foia,
         })
+    }
+
+    /// A calendar of these holidays (`None` when there are none).
+    pub fn from_holidays(list: impl IntoIterator<Item = Holiday>) -> Option<Calendar> {
+        let mut map: BTreeMap<NaiveDate, Vec<(Division, String)>> = BTreeMap::new();
+        for h in list {
+            let e = map.entry(h.date).or_default();
+            if !e.iter().any(|(d, _)| *d == h.division) {
+                e.push((h.division, h.title));
+            }
+        }
+        Self::from_map(map)
+    }
+
+    /// Every holiday of every division, by date.
+    pub fn holidays(&self) -> Vec<Holiday> {
+        self.holidays
+            .iter()
+            .flat_map(|(date, list)| {
+                list.iter().map(|(division, title)| Holiday {
+                    date: *date,
+                    division: *division,
+                    title: title.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// The same data in the shipped CSV format (`date,division,title,notes`).
+    pub fn to_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record(["date", "division", "title", "notes"]);
+        for h in self.holidays() {
+            let _ = w.write_record([
+                h.date.to_string().as_str(),
+                h.division.id(),
+                h.title.as_str(),
+                "",
+            ]);
+        }
+        String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+
+    /// The same days, read for `regime` (which divisions' bank holidays count).
+    pub fn for_regime(&self, regime: Regime) -> Calendar {
+        Calendar {
+            regime,
+            ..self.clone()
+        }
+    }
+
+    pub fn regime(&self) -> Regime {
+        self.regime
     }
 
     pub fn years(&self) -> (i32, i32) {
         (self.first_year, self.last_year)
+    }
+
+    /// The ICO's accepted reading of a request that arrives on a non-working day: its date of
+    /// receipt is the next working day (ICO guidance, "Time limits for compliance"). The
+    /// statutory reading (s.10(1): the day it arrived; day 1 the next working day) is `day`.
+    pub fn next_working_day_from(&self, day: NaiveDate) -> Result<NaiveDate, CalendarError> {
+        let mut d = day;
+        while !self.is_working_day(d)? {
+            d += Duration::days(1);
+        }
+        Ok(d)
     }
 
     fn check_year(&self, d: NaiveDate) -> Result<(), CalendarError> {
@@ -204,7 +296,14 @@ impl Calendar {
             _ => self
                 .holidays
                 .get(&d)
-                .map(|list| NonWorking::BankHoliday(list.clone())),
+                .map(|list| {
+                    list.iter()
+                        .filter(|(div, _)| !self.regime.scottish() || *div == Division::Scotland)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                })
+                .filter(|l| !l.is_empty())
+                .map(NonWorking::BankHoliday),
         })
     }
 
@@ -466,5 +565,15 @@ mod tests {
             err.to_string(),
             "t.csv, line 3, field `date`: `2024-13-01` is not a YYYY-MM-DD date"
         );
+    }
+
+    #[test]
+    fn the_15_june_2026_scottish_holiday_counts_for_foia() {
+        // Monday 15 June 2026 is a bank holiday in Scotland (Royal Proclamation, 4 February
+        // 2026), so under FOIA s.10(6) it is not a working day anywhere in the UK.
+        let c = cal();
+        assert_eq!(c.due_date(d("2026-05-15")).unwrap(), d("2026-06-16"));
+        assert_eq!(c.due_date(d("2026-06-12")).unwrap(), d("2026-07-14"));
+        assert!(!c.is_working_day(d("2026-06-15")).unwrap());
     }
 }

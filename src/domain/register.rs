@@ -14,6 +14,7 @@
 //! source says "unverified", or with no `foi_email_verified` column, is unverified.
 
 use super::ids::EmailAddress;
+use super::regime::Regime;
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -33,6 +34,8 @@ pub struct AuthorityRecord {
     pub predecessors: Vec<String>,
     pub foi_email: Option<EmailAddress>,
     pub email_verified: bool,
+    /// The law the body answers under (column `regime`: foia, foisa, eir, eisr; default foia).
+    pub regime: Regime,
     pub email_source: Option<String>,
 }
 
@@ -124,6 +127,7 @@ pub fn parse_register(text: &str, file: &str) -> Result<Vec<AuthorityRecord>, Re
     let email_col = col(&["foi_email", "email"]);
     let verified_col = col(&["foi_email_verified", "email_verified"]);
     let source_col = col(&["foi_email_source", "email_source"]);
+    let regime_col = col(&["regime"]);
 
     let mut errors = Vec::new();
     let mut out = Vec::new();
@@ -200,7 +204,15 @@ pub fn parse_register(text: &str, file: &str) -> Result<Vec<AuthorityRecord>, Re
                 false
             }
         };
+        let regime = match get(regime_col) {
+            None => Regime::Foia,
+            Some(v) => v.parse().unwrap_or_else(|e: String| {
+                row_err("regime", e);
+                Regime::Foia
+            }),
+        };
         out.push(AuthorityRecord {
+            regime,
             code: code.to_ascii_uppercase(),
             name: name.unwrap_or_default(),
             region: get(region_col),

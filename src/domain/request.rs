@@ -222,7 +222,7 @@ pub enum TransitionError {
         to: RequestState,
         allowed: Vec<&'static str>,
     },
-    #[error("an extension needs the body's new due date (--due YYYY-MM-DD)")]
+    #[error("an extension needs the body's new due date (--due YYYY-MM-DD); only EIR requests have a statutory one (reg 7: 40 working days)")]
     ExtensionNeedsDate,
     #[error("the extended due date {new} is not after the current due date {old}")]
     ExtensionNotLater { new: NaiveDate, old: NaiveDate },
@@ -238,8 +238,11 @@ pub enum TransitionError {
 pub enum Change {
     /// To any state but `extended`.
     To(RequestState),
-    /// The body extended the time to answer, to `until`.
+    /// The body extended the time to answer, to `until` (FOIA s.10(3): a date it names).
     Extend { until: NaiveDate },
+    /// The statutory extension where the law sets one: EIR / EISR reg 7(1), 40 working days
+    /// from receipt for a complex and voluminous request.
+    ExtendStatutory,
 }
 
 impl Change {
@@ -247,7 +250,7 @@ impl Change {
     pub fn new(to: RequestState, new_due: Option<NaiveDate>) -> Result<Change, TransitionError> {
         match (to, new_due) {
             (RequestState::Extended, Some(until)) => Ok(Change::Extend { until }),
-            (RequestState::Extended, None) => Err(TransitionError::ExtensionNeedsDate),
+            (RequestState::Extended, None) => Ok(Change::ExtendStatutory),
             (to, None) => Ok(Change::To(to)),
             (to, Some(_)) => Err(TransitionError::DueOnlyForExtension { to }),
         }
@@ -257,7 +260,7 @@ impl Change {
     pub fn target(self) -> RequestState {
         match self {
             Change::To(s) => s,
-            Change::Extend { .. } => RequestState::Extended,
+            Change::Extend { .. } | Change::ExtendStatutory => RequestState::Extended,
         }
     }
 }
@@ -273,6 +276,12 @@ pub fn transition(
     let to = change.target();
     let new_due = match change {
         Change::Extend { until } => Some(until),
+        Change::ExtendStatutory => {
+            match (cal.regime().statutory_extension_days(), clocks.received_on) {
+                (Some(days), Some(received)) => Some(cal.add_working_days(received, days)?),
+                _ => None,
+            }
+        }
         Change::To(_) => None,
     };
     if !from.allowed_next().contains(&to) {
@@ -482,7 +491,7 @@ mod tests {
         );
         assert_eq!(
             Change::new(RequestState::Extended, None),
-            Err(TransitionError::ExtensionNeedsDate)
+            Ok(Change::ExtendStatutory)
         );
         assert_eq!(
             Change::new(RequestState::AnsweredFull, Some(day)),

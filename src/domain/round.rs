@@ -1,8 +1,11 @@
 //! Rounds: one campaign of the same questions to every body of a register, defined in a TOML
 //! file under `config/rounds/` (see the shipped ones for every key, commented).
 
+use super::calendar::{Calendar, CalendarError};
 use super::codebook::Codebook;
 use super::message::MessageKind;
+use super::regime::Regime;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use toml::Spanned;
@@ -191,6 +194,59 @@ pub struct RoundDef {
     pub codebook: Codebook,
     #[serde(default)]
     pub report: ReportOpts,
+    /// The law every body of the round answers under, overriding the register's `regime`.
+    #[serde(default)]
+    pub regime: Option<Regime>,
+    /// When a request counts as received.
+    #[serde(default)]
+    pub receipt: Receipt,
+}
+
+/// When a request counts as received, for the statutory clock.
+///
+/// * `statutory` (the default): FOIA s.10(1) counts from "the date of receipt", the calendar
+///   day the request arrived, whatever day it is; day 1 is the next working day (s.10(6)).
+/// * `next_working_day`: the ICO's accepted practice for a request that arrives on a
+///   non-working day (ICO guidance, "Time limits for compliance under the Freedom of
+///   Information Act"): the next working day is treated as the date of receipt, so the due
+///   date is one working day later.
+///
+/// Whichever a round uses, chasers never go out before the later of the two readings: a body
+/// is never told it is late when, on either reading, it is not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Receipt {
+    #[default]
+    Statutory,
+    NextWorkingDay,
+}
+
+impl Receipt {
+    /// The date of receipt of a request that arrived on `arrived`.
+    pub fn date_of_receipt(
+        self,
+        cal: &Calendar,
+        arrived: NaiveDate,
+    ) -> Result<NaiveDate, CalendarError> {
+        match self {
+            Receipt::Statutory => Ok(arrived),
+            Receipt::NextWorkingDay => cal.next_working_day_from(arrived),
+        }
+    }
+}
+
+/// The due date on the later of the two readings of receipt (see [`Receipt`]): the earliest a
+/// chaser may treat the request as late.
+pub fn latest_due(
+    cal: &Calendar,
+    arrived: NaiveDate,
+    due: NaiveDate,
+) -> Result<NaiveDate, CalendarError> {
+    let ico = cal.add_working_days(
+        cal.next_working_day_from(arrived)?,
+        super::calendar::FOIA_RESPONSE_DAYS,
+    )?;
+    Ok(due.max(ico))
 }
 
 /// A problem in a round file, with its line when known.

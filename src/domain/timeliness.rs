@@ -2,6 +2,7 @@
 
 use super::calendar::Calendar;
 use super::overdue::{lateness, Tier};
+use super::regime::Regime;
 use super::request::{Clocks, RequestState};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -10,6 +11,8 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tracked {
     pub state: RequestState,
+    /// The law it runs under (which calendar counts its days).
+    pub regime: Regime,
     /// The date of receipt the clock last (re)started from.
     pub received_on: Option<NaiveDate>,
     /// The due date in force when the response came (extensions included).
@@ -43,6 +46,7 @@ pub fn timeliness(cal: &Calendar, tracked: &[Tracked], today: NaiveDate) -> Time
     let (mut on_time, mut late, mut not_answered, mut overdue_now) = (0, 0, 0, 0);
     let mut very_overdue_now = 0;
     for t in &sent {
+        let cal = &cal.for_regime(t.regime);
         match t.responded_on {
             Some(r) => {
                 if let Some(rec) = t.received_on {
@@ -114,6 +118,7 @@ mod tests {
         let cal = Calendar::shipped();
         let t = |resp: Option<&str>, state| Tracked {
             state,
+            regime: Regime::Foia,
             received_on: Some(d("2024-07-01")),
             due_on: Some(d("2024-07-30")),
             responded_on: resp.map(d),

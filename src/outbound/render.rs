@@ -323,6 +323,8 @@ mod tests {
             "sent_on": "2024-07-01",
             "due_on": "2024-07-30",
             "working_days_overdue": 0,
+            "regime": {"id": "foia", "act": "Freedom of Information Act 2000", "provision": "section 10(1)", "label": "FOIA s.10", "regulator": "Information Commissioner"},
+            "review_by": "2024-07-30",
             "original": {"sent_on": "2024-07-01", "subject": "s", "message_id": "<m@x>"}
         })
     }
@@ -348,6 +350,23 @@ mod tests {
         let l = r.render("internal_review", &ctx()).unwrap();
         assert!(l.text.contains("on 1 July 2024"), "{}", l.text);
         assert!(l.text.contains("by 30 July 2024"), "{}", l.text);
+        assert!(
+            l.text
+                .contains("section 10(1) of the Freedom of Information Act 2000"),
+            "{}",
+            l.text
+        );
+        // The `deadline` helper stays for override templates: 20 working days from 1 July
+        // 2024 (12 July, Northern Ireland, skipped) is 30 July.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("request.txt.hbs"),
+            "Due {{deadline today 20}}.\n",
+        )
+        .unwrap();
+        let r = Renderer::load(Some(dir.path()), &Calendar::shipped()).unwrap();
+        let l = r.render("request", &ctx()).unwrap();
+        assert!(l.text.contains("Due 30 July 2024."), "{}", l.text);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use tokio::sync::watch;
 pub struct Delivery {
     pub db: sea_orm::DatabaseConnection,
     pub clock: std::sync::Arc<dyn crate::clock::Clock>,
-    pub calendar: crate::domain::calendar::Calendar,
+    pub calendar: crate::clock::SharedCalendar,
     pub raw: crate::rawstore::RawStore,
     pub data_dir: std::path::PathBuf,
 }
@@ -305,7 +305,8 @@ async fn lane(
         let now = ctx.clock.now();
         match result {
             Ok(reply) => {
-                outbox::mark_sent(&ctx.db, &ctx.calendar, c.id, &reply, "foi send", now).await?;
+                outbox::mark_sent(&ctx.db, &ctx.calendar.get(), c.id, &reply, "foi send", now)
+                    .await?;
                 count(&|r| r.sent += 1);
                 if let Some(p) = progress {
                     p.inc(1);

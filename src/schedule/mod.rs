@@ -1,5 +1,6 @@
 //! The scheduler: cron expressions (the `cron` crate, with seconds) evaluated in
-//! Europe/London time, for the inbox poll, the deadline check (chasers) and the digest.
+//! Europe/London time, for the inbox poll, the deadline check (chasers), the digest and the
+//! bank-holiday refresh.
 //!
 //! Catch-up rule: at each tick the scheduler looks for the latest scheduled time at or before
 //! now that has not been run. Runs missed while the service was down are therefore caught up
@@ -29,6 +30,7 @@ pub enum Job {
     InboxPoll,
     DeadlineCheck,
     Digest,
+    CalendarUpdate,
 }
 
 impl Job {
@@ -37,6 +39,7 @@ impl Job {
             Job::InboxPoll => "inbox_poll",
             Job::DeadlineCheck => "deadline_check",
             Job::Digest => "digest",
+            Job::CalendarUpdate => "calendar_update",
         }
     }
 }
@@ -75,6 +78,10 @@ impl Scheduler {
                     parse("deadline_check", &c.deadline_check)?,
                 ),
                 (Job::Digest, parse("digest", &c.digest)?),
+                (
+                    Job::CalendarUpdate,
+                    parse("calendar_update", &c.calendar_update)?,
+                ),
             ],
         })
     }

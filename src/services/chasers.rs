@@ -3,11 +3,13 @@
 
 use super::letters::{compose_letter, Composer, LetterError, Original, Which};
 use crate::app::App;
+use crate::domain::calendar::Calendar;
 use crate::domain::chasers::{next_step, step_due, ChaseState};
 use crate::domain::ids::Reference;
 use crate::domain::message::OutboundState;
 use crate::domain::overdue::Tier;
 use crate::domain::request::RequestState;
+use crate::domain::round::latest_due;
 use crate::domain::round::{ChaseMode, ChasePurpose, RoundKind};
 use crate::rawstore::RawStoreError;
 use crate::store::outbox::{self, LetterHistory, NewOutbound};
@@ -71,10 +73,17 @@ pub(crate) async fn sent_info(app: &App) -> Result<HashMap<i32, Sent>, StoreErro
         .collect())
 }
 
-fn chase_state(r: &RequestRow, sent: Option<&Sent>, waiting: usize) -> ChaseState {
+/// What the ladder needs of `r`, on its own regime's calendar. The due date the ladder counts
+/// from is the later of the two readings of receipt (`domain::round::Receipt`): a body is never
+/// chased before it is late on either reading.
+fn chase_state(cal: &Calendar, r: &RequestRow, sent: Option<&Sent>, waiting: usize) -> ChaseState {
+    let due_on = match (r.clocks.received_on, r.clocks.due_on) {
+        (Some(received), Some(due)) => Some(latest_due(cal, received, due).unwrap_or(due)),
+        (_, due) => due,
+    };
     ChaseState {
         state: r.state,
-        due_on: r.clocks.due_on,
+        due_on,
         review_due_on: r.clocks.review_due_on,
         highest_taken: sent.and_then(|s| s.highest),
         unclassified_replies: waiting,
@@ -114,8 +123,9 @@ pub async fn run_chasers(
         let mut items = Vec::new();
         for r in rounds::requests(&app.db, round.id).await? {
             let info = sent.get(&r.id);
-            let st = chase_state(&r, info, waiting.get(&r.id).map(|c| c.2).unwrap_or(0));
-            let Some(due) = step_due(&app.calendar, ladder, &st, today)? else {
+            let cal = app.calendar.get().for_regime(r.regime);
+            let st = chase_state(&cal, &r, info, waiting.get(&r.id).map(|c| c.2).unwrap_or(0));
+            let Some(due) = step_due(&cal, ladder, &st, today)? else {
                 continue;
             };
             let step = Step {
@@ -171,7 +181,7 @@ fn take_step(
     }
     let composer = Composer {
         renderer,
-        calendar: &app.calendar,
+        calendar: &app.calendar.get(),
         now: app.clock.now(),
         reply_to_pattern: &app.config.send.reply_to_pattern,
     };
@@ -271,12 +281,14 @@ pub async fn next_steps(
         if !r.state.awaiting_body() && r.state != RequestState::InternalReviewRequested {
             continue;
         }
+        let cal = app.calendar.get().for_regime(r.regime);
         let st = chase_state(
+            &cal,
             r,
             sent.get(&r.id),
             waiting.get(&r.id).map(|c| c.2).unwrap_or(0),
         );
-        if let Some(n) = next_step(&app.calendar, &round.def.chasers, &st)? {
+        if let Some(n) = next_step(&cal, &round.def.chasers, &st)? {
             out.insert(
                 r.reference.to_string(),
                 (round.def.chasers[n.index].id.clone(), n.on),
@@ -366,12 +378,14 @@ pub async fn overdue(app: &App, slug: Option<&str>) -> Result<Vec<OverdueRow>, C
             else {
                 continue;
             };
+            let cal = app.calendar.get().for_regime(r.regime);
             let st = chase_state(
+                &cal,
                 &r,
                 sent.get(&r.id),
                 waiting.get(&r.id).map(|c| c.2).unwrap_or(0),
             );
-            let next = next_step(&app.calendar, &round.def.chasers, &st)?;
+            let next = next_step(&cal, &round.def.chasers, &st)?;
             rows.push(OverdueRow {
                 round: round.slug.clone(),
                 reference: r.reference.to_string(),

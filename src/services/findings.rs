@@ -307,6 +307,7 @@ async fn tracked(app: &App, reqs: &[RequestRow]) -> Result<Vec<Tracked>, Finding
         .iter()
         .map(|r| Tracked {
             state: r.state,
+            regime: r.regime,
             received_on: r.clocks.received_on,
             due_on: r.clocks.due_on,
             responded_on: first.get(&r.id).copied(),
@@ -464,7 +465,7 @@ pub async fn report_data(
     let timeliness = tracked
         .iter()
         .any(|t| t.received_on.is_some())
-        .then(|| timeliness::timeliness(&app.calendar, &tracked, app.clock.today()));
+        .then(|| timeliness::timeliness(&app.calendar.get(), &tracked, app.clock.today()));
     let sources = reqs
         .iter()
         .filter(|r| r.source_url.is_some())

@@ -37,6 +37,16 @@ pub async fn run_job(app: &App, job: Job) -> Result<String, String> {
             ))
         }
         Job::Digest => super::digest::queue(app).await.map_err(|e| e.to_string()),
+        Job::CalendarUpdate => {
+            let source = app.config.calendar.source.trim();
+            if source.is_empty() {
+                return Ok("skipped: no [calendar] source configured".into());
+            }
+            let r = super::calendar::update(app, source, "foi serve (calendar_update)")
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(r.summary())
+        }
     }
 }
 

@@ -67,6 +67,17 @@ pub fn context(
             "id": q.id.get_ref(), "number": i + 1, "text": q.text,
         })).collect::<Vec<_>>(),
         "today": today.to_string(),
+        // The law the body answers under, as the letters cite it.
+        "regime": {
+            "id": req.regime.as_str(),
+            "act": req.regime.act(),
+            "provision": req.regime.response_provision(),
+            "label": req.regime.label(),
+            "regulator": if req.regime.scottish() { "Scottish Information Commissioner" } else { "Information Commissioner" },
+        },
+        // An internal review asked for today is due 20 working days later (s.45 Code of
+        // Practice; FOISA s.21(1)), on the body's calendar.
+        "review_by": cal.add_working_days(today, crate::domain::calendar::INTERNAL_REVIEW_DAYS).map(|d| d.to_string()).unwrap_or_default(),
         "sent_on": sent_on.to_string(),
         "due_on": due.to_string(),
         "working_days_overdue": working_days_overdue,
@@ -132,10 +143,11 @@ pub fn compose_letter(
         .clone()
         .ok_or_else(|| LetterError::NoAddress(req.reference.to_string()))?;
     let today = c.now.with_timezone(&chrono_tz::Europe::London).date_naive();
+    let cal = c.calendar.for_regime(req.regime);
     let ctx = context(
         def,
         req,
-        c.calendar,
+        &cal,
         today,
         which.original,
         which.working_days_overdue,

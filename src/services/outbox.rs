@@ -13,7 +13,7 @@ pub async fn retry(app: &App, id: Option<i32>, actor: &str) -> Result<u64, Store
 pub async fn resolve(app: &App, id: i32, delivered: bool, actor: &str) -> Result<(), StoreError> {
     outbox::resolve(
         &app.db,
-        &app.calendar,
+        &app.calendar.get(),
         id,
         delivered,
         actor,

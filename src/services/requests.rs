@@ -45,13 +45,22 @@ pub(crate) async fn apply(
     actor: &str,
 ) -> Result<(), RequestError> {
     let on = on.unwrap_or_else(|| app.clock.today());
-    let clocks =
-        transition(&app.calendar, req.state, change, req.clocks, on).map_err(|source| {
-            RequestError::Transition {
-                reference: req.reference.to_string(),
-                source,
-            }
-        })?;
+    let cal = app.calendar.get().for_regime(req.regime);
+    let failed = |source: TransitionError| RequestError::Transition {
+        reference: req.reference.to_string(),
+        source,
+    };
+    let mut on_for_clock = on;
+    if change.target() == RequestState::AwaitingResponse {
+        // Our clarification sent: its date of receipt, on the round's reading (FOIA s.10(6)).
+        let round = rounds::find_by_id(&app.db, req.round_id).await?;
+        on_for_clock = round
+            .def
+            .receipt
+            .date_of_receipt(&cal, on)
+            .map_err(|e| failed(e.into()))?;
+    }
+    let clocks = transition(&cal, req.state, change, req.clocks, on_for_clock).map_err(failed)?;
     let update = StateUpdate {
         request_id: req.id,
         from: req.state,
@@ -67,9 +76,14 @@ pub(crate) async fn apply(
 /// How late `r` is today: the one definition ([`overdue::lateness`]). A date beyond the
 /// calendar data counts as not late here (`foi deadline` reports the missing year).
 pub fn lateness(app: &App, r: &RequestRow) -> Option<Lateness> {
-    overdue::lateness(&app.calendar, r.state, &r.clocks, app.clock.today())
-        .ok()
-        .flatten()
+    overdue::lateness(
+        &app.calendar.get().for_regime(r.regime),
+        r.state,
+        &r.clocks,
+        app.clock.today(),
+    )
+    .ok()
+    .flatten()
 }
 
 /// Working days overdue today (0 when not overdue or no clock is running).
@@ -84,6 +98,8 @@ pub struct StatusRow {
     pub name: String,
     pub reference: Reference,
     pub state: RequestState,
+    /// The law it runs under: foia, foisa, eir, eisr.
+    pub regime: crate::domain::regime::Regime,
     pub sent_at: Option<DateTime<Utc>>,
     pub due_date: Option<NaiveDate>,
     pub working_days_overdue: u32,
@@ -153,6 +169,7 @@ pub fn status_rows(
                 name: r.authority_name.clone(),
                 reference: r.reference.clone(),
                 state: r.state,
+                regime: r.regime,
                 sent_at: r.sent_at,
                 due_date: match r.state {
                     RequestState::InternalReviewRequested => r.clocks.review_due_on,

@@ -39,7 +39,7 @@ impl App {
     pub fn renderer(&self) -> Result<Renderer, TemplateError> {
         Renderer::load(
             self.config.templates.override_dir.as_deref(),
-            &self.calendar,
+            &self.calendar.get(),
         )
     }
 
@@ -111,7 +111,7 @@ fn render_request(
 ) -> Result<super::letters::Composed, LetterError> {
     let composer = super::letters::Composer {
         renderer,
-        calendar: &app.calendar,
+        calendar: &app.calendar.get(),
         now: app.clock.now(),
         reply_to_pattern: &app.config.send.reply_to_pattern,
     };

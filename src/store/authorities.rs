@@ -42,6 +42,7 @@ pub(crate) fn to_domain(m: authority::Model) -> Authority {
             foi_email: m.foi_email.and_then(|e| e.parse().ok()),
             email_verified: m.email_verified,
             email_source: m.email_source,
+            regime: m.regime.parse().unwrap_or_default(),
         },
     }
 }
@@ -114,6 +115,7 @@ pub async fn import_register(
         am.foi_email = Set(r.foi_email.as_ref().map(|e| e.to_string()));
         am.email_verified = Set(r.email_verified);
         am.email_source = Set(r.email_source.clone());
+        am.regime = Set(r.regime.as_str().into());
         am.save(&txn).await?;
     }
     txn.commit().await?;

@@ -266,7 +266,19 @@ pub async fn mark_sent(
             _ => None,
         };
         if let Some(to) = target {
-            let today = now.with_timezone(&London).date_naive();
+            let regime: crate::domain::regime::Regime =
+                r.regime.parse().map_err(StoreError::Invalid)?;
+            let cal = &cal.for_regime(regime);
+            let mut today = now.with_timezone(&London).date_naive();
+            if to == RequestState::AwaitingResponse {
+                // The date of receipt on the round's reading (FOIA s.10(1); ICO practice).
+                let round = super::rounds::find_by_id(&txn, r.round_id).await?;
+                today = round
+                    .def
+                    .receipt
+                    .date_of_receipt(cal, today)
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            }
             let clocks = Clocks {
                 received_on: r.received_on,
                 due_on: r.due_on,
@@ -290,7 +302,11 @@ pub async fn mark_sent(
             let show = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
             note.push_str(&match to {
                 RequestState::AwaitingResponse => {
-                    format!("; received {today}, due {} (FOIA s.10)", show(c.due_on))
+                    format!(
+                        "; received {today}, due {} ({})",
+                        show(c.due_on),
+                        regime.label()
+                    )
                 }
                 _ => format!("; internal review due {}", show(c.review_due_on)),
             });

@@ -3,6 +3,7 @@
 use super::entities::{authority, request, round};
 use super::{events, StoreError};
 use crate::domain::ids::{EmailAddress, Reference};
+use crate::domain::regime::Regime;
 use crate::domain::request::{Clocks, RequestState};
 use crate::domain::round::RoundDef;
 use chrono::{DateTime, Utc};
@@ -31,6 +32,8 @@ pub struct RequestRow {
     pub round_id: i32,
     pub reference: Reference,
     pub state: RequestState,
+    /// The law the request runs under (and so its calendar).
+    pub regime: Regime,
     pub to_address: Option<EmailAddress>,
     pub sent_at: Option<DateTime<Utc>>,
     pub clocks: Clocks,
@@ -140,6 +143,10 @@ pub async fn create(
             reference: Set(reference.to_string()),
             state: Set(initial.as_str().to_string()),
             to_address: Set(b.foi_email.as_ref().map(|e| e.to_string())),
+            regime: Set(def
+                .regime
+                .map(|r| r.as_str().to_string())
+                .unwrap_or_else(|| b.regime.clone())),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -232,6 +239,7 @@ pub(crate) fn to_row(r: request::Model, a: &authority::Model) -> Result<RequestR
             .map_err(|e: String| StoreError::Invalid(format!("request {}: {e}", r.reference)))?,
         id: r.id,
         round_id: r.round_id,
+        regime: r.regime.parse().map_err(StoreError::Invalid)?,
         to_address: parse_address(&r.reference, r.to_address)?,
         reference: parse_reference(&r.reference)?,
         sent_at: r.sent_at,
@@ -264,6 +272,7 @@ pub async fn requests(
         round_id: i32,
         reference: String,
         state: String,
+        regime: String,
         to_address: Option<String>,
         sent_at: Option<DateTime<Utc>>,
         received_on: Option<chrono::NaiveDate>,
@@ -284,6 +293,7 @@ pub async fn requests(
             request::Column::RoundId,
             request::Column::Reference,
             request::Column::State,
+            request::Column::Regime,
             request::Column::ToAddress,
             request::Column::SentAt,
             request::Column::ReceivedOn,
@@ -310,6 +320,7 @@ pub async fn requests(
             })?,
             id: r.id,
             round_id: r.round_id,
+            regime: r.regime.parse().map_err(StoreError::Invalid)?,
             to_address: parse_address(&r.reference, r.to_address)?,
             reference: parse_reference(&r.reference)?,
             sent_at: r.sent_at,
@@ -480,4 +491,72 @@ pub async fn update_state(
     super::inbox::mark_classified(&txn, request_id).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// A due date a calendar refresh moves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DueChange {
+    pub request_id: i32,
+    pub reference: String,
+    /// The internal review's due date (otherwise the response's).
+    pub review: bool,
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    /// Why, in words: "bank holiday added in Scotland (2026-06-15, …)".
+    pub because: String,
+}
+
+/// Moves due dates, with an event on each request, in one transaction. A request whose date
+/// changed meanwhile is left as it is.
+pub async fn apply_due_changes(
+    db: &DatabaseConnection,
+    changes: &[DueChange],
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let txn = super::write_txn(db).await?;
+    let mut n = 0;
+    for c in changes {
+        let Some(r) = request::Entity::find_by_id(c.request_id).one(&txn).await? else {
+            continue;
+        };
+        let current = if c.review { r.review_due_on } else { r.due_on };
+        if current != Some(c.from) {
+            continue;
+        }
+        let mut am: request::ActiveModel = r.into();
+        if c.review {
+            am.review_due_on = Set(Some(c.to));
+        } else {
+            am.due_on = Set(Some(c.to));
+        }
+        am.updated_at = Set(now);
+        am.update(&txn).await?;
+        events::append(
+            &txn,
+            events::NewEvent {
+                request_id: Some(c.request_id),
+                actor: actor.into(),
+                kind: "due_date_moved".into(),
+                note: Some(format!(
+                    "{} moved from {} to {}: {}",
+                    if c.review {
+                        "internal review due date"
+                    } else {
+                        "due date"
+                    },
+                    c.from,
+                    c.to,
+                    c.because
+                )),
+                data: Some(serde_json::json!({"from": c.from, "to": c.to, "review": c.review})),
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
+        n += 1;
+    }
+    txn.commit().await?;
+    Ok(n)
 }

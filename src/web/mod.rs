@@ -149,12 +149,15 @@ pub async fn health_json(app: &App) -> Result<serde_json::Value, crate::store::S
                 .into(),
         );
     }
+    let calendar = crate::services::calendar::health(app, app.clock.now()).await?;
     Ok(serde_json::json!({
         "status": "ok",
         "now": app.clock.now(),
         "database": crate::store::backend_name(&app.db),
         "jobs": jobs,
         "outbox": outbox,
+        "calendar": calendar,
+        "warnings": calendar.warnings,
     }))
 }
 

@@ -71,7 +71,8 @@ pub async fn request(
             .map(|a| json!({"id": att_ids.get(&(m.id, a.position)), "filename": a.filename, "content_type": a.content_type, "size": a.size,
                 "nested": a.parent.is_some(), "source": a.source}))
             .collect();
-        thread.push((at, json!({"direction": Direction::In, "inbound": true, "from": m.from, "when": date(Some(at)), "state": m.state, "rule": m.match_rule,
+        thread.push((at, json!({"direction": Direction::In, "inbound": true, "from": m.from, "from_name": m.from_name, "when": date(Some(at)), "state": m.state, "rule": m.match_rule,
+            "same_message_id": m.same_message_id, "decoding_note": m.decoding_note, "failed_recipients": m.failed_recipients,
             "subject": m.subject, "text": bodies.get(&m.id).cloned().unwrap_or_default(), "attachments": atts})));
     }
     thread.sort_by_key(|(t, _)| *t);
@@ -114,6 +115,8 @@ pub async fn request(
     let data = json!({
         "req": {"reference": req.reference, "authority_name": req.authority_name, "state": req.state.as_str()},
         "state_label": req.state.label(),
+        "regime": req.regime.label(),
+        "act": req.regime.act(),
         "round": {"slug": round.slug, "title": round.title},
         "sent": date(req.sent_at),
         "received": req.clocks.received_on.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),

@@ -43,7 +43,17 @@ pub async fn rounds(
             "states": by.iter().map(|(k, n)| json!({"state": k.as_str(), "label": k.label(), "count": n})).collect::<Vec<_>>(),
         }));
     }
-    render(&st, "rounds", "Rounds", Some(&s), json!({"rounds": out})).await
+    let warnings = crate::services::calendar::health(app, app.clock.now())
+        .await?
+        .warnings;
+    render(
+        &st,
+        "rounds",
+        "Rounds",
+        Some(&s),
+        json!({"rounds": out, "warnings": warnings}),
+    )
+    .await
 }
 
 const PAGE_SIZE: usize = 100;

@@ -27,7 +27,9 @@ pub fn foi_cmd(data_dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Command
         .arg(data_dir)
         .args(args)
         .env_remove("FOI_DATABASE_URL")
-        .env_remove("FOI_TODAY");
+        .env_remove("FOI_TODAY")
+        // No network in tests: the scheduled bank-holiday refresh has no source.
+        .env("FOI__CALENDAR__SOURCE", "");
     for (k, v) in envs {
         c.env(k, v);
     }
@@ -194,7 +196,10 @@ pub async fn test_app(backend: Backend) -> TestApp {
         config: None,
         today: None,
     };
-    let app = foi::app::App::with_config(&g, foi::config::Config::default())
+    let mut config = foi::config::Config::default();
+    // No network in tests: the scheduled bank-holiday refresh has no source.
+    config.calendar.source = String::new();
+    let app = foi::app::App::with_config(&g, config)
         .await
         .expect("open app");
     TestApp { app, dir, pg }

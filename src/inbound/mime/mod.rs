@@ -44,7 +44,7 @@ pub struct Decoded {
 /// Parses `raw`. An error means no message could be made of it at all: the raw bytes are
 /// still kept and the message listed for triage with this error.
 pub fn parse(raw: &[u8]) -> Result<ParsedMail, String> {
-    decode(raw).map(|d| d.mail)
+    walk(raw, false).map(|d| d.mail)
 }
 
 /// The bytes of attachment `position` of the stored message, if its hash is `sha`.
@@ -168,6 +168,8 @@ fn is_tnef(ct: &str, name: &str) -> bool {
 #[derive(Default)]
 struct Walk {
     mail: ParsedMail,
+    /// Keep each attachment's bytes (a download), or only their hash (ingest).
+    keep_bytes: bool,
     files: Vec<Vec<u8>>,
     notes: Vec<String>,
     delivery_text: String,
@@ -178,24 +180,26 @@ impl Walk {
         &mut self,
         name: &str,
         content_type: &str,
-        bytes: Vec<u8>,
+        bytes: impl AsRef<[u8]> + Into<Vec<u8>>,
         source: AttachmentSource,
         parent: Option<usize>,
     ) -> Option<usize> {
-        if self.files.len() >= MAX_ATTACHMENTS {
+        let position = self.mail.attachments.len();
+        if position >= MAX_ATTACHMENTS {
             return None;
         }
-        let position = self.files.len();
         self.mail.attachments.push(AttachmentInfo {
             filename: sanitise_filename(name),
             content_type: content_type.to_string(),
-            size: bytes.len() as u64,
-            sha256: sha256_hex(&bytes),
+            size: bytes.as_ref().len() as u64,
+            sha256: sha256_hex(bytes.as_ref()),
             position,
             parent,
             source,
         });
-        self.files.push(bytes);
+        if self.keep_bytes {
+            self.files.push(bytes.into());
+        }
         Some(position)
     }
 
@@ -214,11 +218,11 @@ impl Walk {
                 self.delivery_part(part);
                 continue;
             }
-            let bytes = match &part.body {
-                PartType::Text(_) | PartType::Html(_) => {
-                    transfer_decoded(msg, part).unwrap_or_else(|| part.contents().to_vec())
-                }
-                _ => part.contents().to_vec(),
+            let bytes: std::borrow::Cow<[u8]> = match &part.body {
+                PartType::Text(_) | PartType::Html(_) => transfer_decoded(msg, part)
+                    .map(std::borrow::Cow::Owned)
+                    .unwrap_or(std::borrow::Cow::Borrowed(part.contents())),
+                _ => std::borrow::Cow::Borrowed(part.contents()),
             };
             let name = part.attachment_name().unwrap_or("attachment").to_string();
             // A message sent as a file (`.eml`, `.email`, or message/rfc822 left unparsed).
@@ -295,7 +299,7 @@ impl Walk {
         let Some(at) = self.push(
             &name,
             "message/rfc822",
-            inner.raw_message.to_vec(),
+            inner.raw_message.as_ref(),
             AttachmentSource::Message,
             parent,
         ) else {
@@ -367,6 +371,10 @@ impl Walk {
 
 /// Parses `raw` into the message and its attachments' bytes.
 pub fn decode(raw: &[u8]) -> Result<Decoded, String> {
+    walk(raw, true)
+}
+
+fn walk(raw: &[u8], keep_bytes: bool) -> Result<Decoded, String> {
     let copy = recover::repair(raw);
     let msg = MessageParser::default()
         .parse(copy.as_ref())
@@ -382,7 +390,10 @@ pub fn decode(raw: &[u8]) -> Result<Decoded, String> {
         );
     }
     let header_text = |name: &str| msg.header_raw(name).map(|s| s.trim().to_string());
-    let mut w = Walk::default();
+    let mut w = Walk {
+        keep_bytes,
+        ..Walk::default()
+    };
     let mut recipients = addrs(msg.to());
     recipients.extend(addrs(msg.cc()));
     for (name, value) in msg.headers_raw() {
@@ -413,7 +424,7 @@ pub fn decode(raw: &[u8]) -> Result<Decoded, String> {
                     .is_some_and(|r| r.eq_ignore_ascii_case("delivery-status"))
         })
     });
-    if w.files.len() >= MAX_ATTACHMENTS {
+    if w.mail.attachments.len() >= MAX_ATTACHMENTS {
         w.notes.push(format!(
             "more than {MAX_ATTACHMENTS} attachments: the first {MAX_ATTACHMENTS} are listed; all are in the stored message"
         ));
@@ -429,6 +440,7 @@ pub fn decode(raw: &[u8]) -> Result<Decoded, String> {
         files,
         notes,
         delivery_text,
+        ..
     } = w;
     mail.failed_recipients = failed;
     mail.message_id = msg.message_id().map(angle);

@@ -19,6 +19,7 @@ pub struct Model {
     pub foi_email: Option<String>,
     pub email_verified: bool,
     pub email_source: Option<String>,
+    pub regime: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,7 @@ pub struct Model {
     pub source_title: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub regime: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
