@@ -408,7 +408,8 @@ fn clarification_then_response_moves_the_due_date_as_foia_says() {
     assert_eq!(r["state"], "clarification_requested");
     assert_eq!(r["due_date"], Value::Null, "the clock is stopped");
     // We send the clarification on Mon 18 May 2026: 20 working days from then. The late May
-    // bank holiday (25 May) is skipped.
+    // bank holiday (25 May) is skipped, and so is Mon 15 June 2026, a bank holiday in Scotland
+    // (Royal Proclamation of 4 February 2026; FOIA s.10(6): any part of the UK).
     ok(foi(
         d,
         &[
@@ -428,12 +429,13 @@ fn clarification_then_response_moves_the_due_date_as_foia_says() {
         .next()
         .unwrap()
         .to_string();
-    assert_eq!(due1, "2026-06-16");
+    assert_eq!(due1, "2026-06-17");
     let r = row(d, "2026-05-19");
     assert_eq!(r["due_date"], due1);
     assert_eq!(r["working_days_overdue"], 0);
-    // Not answered by 18 June: 2 working days overdue on the status board.
-    assert_eq!(row(d, "2026-06-18")["working_days_overdue"], 2);
+    // Not answered by 19 June: 2 working days overdue on the status board.
+    assert_eq!(row(d, "2026-06-18")["working_days_overdue"], 1);
+    assert_eq!(row(d, "2026-06-19")["working_days_overdue"], 2);
     ok(foi(
         d,
         &[
@@ -512,7 +514,10 @@ fn ingest_from_files_maildir_and_mbox_and_auto_acknowledge() {
         .find(|r| r["authority"] == "QHM")
         .unwrap();
     assert_eq!(qhm["state"], "acknowledged");
-    // An mbox with two of the same messages plus one new.
+    // An mbox with a message already ingested from the Maildir (its line ends rewritten to LF,
+    // as mbox files have them) and two more. A message's identity is its bytes: the LF copy is
+    // other bytes, so it is stored too — and shown beside the first copy as its sibling by
+    // Message-ID.
     let mut mbox = Vec::new();
     for (_, bytes) in [&c[0], &c[4], &c[5]] {
         mbox.extend_from_slice(b"From sender@example Tue May 12 10:00:00 2026\n");
@@ -532,9 +537,21 @@ fn ingest_from_files_maildir_and_mbox_and_auto_acknowledge() {
     )))
     .unwrap();
     assert_eq!(s["seen"], 3);
-    assert_eq!(
-        s["duplicates"], 1,
-        "same Message-ID as the Maildir copy: {s}"
-    );
-    assert_eq!(s["matched"], 2);
+    assert_eq!(s["duplicates"], 0, "{s}");
+    assert_eq!(s["matched"], 3);
+    let inbox: Vec<Value> =
+        serde_json::from_str(&ok(foi(d, &["inbox", "--format", "json"], &[]))).unwrap();
+    let siblings = inbox
+        .iter()
+        .filter(|m| !m["same_message_id"].as_array().unwrap().is_empty())
+        .count();
+    assert_eq!(siblings, 2, "the two copies, each linked to the other");
+    // The very same bytes again are the same message: nothing new.
+    let again: Value = serde_json::from_str(&ok(foi(
+        d,
+        &["ingest", f.to_str().unwrap(), "--format", "json"],
+        &[],
+    )))
+    .unwrap();
+    assert_eq!(again["duplicates"], 3, "{again}");
 }

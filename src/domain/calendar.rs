@@ -26,8 +26,12 @@
 //! guidance up to 20 further working days), and "very overdue" (40 working days).
 //!
 //! Bank holidays are data (gov.uk, all three divisions), not rules: they are declared year by
-//! year. A date outside the years the data covers is an error naming the missing year, never a
-//! silent guess.
+//! year (and refreshed by `foi calendar update`, see `domain::holidays`). A date outside the
+//! years the data covers is an error naming the missing year, never a silent guess.
+//!
+//! **Other regimes.** The same data serves the other laws through [`Calendar::for_regime`]:
+//! FOISA s.73 (and the Scottish EIRs) count only Scotland's bank holidays, so St Patrick's Day
+//! and 12 July are working days for a Scottish body (see `domain::regime`).
 
 use super::regime::Regime;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};

@@ -518,4 +518,31 @@ text = "Two?"
         let e = RoundDef::parse(&text, "r.toml", &|_| true).unwrap_err();
         assert!(e[0].to_string().contains("reminder"), "{}", e[0]);
     }
+
+    #[test]
+    fn receipt_on_a_saturday_under_both_readings() {
+        use chrono::NaiveDate;
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let cal = Calendar::shipped();
+        // Arrived Sat 7 Nov 2026. Statutory (s.10(1)): received that day; day 1 is Mon 9 Nov,
+        // day 15 Fri 27 Nov; St Andrew's Day (Mon 30 Nov) skipped; days 16–20 are 1–4 and 7 Dec:
+        // due Mon 7 Dec. ICO practice: received Mon 9 Nov; day 1 is Tue 10 Nov: due Tue 8 Dec.
+        let arrived = d("2026-11-07");
+        let statutory = Receipt::Statutory.date_of_receipt(&cal, arrived).unwrap();
+        let ico = Receipt::NextWorkingDay
+            .date_of_receipt(&cal, arrived)
+            .unwrap();
+        assert_eq!((statutory, ico), (arrived, d("2026-11-09")));
+        let due = cal.due_date(statutory).unwrap();
+        assert_eq!(due, d("2026-12-07"));
+        assert_eq!(cal.due_date(ico).unwrap(), d("2026-12-08"));
+        // Chasers count from the later reading, whichever the round uses.
+        assert_eq!(latest_due(&cal, arrived, due).unwrap(), d("2026-12-08"));
+        // On a working day the two readings agree.
+        let mon = d("2026-11-09");
+        assert_eq!(
+            latest_due(&cal, mon, cal.due_date(mon).unwrap()).unwrap(),
+            cal.due_date(mon).unwrap()
+        );
+    }
 }
