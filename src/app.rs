@@ -21,6 +21,25 @@ pub enum AppError {
     Calendar(#[from] crate::services::calendar::CalendarFileError),
 }
 
+/// Checks the data directory is for its owner only (it holds password hashes, session
+/// tokens and the raw mail of every reply); a looser one is tightened to 0700, with a warning.
+fn owner_only(dir: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(dir) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    "the data directory {} was readable by others (mode {mode:o}); it is now 0700",
+                    dir.display()
+                );
+                let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+            }
+        }
+    }
+}
+
 /// Options every command accepts (see `foi --help`).
 #[derive(Debug, Clone, Default)]
 pub struct Globals {
@@ -74,6 +93,7 @@ impl App {
             path: g.data_dir.display().to_string(),
             source,
         })?;
+        owner_only(&g.data_dir);
         let db = store::connect(&url).await?;
         store::migrate(&db).await?;
         let clock: Arc<dyn Clock> = match g.today {

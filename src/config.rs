@@ -186,6 +186,9 @@ pub struct WebConfig {
     pub bind: String,
     /// Mark the session cookie Secure (set when served behind TLS).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (IP addresses). Empty: the
+    /// connection's own address is the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for WebConfig {
@@ -193,6 +196,7 @@ impl Default for WebConfig {
         WebConfig {
             bind: "127.0.0.1:8080".into(),
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -200,7 +200,11 @@ pub async fn serve(app: Arc<App>, shutdown: watch::Receiver<bool>) -> Result<(),
     let mut web_rx = shutdown.clone();
     println!("foi is running: dashboard and health check at http://{local}/ (GET /health)");
     let router = crate::web::router_with_tasks(app.clone(), tasks.clone());
-    let web = axum::serve(listener, router).with_graceful_shutdown(async move {
+    let web = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
         let _ = web_rx.wait_for(|v| *v).await;
     });
     if let Err(e) = web.await {

@@ -2,6 +2,13 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() {
+    // Everything foi writes (the database, the raw mail of every reply, tokens) is for its
+    // owner only: new files 0600, new directories 0700.
+    #[cfg(unix)]
+    // SAFETY: umask only sets the process's file-creation mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
     let cli = foi::cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -259,31 +259,42 @@ fn every_route_refuses_without_a_session_csrf_and_roles_are_enforced_and_output_
     assert_eq!(a.header("x-content-type-options"), Some("nosniff"));
     assert!(a.body.starts_with("%PDF-1.4"));
 
-    // 7. Login is rate-limited.
-    for _ in 0..5 {
-        assert_eq!(
-            request(
-                &s.addr,
-                "POST",
-                "/login",
-                None,
-                Some("name=vic&password=wrong")
-            )
-            .status,
-            401
-        );
-    }
-    assert_eq!(
+    // 7. Login is throttled with growing delays, never locked: six wrong passwords for a
+    //    user (waiting out each delay asked for), then the right one after the delay logs in.
+    let login = |password: &str| {
         request(
             &s.addr,
             "POST",
             "/login",
             None,
-            Some("name=vic&password=a+long+enough+password")
+            Some(&format!("name=vic&password={password}")),
         )
-        .status,
-        429
-    );
+    };
+    let mut wrong = 0;
+    let mut throttled = 0;
+    while wrong < 6 {
+        let r = login("wrong");
+        match r.status {
+            401 => wrong += 1,
+            429 => {
+                throttled += 1;
+                let secs: u64 = r.header("retry-after").unwrap().parse().unwrap();
+                assert!(r.body.contains("try again in"), "{}", r.body);
+                std::thread::sleep(std::time::Duration::from_secs(secs));
+            }
+            other => panic!("login answered {other}"),
+        }
+    }
+    assert!(throttled >= 2, "the 5th and 6th attempts had to wait");
+    let r = login("a+long+enough+password");
+    let r = if r.status == 429 {
+        let secs: u64 = r.header("retry-after").unwrap().parse().unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(secs));
+        login("a+long+enough+password")
+    } else {
+        r
+    };
+    assert_eq!(r.status, 303, "the right password logs in after the delay");
 }
 
 #[test]

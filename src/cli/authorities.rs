@@ -29,10 +29,11 @@ pub enum AuthoritiesCommand {
 pub async fn run(g: &Globals, cmd: AuthoritiesCommand) -> anyhow::Result<()> {
     match cmd {
         AuthoritiesCommand::Import { file, register } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let name = file.display().to_string();
-            let records = parse_register(&text, &name)?;
+            let text = crate::domain::text::utf8(&bytes, &name).map_err(anyhow::Error::msg)?;
+            let records = parse_register(text, &name)?;
             let app = super::open(g).await?;
             let s =
                 authorities::import_register(&app.db, &register, &name, &records, app.clock.now())

@@ -29,8 +29,13 @@ pub async fn serve(g: &Globals) -> anyhow::Result<()> {
         ),
     }
     if crate::store::users::count(&app.db).await? == 0 {
-        let link = crate::web::auth::first_run_token(&app).await?;
-        println!("no users yet: create the first editor at http://{}/setup?token={link} (or: foi user add NAME --role editor)", app.config.web.bind);
+        // The link is printed once, when it is made; `foi user setup-link` shows it again.
+        let (link, new) = crate::web::auth::first_run_token(&app).await?;
+        if new {
+            println!("no users yet: create the first editor at http://{}/setup?token={link} (or: foi user add NAME --role editor)", app.config.web.bind);
+        } else {
+            println!("no users yet: `foi user setup-link` shows the one-time setup link (or: foi user add NAME --role editor)");
+        }
     }
     let shutdown = crate::daemon::shutdown_signal();
     crate::daemon::serve(Arc::new(app), shutdown).await?;

@@ -14,6 +14,8 @@ pub enum UserCommand {
         #[arg(long, default_value = "viewer")]
         role: String,
     },
+    /// Show the one-time link for creating the first editor (while there are no users)
+    SetupLink,
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -49,6 +51,15 @@ pub async fn run(g: &Globals, cmd: UserCommand) -> anyhow::Result<()> {
             let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
             let u = users::add(&app.db, &name, role, &hash, app.clock.now()).await?;
             println!("user {} added as {}", u.name, u.role.as_str());
+        }
+        UserCommand::SetupLink => {
+            if users::count(&app.db).await? > 0 {
+                anyhow::bail!(
+                    "foi is already set up (there are users); log in, or `foi user add NAME`"
+                );
+            }
+            let (t, _) = auth::first_run_token(&app).await?;
+            println!("http://{}/setup?token={t}", app.config.web.bind);
         }
     }
     Ok(())

@@ -121,19 +121,29 @@ impl Codebook {
     }
 
     /// Checks ids are unique, conditions refer to known variables and categories, and choice
-    /// variables have categories. Returns messages naming the variable or indicator.
-    pub fn validate(&self) -> Vec<String> {
+    /// variables have categories. Each problem says where it is (see [`Problem`]).
+    pub fn validate(&self) -> Vec<Problem> {
         let mut errs = Vec::new();
         let mut seen = HashSet::new();
         for v in &self.variables {
             if !seen.insert(v.id.as_str()) {
-                errs.push(format!("codebook variable `{}` is defined twice", v.id));
+                errs.push(Problem::at(
+                    "id",
+                    &v.id,
+                    1,
+                    format!("codebook variable `{}` is defined twice", v.id),
+                ));
             }
             match v.kind {
                 VarKind::Single | VarKind::Multiple if v.categories.is_empty() => {
-                    errs.push(format!(
-                        "codebook variable `{}` is {:?} choice but has no categories",
-                        v.id, v.kind
+                    errs.push(Problem::at(
+                        "id",
+                        &v.id,
+                        0,
+                        format!(
+                            "codebook variable `{}` is {:?} choice but has no categories",
+                            v.id, v.kind
+                        ),
                     ))
                 }
                 _ => {}
@@ -141,32 +151,57 @@ impl Codebook {
             let mut cats = HashSet::new();
             for c in &v.categories {
                 if !cats.insert(c.id.as_str()) {
-                    errs.push(format!(
-                        "codebook variable `{}`: category `{}` is defined twice",
-                        v.id, c.id
+                    errs.push(Problem::at(
+                        "id",
+                        &c.id,
+                        1,
+                        format!(
+                            "codebook variable `{}`: category `{}` is defined twice",
+                            v.id, c.id
+                        ),
                     ));
                 }
             }
             if let Some(w) = &v.when {
                 if let Err(e) = self.check_condition(w) {
-                    errs.push(format!("codebook variable `{}`, `when`: {e}", v.id));
+                    errs.push(Problem::at(
+                        "when",
+                        w,
+                        0,
+                        format!("codebook variable `{}`, `when`: {e}", v.id),
+                    ));
                 }
             }
         }
         let mut seen_ind = HashSet::new();
         for i in &self.indicators {
             if !seen_ind.insert(i.id.as_str()) || seen.contains(i.id.as_str()) {
-                errs.push(format!("codebook indicator `{}` reuses an id", i.id));
+                errs.push(Problem::at(
+                    "id",
+                    &i.id,
+                    1,
+                    format!("codebook indicator `{}` reuses an id", i.id),
+                ));
             }
             if i.any.is_empty() && i.all.is_empty() {
-                errs.push(format!(
-                    "codebook indicator `{}` needs `any` or `all` conditions",
-                    i.id
+                errs.push(Problem::at(
+                    "id",
+                    &i.id,
+                    0,
+                    format!(
+                        "codebook indicator `{}` needs `any` or `all` conditions",
+                        i.id
+                    ),
                 ));
             }
             for c in i.any.iter().chain(&i.all) {
                 if let Err(e) = self.check_condition(c) {
-                    errs.push(format!("codebook indicator `{}`: {e}", i.id));
+                    errs.push(Problem::at(
+                        "any",
+                        c,
+                        0,
+                        format!("codebook indicator `{}`: {e}", i.id),
+                    ));
                 }
             }
         }
@@ -211,6 +246,36 @@ impl Codebook {
         let any_ok = i.any.is_empty() || i.any.iter().filter_map(parse).any(|c| c.holds(values));
         let all_ok = i.all.iter().filter_map(parse).all(|c| c.holds(values));
         any_ok && all_ok
+    }
+}
+
+/// A problem in a codebook, and where in the round file it is: the `nth` (0-based) line that
+/// sets `field` to `value` (the second `id = "x"` of a duplicate, say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub message: String,
+    pub field: &'static str,
+    pub value: String,
+    pub nth: usize,
+}
+
+impl Problem {
+    pub fn at(field: &'static str, value: &str, nth: usize, message: String) -> Problem {
+        Problem {
+            message,
+            field,
+            value: value.to_string(),
+            nth,
+        }
+    }
+    pub fn contains(&self, s: &str) -> bool {
+        self.message.contains(s)
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
     }
 }
 

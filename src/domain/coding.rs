@@ -200,6 +200,20 @@ pub fn parse_csv(text: &str, source_name: &str) -> Result<Vec<CodingRow>, Vec<Co
     let mut errs = Vec::new();
     for rec in rdr.records() {
         match rec {
+            Ok(r)
+                if r.iter()
+                    .any(|v| v.chars().count() > super::text::MAX_CSV_FIELD) =>
+            {
+                errs.push(CodingError {
+                    source_name: source_name.into(),
+                    line: r.position().map(|p| p.line() as usize).unwrap_or(0),
+                    field: "value",
+                    message: format!(
+                        "a field is longer than {} characters; shorten it and import again",
+                        super::text::MAX_CSV_FIELD
+                    ),
+                })
+            }
             Ok(r) => rows.push(CodingRow {
                 line: r.position().map(|p| p.line() as usize).unwrap_or(0),
                 authority: r.get(a).unwrap_or("").to_string(),

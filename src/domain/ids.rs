@@ -158,6 +158,41 @@ impl FromStr for MessageId {
     }
 }
 
+/// A web address: `http://` or `https://`, at most 2,000 characters, no spaces or control
+/// characters. Anything else (`javascript:`, `data:`, `file:`) is refused where a link is kept,
+/// so a report never carries a live link that runs code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WebUrl(String);
+string_newtype!(WebUrl);
+
+/// The longest web address accepted.
+pub const MAX_URL: usize = 2000;
+
+impl FromStr for WebUrl {
+    type Err = String;
+    fn from_str(s: &str) -> Result<WebUrl, String> {
+        let t = s.trim();
+        let lower = t.to_ascii_lowercase();
+        let scheme_ok = (lower.starts_with("https://") || lower.starts_with("http://"))
+            && t.len() > "https://".len();
+        if !scheme_ok {
+            return Err(format!(
+                "`{}` is not a web address: only http:// and https:// links are kept",
+                t.chars().take(80).collect::<String>()
+            ));
+        }
+        if t.len() > MAX_URL {
+            return Err(format!(
+                "the web address is longer than {MAX_URL} characters"
+            ));
+        }
+        if t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("a web address cannot contain spaces or control characters".into());
+        }
+        Ok(WebUrl(t.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +233,24 @@ mod tests {
         assert!("".parse::<MessageId>().is_err());
         assert!("<>".parse::<MessageId>().is_err());
         assert!("a b@x".parse::<MessageId>().is_err());
+    }
+
+    #[test]
+    fn only_web_addresses_are_links() {
+        assert!("https://www.nhs.uk/plan.pdf".parse::<WebUrl>().is_ok());
+        assert!("HTTP://example.org/a".parse::<WebUrl>().is_ok());
+        for bad in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "data:text/html,x",
+            "file:///etc/passwd",
+            "https://",
+            "https://a b",
+        ] {
+            assert!(bad.parse::<WebUrl>().is_err(), "{bad}");
+        }
+        assert!(format!("https://x.org/{}", "a".repeat(MAX_URL))
+            .parse::<WebUrl>()
+            .is_err());
     }
 }

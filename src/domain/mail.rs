@@ -112,12 +112,20 @@ pub fn angle(id: &str) -> String {
     format!("<{t}>")
 }
 
+/// Bidirectional controls and other invisible format characters: a right-to-left override
+/// makes `invoice\u{202E}fdp.exe` read as `invoiceexe.pdf`. They never belong in a file name.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
 /// A file name that is safe to show and to offer as a download.
 pub fn sanitise_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|c| !c.is_control() && !is_invisible_format(*c))
         .map(|c| {
             if matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*') {
                 '_'
@@ -437,6 +445,18 @@ mod tests {
             ["failed.user@example.co.uk"]
         );
         assert!(failed_recipients("Dear team, thanks for writing to foi@nhs.net").is_empty());
+    }
+
+    #[test]
+    fn bidi_overrides_are_removed_from_file_names() {
+        assert_eq!(
+            sanitise_filename("invoice\u{202E}fdp.exe"),
+            "invoicefdp.exe"
+        );
+        assert_eq!(
+            sanitise_filename("\u{200B}a\u{2066}b\u{FEFF}.pdf"),
+            "ab.pdf"
+        );
     }
 
     #[test]

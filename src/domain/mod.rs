@@ -19,4 +19,5 @@ pub mod regime;
 pub mod register;
 pub mod request;
 pub mod round;
+pub mod text;
 pub mod timeliness;

@@ -147,6 +147,22 @@ pub fn parse_register(text: &str, file: &str) -> Result<Vec<AuthorityRecord>, Re
             }
         };
         let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+        // Bounded fields: a register row is names and codes, not documents.
+        let too_long = rec.iter().enumerate().find_map(|(i, v)| {
+            let field = headers.get(i).unwrap_or("field").trim().to_string();
+            super::text::check_len(&field, v, super::text::MAX_CSV_FIELD)
+                .err()
+                .map(|m| (field, m))
+        });
+        if let Some((field, message)) = too_long {
+            errors.push(RegisterError::Row {
+                file: file.into(),
+                line,
+                field,
+                message: format!("{message}; shorten it and import again"),
+            });
+            continue;
+        }
         let get = |c: Option<usize>| {
             c.and_then(|c| rec.get(c))
                 .map(str::trim)

@@ -258,6 +258,23 @@ pub struct RoundError {
     pub message: String,
 }
 
+/// The 1-based line of the `nth` (0-based) line that sets `key = "value"` in a TOML text
+/// (for problems found after parsing, which carry no position of their own).
+pub fn line_of_value(text: &str, key: &str, value: &str, nth: usize) -> Option<usize> {
+    let quoted = format!("\"{value}\"");
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l.trim_start();
+            t.strip_prefix(key)
+                .map(|rest| rest.trim_start().starts_with('='))
+                .unwrap_or(false)
+                && t.contains(&quoted)
+        })
+        .nth(nth)
+        .map(|(i, _)| i + 1)
+}
+
 /// The 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
@@ -347,7 +364,10 @@ impl RoundDef {
                 .map_or_else(|| s.purpose.span(), |t| t.span());
             let line = (span.end > 0).then(|| line_of(text, span.start));
             if !steps.insert(s.id.clone()) {
-                errs.push(err(line, format!("duplicate chaser step id `{}`", s.id)));
+                errs.push(err(
+                    line_of_value(text, "id", &s.id, 1).or(line),
+                    format!("field `id`: duplicate chaser step id `{}`", s.id),
+                ));
             }
             if s.after_working_days <= last && last > 0 {
                 errs.push(err(
@@ -364,8 +384,28 @@ impl RoundDef {
                 ));
             }
         }
-        for m in def.codebook.validate() {
-            errs.push(err(None, m));
+        let question_ids: HashSet<&str> = def
+            .questions
+            .iter()
+            .map(|q| q.id.get_ref().as_str())
+            .collect();
+        for p in def.codebook.validate() {
+            let line = line_of_value(text, p.field, &p.value, p.nth);
+            errs.push(err(line, format!("field `{}`: {}", p.field, p.message)));
+        }
+        for v in &def.codebook.variables {
+            if let Some(q) = &v.question {
+                if !question_ids.contains(q.as_str()) {
+                    errs.push(err(
+                        line_of_value(text, "question", q, 0),
+                        format!(
+                            "field `question`: codebook variable `{}` codes question `{q}`, which the round does not ask (its questions: {})",
+                            v.id,
+                            def.questions.iter().map(|q| q.id.get_ref().as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                    ));
+                }
+            }
         }
         for x in &def.report.crosstabs {
             if def.codebook.variable(x).is_none() {

@@ -87,7 +87,9 @@ fn registry(html: bool, override_dir: Option<&Path>) -> Result<Handlebars<'stati
     let mut h = Handlebars::new();
     h.set_strict_mode(true);
     if !html {
-        h.register_escape_fn(handlebars::no_escape);
+        // Markdown carries no raw HTML from the data: `<` and `>` become entities (which a
+        // Markdown reader shows as the characters, never as a tag).
+        h.register_escape_fn(|s| s.replace('<', "&lt;").replace('>', "&gt;"));
     }
     for (name, f) in [
         (

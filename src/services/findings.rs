@@ -25,6 +25,10 @@ pub enum FindingsError {
     },
     #[error("`{0}` is not variable=value")]
     Assignment(String),
+    /// A value refused where it was given (a URL that is not a web address, text that is not
+    /// UTF-8), with what to do.
+    #[error("{0}")]
+    Url(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -72,10 +76,13 @@ pub async fn import_codings(
     pass: i32,
     coder: &str,
 ) -> Result<usize, FindingsError> {
-    let text = std::fs::read_to_string(path).map_err(|source| FindingsError::Read {
+    let bytes = std::fs::read(path).map_err(|source| FindingsError::Read {
         path: path.display().to_string(),
         source,
     })?;
+    let text = crate::domain::text::utf8(&bytes, &path.display().to_string())
+        .map_err(FindingsError::Url)?
+        .to_string();
     let name = path.display().to_string();
     let rows = coding::parse_csv(&text, &name).map_err(FindingsError::Coding)?;
     let round = rounds::find(&app.db, slug).await?;
@@ -153,12 +160,13 @@ pub async fn record_source(
     url: &str,
     title: Option<&str>,
 ) -> Result<(), FindingsError> {
+    let url: crate::domain::ids::WebUrl = url.parse().map_err(FindingsError::Url)?;
     let round = rounds::find(&app.db, slug).await?;
     rounds::set_source(
         &app.db,
         round.id,
         code,
-        url,
+        &url,
         title,
         &app.actor(),
         app.clock.now(),
@@ -469,11 +477,20 @@ pub async fn report_data(
     let sources = reqs
         .iter()
         .filter(|r| r.source_url.is_some())
-        .map(|r| Source {
-            code: r.authority_code.clone(),
-            name: r.authority_name.clone(),
-            url: r.source_url.clone(),
-            title: r.source_title.clone(),
+        .map(|r| {
+            // Only a web address becomes a link (a value stored before this check is shown
+            // as text).
+            let raw = r.source_url.clone().unwrap_or_default();
+            let web = raw.parse::<crate::domain::ids::WebUrl>().ok();
+            Source {
+                code: r.authority_code.clone(),
+                name: r.authority_name.clone(),
+                title: match &web {
+                    Some(_) => r.source_title.clone(),
+                    None => Some(format!("{} (not a web address, not linked)", raw)),
+                },
+                url: web.map(String::from),
+            }
         })
         .collect();
     let comparison = match compare_with {

@@ -60,10 +60,19 @@ pub async fn parse_round_file(
     app: &App,
     path: &Path,
 ) -> Result<(RoundDef, String), RoundServiceError> {
-    let text = std::fs::read_to_string(path).map_err(|source| RoundServiceError::Read {
+    let bytes = std::fs::read(path).map_err(|source| RoundServiceError::Read {
         path: path.display().to_string(),
         source,
     })?;
+    let text = crate::domain::text::utf8(&bytes, &path.display().to_string())
+        .map_err(|message| {
+            RoundServiceError::Definition(vec![RoundError {
+                file: path.display().to_string(),
+                line: None,
+                message,
+            }])
+        })?
+        .to_string();
     let renderer = app.renderer()?;
     let file = path.display().to_string();
     let def = RoundDef::parse(&text, &file, &|t| renderer.has_letter(t))
@@ -91,16 +100,87 @@ pub async fn create_round(
     path: &Path,
 ) -> Result<(RoundDef, Created), RoundServiceError> {
     let (def, text) = parse_round_file(app, path).await?;
-    let created = rounds::create(&app.db, &def, &text, &app.actor(), app.clock.now()).await?;
-    // Render one letter now, so a template problem shows at create, not at launch.
+    // Every letter the round can send is rendered for one body *before* anything is written:
+    // a template problem creates nothing.
     if def.kind == RoundKind::Letters {
-        let round = rounds::find(&app.db, def.slug()).await?;
-        let reqs = rounds::requests(&app.db, round.id).await?;
-        if let Some(r) = reqs.iter().find(|r| r.to_address.is_some()) {
-            render_request(app, &app.renderer()?, &round, r)?;
-        }
+        preflight(app, &def).await?;
     }
+    let created = rounds::create(&app.db, &def, &text, &app.actor(), app.clock.now()).await?;
     Ok((def, created))
+}
+
+/// Renders the request letter and every chaser of `def` for the register's first body with an
+/// FOI address, as it would be sent (strict templates: a missing variable is an error).
+async fn preflight(app: &App, def: &RoundDef) -> Result<(), RoundServiceError> {
+    let bodies = authorities::list(&app.db, Some(def.register())).await?;
+    let Some(b) = bodies.iter().find(|b| b.record.foi_email.is_some()) else {
+        return Ok(());
+    };
+    let prefix = def
+        .reference_prefix
+        .clone()
+        .unwrap_or_else(|| def.slug().to_ascii_uppercase());
+    let today = app.clock.today();
+    let cal = app.calendar.get();
+    let row = RequestRow {
+        id: 0,
+        round_id: 0,
+        reference: crate::domain::ids::Reference::new(&prefix, &b.record.code),
+        state: RequestState::AwaitingResponse,
+        regime: def.regime.unwrap_or(b.record.regime),
+        to_address: b.record.foi_email.clone(),
+        sent_at: Some(app.clock.now()),
+        clocks: crate::domain::request::Clocks {
+            received_on: Some(today),
+            due_on: cal.due_date(today).ok(),
+            review_due_on: None,
+        },
+        authority_id: b.id,
+        authority_code: b.record.code.clone(),
+        authority_name: b.record.name.clone(),
+        region: b.record.region.clone(),
+        email_verified: b.record.email_verified,
+        source_url: None,
+        source_title: None,
+    };
+    let renderer = app.renderer()?;
+    let composer = super::letters::Composer {
+        renderer: &renderer,
+        calendar: &cal,
+        now: app.clock.now(),
+        reply_to_pattern: &app.config.send.reply_to_pattern,
+    };
+    let original = super::letters::Original {
+        sent_on: today,
+        subject: "Freedom of Information request".into(),
+        message_id: crate::outbound::compose::message_id(
+            &row.reference,
+            "request",
+            "foi@example.org",
+        ),
+    };
+    let mut letters = vec![(
+        def.templates.request.get_ref().as_str(),
+        MessageKind::Request.as_str(),
+        None,
+    )];
+    for step in &def.chasers {
+        letters.push((
+            step.template_name(&def.templates),
+            step.id.as_str(),
+            Some(&original),
+        ));
+    }
+    for (template, step, original) in letters {
+        let which = super::letters::Which {
+            template,
+            step,
+            original,
+            working_days_overdue: 1,
+        };
+        compose_letter(&composer, def, &row, which)?;
+    }
+    Ok(())
 }
 
 fn render_request(

@@ -6,9 +6,6 @@ use crate::rawstore::sha256_hex;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use rand_core::{OsRng, RngCore};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 pub const COOKIE: &str = "foi_session";
 pub const SESSION_HOURS: i64 = 12;
@@ -56,23 +53,33 @@ fn setup_path(app: &App) -> std::path::PathBuf {
     app.data_dir.join("setup-token")
 }
 
-/// The one-time token for creating the first editor (created on first use, kept in the data
-/// directory with mode 0600 until used).
-pub async fn first_run_token(app: &App) -> Result<String, std::io::Error> {
+/// The one-time token for creating the first editor, and whether it was made just now
+/// (created on first use, kept in the data directory with mode 0600 until used).
+pub async fn first_run_token(app: &App) -> Result<(String, bool), std::io::Error> {
     let p = setup_path(app);
     if let Ok(t) = std::fs::read_to_string(&p) {
         if !t.trim().is_empty() {
-            return Ok(t.trim().to_string());
+            return Ok((t.trim().to_string(), false));
         }
     }
     let t = random_token();
-    std::fs::write(&p, &t)?;
+    {
+        let mut f = std::fs::File::options();
+        f.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            f.mode(0o600);
+        }
+        use std::io::Write;
+        f.open(&p)?.write_all(t.as_bytes())?;
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))?;
     }
-    Ok(t)
+    Ok((t, true))
 }
 
 /// Checks and consumes the setup token.
@@ -87,40 +94,11 @@ pub fn take_setup_token(app: &App, given: &str) -> bool {
     }
 }
 
-/// At most `MAX_FAILURES` failed logins per user name (and per client) in `WINDOW`.
-pub struct RateLimit {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
-}
-
-const MAX_FAILURES: usize = 5;
-const WINDOW: Duration = Duration::from_secs(15 * 60);
-
-impl Default for RateLimit {
-    fn default() -> Self {
-        RateLimit {
-            failures: Mutex::new(HashMap::new()),
-        }
-    }
-}
-
-impl RateLimit {
-    pub fn blocked(&self, key: &str) -> bool {
-        let mut g = self.failures.lock().expect("rate limit lock");
-        let v = g.entry(key.to_string()).or_default();
-        v.retain(|t| t.elapsed() < WINDOW);
-        v.len() >= MAX_FAILURES
-    }
-    pub fn fail(&self, key: &str) {
-        self.failures
-            .lock()
-            .expect("rate limit lock")
-            .entry(key.to_string())
-            .or_default()
-            .push(Instant::now());
-    }
-    pub fn clear(&self, key: &str) {
-        self.failures.lock().expect("rate limit lock").remove(key);
-    }
+/// A real argon2 hash of a password nobody has: unknown user names are verified against it,
+/// so a failed login costs the same whether or not the name exists.
+pub fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| hash_password(&random_token()).expect("argon2 hashes a random password"))
 }
 
 #[cfg(test)]
@@ -136,16 +114,10 @@ mod tests {
     }
 
     #[test]
-    fn rate_limit_blocks_after_five_failures() {
-        let r = RateLimit::default();
-        for _ in 0..5 {
-            assert!(!r.blocked("ann"));
-            r.fail("ann");
-        }
-        assert!(r.blocked("ann"));
-        assert!(!r.blocked("bob"));
-        r.clear("ann");
-        assert!(!r.blocked("ann"));
+    fn the_dummy_hash_is_a_real_hash_that_matches_nothing() {
+        assert!(dummy_hash().starts_with("$argon2"));
+        assert!(!verify_password("", dummy_hash()));
+        assert!(!verify_password("a long enough password", dummy_hash()));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::store::users::{self, Role};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
+use axum::{Extension, Form};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -63,29 +63,64 @@ pub async fn login_page(State(st): State<WebState>) -> Result<Response, WebError
     render(&st, "login", "Log in", None, json!({})).await
 }
 
+/// The longest user name and password a login form may carry.
+pub const MAX_NAME: usize = 200;
+pub const MAX_PASSWORD: usize = 1024;
+
+/// Login, throttled per client and per (client, name) with growing delays (see
+/// `web::throttle`), doing the same work for unknown names as for known ones (a dummy argon2
+/// verification), and answering both with the same words.
 pub async fn login(
     State(st): State<WebState>,
+    Extension(client): Extension<super::ClientAddr>,
     headers: HeaderMap,
     Form(f): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let f = Fields(f);
-    let name = f.get("name").unwrap_or("").trim().to_string();
+    let name = f.get("name").unwrap_or("").trim();
     let password = f.get("password").unwrap_or("");
-    if st.limiter.blocked(&name) || st.limiter.blocked("*") {
-        return login_form(
+    let now = std::time::Instant::now();
+    // A name no user can have is a failure at once (only the client's count grows).
+    let name = if name.chars().count() > MAX_NAME || password.len() > MAX_PASSWORD {
+        st.throttle.fail(&client.0, "", now);
+        return login_form(&st, "Wrong name or password.", StatusCode::UNAUTHORIZED).await;
+    } else {
+        name.to_string()
+    };
+    let wait = st.throttle.wait(&client.0, &name, now);
+    if !wait.is_zero() {
+        let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        let mut res = login_form(
             &st,
-            "Too many failed attempts; wait 15 minutes and try again.",
+            &format!("Too many failed attempts from here; try again in {secs} second(s)."),
             StatusCode::TOO_MANY_REQUESTS,
         )
-        .await;
+        .await?;
+        res.headers_mut().insert(
+            header::RETRY_AFTER,
+            secs.to_string()
+                .parse()
+                .expect("a number is a header value"),
+        );
+        return Ok(res);
     }
-    match users::by_name(&st.app.db, &name).await? {
-        Some(u) if auth::verify_password(password, &u.password_hash) => {
-            st.limiter.clear(&name);
+    let user = users::by_name(&st.app.db, &name).await?;
+    let verified = match &user {
+        Some(u) => auth::verify_password(password, &u.password_hash),
+        None => {
+            // The same argon2 work as for a real user, so timing does not tell who exists.
+            auth::verify_password(password, auth::dummy_hash());
+            false
+        }
+    };
+    match user {
+        Some(u) if verified => {
+            st.throttle.succeed(&client.0, &name);
             start_session(&st, &headers, u.id).await
         }
         _ => {
-            st.limiter.fail(&name);
+            st.throttle
+                .fail(&client.0, &name, std::time::Instant::now());
             login_form(&st, "Wrong name or password.", StatusCode::UNAUTHORIZED).await
         }
     }

@@ -15,6 +15,7 @@ pub mod login;
 pub mod outbox;
 pub mod requests;
 pub mod rounds;
+pub mod throttle;
 pub mod triage;
 
 use crate::app::App;
@@ -36,7 +37,7 @@ use std::sync::Arc;
 pub struct WebState {
     pub app: Arc<App>,
     pub hb: Arc<Handlebars<'static>>,
-    pub limiter: Arc<auth::RateLimit>,
+    pub throttle: Arc<throttle::LoginThrottle>,
     /// The supervised background tasks of `foi serve` (none when the router runs alone).
     pub tasks: Arc<Tasks>,
 }
@@ -46,7 +47,7 @@ impl WebState {
         WebState {
             app,
             hb: Arc::new(templates()),
-            limiter: Arc::new(auth::RateLimit::default()),
+            throttle: Arc::new(throttle::LoginThrottle::default()),
             tasks: Arc::new(Tasks::default()),
         }
     }
@@ -244,6 +245,33 @@ async fn require_session(State(st): State<WebState>, mut req: Request, next: Nex
     }
 }
 
+/// The client's address: the connection's, or — only from a configured trusted proxy — the
+/// last address its `X-Forwarded-For` adds.
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub String);
+
+async fn client_addr(State(st): State<WebState>, mut req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let trusted = &st.app.config.web.trusted_proxies;
+    let client = if trusted.iter().any(|p| p.trim() == peer) {
+        req.headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .unwrap_or(peer)
+    } else {
+        peer
+    };
+    req.extensions_mut().insert(ClientAddr(client));
+    next.run(req).await
+}
+
 /// Security headers on every response.
 async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
@@ -314,6 +342,7 @@ fn router_for(st: WebState) -> Router {
             error::render_errors,
         ))
         .layer(middleware::from_fn_with_state(st.clone(), require_session))
+        .layer(middleware::from_fn_with_state(st.clone(), client_addr))
         .layer(middleware::from_fn(security_headers))
         .with_state(st)
 }
