@@ -94,7 +94,14 @@ impl App {
             source,
         })?;
         owner_only(&g.data_dir);
-        let db = store::connect(&url).await?;
+        let cleaned =
+            crate::rawstore::RawStore::new(&g.data_dir).clean_temp(std::time::SystemTime::now());
+        if cleaned > 0 {
+            tracing::info!(
+                "removed {cleaned} temporary file(s) left in the raw store by a stopped process"
+            );
+        }
+        let db = store::connect(&url, config.database.connect_timeout_secs).await?;
         store::migrate(&db).await?;
         let clock: Arc<dyn Clock> = match g.today {
             Some(d) => Arc::new(TodayClock(d)),

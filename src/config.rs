@@ -60,11 +60,23 @@ pub struct IngestConfig {
     pub auto_acknowledge: bool,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseConfig {
     /// `postgres://…` for PostgreSQL; empty for the SQLite file `foi.db` in the data directory.
     pub url: Option<String>,
+    /// How long to wait to connect (and for a free connection) before saying the database
+    /// cannot be reached.
+    pub connect_timeout_secs: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: None,
+            connect_timeout_secs: 5,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

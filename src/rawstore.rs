@@ -67,6 +67,39 @@ impl RawStore {
         Ok(sha)
     }
 
+    /// Removes temporary files a killed process left behind: `.SHA.PID.tmp` files older than
+    /// `before` whose process is no longer running. Returns how many went.
+    pub fn clean_temp(&self, before: std::time::SystemTime) -> usize {
+        let mut n = 0;
+        let Ok(top) = std::fs::read_dir(&self.root) else {
+            return 0;
+        };
+        for a in top.flatten() {
+            let Ok(mid) = std::fs::read_dir(a.path()) else {
+                continue;
+            };
+            for b in mid.flatten() {
+                let Ok(files) = std::fs::read_dir(b.path()) else {
+                    continue;
+                };
+                for f in files.flatten() {
+                    let name = f.file_name().to_string_lossy().into_owned();
+                    let Some(pid) = temp_pid(&name) else { continue };
+                    let alive = pid == std::process::id()
+                        || std::path::Path::new(&format!("/proc/{pid}")).exists();
+                    let old = f
+                        .metadata()
+                        .and_then(|m| m.modified())
+                        .is_ok_and(|t| t < before);
+                    if old && !alive && std::fs::remove_file(f.path()).is_ok() {
+                        n += 1;
+                    }
+                }
+            }
+        }
+        n
+    }
+
     pub fn get(&self, sha: &str) -> Result<Vec<u8>, RawStoreError> {
         let path = self.path_of(sha);
         std::fs::read(&path).map_err(|source| RawStoreError {
@@ -74,6 +107,15 @@ impl RawStore {
             source,
         })
     }
+}
+
+/// The process id in a temporary file's name `.SHA.PID.tmp`.
+fn temp_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (sha, pid) = rest.rsplit_once('.')?;
+    (sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| pid.parse().ok())
+        .flatten()
 }
 
 #[cfg(test)]
@@ -89,5 +131,27 @@ mod tests {
         );
         assert_eq!(s.put(b"hello").unwrap(), a);
         assert_eq!(s.get(&a).unwrap(), b"hello");
+    }
+
+    #[test]
+    fn leftover_temporary_files_of_dead_processes_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = super::RawStore::new(dir.path());
+        let a = s.put(b"kept").unwrap();
+        let d = s.path_of(&a).parent().unwrap().to_path_buf();
+        let sha = "0".repeat(64);
+        // A pid far above any live one, and this process's own.
+        let dead = d.join(format!(".{sha}.4000000000.tmp"));
+        let mine = d.join(format!(".{sha}.{}.tmp", std::process::id()));
+        let other = d.join("notes.txt");
+        for p in [&dead, &mine, &other] {
+            std::fs::write(p, b"x").unwrap();
+        }
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+        assert_eq!(s.clean_temp(later), 1);
+        assert!(!dead.exists() && mine.exists() && other.exists());
+        assert_eq!(s.get(&a).unwrap(), b"kept");
+        assert_eq!(super::temp_pid(&format!(".{sha}.42.tmp")), Some(42));
+        assert_eq!(super::temp_pid("x.tmp"), None);
     }
 }

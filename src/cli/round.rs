@@ -241,7 +241,12 @@ pub(crate) async fn deliver_foreground(app: &App, throttle: &Throttle) -> anyhow
         crate::domain::message::OutboundState::Queued,
     )
     .await?;
-    if left > 0 {
+    if report.gave_up {
+        println!(
+            "{left} message(s) stay queued for a later retry: the mail server did not take them ({}). Check [smtp] host, port and security, and that the server accepts connections from here; `foi send` again later, or `foi serve` retries on its own",
+            report.last_error.as_deref().unwrap_or("no answer")
+        );
+    } else if left > 0 {
         println!(
             "{left} message(s) still queued (outside the send window or over the daily limit); `foi serve` sends them when allowed"
         );

@@ -112,7 +112,16 @@ pub struct DeliveryReport {
     pub failed: u32,
     pub bounced: u32,
     pub recovered_uncertain: u64,
+    /// The last temporary failure (an unreachable server, a 4xx), if any.
+    pub last_error: Option<String>,
+    /// A one-off run stopped with messages waiting for a retry later than
+    /// [`MAX_FOREGROUND_WAIT`].
+    pub gave_up: bool,
 }
+
+/// The longest a one-off `foi send` waits for a retry; beyond it the letters stay queued
+/// (for `foi serve`, or the next `foi send`).
+pub const MAX_FOREGROUND_WAIT: Duration = Duration::from_secs(60);
 
 /// Holds the SQLite single-worker lock for as long as it lives.
 pub struct SendLock(#[allow(dead_code)] Option<File>);
@@ -282,6 +291,13 @@ async fn lane(
             }
             match (mode, outbox::next_due(&ctx.db).await?) {
                 (Mode::UntilEmpty, None) => break,
+                (Mode::UntilEmpty, Some(Some(t)))
+                    if (t - ctx.clock.now()).to_std().unwrap_or(Duration::ZERO)
+                        > MAX_FOREGROUND_WAIT =>
+                {
+                    count(&|r| r.gave_up = true);
+                    break;
+                }
                 (_, Some(Some(t))) => {
                     let d = (t - ctx.clock.now())
                         .to_std()
@@ -326,6 +342,7 @@ async fn lane(
                     outbox::mark_transient(&ctx.db, c.id, &e, Some(at), now).await?;
                     count(&|r| r.retried += 1);
                 }
+                count(&|r| r.last_error = Some(e.clone()));
                 tracing::warn!(message = %c.message_id, "transient failure: {e}");
             }
             Err(SendError::Permanent(e)) => {

@@ -109,11 +109,12 @@ pub fn sqlite_url(data_dir: &Path) -> Result<String, StoreError> {
 /// Connects and applies the SQLite settings: WAL journal, foreign keys on, a busy timeout
 /// (sqlx sets `foreign_keys=ON` and a 5 s busy timeout on every pooled connection; WAL is a
 /// property of the file and is set once here).
-pub async fn connect(url: &str) -> Result<DatabaseConnection, StoreError> {
+pub async fn connect(url: &str, timeout_secs: u64) -> Result<DatabaseConnection, StoreError> {
     let mut opts = ConnectOptions::new(url.to_string());
+    let timeout = Duration::from_secs(timeout_secs.max(1));
     opts.sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30));
+        .connect_timeout(timeout)
+        .acquire_timeout(timeout);
     if url.starts_with("sqlite:") {
         opts.max_connections(4).min_connections(1);
     } else {
