@@ -300,12 +300,13 @@ pub fn load(
                 message: "expected FOI__SECTION__KEY, e.g. FOI__SMTP__HOST".into(),
             });
         }
-        // Numbers and booleans are parsed as TOML; anything else is a string.
+        // Numbers, booleans and lists (`["127.0.0.1"]`) are parsed as TOML; anything else is
+        // a string.
         let parsed = format!("v = {value}")
             .parse::<toml::Table>()
             .ok()
             .and_then(|mut t| t.remove("v"))
-            .filter(|v| !matches!(v, toml::Value::Table(_) | toml::Value::Array(_)))
+            .filter(|v| !matches!(v, toml::Value::Table(_)))
             .unwrap_or(toml::Value::String(value.clone()));
         let mut one = toml::Table::new();
         let mut section = toml::Table::new();

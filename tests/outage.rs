@@ -221,3 +221,120 @@ fn a_delivery_worker_that_cannot_run_is_reported_by_health_and_restarted() {
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(v["tasks"]["delivery_worker"]["status"], "running");
 }
+
+#[test]
+fn an_exclusive_sqlite_lock_during_delivery_and_browsing_gives_503s_then_every_letter_once() {
+    use common::mail::MailPeers;
+    let peers = MailPeers::start();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("var");
+    let env = peers.smtp_env();
+    let env = common::env_refs(&env);
+    ok(foi(&data, &["init"], &env));
+    let (reg, round) = common::bulk_round(dir.path(), "lock", 40, |i| format!("b{i}"));
+    ok(foi(
+        &data,
+        &[
+            "authorities",
+            "import",
+            reg.to_str().unwrap(),
+            "--register",
+            "lock",
+        ],
+        &env,
+    ));
+    ok(foi(
+        &data,
+        &["round", "create", round.to_str().unwrap()],
+        &env,
+    ));
+    ok(foi(
+        &data,
+        &["round", "launch", "lock", "--yes", "--enqueue-only"],
+        &env,
+    ));
+    add_editor(&data, &env);
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut e = env.clone();
+    // Two letters a second: delivery runs through the time the lock is held.
+    e.push(("FOI__SEND__PER_MINUTE", "120"));
+    let _server = serve(&data, &addr, &e);
+    let mut ann = Client::new(&addr);
+    ann.login("ann", "a long enough password");
+    // Another process takes an exclusive lock, for 10 s, in the middle of the session.
+    let mut holder = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sqlite3, sys, time\n\
+             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN EXCLUSIVE')\n\
+             print('locked', flush=True)\n\
+             time.sleep(10)\n\
+             c.execute('ROLLBACK')\n",
+        )
+        .arg(data.join("foi.db"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::BufRead;
+        let mut line = String::new();
+        std::io::BufReader::new(holder.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "locked");
+    }
+    // While locked, every page answers 503 with the friendly message or succeeds; never 500.
+    let start = std::time::Instant::now();
+    let mut seen = std::collections::BTreeSet::new();
+    while start.elapsed() < Duration::from_secs(9) {
+        for path in ["/health", "/", "/outbox", "/triage"] {
+            let r = ann.get(path);
+            assert!(
+                matches!(r.status, 200 | 303 | 503),
+                "GET {path} answered {}: {}",
+                r.status,
+                r.body
+            );
+            if r.status == 503 && path != "/health" {
+                assert!(r.body.contains("try again in a moment"), "{}", r.body);
+            }
+            no_internals(&r.body);
+            seen.insert(r.status);
+        }
+        let r = request(
+            &addr,
+            "POST",
+            "/login",
+            None,
+            Some("name=ann&password=a+long+enough+password"),
+        );
+        assert!(
+            matches!(r.status, 303 | 503),
+            "POST /login answered {}: {}",
+            r.status,
+            r.body
+        );
+        let token = ann.csrf("/triage");
+        let r = ann.post("/triage/999/dismiss", &[("csrf", &token)]);
+        assert!(
+            matches!(r.status, 404 | 503),
+            "POST answered {}: {}",
+            r.status,
+            r.body
+        );
+        no_internals(&r.body);
+        seen.insert(r.status);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let _ = holder.wait();
+    // After the lock: every letter delivered exactly once.
+    eventually(60, "all 40 letters delivered", || {
+        peers.message_id_counts().len() == 40
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    let counts = peers.message_id_counts();
+    assert_eq!(counts.len(), 40);
+    assert!(counts.values().all(|n| *n == 1), "{counts:?}");
+    assert!(!seen.is_empty());
+}

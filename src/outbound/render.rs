@@ -211,12 +211,27 @@ impl Renderer {
             for entry in rd.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
                 if name.ends_with(".hbs") {
-                    let text = std::fs::read_to_string(entry.path()).map_err(|source| {
-                        TemplateError::Io {
+                    let bytes =
+                        std::fs::read(entry.path()).map_err(|source| TemplateError::Io {
                             dir: dir.display().to_string(),
                             source,
-                        }
-                    })?;
+                        })?;
+                    let file = entry.path().display().to_string();
+                    let bad = |message: String| TemplateError::Template {
+                        file: file.clone(),
+                        line: None,
+                        message,
+                    };
+                    if bytes.len() > crate::domain::text::MAX_TEMPLATE {
+                        return Err(bad(format!(
+                            "{} bytes; a template may have at most {}",
+                            bytes.len(),
+                            crate::domain::text::MAX_TEMPLATE
+                        )));
+                    }
+                    let text = crate::domain::text::utf8(&bytes, &file)
+                        .map_err(bad)?
+                        .to_string();
                     files.insert(name, (text, entry.path().display().to_string()));
                 }
             }

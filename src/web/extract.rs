@@ -7,6 +7,9 @@ use super::{auth, Sess, WebState};
 use axum::extract::{FromRequest, Request};
 use axum::Form;
 
+/// The longest value one form field may carry.
+pub const MAX_FORM_FIELD: usize = 100_000;
+
 /// A submitted form's fields, in order (a multiple choice repeats its name).
 #[derive(Debug, Clone, Default)]
 pub struct Fields(pub Vec<(String, String)>);
@@ -52,6 +55,16 @@ async fn checked(req: Request, st: &WebState) -> Result<(Sess, Fields), WebError
         .await
         .map_err(|e| WebError::BadRequest(format!("the form could not be read: {e}")))?;
     let fields = Fields(fields);
+    if let Some((k, v)) = fields
+        .0
+        .iter()
+        .find(|(_, v)| v.chars().count() > MAX_FORM_FIELD)
+    {
+        return Err(WebError::BadRequest(format!(
+            "the field `{k}` is {} characters long; the most allowed is {MAX_FORM_FIELD}",
+            v.chars().count()
+        )));
+    }
     let ok = fields
         .get("csrf")
         .is_some_and(|t| auth::constant_time_eq(t, &sess.csrf));

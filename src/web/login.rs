@@ -80,10 +80,11 @@ pub async fn login(
     let name = f.get("name").unwrap_or("").trim();
     let password = f.get("password").unwrap_or("");
     let now = std::time::Instant::now();
-    // A name no user can have is a failure at once (only the client's count grows).
-    let name = if name.chars().count() > MAX_NAME || password.len() > MAX_PASSWORD {
-        st.throttle.fail(&client.0, "", now);
-        return login_form(&st, "Wrong name or password.", StatusCode::UNAUTHORIZED).await;
+    // A name no user can have (too long) is never looked up, and never kept: it is throttled
+    // and counted under the client alone.
+    let impossible = name.chars().count() > MAX_NAME || password.len() > MAX_PASSWORD;
+    let name = if impossible {
+        String::new()
     } else {
         name.to_string()
     };
@@ -103,6 +104,10 @@ pub async fn login(
                 .expect("a number is a header value"),
         );
         return Ok(res);
+    }
+    if impossible {
+        st.throttle.fail(&client.0, &name, now);
+        return login_form(&st, "Wrong name or password.", StatusCode::UNAUTHORIZED).await;
     }
     let user = users::by_name(&st.app.db, &name).await?;
     let verified = match &user {
