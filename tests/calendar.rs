@@ -254,3 +254,70 @@ fn a_refresh_that_adds_a_holiday_moves_open_due_dates_and_a_bad_file_changes_not
     let status = ok(foi(&data, &["calendar", "status"], &[]));
     assert!(status.contains(&url), "{status}");
 }
+
+#[test]
+fn an_old_calendar_and_clocks_past_its_data_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("var");
+    ok(foi(&data, &["init"], &[]));
+    let status = |today: &str| ok(foi(&data, &["calendar", "status"], &[("FOI_TODAY", today)]));
+    // The shipped data was refreshed on 2026-11-25.
+    assert!(
+        !status("2026-12-01").contains("warning"),
+        "{}",
+        status("2026-12-01")
+    );
+    let old = status("2027-03-01");
+    assert!(
+        old.contains("warning: the bank-holiday calendar was last refreshed 96 days ago"),
+        "{old}"
+    );
+    // A request sent in late November 2028 has chasers running into 2029, past the data.
+    let reg = dir.path().join("one.csv");
+    std::fs::write(
+        &reg,
+        "code,name,region,foi_email\nX0001,Body One,Test,foi@one.example\n",
+    )
+    .unwrap();
+    ok(foi(
+        &data,
+        &[
+            "authorities",
+            "import",
+            reg.to_str().unwrap(),
+            "--register",
+            "one",
+        ],
+        &[],
+    ));
+    let round = dir.path().join("round.toml");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/rounds/msk-2026.toml"
+    ))
+    .unwrap()
+    .replace("register = \"icbs-2026\"", "register = \"one\"");
+    std::fs::write(&round, text).unwrap();
+    ok(foi(
+        &data,
+        &["round", "create", round.to_str().unwrap()],
+        &[],
+    ));
+    let sent = [("FOI_TODAY", "2028-11-20"), ("FOI__SEND__PER_MINUTE", "0")];
+    ok(foi(
+        &data,
+        &["round", "launch", "msk-2026", "--yes", "--enqueue-only"],
+        &sent,
+    ));
+    ok(foi(&data, &["send"], &sent));
+    let s = status("2026-12-01");
+    assert!(
+        s.contains("1 open request(s) have clocks running past 2028"),
+        "{s}"
+    );
+    let h: serde_json::Value = serde_json::from_str(&ok(foi(&data, &["health"], &[]))).unwrap();
+    assert!(
+        h["warnings"].to_string().contains("running past 2028"),
+        "{h}"
+    );
+}

@@ -344,3 +344,57 @@ fn a_javascript_source_is_refused_and_a_bidi_file_name_is_cleaned() {
     assert!(cd.contains("invoicefdp.exe"), "{cd}");
     let _ = request;
 }
+
+#[test]
+fn foi_send_gives_up_on_an_unreachable_mail_server_and_leaves_the_letters_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("var");
+    // Nothing listens on this port.
+    let port = free_port().to_string();
+    let env = [
+        ("FOI__SMTP__TRANSPORT", "smtp"),
+        ("FOI__SMTP__HOST", "127.0.0.1"),
+        ("FOI__SMTP__PORT", port.as_str()),
+        ("FOI__SMTP__SECURITY", "none"),
+        ("FOI__SEND__PER_MINUTE", "0"),
+    ];
+    ok(foi(&data, &["init"], &env));
+    let (reg, round) = common::bulk_round(dir.path(), "down", 3, |i| format!("b{i}"));
+    ok(foi(
+        &data,
+        &[
+            "authorities",
+            "import",
+            reg.to_str().unwrap(),
+            "--register",
+            "down",
+        ],
+        &env,
+    ));
+    ok(foi(
+        &data,
+        &["round", "create", round.to_str().unwrap()],
+        &env,
+    ));
+    ok(foi(
+        &data,
+        &["round", "launch", "down", "--yes", "--enqueue-only"],
+        &env,
+    ));
+    let t = Instant::now();
+    let out = ok(foi(&data, &["send"], &env));
+    assert!(
+        t.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        t.elapsed()
+    );
+    assert!(out.contains("stay queued for a later retry"), "{out}");
+    assert!(
+        out.contains("Check [smtp] host, port and security"),
+        "{out}"
+    );
+    let outbox: Vec<serde_json::Value> =
+        serde_json::from_str(&ok(foi(&data, &["outbox", "--format", "json"], &env))).unwrap();
+    assert_eq!(outbox.len(), 3);
+    assert!(outbox.iter().all(|m| m["state"] == "queued"), "{outbox:?}");
+}

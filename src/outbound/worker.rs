@@ -121,7 +121,7 @@ pub struct DeliveryReport {
 
 /// The longest a one-off `foi send` waits for a retry; beyond it the letters stay queued
 /// (for `foi serve`, or the next `foi send`).
-pub const MAX_FOREGROUND_WAIT: Duration = Duration::from_secs(60);
+pub const MAX_FOREGROUND_WAIT: Duration = Duration::from_secs(10);
 
 /// Holds the SQLite single-worker lock for as long as it lives.
 pub struct SendLock(#[allow(dead_code)] Option<File>);

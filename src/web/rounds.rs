@@ -43,9 +43,23 @@ pub async fn rounds(
             "states": by.iter().map(|(k, n)| json!({"state": k.as_str(), "label": k.label(), "count": n})).collect::<Vec<_>>(),
         }));
     }
-    let warnings = crate::services::calendar::health(app, app.clock.now())
+    let mut warnings = crate::services::calendar::health(app, app.clock.now())
         .await?
         .warnings;
+    // A background task that is not running (the delivery worker waiting on a busy database,
+    // the mail server unreachable …) is said here as on /health.
+    for (name, status) in st.tasks.snapshot() {
+        if let crate::daemon::TaskStatus::Restarting {
+            error, retry_at, ..
+        } = status
+        {
+            warnings.push(format!(
+                "the {} is not running ({error}); it restarts by itself at {}",
+                name.replace('_', " "),
+                retry_at.with_timezone(&London).format("%H:%M:%S")
+            ));
+        }
+    }
     render(
         &st,
         "rounds",
