@@ -12,7 +12,8 @@ use crate::domain::request::RequestState;
 use crate::domain::round::latest_due;
 use crate::domain::round::{ChaseMode, ChasePurpose, RoundKind};
 use crate::rawstore::RawStoreError;
-use crate::store::outbox::{self, LetterHistory, NewOutbound};
+use crate::store::letters::{self, LetterHistory};
+use crate::store::outbox::{self, NewOutbound};
 use crate::store::rounds::{self, RequestRow, Round};
 use crate::store::{inbox, StoreError};
 use chrono::NaiveDate;
@@ -66,7 +67,7 @@ impl From<LetterHistory> for Sent {
 }
 
 pub(crate) async fn sent_info(app: &App) -> Result<HashMap<i32, Sent>, StoreError> {
-    Ok(outbox::letter_histories(&app.db)
+    Ok(letters::letter_histories(&app.db)
         .await?
         .into_iter()
         .map(|(k, v)| (k, v.into()))

@@ -52,7 +52,7 @@ pub async fn build(app: &App) -> Result<Digest, ChaseError> {
         }
     }
     let since = app.clock.now() - Duration::days(7);
-    for m in outbox::chasers_sent_since(&app.db, since).await? {
+    for m in crate::store::letters::chasers_sent_since(&app.db, since).await? {
         d.chasers_sent
             .push(format!("{} to {} ({})", m.kind, m.to, m.subject));
     }

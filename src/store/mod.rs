@@ -7,6 +7,7 @@ pub mod entities;
 pub mod events;
 pub mod inbox;
 pub mod jobs;
+pub mod letters;
 pub mod mailbox;
 pub mod outbox;
 pub mod rounds;

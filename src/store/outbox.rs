@@ -20,10 +20,10 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Europe::London;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, Value,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, Statement, Value,
 };
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 const OUT: &str = Direction::Out.as_str();
 
@@ -33,10 +33,6 @@ fn parse_state(s: &str) -> Result<OutboundState, StoreError> {
 
 fn parse_kind(s: &str) -> Result<MessageKind, StoreError> {
     s.parse().map_err(StoreError::Invalid)
-}
-
-fn parse_mid(s: Option<String>) -> Option<MessageId> {
-    s.and_then(|m| m.parse().ok())
 }
 
 #[derive(Debug, Clone)]
@@ -645,115 +641,6 @@ pub async fn enqueue_digest(
     .insert(db)
     .await?;
     Ok(true)
-}
-
-/// What the chaser ladder needs to know of a request's letters: the request letter (for
-/// threading) and the highest chase step taken.
-#[derive(Debug, Clone, Default)]
-pub struct LetterHistory {
-    /// The request letter, once sent: (London date sent, subject, Message-ID).
-    pub original: Option<(chrono::NaiveDate, String, MessageId)>,
-    pub highest_step: Option<usize>,
-}
-
-/// Letter histories of every request with outbound mail (one projected query).
-pub async fn letter_histories(
-    db: &DatabaseConnection,
-) -> Result<HashMap<i32, LetterHistory>, StoreError> {
-    type Row = (
-        Option<i32>,
-        String,
-        Option<i32>,
-        Option<DateTime<Utc>>,
-        Option<String>,
-        String,
-    );
-    let rows: Vec<Row> = message::Entity::find()
-        .select_only()
-        .column(message::Column::RequestId)
-        .column(message::Column::Kind)
-        .column(message::Column::ChaseStep)
-        .column(message::Column::SentAt)
-        .column(message::Column::MessageId)
-        .column(message::Column::Subject)
-        .filter(message::Column::Direction.eq(OUT))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut out: HashMap<i32, LetterHistory> = HashMap::new();
-    for (rid, kind, chase_step, sent_at, message_id, subject) in rows {
-        let Some(rid) = rid else { continue };
-        let e = out.entry(rid).or_default();
-        if parse_kind(&kind)? == MessageKind::Request {
-            if let (Some(at), Some(id)) = (sent_at, parse_mid(message_id)) {
-                e.original = Some((at.with_timezone(&London).date_naive(), subject, id));
-            }
-        }
-        if let Some(step) = chase_step {
-            let step = step as usize;
-            e.highest_step = Some(e.highest_step.map_or(step, |h| h.max(step)));
-        }
-    }
-    Ok(out)
-}
-
-/// An outbound message as the request page and the digest show it.
-#[derive(Debug, Clone, Serialize)]
-pub struct SentLetter {
-    pub id: i32,
-    pub request_id: Option<i32>,
-    pub kind: MessageKind,
-    pub state: OutboundState,
-    pub to: String,
-    pub subject: String,
-    pub created_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
-}
-
-fn to_letter(m: message::Model) -> Result<SentLetter, StoreError> {
-    Ok(SentLetter {
-        id: m.id,
-        request_id: m.request_id,
-        kind: parse_kind(&m.kind)?,
-        state: parse_state(&m.state)?,
-        to: m.to_addr,
-        subject: m.subject,
-        created_at: m.created_at,
-        sent_at: m.sent_at,
-    })
-}
-
-/// The outbound messages of one request, oldest first.
-pub async fn for_request(
-    db: &DatabaseConnection,
-    request_id: i32,
-) -> Result<Vec<SentLetter>, StoreError> {
-    message::Entity::find()
-        .filter(message::Column::Direction.eq(OUT))
-        .filter(message::Column::RequestId.eq(request_id))
-        .order_by_asc(message::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(to_letter)
-        .collect()
-}
-
-/// Chasers sent since `since` (the digest).
-pub async fn chasers_sent_since(
-    db: &DatabaseConnection,
-    since: DateTime<Utc>,
-) -> Result<Vec<SentLetter>, StoreError> {
-    message::Entity::find()
-        .filter(message::Column::Direction.eq(OUT))
-        .filter(message::Column::ChaseStep.is_not_null())
-        .filter(message::Column::SentAt.gte(since))
-        .order_by_asc(message::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(to_letter)
-        .collect()
 }
 
 /// Our outbound message with this Message-ID, if any (bounces name it).

@@ -8,7 +8,7 @@ use crate::domain::classify::Suggestion;
 use crate::domain::ids::Reference;
 use crate::domain::message::{Direction, InboundState};
 use crate::domain::request::{Change, RequestState};
-use crate::store::{events, inbox, outbox, rounds};
+use crate::store::{events, inbox, rounds};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::Extension;
@@ -55,7 +55,7 @@ pub async fn request(
     let round = rounds::find_by_id(&app.db, req.round_id).await?;
     let inbound = inbox::for_request(&app.db, req.id).await?;
     let bodies = inbox::bodies_for_request(&app.db, req.id).await?;
-    let outbound = outbox::for_request(&app.db, req.id).await?;
+    let outbound = crate::store::letters::for_request(&app.db, req.id).await?;
     let ids: Vec<i32> = inbound.iter().map(|m| m.id).collect();
     let att_ids = inbox::attachment_ids(&app.db, &ids).await?;
     let mut thread: Vec<(chrono::DateTime<chrono::Utc>, serde_json::Value)> = Vec::new();
