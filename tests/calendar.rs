@@ -82,36 +82,7 @@ fn a_refresh_that_adds_a_holiday_moves_open_due_dates_and_a_bad_file_changes_not
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("var");
     ok(foi(&data, &["init"], &[]));
-    let reg = dir.path().join("two.csv");
-    std::fs::write(
-        &reg,
-        "code,name,region,foi_email,regime\nX0001,English Body,Test,foi@one.example,foia\nX0002,Scottish Body,Test,foi@two.example,foisa\nX0003,Answers Quickly,Test,foi@three.example,foia\n",
-    )
-    .unwrap();
-    ok(foi(
-        &data,
-        &[
-            "authorities",
-            "import",
-            reg.to_str().unwrap(),
-            "--register",
-            "two",
-        ],
-        &[],
-    ));
-    let round = dir.path().join("round.toml");
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/config/rounds/msk-2026.toml"
-    ))
-    .unwrap()
-    .replace("register = \"icbs-2026\"", "register = \"two\"");
-    std::fs::write(&round, text).unwrap();
-    ok(foi(
-        &data,
-        &["round", "create", round.to_str().unwrap()],
-        &[],
-    ));
+    common::msk_round_for(dir.path(), &data, "two", "code,name,region,foi_email,regime\nX0001,English Body,Test,foi@one.example,foia\nX0002,Scottish Body,Test,foi@two.example,foisa\nX0003,Answers Quickly,Test,foi@three.example,foia\n");
     // Sent Mon 7 Jun 2027; X0003 answers on 10 June.
     let sent = [("FOI_TODAY", "2027-06-07"), ("FOI__SEND__PER_MINUTE", "0")];
     ok(foi(
@@ -273,36 +244,12 @@ fn an_old_calendar_and_clocks_past_its_data_are_warned_about() {
         "{old}"
     );
     // A request sent in late November 2028 has chasers running into 2029, past the data.
-    let reg = dir.path().join("one.csv");
-    std::fs::write(
-        &reg,
+    common::msk_round_for(
+        dir.path(),
+        &data,
+        "one",
         "code,name,region,foi_email\nX0001,Body One,Test,foi@one.example\n",
-    )
-    .unwrap();
-    ok(foi(
-        &data,
-        &[
-            "authorities",
-            "import",
-            reg.to_str().unwrap(),
-            "--register",
-            "one",
-        ],
-        &[],
-    ));
-    let round = dir.path().join("round.toml");
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/config/rounds/msk-2026.toml"
-    ))
-    .unwrap()
-    .replace("register = \"icbs-2026\"", "register = \"one\"");
-    std::fs::write(&round, text).unwrap();
-    ok(foi(
-        &data,
-        &["round", "create", round.to_str().unwrap()],
-        &[],
-    ));
+    );
     let sent = [("FOI_TODAY", "2028-11-20"), ("FOI__SEND__PER_MINUTE", "0")];
     ok(foi(
         &data,

@@ -5,34 +5,10 @@
 mod common;
 
 use common::http::{free_port, request, wait_ok, Client};
-use common::{foi, foi_cmd, ok, PgDb};
+use common::{foi, foi_cmd, ok, serve, PgDb, Serve};
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .arg("-TERM")
-            .arg(self.0.id().to_string())
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(data: &Path, addr: &str, env: &[(&str, &str)]) -> Serve {
-    let mut envs = vec![("FOI__WEB__BIND", addr)];
-    envs.extend_from_slice(env);
-    let child = foi_cmd(data, &["serve"], &envs)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_ok(addr, "/health", 30);
-    Serve(child)
-}
 
 fn add_editor(data: &Path, env: &[(&str, &str)]) {
     let mut envs = vec![("FOI_NEW_PASSWORD", "a long enough password")];

@@ -23,36 +23,12 @@ async fn board_status_overdue_and_digest_agree_every_day_for_45_working_days() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("var");
     ok(foi(&data, &["init"], &[]));
-    let reg = dir.path().join("one.csv");
-    std::fs::write(
-        &reg,
+    common::msk_round_for(
+        dir.path(),
+        &data,
+        "one",
         "code,name,region,foi_email\nX0001,Body One,Test,foi@body1.example\n",
-    )
-    .unwrap();
-    ok(foi(
-        &data,
-        &[
-            "authorities",
-            "import",
-            reg.to_str().unwrap(),
-            "--register",
-            "one",
-        ],
-        &[],
-    ));
-    let round = dir.path().join("round.toml");
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/config/rounds/msk-2026.toml"
-    ))
-    .unwrap()
-    .replace("register = \"icbs-2026\"", "register = \"one\"");
-    std::fs::write(&round, text).unwrap();
-    ok(foi(
-        &data,
-        &["round", "create", round.to_str().unwrap()],
-        &[],
-    ));
+    );
     // Sent (and so received) on Monday 16 November 2026; the 45 working days run across
     // Christmas, Boxing Day (observed Mon 28 Dec) and New Year's Day.
     let received = d("2026-11-16");

@@ -11,7 +11,7 @@ use crate::domain::holidays::{self, Diff};
 use crate::domain::request::RequestState;
 use crate::store::rounds::{self, DueChange};
 use crate::store::{events, StoreError};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -334,8 +334,9 @@ pub async fn health(app: &App, now: DateTime<Utc>) -> Result<CalendarHealth, Sto
                 s if s.awaiting_body() => r.clocks.due_on,
                 _ => None,
             };
-            // The chaser ladder counts up to 40 working days past the due date.
-            if let Some(due) = due {
+            // The chaser ladder counts up to 40 working days past the due date: only a due date
+            // in the data's last year can run past it (40 working days is under three months).
+            if let Some(due) = due.filter(|d| d.year() >= last) {
                 if cal.for_regime(r.regime).add_working_days(due, 40).is_err() {
                     beyond.push(r.reference.to_string());
                 }

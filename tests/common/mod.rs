@@ -204,3 +204,64 @@ pub async fn test_app(backend: Backend) -> TestApp {
         .expect("open app");
     TestApp { app, dir, pg }
 }
+
+/// Imports a register named `name` from `csv` (written to `dir`) and creates the shipped
+/// `msk-2026` round for it (its questions, ladder and codebook): what a test of one round's
+/// clocks needs.
+pub fn msk_round_for(dir: &Path, data: &Path, name: &str, csv: &str) {
+    let reg = dir.join(format!("{name}.csv"));
+    std::fs::write(&reg, csv).unwrap();
+    ok(foi(
+        data,
+        &[
+            "authorities",
+            "import",
+            reg.to_str().unwrap(),
+            "--register",
+            name,
+        ],
+        &[],
+    ));
+    let round = dir.join(format!("{name}-round.toml"));
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/rounds/msk-2026.toml"
+    ))
+    .unwrap()
+    .replace(
+        "register = \"icbs-2026\"",
+        &format!("register = \"{name}\""),
+    );
+    std::fs::write(&round, text).unwrap();
+    ok(foi(
+        data,
+        &["round", "create", round.to_str().unwrap()],
+        &[],
+    ));
+}
+
+/// A running `foi serve`, stopped (SIGTERM) when dropped.
+pub struct Serve(pub std::process::Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `foi serve` on `addr` and waits for its health check.
+pub fn serve(data: &Path, addr: &str, env: &[(&str, &str)]) -> Serve {
+    let mut envs = vec![("FOI__WEB__BIND", addr)];
+    envs.extend_from_slice(env);
+    let child = foi_cmd(data, &["serve"], &envs)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    http::wait_ok(addr, "/health", 30);
+    Serve(child)
+}
