@@ -571,27 +571,6 @@ pub async fn counts(
     Ok(out)
 }
 
-/// The decoded text of each inbound message on a request, by message id.
-pub async fn bodies_for_request(
-    db: &DatabaseConnection,
-    request_id: i32,
-) -> Result<HashMap<i32, String>, StoreError> {
-    use sea_orm::QuerySelect;
-    let rows: Vec<(i32, Option<String>)> = message::Entity::find()
-        .select_only()
-        .column(message::Column::Id)
-        .column(message::Column::BodyText)
-        .filter(message::Column::Direction.eq(IN))
-        .filter(message::Column::RequestId.eq(request_id))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, t)| (id, t.unwrap_or_default()))
-        .collect())
-}
-
 /// Attachment row ids of these messages, by (message id, position in the message).
 pub async fn attachment_ids(
     db: &DatabaseConnection,

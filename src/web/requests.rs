@@ -54,7 +54,6 @@ pub async fn request(
     let req = rounds::request_by_ref(&app.db, &reference(&reference_text)?).await?;
     let round = rounds::find_by_id(&app.db, req.round_id).await?;
     let inbound = inbox::for_request(&app.db, req.id).await?;
-    let bodies = inbox::bodies_for_request(&app.db, req.id).await?;
     let outbound = crate::store::letters::for_request(&app.db, req.id).await?;
     let ids: Vec<i32> = inbound.iter().map(|m| m.id).collect();
     let att_ids = inbox::attachment_ids(&app.db, &ids).await?;
@@ -73,7 +72,7 @@ pub async fn request(
             .collect();
         thread.push((at, json!({"direction": Direction::In, "inbound": true, "from": m.from, "from_name": m.from_name, "when": date(Some(at)), "state": m.state, "rule": m.match_rule,
             "same_message_id": m.same_message_id, "decoding_note": m.decoding_note, "failed_recipients": m.failed_recipients,
-            "subject": m.subject, "text": bodies.get(&m.id).cloned().unwrap_or_default(), "attachments": atts})));
+            "subject": m.subject, "text": m.text, "attachments": atts})));
     }
     thread.sort_by_key(|(t, _)| *t);
     let latest = inbound
