@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::http::{free_port, request, Client};
+use common::http::{free_port, Client};
 use common::{foi, ok, serve, stderr};
 use std::time::{Duration, Instant};
 
@@ -317,7 +317,6 @@ fn a_javascript_source_is_refused_and_a_bidi_file_name_is_cleaned() {
         "{cd}"
     );
     assert!(cd.contains("invoicefdp.exe"), "{cd}");
-    let _ = request;
 }
 
 #[test]
