@@ -268,3 +268,59 @@ fn an_old_calendar_and_clocks_past_its_data_are_warned_about() {
         "{h}"
     );
 }
+
+#[test]
+fn a_round_may_read_a_weekend_arrival_as_received_the_next_working_day() {
+    // Sent Saturday 7 Nov 2026. Statutory reading: received that day, due Mon 7 Dec (St
+    // Andrew's Day skipped). ICO practice: received Mon 9 Nov, due Tue 8 Dec.
+    for (receipt, due) in [
+        ("statutory", "2026-12-07"),
+        ("next_working_day", "2026-12-08"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("var");
+        ok(foi(&data, &["init"], &[]));
+        let reg = dir.path().join("r.csv");
+        std::fs::write(
+            &reg,
+            "code,name,region,foi_email\nX0001,Body One,Test,foi@one.example\n",
+        )
+        .unwrap();
+        ok(foi(
+            &data,
+            &[
+                "authorities",
+                "import",
+                reg.to_str().unwrap(),
+                "--register",
+                "r",
+            ],
+            &[],
+        ));
+        let round = dir.path().join("round.toml");
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/config/rounds/msk-2026.toml"
+        ))
+        .unwrap()
+        .replace(
+            "register = \"icbs-2026\"",
+            &format!("register = \"r\"\nreceipt = \"{receipt}\""),
+        );
+        std::fs::write(&round, text).unwrap();
+        ok(foi(
+            &data,
+            &["round", "create", round.to_str().unwrap()],
+            &[],
+        ));
+        let sent = [("FOI_TODAY", "2026-11-07"), ("FOI__SEND__PER_MINUTE", "0")];
+        ok(foi(
+            &data,
+            &["round", "launch", "msk-2026", "--yes", "--enqueue-only"],
+            &sent,
+        ));
+        ok(foi(&data, &["send"], &sent));
+        let r = request(&data, "MSK26-X0001");
+        assert_eq!(r["request"]["clocks"]["due_on"], due, "{receipt}");
+    }
+}

@@ -266,8 +266,12 @@ pub async fn mark_sent(
                 r.regime.parse().map_err(StoreError::Invalid)?;
             let cal = &cal.for_regime(regime);
             let mut today = now.with_timezone(&London).date_naive();
-            if to == RequestState::AwaitingResponse {
-                // The date of receipt on the round's reading (FOIA s.10(1); ICO practice).
+            // The date of receipt on the round's reading (FOIA s.10(1); ICO practice): the
+            // readings differ only for a letter sent on a non-working day.
+            let working = cal
+                .is_working_day(today)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            if to == RequestState::AwaitingResponse && !working {
                 let round = super::rounds::find_by_id(&txn, r.round_id).await?;
                 today = round
                     .def
