@@ -37,6 +37,7 @@ fn suggestion_state(key: &str) -> Option<RequestState> {
         "clarification_request" => Suggestion::ClarificationRequest,
         "refusal" => Suggestion::Refusal { sections: vec![] },
         "not_held" => Suggestion::NotHeld,
+        "partial_response" => Suggestion::PartialResponse { sections: vec![] },
         "response" => Suggestion::Response,
         _ => return None, // an extension needs its new date: the form below
     };
@@ -83,7 +84,10 @@ pub async fn request(
         let key = m.suggested.clone()?;
         let target = suggestion_state(&key).filter(|t| req.state.allowed_next().contains(t));
         Some(json!({
-            "label": key.replace('_', " ").replace("refusal:", "refusal citing s."),
+            "label": key
+                .replace("partial_response", "answered in part")
+                .replace('_', " ")
+                .replace("refusal:", "refusal citing s."),
             "state": target.map(|t| t.as_str()), "state_label": target.map(|t| t.label()),
             "date": date(m.received_at),
         }))
@@ -179,4 +183,23 @@ pub async fn chase_now(
     let reference = reference(&reference_text)?;
     crate::services::chasers::chase_now(&st.app, &reference, e.name()).await?;
     Ok(back(&format!("/requests/{reference}"), "chase"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_suggestions_offer_the_state_they_mean() {
+        assert_eq!(
+            suggestion_state("partial_response"),
+            Some(RequestState::AnsweredPart)
+        );
+        assert_eq!(suggestion_state("refusal:12"), Some(RequestState::Refused));
+        assert_eq!(
+            suggestion_state("acknowledgement"),
+            Some(RequestState::Acknowledged)
+        );
+        assert_eq!(suggestion_state("extension_notice"), None);
+    }
 }
