@@ -242,6 +242,10 @@ pub fn latest_due(
     arrived: NaiveDate,
     due: NaiveDate,
 ) -> Result<NaiveDate, CalendarError> {
+    // The readings differ only for an arrival on a non-working day.
+    if cal.is_working_day(arrived)? {
+        return Ok(due);
+    }
     let ico = cal.add_working_days(
         cal.next_working_day_from(arrived)?,
         super::calendar::FOIA_RESPONSE_DAYS,
