@@ -277,12 +277,13 @@ pub async fn next_steps(
     waiting: &HashMap<i32, (usize, Option<chrono::DateTime<chrono::Utc>>, usize)>,
 ) -> Result<HashMap<String, (String, NaiveDate)>, ChaseError> {
     let sent = sent_info(app).await?;
+    let calendar = app.calendar.get();
     let mut out = HashMap::new();
     for r in reqs {
         if !r.state.awaiting_body() && r.state != RequestState::InternalReviewRequested {
             continue;
         }
-        let cal = app.calendar.get().for_regime(r.regime);
+        let cal = calendar.for_regime(r.regime);
         let st = chase_state(
             &cal,
             r,

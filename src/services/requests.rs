@@ -1,6 +1,7 @@
 //! Use cases for single requests: confirming a state change, and the status board rows.
 
 use crate::app::App;
+use crate::domain::calendar::Calendar;
 use crate::domain::ids::Reference;
 use crate::domain::overdue::{self, Deadline, Lateness, Tier};
 use crate::domain::request::{transition, Change, RequestState, TransitionError};
@@ -76,14 +77,14 @@ pub(crate) async fn apply(
 /// How late `r` is today: the one definition ([`overdue::lateness`]). A date beyond the
 /// calendar data counts as not late here (`foi deadline` reports the missing year).
 pub fn lateness(app: &App, r: &RequestRow) -> Option<Lateness> {
-    overdue::lateness(
-        &app.calendar.get().for_regime(r.regime),
-        r.state,
-        &r.clocks,
-        app.clock.today(),
-    )
-    .ok()
-    .flatten()
+    lateness_on(&app.calendar.get(), app.clock.today(), r)
+}
+
+/// The same with the calendar and today already in hand (many rows at once).
+fn lateness_on(cal: &Calendar, today: NaiveDate, r: &RequestRow) -> Option<Lateness> {
+    overdue::lateness(&cal.for_regime(r.regime), r.state, &r.clocks, today)
+        .ok()
+        .flatten()
 }
 
 /// Working days overdue today (0 when not overdue or no clock is running).
@@ -160,10 +161,11 @@ pub fn status_rows(
     reqs: &[RequestRow],
     counts: &std::collections::HashMap<i32, (usize, Option<DateTime<Utc>>, usize)>,
 ) -> Vec<StatusRow> {
+    let (cal, today) = (app.calendar.get(), app.clock.today());
     reqs.iter()
         .map(|r| {
             let (n, last, waiting) = counts.get(&r.id).copied().unwrap_or_default();
-            let late = lateness(app, r);
+            let late = lateness_on(&cal, today, r);
             StatusRow {
                 authority: r.authority_code.clone(),
                 name: r.authority_name.clone(),
