@@ -280,39 +280,13 @@ fn a_round_may_read_a_weekend_arrival_as_received_the_next_working_day() {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("var");
         ok(foi(&data, &["init"], &[]));
-        let reg = dir.path().join("r.csv");
-        std::fs::write(
-            &reg,
+        common::msk_round_with(
+            dir.path(),
+            &data,
+            "r",
             "code,name,region,foi_email\nX0001,Body One,Test,foi@one.example\n",
-        )
-        .unwrap();
-        ok(foi(
-            &data,
-            &[
-                "authorities",
-                "import",
-                reg.to_str().unwrap(),
-                "--register",
-                "r",
-            ],
-            &[],
-        ));
-        let round = dir.path().join("round.toml");
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/config/rounds/msk-2026.toml"
-        ))
-        .unwrap()
-        .replace(
-            "register = \"icbs-2026\"",
-            &format!("register = \"r\"\nreceipt = \"{receipt}\""),
+            &format!("receipt = \"{receipt}\""),
         );
-        std::fs::write(&round, text).unwrap();
-        ok(foi(
-            &data,
-            &["round", "create", round.to_str().unwrap()],
-            &[],
-        ));
         let sent = [("FOI_TODAY", "2026-11-07"), ("FOI__SEND__PER_MINUTE", "0")];
         ok(foi(
             &data,

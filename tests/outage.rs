@@ -34,6 +34,32 @@ fn no_internals(body: &str) {
     }
 }
 
+/// Another process takes SQLite's lock on `db` (`IMMEDIATE`: the write lock; `EXCLUSIVE`)
+/// and holds it for `secs` seconds; returns once it has it.
+fn hold_sqlite_lock(db: &Path, mode: &str, secs: u32) -> std::process::Child {
+    use std::io::BufRead;
+    let mut holder = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(format!(
+            "import sqlite3, sys, time\n\
+             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN {mode}')\n\
+             print('locked', flush=True)\n\
+             time.sleep({secs})\n\
+             c.execute('ROLLBACK')\n"
+        ))
+        .arg(db)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(holder.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "locked");
+    holder
+}
+
 /// Waits until `f` holds (or panics after `secs`).
 fn eventually(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
@@ -117,28 +143,7 @@ fn a_write_while_another_process_holds_sqlites_lock_is_a_503_not_a_raw_error() {
 
     // Another process takes the write lock and holds it for longer than the busy timeout.
     let db = data.join("foi.db");
-    let mut holder = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(
-            "import sqlite3, sys, time\n\
-             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
-             c.execute('BEGIN IMMEDIATE')\n\
-             print('locked', flush=True)\n\
-             time.sleep(9)\n\
-             c.execute('ROLLBACK')\n",
-        )
-        .arg(&db)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::BufRead;
-        let mut line = String::new();
-        std::io::BufReader::new(holder.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "locked");
-    }
+    let mut holder = hold_sqlite_lock(&db, "IMMEDIATE", 9);
     // Reading still works (WAL); a write waits for the lock, then says to try again.
     assert_eq!(ann.get("/triage").status, 200);
     let r = ann.post("/triage/1/dismiss", &[("csrf", &token)]);
@@ -238,28 +243,7 @@ fn an_exclusive_sqlite_lock_during_delivery_and_browsing_gives_503s_then_every_l
     let mut ann = Client::new(&addr);
     ann.login("ann", "a long enough password");
     // Another process takes an exclusive lock, for 10 s, in the middle of the session.
-    let mut holder = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(
-            "import sqlite3, sys, time\n\
-             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
-             c.execute('BEGIN EXCLUSIVE')\n\
-             print('locked', flush=True)\n\
-             time.sleep(10)\n\
-             c.execute('ROLLBACK')\n",
-        )
-        .arg(data.join("foi.db"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::BufRead;
-        let mut line = String::new();
-        std::io::BufReader::new(holder.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "locked");
-    }
+    let mut holder = hold_sqlite_lock(&data.join("foi.db"), "EXCLUSIVE", 10);
     // While locked, every page answers 503 with the friendly message or succeeds; never 500.
     let start = std::time::Instant::now();
     let mut seen = std::collections::BTreeSet::new();

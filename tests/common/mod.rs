@@ -209,6 +209,11 @@ pub async fn test_app(backend: Backend) -> TestApp {
 /// `msk-2026` round for it (its questions, ladder and codebook): what a test of one round's
 /// clocks needs.
 pub fn msk_round_for(dir: &Path, data: &Path, name: &str, csv: &str) {
+    msk_round_with(dir, data, name, csv, "");
+}
+
+/// The same, with `extra` top-level lines added to the round file (e.g. `receipt = "…"`).
+pub fn msk_round_with(dir: &Path, data: &Path, name: &str, csv: &str, extra: &str) {
     let reg = dir.join(format!("{name}.csv"));
     std::fs::write(&reg, csv).unwrap();
     ok(foi(
@@ -230,7 +235,7 @@ pub fn msk_round_for(dir: &Path, data: &Path, name: &str, csv: &str) {
     .unwrap()
     .replace(
         "register = \"icbs-2026\"",
-        &format!("register = \"{name}\""),
+        &format!("register = \"{name}\"\n{extra}"),
     );
     std::fs::write(&round, text).unwrap();
     ok(foi(
