@@ -333,28 +333,7 @@ fn foi_send_gives_up_on_an_unreachable_mail_server_and_leaves_the_letters_queued
         ("FOI__SEND__PER_MINUTE", "0"),
     ];
     ok(foi(&data, &["init"], &env));
-    let (reg, round) = common::bulk_round(dir.path(), "down", 3, |i| format!("b{i}"));
-    ok(foi(
-        &data,
-        &[
-            "authorities",
-            "import",
-            reg.to_str().unwrap(),
-            "--register",
-            "down",
-        ],
-        &env,
-    ));
-    ok(foi(
-        &data,
-        &["round", "create", round.to_str().unwrap()],
-        &env,
-    ));
-    ok(foi(
-        &data,
-        &["round", "launch", "down", "--yes", "--enqueue-only"],
-        &env,
-    ));
+    common::queue_bulk_round(dir.path(), &data, "down", 3, &env);
     let t = Instant::now();
     let out = ok(foi(&data, &["send"], &env));
     assert!(

@@ -212,28 +212,7 @@ fn an_exclusive_sqlite_lock_during_delivery_and_browsing_gives_503s_then_every_l
     let env = peers.smtp_env();
     let env = common::env_refs(&env);
     ok(foi(&data, &["init"], &env));
-    let (reg, round) = common::bulk_round(dir.path(), "lock", 40, |i| format!("b{i}"));
-    ok(foi(
-        &data,
-        &[
-            "authorities",
-            "import",
-            reg.to_str().unwrap(),
-            "--register",
-            "lock",
-        ],
-        &env,
-    ));
-    ok(foi(
-        &data,
-        &["round", "create", round.to_str().unwrap()],
-        &env,
-    ));
-    ok(foi(
-        &data,
-        &["round", "launch", "lock", "--yes", "--enqueue-only"],
-        &env,
-    ));
+    common::queue_bulk_round(dir.path(), &data, "lock", 40, &env);
     add_editor(&data, &env);
     let addr = format!("127.0.0.1:{}", free_port());
     let mut e = env.clone();

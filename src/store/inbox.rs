@@ -200,11 +200,7 @@ pub async fn delay_outbound(
 ) -> Result<Vec<i32>, StoreError> {
     let mut ids = Vec::new();
     for mid in message_ids {
-        if let Some(id) = outbox::by_message_id(db, mid).await? {
-            let rid = message::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .and_then(|m| m.request_id);
+        if let Some((id, rid)) = outbox::by_message_id(db, mid).await? {
             events::append(
                 db,
                 events::NewEvent {
@@ -233,7 +229,7 @@ pub async fn bounce_outbound(
 ) -> Result<Vec<i32>, StoreError> {
     let mut ids = Vec::new();
     for mid in message_ids {
-        if let Some(id) = outbox::by_message_id(db, mid).await? {
+        if let Some((id, _)) = outbox::by_message_id(db, mid).await? {
             outbox::mark_bounced(db, id, &format!("delivery failure report: {text}"), now).await?;
             ids.push(id);
         }

@@ -105,15 +105,7 @@ pub async fn for_request(
     db: &DatabaseConnection,
     request_id: i32,
 ) -> Result<Vec<SentLetter>, StoreError> {
-    message::Entity::find()
-        .filter(message::Column::Direction.eq(OUT))
-        .filter(message::Column::RequestId.eq(request_id))
-        .order_by_asc(message::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(to_letter)
-        .collect()
+    matching(db, message::Column::RequestId.eq(request_id)).await
 }
 
 /// Chasers sent since `since` (the digest).
@@ -121,10 +113,20 @@ pub async fn chasers_sent_since(
     db: &DatabaseConnection,
     since: DateTime<Utc>,
 ) -> Result<Vec<SentLetter>, StoreError> {
+    let cond = sea_orm::Condition::all()
+        .add(message::Column::ChaseStep.is_not_null())
+        .add(message::Column::SentAt.gte(since));
+    matching(db, cond).await
+}
+
+/// Our letters meeting `cond`, oldest first.
+async fn matching(
+    db: &DatabaseConnection,
+    cond: impl sea_orm::sea_query::IntoCondition,
+) -> Result<Vec<SentLetter>, StoreError> {
     message::Entity::find()
         .filter(message::Column::Direction.eq(OUT))
-        .filter(message::Column::ChaseStep.is_not_null())
-        .filter(message::Column::SentAt.gte(since))
+        .filter(cond)
         .order_by_asc(message::Column::Id)
         .all(db)
         .await?

@@ -647,15 +647,16 @@ pub async fn enqueue_digest(
     Ok(true)
 }
 
-/// Our outbound message with this Message-ID, if any (bounces name it).
+/// Our outbound message with this Message-ID, if any (bounces and delay notices name it):
+/// its id and the request it is on.
 pub async fn by_message_id(
     db: &DatabaseConnection,
     message_id: &str,
-) -> Result<Option<i32>, StoreError> {
+) -> Result<Option<(i32, Option<i32>)>, StoreError> {
     Ok(message::Entity::find()
         .filter(message::Column::Direction.eq(OUT))
         .filter(message::Column::MessageId.eq(message_id))
         .one(db)
         .await?
-        .map(|m| m.id))
+        .map(|m| (m.id, m.request_id)))
 }

@@ -205,6 +205,32 @@ pub async fn test_app(backend: Backend) -> TestApp {
     TestApp { app, dir, pg }
 }
 
+/// A bulk round of `n` bodies (see [`bulk_round`]) imported, created and queued (not sent).
+pub fn queue_bulk_round(dir: &Path, data: &Path, slug: &str, n: usize, env: &[(&str, &str)]) {
+    let (reg, round) = bulk_round(dir, slug, n, |i| format!("b{i}"));
+    ok(foi(
+        data,
+        &[
+            "authorities",
+            "import",
+            reg.to_str().unwrap(),
+            "--register",
+            slug,
+        ],
+        env,
+    ));
+    ok(foi(
+        data,
+        &["round", "create", round.to_str().unwrap()],
+        env,
+    ));
+    ok(foi(
+        data,
+        &["round", "launch", slug, "--yes", "--enqueue-only"],
+        env,
+    ));
+}
+
 /// Imports a register named `name` from `csv` (written to `dir`) and creates the shipped
 /// `msk-2026` round for it (its questions, ladder and codebook): what a test of one round's
 /// clocks needs.
