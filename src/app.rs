@@ -107,12 +107,15 @@ impl App {
             Some(d) => Arc::new(TodayClock(d)),
             None => Arc::new(SystemClock),
         };
+        let calendar = crate::services::calendar::load(&g.data_dir)?;
+        // Rows from before the board's kept columns: their deadlines need the calendar.
+        store::kept::fill_missing_deadlines(&db, &calendar).await?;
         Ok(App {
             config,
             data_dir: g.data_dir.clone(),
             db,
             clock,
-            calendar: SharedCalendar::new(crate::services::calendar::load(&g.data_dir)?),
+            calendar: SharedCalendar::new(calendar),
         })
     }
 

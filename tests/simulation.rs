@@ -422,6 +422,12 @@ async fn a_42_body_round_over_70_working_days_across_christmas() {
         .await
         .unwrap();
     assert_eq!(runs.len(), 76, "weekdays from 24 Nov 2025 to 9 Mar 2026");
+    // What the board keeps on each request followed every change of the 70 working days.
+    let r = foi::store::kept::recompute(&sim.app.db, &sim.app.calendar.get())
+        .await
+        .unwrap();
+    assert_eq!(r.requests, 42);
+    assert_eq!(r.stale, 0, "kept board values drifted from their sources");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

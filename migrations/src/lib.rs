@@ -8,6 +8,7 @@ mod m20261123_000001_initial;
 mod m20261125_000001_events_without_request;
 mod m20261125_000002_mail_identity;
 mod m20261125_000003_regimes;
+mod m20261125_000004_board_columns;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_events_without_request::Migration),
             Box::new(m20261125_000002_mail_identity::Migration),
             Box::new(m20261125_000003_regimes::Migration),
+            Box::new(m20261125_000004_board_columns::Migration),
         ]
     }
 }

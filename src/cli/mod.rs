@@ -126,6 +126,9 @@ pub enum Command {
 pub enum DbCommand {
     /// Apply pending migrations (they also run automatically at start-up)
     Migrate,
+    /// Recompute what the board keeps on each request (reply counts, coding, deadlines) from
+    /// the messages, codings and calendar, and say how many were stale
+    Recompute,
 }
 
 impl Cli {
@@ -166,6 +169,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "migrations applied ({})",
                 crate::store::backend_name(&app.db)
+            );
+            Ok(())
+        }
+        Command::Db {
+            command: DbCommand::Recompute,
+        } => {
+            let app = open(&g).await?;
+            let r = crate::store::kept::recompute(&app.db, &app.calendar.get()).await?;
+            println!(
+                "recomputed {} request{}: {} had stale values{}",
+                r.requests,
+                if r.requests == 1 { "" } else { "s" },
+                r.stale,
+                if r.stale == 0 { "" } else { " (now corrected)" }
             );
             Ok(())
         }

@@ -1,8 +1,9 @@
-//! `foi status SLUG`: the board of a round, one row per body.
+//! `foi status SLUG`: the board of a round, one row per body, streamed (a round of 100,000
+//! bodies is written as it is read, in constant memory).
 
 use crate::app::Globals;
-use crate::output::{self, Format};
-use crate::services::requests as svc;
+use crate::output::{Format, Stream, Widths};
+use crate::services::requests::{self as svc, RequestError, StatusRow};
 use clap::Args;
 
 #[derive(Debug, Args)]
@@ -12,49 +13,65 @@ pub struct StatusArgs {
     pub format: Format,
 }
 
+const HEADERS: [&str; 10] = [
+    "authority",
+    "name",
+    "state",
+    "regime",
+    "sent_at",
+    "due_date",
+    "working_days_overdue",
+    "messages_in",
+    "last_in",
+    "next_action",
+];
+
+fn cells(r: &StatusRow) -> Vec<String> {
+    vec![
+        r.authority.clone(),
+        r.name.clone(),
+        r.state.to_string(),
+        r.regime.to_string(),
+        r.sent_at
+            .map(|t| t.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        r.due_date.map(|d| d.to_string()).unwrap_or_default(),
+        r.working_days_overdue.to_string(),
+        r.messages_in.to_string(),
+        r.last_in
+            .map(|t| t.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        r.next_action.clone(),
+    ]
+}
+
+/// A failure while streaming: the database, or writing the output (a closed pipe).
+#[derive(Debug, thiserror::Error)]
+enum StreamError {
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    #[error("cannot write the output: {0}")]
+    Io(#[from] std::io::Error),
+}
+
 pub async fn run(g: &Globals, a: StatusArgs) -> anyhow::Result<()> {
     let app = super::open(g).await?;
-    let rows = svc::status(&app, &a.slug).await?;
-    let table: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.authority.clone(),
-                r.name.clone(),
-                r.state.to_string(),
-                r.regime.to_string(),
-                r.sent_at
-                    .map(|t| t.format("%Y-%m-%d").to_string())
-                    .unwrap_or_default(),
-                r.due_date.map(|d| d.to_string()).unwrap_or_default(),
-                r.working_days_overdue.to_string(),
-                r.messages_in.to_string(),
-                r.last_in
-                    .map(|t| t.format("%Y-%m-%d").to_string())
-                    .unwrap_or_default(),
-                r.next_action.clone(),
-            ]
+    let mut widths = Widths::new(&HEADERS);
+    if a.format == Format::Table {
+        // A first pass for the column widths: an aligned table without holding the rows.
+        svc::status_each(&app, &a.slug, |r| {
+            widths.add(&cells(&r));
+            Ok::<(), RequestError>(())
         })
-        .collect();
-    print!(
-        "{}",
-        output::render(
-            a.format,
-            &[
-                "authority",
-                "name",
-                "state",
-                "regime",
-                "sent_at",
-                "due_date",
-                "working_days_overdue",
-                "messages_in",
-                "last_in",
-                "next_action"
-            ],
-            &table,
-            &rows
-        )
-    );
+        .await?;
+    }
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut stream = Stream::start(a.format, &HEADERS, widths, out)?;
+    svc::status_each(&app, &a.slug, |r| {
+        stream.row(&cells(&r), &r)?;
+        Ok::<(), StreamError>(())
+    })
+    .await?;
+    stream.finish()?;
     Ok(())
 }

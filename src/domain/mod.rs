@@ -1,6 +1,7 @@
 //! The domain: the rules of FOI campaigning as plain Rust. No database, mail or web types in
 //! these signatures, no clock reads and no I/O, so every rule is unit-tested on its own.
 pub mod aggregate;
+pub mod board;
 pub mod calendar;
 pub mod chasers;
 pub mod classify;

@@ -79,6 +79,26 @@ pub fn tier_for(working_days_overdue: u32) -> Tier {
     }
 }
 
+/// The clock running for a request in `state` and its due date in force; `None` when no clock
+/// is running (not sent, answered, waiting for our clarification, closed).
+pub fn running_deadline(state: RequestState, clocks: &Clocks) -> Option<(Deadline, NaiveDate)> {
+    match (state, clocks.due_on, clocks.review_due_on) {
+        (s, Some(due), _) if s.awaiting_body() => Some((Deadline::Response, due)),
+        (RequestState::InternalReviewRequested, _, Some(due)) => {
+            Some((Deadline::InternalReview, due))
+        }
+        _ => None,
+    }
+}
+
+/// The first day on which a request due on `due` is overdue: the first working day after it
+/// (a weekend straight after the due date does not make it overdue yet, see the module's
+/// rule). On every day from this one, [`lateness`] counts at least 1 working day: so the
+/// database can select "overdue today" as `overdue_from <= today` without the calendar.
+pub fn overdue_from(cal: &Calendar, due: NaiveDate) -> Result<NaiveDate, CalendarError> {
+    cal.add_working_days(due, 1)
+}
+
 /// How late a request in `state` with `clocks` is on `today`; `None` when no clock is running
 /// (not sent, answered, waiting for our clarification, closed).
 pub fn lateness(
@@ -87,10 +107,8 @@ pub fn lateness(
     clocks: &Clocks,
     today: NaiveDate,
 ) -> Result<Option<Lateness>, CalendarError> {
-    let (deadline, due) = match (state, clocks.due_on, clocks.review_due_on) {
-        (s, Some(due), _) if s.awaiting_body() => (Deadline::Response, due),
-        (RequestState::InternalReviewRequested, _, Some(due)) => (Deadline::InternalReview, due),
-        _ => return Ok(None),
+    let Some((deadline, due)) = running_deadline(state, clocks) else {
+        return Ok(None);
     };
     let n = cal.working_days_overdue(due, today)?;
     Ok(Some(Lateness {
@@ -104,6 +122,31 @@ pub fn lateness(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overdue_from_is_the_first_day_lateness_counts() {
+        let cal = Calendar::shipped();
+        // Every due date through 2026 (weekends, Christmas, Easter): the day before
+        // `overdue_from` counts 0 working days overdue and `overdue_from` itself counts 1.
+        let mut due = d("2026-01-01");
+        while due < d("2026-12-20") {
+            let from = overdue_from(&cal, due).unwrap();
+            let before = from.pred_opt().unwrap();
+            assert_eq!(
+                cal.working_days_overdue(due, before).unwrap(),
+                0,
+                "due {due}"
+            );
+            assert_eq!(cal.working_days_overdue(due, from).unwrap(), 1, "due {due}");
+            due = due.succ_opt().unwrap();
+        }
+        // Due Thursday 24 Dec 2026: Christmas Day, Boxing Day (substitute Mon 28) and the
+        // weekend pass first; overdue from Tuesday 29 December.
+        assert_eq!(
+            overdue_from(&cal, d("2026-12-24")).unwrap(),
+            d("2026-12-29")
+        );
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

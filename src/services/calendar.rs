@@ -294,7 +294,10 @@ pub async fn update(
         &meta_file(&app.data_dir),
         &serde_json::to_string(&meta).unwrap_or_default(),
     )?;
-    rounds::apply_due_changes(&app.db, &moved, actor, app.clock.now()).await?;
+    rounds::apply_due_changes(&app.db, &new_cal, &moved, actor, app.clock.now()).await?;
+    // A new holiday straight after a due date moves the day the request becomes overdue
+    // even where the due date stays.
+    crate::store::kept::refresh_running_deadlines(&app.db, &new_cal).await?;
     app.calendar.set(new_cal);
     Ok(UpdateReport {
         source: source.into(),

@@ -15,7 +15,7 @@ use crate::rawstore::RawStoreError;
 use crate::store::letters::{self, LetterHistory};
 use crate::store::outbox::{self, NewOutbound};
 use crate::store::rounds::{self, RequestRow, Round};
-use crate::store::{inbox, StoreError};
+use crate::store::StoreError;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -67,7 +67,15 @@ impl From<LetterHistory> for Sent {
 }
 
 pub(crate) async fn sent_info(app: &App) -> Result<HashMap<i32, Sent>, StoreError> {
-    Ok(letters::letter_histories(&app.db)
+    sent_info_of(app, None).await
+}
+
+/// The same for some requests only.
+pub(crate) async fn sent_info_of(
+    app: &App,
+    ids: Option<&[i32]>,
+) -> Result<HashMap<i32, Sent>, StoreError> {
+    Ok(letters::letter_histories_of(&app.db, ids)
         .await?
         .into_iter()
         .map(|(k, v)| (k, v.into()))
@@ -77,7 +85,7 @@ pub(crate) async fn sent_info(app: &App) -> Result<HashMap<i32, Sent>, StoreErro
 /// What the ladder needs of `r`, on its own regime's calendar. The due date the ladder counts
 /// from is the later of the two readings of receipt (`domain::round::Receipt`): a body is never
 /// chased before it is late on either reading.
-fn chase_state(cal: &Calendar, r: &RequestRow, sent: Option<&Sent>, waiting: usize) -> ChaseState {
+fn chase_state(cal: &Calendar, r: &RequestRow, sent: Option<&Sent>) -> ChaseState {
     let due_on = match (r.clocks.received_on, r.clocks.due_on) {
         (Some(received), Some(due)) => Some(latest_due(cal, received, due).unwrap_or(due)),
         (_, due) => due,
@@ -87,7 +95,7 @@ fn chase_state(cal: &Calendar, r: &RequestRow, sent: Option<&Sent>, waiting: usi
         due_on,
         review_due_on: r.clocks.review_due_on,
         highest_taken: sent.and_then(|s| s.highest),
-        unclassified_replies: waiting,
+        unclassified_replies: r.kept.waiting_count as usize,
     }
 }
 
@@ -113,38 +121,77 @@ pub async fn run_chasers(
     let renderer = app.renderer().map_err(LetterError::from)?;
     let today = app.clock.today();
     let now = app.clock.now();
-    let sent = sent_info(app).await?;
-    let waiting = inbox::counts(&app.db).await?;
     let mut actions = Vec::new();
     for round in letter_rounds(app, slug).await? {
         let ladder = &round.def.chasers;
         if ladder.is_empty() {
             continue;
         }
-        let mut items = Vec::new();
-        for r in rounds::requests(&app.db, round.id).await? {
-            let info = sent.get(&r.id);
-            let cal = app.calendar.get().for_regime(r.regime);
-            let st = chase_state(&cal, &r, info, waiting.get(&r.id).map(|c| c.2).unwrap_or(0));
-            let Some(due) = step_due(&cal, ladder, &st, today)? else {
-                continue;
+        // A batch at a time, each queued in its own short transaction: a run over 100,000
+        // requests neither holds the database nor loads the round at once.
+        let mut after: Option<String> = None;
+        loop {
+            let batch = chase_batch(app, round.id, after.as_deref()).await?;
+            let Some(last) = batch.last() else {
+                break;
             };
-            let step = Step {
-                index: due.index,
-                on: due.on,
-            };
-            if let Some((action, item)) =
-                take_step(app, &renderer, &round, &r, info, step, dry_run)?
-            {
-                actions.push(action);
-                items.extend(item);
+            after = Some(last.reference.to_string());
+            let ids: Vec<i32> = batch.iter().map(|r| r.id).collect();
+            let sent = sent_info_of(app, Some(&ids)).await?;
+            let mut items = Vec::new();
+            for r in &batch {
+                let info = sent.get(&r.id);
+                let cal = app.calendar.get().for_regime(r.regime);
+                let st = chase_state(&cal, r, info);
+                let Some(due) = step_due(&cal, ladder, &st, today)? else {
+                    continue;
+                };
+                let step = Step {
+                    index: due.index,
+                    on: due.on,
+                };
+                if let Some((action, item)) =
+                    take_step(app, &renderer, &round, r, info, step, dry_run)?
+                {
+                    actions.push(action);
+                    items.extend(item);
+                }
             }
-        }
-        if !items.is_empty() {
-            outbox::enqueue_many(&app.db, items, "foi chase", now).await?;
+            if !items.is_empty() {
+                outbox::enqueue_many(&app.db, items, "foi chase", now).await?;
+            }
         }
     }
     Ok(actions)
+}
+
+/// How many requests the chaser run takes at a time.
+const CHASE_BATCH: u64 = 500;
+
+/// The next batch of a round's requests that a chaser could concern (a clock running, or our
+/// internal review awaited), by reference after `after`.
+async fn chase_batch(
+    app: &App,
+    round_id: i32,
+    after: Option<&str>,
+) -> Result<Vec<RequestRow>, StoreError> {
+    use crate::store::entities::request;
+    use sea_orm::ColumnTrait;
+    let mut q = rounds::RequestQuery::round(round_id);
+    q.condition = q.condition.add(
+        request::Column::State.is_in(
+            crate::domain::request::ALL_STATES
+                .into_iter()
+                .filter(|s| s.awaiting_body() || *s == RequestState::InternalReviewRequested)
+                .map(|s| s.as_str()),
+        ),
+    );
+    if let Some(a) = after {
+        q.condition = q.condition.add(request::Column::Reference.gt(a));
+    }
+    q.order = vec![(request::Column::Reference, false)];
+    q.limit = Some(CHASE_BATCH);
+    rounds::requests_page(&app.db, q).await
 }
 
 /// A rung of the ladder to take, and the date it fell due.
@@ -269,14 +316,14 @@ pub async fn chase_now(
     Ok(action)
 }
 
-/// The next chaser step and its date for each of `reqs` (the board).
+/// The next chaser step and its date for each of `reqs` (the rows of a board page).
 pub async fn next_steps(
     app: &App,
     round: &Round,
     reqs: &[RequestRow],
-    waiting: &HashMap<i32, (usize, Option<chrono::DateTime<chrono::Utc>>, usize)>,
 ) -> Result<HashMap<String, (String, NaiveDate)>, ChaseError> {
-    let sent = sent_info(app).await?;
+    let ids: Vec<i32> = reqs.iter().map(|r| r.id).collect();
+    let sent = sent_info_of(app, Some(&ids)).await?;
     let calendar = app.calendar.get();
     let mut out = HashMap::new();
     for r in reqs {
@@ -284,12 +331,7 @@ pub async fn next_steps(
             continue;
         }
         let cal = calendar.for_regime(r.regime);
-        let st = chase_state(
-            &cal,
-            r,
-            sent.get(&r.id),
-            waiting.get(&r.id).map(|c| c.2).unwrap_or(0),
-        );
+        let st = chase_state(&cal, r, sent.get(&r.id));
         if let Some(n) = next_step(&cal, &round.def.chasers, &st)? {
             out.insert(
                 r.reference.to_string(),
@@ -369,24 +411,26 @@ pub struct OverdueRow {
     pub next_step_date: Option<NaiveDate>,
 }
 
-/// Every overdue request across rounds (or of one), most overdue first.
+/// Every overdue request across rounds (or of one), most overdue first. The database picks
+/// the overdue ones (`overdue_from <= today`); only those are loaded.
 pub async fn overdue(app: &App, slug: Option<&str>) -> Result<Vec<OverdueRow>, ChaseError> {
-    let sent = sent_info(app).await?;
-    let waiting = inbox::counts(&app.db).await?;
+    use crate::store::entities::request;
+    use sea_orm::ColumnTrait;
+    let today = app.clock.today();
     let mut rows = Vec::new();
     for round in letter_rounds(app, slug).await? {
-        for r in rounds::requests(&app.db, round.id).await? {
+        let mut q = rounds::RequestQuery::round(round.id);
+        q.condition = q.condition.add(request::Column::OverdueFrom.lte(today));
+        let late_reqs = rounds::requests_page(&app.db, q).await?;
+        let ids: Vec<i32> = late_reqs.iter().map(|r| r.id).collect();
+        let sent = sent_info_of(app, Some(&ids)).await?;
+        for r in late_reqs {
             let Some(late) = super::requests::lateness(app, &r).filter(|l| l.tier != Tier::OnTime)
             else {
                 continue;
             };
             let cal = app.calendar.get().for_regime(r.regime);
-            let st = chase_state(
-                &cal,
-                &r,
-                sent.get(&r.id),
-                waiting.get(&r.id).map(|c| c.2).unwrap_or(0),
-            );
+            let st = chase_state(&cal, &r, sent.get(&r.id));
             let next = next_step(&cal, &round.def.chasers, &st)?;
             rows.push(OverdueRow {
                 round: round.slug.clone(),

@@ -31,19 +31,37 @@ pub async fn build(app: &App) -> Result<Digest, ChaseError> {
         ..Default::default()
     };
     for round in rounds::list(&app.db).await? {
-        for r in rounds::requests(&app.db, round.id).await? {
-            if let Some(due) = r.clocks.due_on {
-                if r.state.awaiting_body() && due >= today && due < week_end {
-                    d.due_this_week
-                        .push(format!("{} {} — due {due}", r.reference, r.authority_name));
-                }
+        // The database picks the week's due dates (kept `deadline_on`, indexed).
+        use crate::store::entities::request;
+        use sea_orm::ColumnTrait;
+        let mut q = rounds::RequestQuery::round(round.id);
+        q.condition = q
+            .condition
+            .add(request::Column::DeadlineOn.gte(today))
+            .add(request::Column::DeadlineOn.lt(week_end))
+            .add(
+                request::Column::State.is_in(
+                    crate::domain::request::ALL_STATES
+                        .into_iter()
+                        .filter(|s| s.awaiting_body())
+                        .map(|s| s.as_str()),
+                ),
+            );
+        q.order = vec![(request::Column::Reference, false)];
+        for r in rounds::requests_page(&app.db, q).await? {
+            if let Some(due) = r.kept.deadline_on {
+                d.due_this_week
+                    .push(format!("{} {} — due {due}", r.reference, r.authority_name));
             }
         }
     }
     for o in overdue(app, None).await? {
         let line = format!(
-            "{} {} — {} working day(s) overdue",
-            o.reference, o.name, o.working_days_overdue
+            "{} {} — {} working day{} overdue",
+            o.reference,
+            o.name,
+            o.working_days_overdue,
+            if o.working_days_overdue == 1 { "" } else { "s" }
         );
         if o.tier == Tier::VeryOverdue {
             d.very_overdue.push(line);

@@ -6,7 +6,7 @@ use crate::domain::ids::Reference;
 use crate::domain::overdue::{self, Deadline, Lateness, Tier};
 use crate::domain::request::{transition, Change, RequestState, TransitionError};
 use crate::store::rounds::{self, RequestRow, StateUpdate};
-use crate::store::{inbox, StoreError};
+use crate::store::StoreError;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -70,7 +70,7 @@ pub(crate) async fn apply(
         on,
         note,
     };
-    rounds::update_state(&app.db, update, actor, app.clock.now()).await?;
+    rounds::update_state(&app.db, &app.calendar.get(), update, actor, app.clock.now()).await?;
     Ok(())
 }
 
@@ -112,34 +112,88 @@ pub struct StatusRow {
     pub next_action: String,
 }
 
-/// The status board of a round: one row per body.
+/// The status board of a round: one row per body, by body code.
 pub async fn status(app: &App, slug: &str) -> Result<Vec<StatusRow>, RequestError> {
-    let round = rounds::find(&app.db, slug).await?;
-    let reqs = rounds::requests(&app.db, round.id).await?;
-    let counts = inbox::counts(&app.db).await?;
-    Ok(status_rows(app, &reqs, &counts))
+    let mut out = Vec::new();
+    status_each(app, slug, |row| {
+        out.push(row);
+        Ok::<(), RequestError>(())
+    })
+    .await?;
+    Ok(out)
+}
+
+/// How many rows `foi status` reads at a time.
+const STATUS_BATCH: u64 = 1000;
+
+/// The status rows of a round, by body code, handed to `each` a batch at a time: memory stays
+/// flat however large the round (`foi status` of 100,000 bodies streams).
+pub async fn status_each<E: From<RequestError>>(
+    app: &App,
+    slug: &str,
+    mut each: impl FnMut(StatusRow) -> Result<(), E>,
+) -> Result<(), E> {
+    use crate::store::entities::request;
+    use sea_orm::ColumnTrait;
+    let round = rounds::find(&app.db, slug)
+        .await
+        .map_err(RequestError::from)?;
+    let (cal, today) = (app.calendar.get(), app.clock.today());
+    let mut after: Option<String> = None;
+    loop {
+        let mut q = rounds::RequestQuery::round(round.id);
+        if let Some(a) = &after {
+            q.condition = q.condition.add(request::Column::Reference.gt(a.as_str()));
+        }
+        q.order = vec![(request::Column::Reference, false)];
+        q.limit = Some(STATUS_BATCH);
+        let batch = rounds::requests_page(&app.db, q)
+            .await
+            .map_err(RequestError::from)?;
+        let Some(last) = batch.last() else {
+            return Ok(());
+        };
+        after = Some(last.reference.to_string());
+        for r in &batch {
+            each(status_row(&cal, today, r))?;
+        }
+    }
 }
 
 /// What a person should do next about a request.
-fn next_action(r: &RequestRow, late: Option<&Lateness>, waiting: usize) -> String {
-    if waiting > 0 {
-        return format!("classify {waiting} reply(ies)");
+fn next_action(r: &RequestRow, late: Option<&Lateness>) -> String {
+    let waiting = r.kept.waiting_count;
+    if waiting == 1 {
+        return "classify 1 reply".into();
     }
-    let (tier, days) = late.map_or((Tier::OnTime, 0), |l| (l.tier, l.working_days));
+    if waiting > 1 {
+        return format!("classify {waiting} replies");
+    }
+    let tier = late.map_or(Tier::OnTime, |l| l.tier);
+    let days = |n: u32| {
+        if n == 1 {
+            "1 working day".to_string()
+        } else {
+            format!("{n} working days")
+        }
+    };
     match (r.state, late.map(|l| l.deadline), tier) {
         (RequestState::Draft, _, _) if r.to_address.is_none() => "find an FOI address".into(),
         (RequestState::Draft, _, _) => "launch".into(),
         (RequestState::ClarificationRequested, _, _) => "send the clarification".into(),
         (_, Some(Deadline::InternalReview), Tier::Overdue | Tier::VeryOverdue) => {
-            format!("review overdue ({days} working days): refer to the ICO")
+            format!("review overdue ({}): refer to the ICO", days(days_n(late)))
         }
         (_, Some(Deadline::Response), Tier::VeryOverdue) => {
-            format!("very overdue ({days} working days): escalate")
+            format!("very overdue ({}): escalate", days(days_n(late)))
         }
         (_, Some(Deadline::Response), Tier::Overdue) => {
-            format!("overdue ({days} working days): chase")
+            format!("overdue ({}): chase", days(days_n(late)))
         }
         (s, _, _) if s.awaiting_body() => "wait".into(),
+        (s, _, _) if crate::domain::board::needs_coding_state(s) && r.kept.coded_count > 0 => {
+            "coded".into()
+        }
         (
             RequestState::AnsweredFull
             | RequestState::AnsweredPart
@@ -151,39 +205,37 @@ fn next_action(r: &RequestRow, late: Option<&Lateness>, waiting: usize) -> Strin
         (RequestState::DeskResearch, _, _) if r.source_url.is_none() => {
             "record the source document".into()
         }
+        (RequestState::DeskResearch, _, _) => "code the document".into(),
         _ => "-".into(),
     }
 }
 
-/// Status rows from loaded requests and inbound counts.
-pub fn status_rows(
-    app: &App,
-    reqs: &[RequestRow],
-    counts: &std::collections::HashMap<i32, (usize, Option<DateTime<Utc>>, usize)>,
-) -> Vec<StatusRow> {
+fn days_n(late: Option<&Lateness>) -> u32 {
+    late.map_or(0, |l| l.working_days)
+}
+
+/// The status row of one loaded request (its counts are the kept ones).
+pub fn status_row(cal: &Calendar, today: NaiveDate, r: &RequestRow) -> StatusRow {
+    let late = lateness_on(cal, today, r);
+    StatusRow {
+        authority: r.authority_code.clone(),
+        name: r.authority_name.clone(),
+        reference: r.reference.clone(),
+        state: r.state,
+        regime: r.regime,
+        sent_at: r.sent_at,
+        due_date: r.kept.deadline_on,
+        working_days_overdue: late.map_or(0, |l| l.working_days),
+        tier: late.map_or(Tier::OnTime, |l| l.tier),
+        messages_in: r.kept.inbound_count as usize,
+        last_in: r.kept.last_inbound_at,
+        needs_classification: r.kept.waiting_count as usize,
+        next_action: next_action(r, late.as_ref()),
+    }
+}
+
+/// Status rows of loaded requests.
+pub fn status_rows(app: &App, reqs: &[RequestRow]) -> Vec<StatusRow> {
     let (cal, today) = (app.calendar.get(), app.clock.today());
-    reqs.iter()
-        .map(|r| {
-            let (n, last, waiting) = counts.get(&r.id).copied().unwrap_or_default();
-            let late = lateness_on(&cal, today, r);
-            StatusRow {
-                authority: r.authority_code.clone(),
-                name: r.authority_name.clone(),
-                reference: r.reference.clone(),
-                state: r.state,
-                regime: r.regime,
-                sent_at: r.sent_at,
-                due_date: match r.state {
-                    RequestState::InternalReviewRequested => r.clocks.review_due_on,
-                    _ => r.clocks.due_on,
-                },
-                working_days_overdue: late.map_or(0, |l| l.working_days),
-                tier: late.map_or(Tier::OnTime, |l| l.tier),
-                messages_in: n,
-                last_in: last,
-                needs_classification: waiting,
-                next_action: next_action(r, late.as_ref(), waiting),
-            }
-        })
-        .collect()
+    reqs.iter().map(|r| status_row(&cal, today, r)).collect()
 }

@@ -100,6 +100,8 @@ pub async fn replace(
             values.into_iter().collect::<Vec<_>>().join("+")
         ));
     }
+    let rids: Vec<i32> = per_request.keys().copied().collect();
+    super::kept::refresh_counts(&txn, &rids).await?;
     for (rid, changes) in per_request {
         events::append(
             &txn,

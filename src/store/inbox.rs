@@ -165,6 +165,7 @@ pub async fn insert(
         .await?;
     }
     if let Some(rid) = m.request_id {
+        super::kept::refresh_counts(&txn, &[rid]).await?;
         events::append(
             &txn,
             events::NewEvent {
@@ -430,6 +431,7 @@ pub async fn assign(
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("no request {request_id}")))?;
     let from = m.from_addr.trim().to_ascii_lowercase();
+    let previous = m.request_id;
     let mut am: message::ActiveModel = m.clone().into();
     am.request_id = Set(Some(request_id));
     am.state = Set(if state == InboundState::Unparseable {
@@ -439,6 +441,8 @@ pub async fn assign(
     });
     am.match_rule = Set(Some(format!("assigned by {actor}")));
     am.update(&txn).await?;
+    let touched: Vec<i32> = std::iter::once(request_id).chain(previous).collect();
+    super::kept::refresh_counts(&txn, &touched).await?;
     let mut learned = None;
     if from.contains('@') {
         let exists = authority_address::Entity::find()
@@ -506,6 +510,9 @@ pub async fn dismiss(
     let mut am: message::ActiveModel = m.into();
     am.state = Set(InboundState::Dismissed.as_str().into());
     am.update(&txn).await?;
+    if let Some(rid) = rid {
+        super::kept::refresh_counts(&txn, &[rid]).await?;
+    }
     events::append(
         &txn,
         events::NewEvent {
@@ -535,6 +542,7 @@ pub async fn mark_classified(db: &impl ConnectionTrait, request_id: i32) -> Resu
         .filter(message::Column::State.eq(InboundState::Matched.as_str()))
         .exec(db)
         .await?;
+    super::kept::refresh_counts(db, &[request_id]).await?;
     Ok(())
 }
 

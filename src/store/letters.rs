@@ -7,7 +7,9 @@ use crate::domain::ids::MessageId;
 use crate::domain::message::{Direction, MessageKind, OutboundState};
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::London;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -34,6 +36,14 @@ pub struct LetterHistory {
 pub async fn letter_histories(
     db: &DatabaseConnection,
 ) -> Result<HashMap<i32, LetterHistory>, StoreError> {
+    letter_histories_of(db, None).await
+}
+
+/// The same for some requests only (a page of the board, a batch of the chaser run).
+pub async fn letter_histories_of(
+    db: &DatabaseConnection,
+    ids: Option<&[i32]>,
+) -> Result<HashMap<i32, LetterHistory>, StoreError> {
     type Row = (
         Option<i32>,
         String,
@@ -51,6 +61,9 @@ pub async fn letter_histories(
         .column(message::Column::MessageId)
         .column(message::Column::Subject)
         .filter(message::Column::Direction.eq(OUT))
+        .apply_if(ids, |q, ids| {
+            q.filter(message::Column::RequestId.is_in(ids.iter().copied()))
+        })
         .into_tuple()
         .all(db)
         .await?;

@@ -2,11 +2,13 @@
 //! functions that take and return domain types. SeaORM types do not leave this module.
 
 pub mod authorities;
+pub mod board;
 pub mod codings;
 pub mod entities;
 pub mod events;
 pub mod inbox;
 pub mod jobs;
+pub mod kept;
 pub mod letters;
 pub mod mailbox;
 pub mod outbox;

@@ -296,6 +296,7 @@ pub async fn mark_sent(
             ra.review_due_on = Set(c.review_due_on);
             ra.updated_at = Set(now);
             ra.update(&txn).await?;
+            super::kept::refresh_deadlines(&txn, cal, &[rid]).await?;
             ev.from_state = Some(state.as_str().into());
             ev.to_state = Some(to.as_str().into());
             ev.effective_on = Some(today);

@@ -44,6 +44,31 @@ pub struct RequestRow {
     pub email_verified: bool,
     pub source_url: Option<String>,
     pub source_title: Option<String>,
+    /// What the board filters and sorts on, kept with the request (`store::kept`).
+    pub kept: Kept,
+}
+
+/// The values kept on a request for the board (see `store::kept`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Kept {
+    /// Replies received (inbound messages matched to the request).
+    pub inbound_count: u32,
+    pub last_inbound_at: Option<DateTime<Utc>>,
+    /// Replies matched and not yet classified.
+    pub waiting_count: u32,
+    /// Variables coded (first pass).
+    pub coded_count: u32,
+    /// The due date the board shows (the internal review's while one is requested).
+    pub deadline_on: Option<chrono::NaiveDate>,
+    /// While a clock runs, the first day on which the request is overdue.
+    pub overdue_from: Option<chrono::NaiveDate>,
+}
+
+impl Kept {
+    /// Overdue on `today` (at least one working day past the due date in force).
+    pub fn overdue_on(&self, today: chrono::NaiveDate) -> bool {
+        self.overdue_from.is_some_and(|f| f <= today)
+    }
 }
 
 pub(crate) fn parse_def(slug: &str, text: &str) -> Result<RoundDef, StoreError> {
@@ -255,17 +280,55 @@ pub(crate) fn to_row(r: request::Model, a: &authority::Model) -> Result<RequestR
         email_verified: a.email_verified,
         source_url: r.source_url,
         source_title: r.source_title,
+        kept: Kept {
+            inbound_count: r.inbound_count.max(0) as u32,
+            last_inbound_at: r.last_inbound_at,
+            waiting_count: r.waiting_count.max(0) as u32,
+            coded_count: r.coded_count.max(0) as u32,
+            deadline_on: r.deadline_on,
+            overdue_from: r.overdue_from,
+        },
     })
 }
 
-/// Every request of a round with its body, ordered by body code.
+/// Every request of a round with its body, ordered by body code. (A whole round in memory:
+/// for pages and streams of a large round see [`requests_page`].)
 pub async fn requests(
     db: &impl ConnectionTrait,
     round_id: i32,
 ) -> Result<Vec<RequestRow>, StoreError> {
-    use sea_orm::{FromQueryResult, JoinType, QuerySelect, RelationTrait};
-    /// Only the columns a [`RequestRow`] needs, in one joined query (the board of a large
-    /// round loads every row).
+    let mut out = requests_page(db, RequestQuery::round(round_id)).await?;
+    out.sort_by(|a, b| a.authority_code.cmp(&b.authority_code));
+    Ok(out)
+}
+
+/// Which requests to load, in which order, how many: the database does the work.
+#[derive(Debug, Clone)]
+pub struct RequestQuery {
+    pub condition: sea_orm::Condition,
+    /// Columns to order by, in turn (`true` for descending).
+    pub order: Vec<(request::Column, bool)>,
+    pub limit: Option<u64>,
+}
+
+impl RequestQuery {
+    /// Every request of a round, in no particular order.
+    pub fn round(round_id: i32) -> RequestQuery {
+        RequestQuery {
+            condition: sea_orm::Condition::all().add(request::Column::RoundId.eq(round_id)),
+            order: Vec::new(),
+            limit: None,
+        }
+    }
+}
+
+/// Requests with their bodies, selected, ordered and limited by the database.
+pub async fn requests_page(
+    db: &impl ConnectionTrait,
+    q: RequestQuery,
+) -> Result<Vec<RequestRow>, StoreError> {
+    use sea_orm::{FromQueryResult, JoinType, Order, QuerySelect, RelationTrait};
+    /// Only the columns a [`RequestRow`] needs, in one joined query.
     #[derive(FromQueryResult)]
     struct Row {
         id: i32,
@@ -280,13 +343,19 @@ pub async fn requests(
         review_due_on: Option<chrono::NaiveDate>,
         source_url: Option<String>,
         source_title: Option<String>,
+        inbound_count: i32,
+        last_inbound_at: Option<DateTime<Utc>>,
+        waiting_count: i32,
+        coded_count: i32,
+        deadline_on: Option<chrono::NaiveDate>,
+        overdue_from: Option<chrono::NaiveDate>,
         authority_id: i32,
         a_code: String,
         a_name: String,
         a_region: Option<String>,
         a_verified: bool,
     }
-    let rows = request::Entity::find()
+    let mut select = request::Entity::find()
         .select_only()
         .columns([
             request::Column::Id,
@@ -301,6 +370,12 @@ pub async fn requests(
             request::Column::ReviewDueOn,
             request::Column::SourceUrl,
             request::Column::SourceTitle,
+            request::Column::InboundCount,
+            request::Column::LastInboundAt,
+            request::Column::WaitingCount,
+            request::Column::CodedCount,
+            request::Column::DeadlineOn,
+            request::Column::OverdueFrom,
             request::Column::AuthorityId,
         ])
         .column_as(authority::Column::Code, "a_code")
@@ -308,10 +383,14 @@ pub async fn requests(
         .column_as(authority::Column::Region, "a_region")
         .column_as(authority::Column::EmailVerified, "a_verified")
         .join(JoinType::InnerJoin, request::Relation::Authority.def())
-        .filter(request::Column::RoundId.eq(round_id))
-        .into_model::<Row>()
-        .all(db)
-        .await?;
+        .filter(q.condition);
+    for (col, desc) in q.order {
+        select = select.order_by(col, if desc { Order::Desc } else { Order::Asc });
+    }
+    if let Some(n) = q.limit {
+        select = select.limit(n);
+    }
+    let rows = select.into_model::<Row>().all(db).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         out.push(RequestRow {
@@ -336,9 +415,16 @@ pub async fn requests(
             email_verified: r.a_verified,
             source_url: r.source_url,
             source_title: r.source_title,
+            kept: Kept {
+                inbound_count: r.inbound_count.max(0) as u32,
+                last_inbound_at: r.last_inbound_at,
+                waiting_count: r.waiting_count.max(0) as u32,
+                coded_count: r.coded_count.max(0) as u32,
+                deadline_on: r.deadline_on,
+                overdue_from: r.overdue_from,
+            },
         });
     }
-    out.sort_by(|a, b| a.authority_code.cmp(&b.authority_code));
     Ok(out)
 }
 
@@ -442,6 +528,7 @@ pub struct StateUpdate {
 /// waiting replies marked classified — in one transaction.
 pub async fn update_state(
     db: &DatabaseConnection,
+    cal: &crate::domain::calendar::Calendar,
     u: StateUpdate,
     actor: &str,
     now: DateTime<Utc>,
@@ -489,6 +576,7 @@ pub async fn update_state(
     )
     .await?;
     super::inbox::mark_classified(&txn, request_id).await?;
+    super::kept::refresh_deadlines(&txn, cal, &[request_id]).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -510,6 +598,7 @@ pub struct DueChange {
 /// changed meanwhile is left as it is.
 pub async fn apply_due_changes(
     db: &DatabaseConnection,
+    cal: &crate::domain::calendar::Calendar,
     changes: &[DueChange],
     actor: &str,
     now: DateTime<Utc>,
@@ -557,6 +646,8 @@ pub async fn apply_due_changes(
         .await?;
         n += 1;
     }
+    let ids: Vec<i32> = changes.iter().map(|c| c.request_id).collect();
+    super::kept::refresh_deadlines(&txn, cal, &ids).await?;
     txn.commit().await?;
     Ok(n)
 }

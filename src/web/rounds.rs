@@ -1,16 +1,17 @@
 //! The rounds page, a round's board, and its findings report (page and downloads).
 
 use super::{render, Sess, WebError, WebState};
+use crate::domain::board::{Filter, Position, Sort};
 use crate::domain::request::RequestState;
-use crate::services::requests::StatusRow;
-use crate::store::{inbox, rounds};
+use crate::store::board::{self, Seek};
+use crate::store::rounds;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use chrono_tz::Europe::London;
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 
 pub(super) fn date(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
     t.map(|t| t.with_timezone(&London).format("%Y-%m-%d").to_string())
@@ -23,23 +24,18 @@ pub async fn rounds(
 ) -> Result<Response, WebError> {
     let app = &st.app;
     let mut out = Vec::new();
+    let today = app.clock.today();
     for r in rounds::list(&app.db).await? {
-        let reqs = rounds::requests(&app.db, r.id).await?;
-        let mut by: BTreeMap<RequestState, usize> = BTreeMap::new();
-        for q in &reqs {
-            *by.entry(q.state).or_default() += 1;
-        }
-        let done = reqs
+        let (by, overdue) = board::state_counts(&app.db, r.id, today).await?;
+        let total: u64 = by.iter().map(|(_, n)| n).sum();
+        let done: u64 = by
             .iter()
-            .filter(|q| q.state.responded() || q.state == RequestState::Withdrawn)
-            .count();
-        let overdue = reqs
-            .iter()
-            .filter(|q| crate::services::requests::working_days_overdue(app, q) > 0)
-            .count();
+            .filter(|(s, _)| s.responded() || *s == RequestState::Withdrawn)
+            .map(|(_, n)| n)
+            .sum();
         out.push(json!({
-            "slug": r.slug, "title": r.title, "register": r.register, "kind": r.kind, "total": reqs.len(),
-            "done": done, "percent": if reqs.is_empty() { 0 } else { done * 100 / reqs.len() }, "overdue": overdue,
+            "slug": r.slug, "title": r.title, "register": r.register, "kind": r.kind, "total": total,
+            "done": done, "percent": if total == 0 { 0 } else { done * 100 / total }, "overdue": overdue,
             "states": by.iter().map(|(k, n)| json!({"state": k.as_str(), "label": k.label(), "count": n})).collect::<Vec<_>>(),
         }));
     }
@@ -87,7 +83,8 @@ pub async fn board(
     render(&st, "board", &title, Some(&s), data).await
 }
 
-/// The data of the board page (public for the benchmark).
+/// The data of the board page (public for the benchmark). The database filters, orders and
+/// counts; only the page's rows are loaded (`store::board`).
 pub async fn board_data(
     st: &WebState,
     slug: &str,
@@ -95,114 +92,67 @@ pub async fn board_data(
 ) -> Result<serde_json::Value, WebError> {
     let app = &st.app;
     let round = rounds::find(&app.db, slug).await?;
-    // Everything is loaded once, with only the columns needed (see `cargo bench --bench board`).
-    let reqs = rounds::requests(&app.db, round.id).await?;
-    let counts = inbox::counts(&app.db).await?;
-    let rows = crate::services::requests::status_rows(app, &reqs, &counts);
-    let next = crate::services::chasers::next_steps(app, &round, &reqs, &counts).await?;
-    let coded_ids = crate::store::codings::coded_request_ids(&app.db).await?;
-    let coded: HashSet<String> = reqs
-        .iter()
-        .filter(|r| coded_ids.contains(&r.id))
-        .map(|r| r.authority_code.clone())
-        .collect();
-    let filter = q.get("filter").cloned().unwrap_or_else(|| "all".into());
-    let sort = q.get("sort").cloned().unwrap_or_else(|| "action".into());
-    let page: usize = q
-        .get("page")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(1)
-        .max(1);
-    let needs_coding = |r: &StatusRow| {
-        (r.state.responded() || r.state == RequestState::DeskResearch)
-            && !coded.contains(&r.authority)
+    let today = app.clock.today();
+    let filter = Filter::parse(q.get("filter").map_or("all", |s| s.as_str()));
+    let sort = Sort::parse(q.get("sort").map_or("action", |s| s.as_str()));
+    let pos = |k: &str| q.get(k).and_then(|p| Position::decode(p));
+    let seek = match (pos("after"), pos("before"), q.get("at").map(|s| s.as_str())) {
+        (Some(p), _, _) => Seek::After(p),
+        (_, Some(p), _) => Seek::Before(p),
+        (_, _, Some("last")) => Seek::Last,
+        _ => Seek::First,
     };
-    let keep = |r: &StatusRow| match filter.as_str() {
-        "overdue" => r.working_days_overdue > 0,
-        "classify" => r.needs_classification > 0,
-        "coding" => needs_coding(r),
-        "answered" => r.state.responded(),
-        _ => true,
-    };
-    let counts = |f: &str| {
-        rows.iter()
-            .filter(|r| match f {
-                "overdue" => r.working_days_overdue > 0,
-                "classify" => r.needs_classification > 0,
-                "coding" => needs_coding(r),
-                "answered" => r.state.responded(),
-                _ => true,
-            })
-            .count()
-    };
-    let filters: Vec<_> = [
-        ("all", "All"),
-        ("overdue", "Overdue"),
-        ("classify", "Needs classification"),
-        ("coding", "Needs coding"),
-        ("answered", "Answered"),
-    ]
-    .iter()
-    .map(|(id, label)| json!({"id": id, "label": label, "count": counts(id), "on": *id == filter}))
-    .collect();
-    let urgency = |r: &StatusRow| -> (u8, i64) {
-        if r.needs_classification > 0 {
-            (0, 0)
-        } else if r.working_days_overdue > 0 {
-            (1, -(r.working_days_overdue as i64))
-        } else if needs_coding(r) {
-            (2, 0)
-        } else if r.state == RequestState::ClarificationRequested {
-            (3, 0)
-        } else {
-            (4, 0)
-        }
-    };
-    let mut shown: Vec<_> = rows.iter().filter(|r| keep(r)).collect();
-    match sort.as_str() {
-        "code" => shown.sort_by(|a, b| a.authority.cmp(&b.authority)),
-        "state" => shown.sort_by(|a, b| a.state.cmp(&b.state).then(a.authority.cmp(&b.authority))),
-        "due" => shown.sort_by(|a, b| {
-            a.due_date
-                .cmp(&b.due_date)
-                .then(a.authority.cmp(&b.authority))
-        }),
-        "overdue" => shown.sort_by(|a, b| {
-            b.working_days_overdue
-                .cmp(&a.working_days_overdue)
-                .then(a.authority.cmp(&b.authority))
-        }),
-        _ => shown.sort_by(|a, b| {
-            urgency(a)
-                .cmp(&urgency(b))
-                .then(a.authority.cmp(&b.authority))
-        }),
+    let mut page = board::page(&app.db, round.id, filter, sort, &seek, PAGE_SIZE, today).await?;
+    if matches!(seek, Seek::Before(_)) && page.rows.len() < PAGE_SIZE {
+        // Stepped back past the start: the first page, full.
+        page = board::page(
+            &app.db,
+            round.id,
+            filter,
+            sort,
+            &Seek::First,
+            PAGE_SIZE,
+            today,
+        )
+        .await?;
     }
-    let total = shown.len();
-    let pages = total.div_ceil(PAGE_SIZE).max(1);
-    let page = page.min(pages);
-    let rows_json: Vec<_> = shown
+    let counts = board::counts(&app.db, round.id, today).await?;
+    let total = counts
         .iter()
-        .skip((page - 1) * PAGE_SIZE)
-        .take(PAGE_SIZE)
-        .map(|r| {
-            let late = r.working_days_overdue;
+        .find(|(f, _)| *f == Filter::All)
+        .map_or(0, |c| c.1);
+    let shown = counts.iter().find(|(f, _)| *f == filter).map_or(0, |c| c.1);
+    // The next chaser step of the rows shown only.
+    let next = crate::services::chasers::next_steps(app, &round, &page.rows).await?;
+    let filters: Vec<_> = counts
+        .iter()
+        .map(|(f, n)| json!({"id": f.id(), "label": f.label(), "count": n, "on": *f == filter}))
+        .collect();
+    let (cal, today) = (app.calendar.get(), app.clock.today());
+    let rows_json: Vec<_> = page
+        .rows
+        .iter()
+        .map(|req| {
+            let r = crate::services::requests::status_row(&cal, today, req);
             // The one definition of overdue (`domain::overdue`), as `foi status` shows it.
             let (tier, tier_class) = (r.tier.label(), r.tier.id());
             let step = next.get(r.reference.as_str()).map(|(id, d)| format!("{id} on {d}")).unwrap_or_default();
             json!({
                 "reference": r.reference, "name": r.name, "authority": r.authority, "state": r.state.as_str(),
                 "state_label": r.state.label(), "tier": tier, "tier_class": tier_class, "sent": date(r.sent_at),
-                "due": r.due_date.map(|d| d.to_string()).unwrap_or_default(), "overdue": late, "last_in": date(r.last_in),
-                "waiting": r.needs_classification, "next_step": step,
-                "action": if needs_coding(r) && r.needs_classification == 0 { "code the response".to_string() } else { r.next_action.clone() },
+                "due": r.due_date.map(|d| d.to_string()).unwrap_or_default(), "overdue": r.working_days_overdue,
+                "last_in": date(r.last_in), "waiting": r.needs_classification, "next_step": step, "action": r.next_action,
             })
         })
         .collect();
+    let link = |k: &str, p: &Option<Position>| p.as_ref().map(|p| format!("{k}={}", p.encode()));
     Ok(json!({
         "round": {"slug": round.slug, "title": round.title, "register": round.register},
-        "total": rows.len(), "filters": filters, "filter": filter, "sort": sort, "rows": rows_json,
-        "pages": (1..=pages).map(|n| json!({"n": n, "current": n == page})).collect::<Vec<_>>(),
+        "total": total, "shown": shown, "filters": filters, "filter": filter.id(), "sort": sort.id(), "rows": rows_json,
+        "pager": {
+            "first": page.before.is_some(), "last": page.after.is_some(),
+            "before": link("before", &page.before), "after": link("after", &page.after),
+        },
     }))
 }
 

@@ -23,6 +23,16 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub regime: String,
+    /// Kept for the board (see `store::kept`): inbound replies, the last one's arrival,
+    /// replies matched but not yet classified, variables coded (first pass).
+    pub inbound_count: i32,
+    pub last_inbound_at: Option<DateTimeUtc>,
+    pub waiting_count: i32,
+    pub coded_count: i32,
+    /// The due date the board shows, and (while a clock runs) the first day on which the
+    /// request is overdue.
+    pub deadline_on: Option<Date>,
+    pub overdue_from: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

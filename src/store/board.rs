@@ -1,0 +1,275 @@
+//! The round board in the database: its filters, orders and counts as indexed queries over the
+//! kept columns (`store::kept`), paged by seeking from a position (keyset pagination), so a
+//! page of a 100,000-body round costs what a page of a 1,000-body round does.
+//!
+//! The rules are `domain::board`'s: each order's segments are queried in turn, each in its
+//! key's order, until a page is full.
+
+use super::entities::request;
+use super::rounds::{requests_page, RequestQuery, RequestRow};
+use super::StoreError;
+use crate::domain::board::{self, Facts, Filter, Key, Position, Segment, Sort};
+use crate::domain::request::{RequestState, ALL_STATES};
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+/// Which page to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seek {
+    First,
+    /// The page after this position.
+    After(Position),
+    /// The page before this position.
+    Before(Position),
+    Last,
+}
+
+/// One page of the board.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub rows: Vec<RequestRow>,
+    /// Where the page before and the page after start, when there are such pages.
+    pub before: Option<Position>,
+    pub after: Option<Position>,
+}
+
+/// The facts of a loaded row (what `domain::board` decides on).
+pub fn facts(r: &RequestRow) -> Facts<'_> {
+    Facts {
+        reference: r.reference.as_str(),
+        state: r.state,
+        waiting: r.kept.waiting_count,
+        coded: r.kept.coded_count,
+        deadline_on: r.kept.deadline_on,
+        overdue_from: r.kept.overdue_from,
+    }
+}
+
+fn states(f: impl Fn(RequestState) -> bool) -> Vec<&'static str> {
+    ALL_STATES
+        .into_iter()
+        .filter(|s| f(*s))
+        .map(|s| s.as_str())
+        .collect()
+}
+
+fn overdue(today: NaiveDate) -> Condition {
+    Condition::all().add(request::Column::OverdueFrom.lte(today))
+}
+
+fn not_overdue(today: NaiveDate) -> Condition {
+    Condition::any()
+        .add(request::Column::OverdueFrom.is_null())
+        .add(request::Column::OverdueFrom.gt(today))
+}
+
+fn needs_coding() -> Condition {
+    Condition::all()
+        .add(request::Column::State.is_in(states(board::needs_coding_state)))
+        .add(request::Column::CodedCount.eq(0))
+}
+
+fn not_needs_coding() -> Condition {
+    Condition::any()
+        .add(request::Column::State.is_not_in(states(board::needs_coding_state)))
+        .add(request::Column::CodedCount.gt(0))
+}
+
+/// A filter as a condition (the same rule as [`Filter::keeps`]).
+pub fn filter_condition(f: Filter, today: NaiveDate) -> Condition {
+    match f {
+        Filter::All => Condition::all(),
+        Filter::Overdue => overdue(today),
+        Filter::Classify => Condition::all().add(request::Column::WaitingCount.gt(0)),
+        Filter::Coding => needs_coding(),
+        Filter::Answered => {
+            Condition::all().add(request::Column::State.is_in(states(RequestState::responded)))
+        }
+    }
+}
+
+/// A segment of an order as a condition (the same rule as [`board::holds_in`]).
+fn segment_condition(sort: Sort, seg: Segment, today: NaiveDate) -> Condition {
+    let calm = || {
+        Condition::all()
+            .add(request::Column::WaitingCount.eq(0))
+            .add(not_overdue(today))
+    };
+    let clarify = RequestState::ClarificationRequested.as_str();
+    match seg {
+        Segment::Waiting => Condition::all().add(request::Column::WaitingCount.gt(0)),
+        Segment::Overdue if sort == Sort::Action => Condition::all()
+            .add(request::Column::WaitingCount.eq(0))
+            .add(overdue(today)),
+        Segment::Overdue => overdue(today),
+        Segment::ToCode => calm().add(needs_coding()),
+        Segment::ToClarify => calm()
+            .add(not_needs_coding())
+            .add(request::Column::State.eq(clarify)),
+        Segment::Rest => calm()
+            .add(not_needs_coding())
+            .add(request::Column::State.ne(clarify)),
+        Segment::Everything => Condition::all(),
+        Segment::InState(s) => Condition::all().add(request::Column::State.eq(s.as_str())),
+        Segment::WithDue => Condition::all().add(request::Column::DeadlineOn.is_not_null()),
+        Segment::WithoutDue => Condition::all().add(request::Column::DeadlineOn.is_null()),
+        Segment::NotOverdue => not_overdue(today),
+    }
+}
+
+fn key_column(k: Key) -> Option<request::Column> {
+    match k {
+        Key::Reference => None,
+        Key::Deadline => Some(request::Column::DeadlineOn),
+        Key::OverdueFrom => Some(request::Column::OverdueFrom),
+    }
+}
+
+/// Rows strictly after (or before) `p` within its segment.
+fn beyond(key: Option<request::Column>, p: &Position, forward: bool) -> Condition {
+    let r = request::Column::Reference;
+    let past_ref = if forward {
+        r.gt(p.reference.as_str())
+    } else {
+        r.lt(p.reference.as_str())
+    };
+    match (key, p.key) {
+        (Some(k), Some(v)) => Condition::any()
+            .add(if forward { k.gt(v) } else { k.lt(v) })
+            .add(Condition::all().add(k.eq(v)).add(past_ref)),
+        _ => Condition::all().add(past_ref),
+    }
+}
+
+/// The rows of one page of a round's board, the database choosing, ordering and limiting them.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    filter: Filter,
+    sort: Sort,
+    seek: &Seek,
+    size: usize,
+    today: NaiveDate,
+) -> Result<Page, StoreError> {
+    let segments = sort.segments();
+    let forward = matches!(seek, Seek::First | Seek::After(_));
+    let from = match seek {
+        Seek::After(p) | Seek::Before(p) => Some(p.clone()),
+        _ => None,
+    };
+    // Segments to visit, in the direction of travel.
+    let mut order: Vec<usize> = (0..segments.len()).collect();
+    if !forward {
+        order.reverse();
+    }
+    let want = size + 1;
+    let mut found: Vec<(usize, RequestRow)> = Vec::new();
+    for i in order {
+        if let Some(p) = &from {
+            if (forward && i < p.segment) || (!forward && i > p.segment) {
+                continue;
+            }
+        }
+        let seg = segments[i];
+        let key = key_column(seg.key());
+        let mut cond = Condition::all()
+            .add(request::Column::RoundId.eq(round_id))
+            .add(filter_condition(filter, today))
+            .add(segment_condition(sort, seg, today));
+        if let Some(p) = from.as_ref().filter(|p| p.segment == i) {
+            cond = cond.add(beyond(key, p, forward));
+        }
+        let mut q = RequestQuery {
+            condition: cond,
+            order: Vec::new(),
+            limit: Some((want - found.len()) as u64),
+        };
+        if let Some(k) = key {
+            q.order.push((k, !forward));
+        }
+        q.order.push((request::Column::Reference, !forward));
+        for r in requests_page(db, q).await? {
+            found.push((i, r));
+        }
+        if found.len() >= want {
+            break;
+        }
+    }
+    let more = found.len() > size;
+    found.truncate(size);
+    if !forward {
+        found.reverse();
+    }
+    let position = |(i, r): &(usize, RequestRow)| Position {
+        segment: *i,
+        key: match segments[*i].key() {
+            Key::Reference => None,
+            Key::Deadline => r.kept.deadline_on,
+            Key::OverdueFrom => r.kept.overdue_from,
+        },
+        reference: r.reference.to_string(),
+    };
+    let first = found.first().map(position);
+    let last = found.last().map(position);
+    let (before, after) = match seek {
+        Seek::First => (None, if more { last } else { None }),
+        Seek::After(_) => (first, if more { last } else { None }),
+        Seek::Before(_) => (if more { first } else { None }, last),
+        Seek::Last => (if more { first } else { None }, None),
+    };
+    Ok(Page {
+        rows: found.into_iter().map(|(_, r)| r).collect(),
+        before,
+        after,
+    })
+}
+
+/// How many requests of a round each filter holds today.
+pub async fn counts(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    today: NaiveDate,
+) -> Result<Vec<(Filter, u64)>, StoreError> {
+    let mut out = Vec::new();
+    for f in Filter::ALL {
+        let n = request::Entity::find()
+            .filter(request::Column::RoundId.eq(round_id))
+            .filter(filter_condition(f, today))
+            .count(db)
+            .await?;
+        out.push((f, n));
+    }
+    Ok(out)
+}
+
+/// Per state, how many requests a round has (the rounds page), and how many are overdue today.
+pub async fn state_counts(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    today: NaiveDate,
+) -> Result<(Vec<(RequestState, u64)>, u64), StoreError> {
+    use sea_orm::QuerySelect;
+    let rows: Vec<(String, i64)> = request::Entity::find()
+        .select_only()
+        .column(request::Column::State)
+        .column_as(request::Column::Id.count(), "n")
+        .filter(request::Column::RoundId.eq(round_id))
+        .group_by(request::Column::State)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut by = Vec::new();
+    for (s, n) in rows {
+        by.push((
+            s.parse::<RequestState>().map_err(StoreError::Invalid)?,
+            n.max(0) as u64,
+        ));
+    }
+    by.sort();
+    let overdue = request::Entity::find()
+        .filter(request::Column::RoundId.eq(round_id))
+        .filter(overdue(today))
+        .count(db)
+        .await?;
+    Ok((by, overdue))
+}
