@@ -101,6 +101,22 @@ async fn build(n: usize, store: &str, tmp: &std::path::Path) -> (App, Option<Str
     foi::store::kept::fill_missing_deadlines(&app.db, &app.calendar.get())
         .await
         .unwrap();
+    // Planner statistics, as a database in use has them (PostgreSQL's autovacuum; SQLite's
+    // `PRAGMA optimize`, which `foi` runs at start-up).
+    let analyze = if store == "postgres" {
+        "VACUUM ANALYZE"
+    } else {
+        "ANALYZE"
+    };
+    app.db.execute_unprepared(analyze).await.unwrap();
+    if std::env::var_os("FOI_BENCH_KEEP").is_some() {
+        eprintln!(
+            "kept: {}",
+            scratch
+                .clone()
+                .unwrap_or_else(|| g.data_dir.display().to_string())
+        );
+    }
     (app, scratch)
 }
 
@@ -125,12 +141,17 @@ fn main() {
         .collect();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let tmp = tempfile::tempdir().unwrap();
+    let tmp = if std::env::var_os("FOI_BENCH_KEEP").is_some() {
+        tmp.keep()
+    } else {
+        tmp.path().to_path_buf()
+    };
     println!("| store | bodies | filter | rows | first page ms | middle page ms | last page ms |");
     println!("|---|---:|---|---:|---:|---:|---:|");
     rt.block_on(async {
         for store in &stores {
             for &n in &sizes {
-                let (app, scratch) = build(n, store, tmp.path()).await;
+                let (app, scratch) = build(n, store, &tmp).await;
                 // Today: 1 Jan 2027, when the early letters are overdue.
                 let app = app.with_clock(Arc::new(foi::clock::TodayClock(
                     chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap(),
@@ -153,7 +174,7 @@ fn main() {
                         let Some(after) = data["pager"]["after"].as_str() else {
                             break;
                         };
-                        let (k, v) = after.split_once('=').unwrap();
+                        let (k, v) = ("after", after);
                         q = base.clone();
                         q.insert(k.into(), v.into());
                         seen += 100;
@@ -184,7 +205,8 @@ fn main() {
                     );
                 }
                 drop(st);
-                if let Some(name) = scratch {
+                if let Some(name) = scratch.filter(|_| std::env::var_os("FOI_BENCH_KEEP").is_none())
+                {
                     let admin = sea_orm::Database::connect(PG_ADMIN).await.unwrap();
                     let _ = admin
                         .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

@@ -386,4 +386,107 @@ async fn recompute_finds_and_corrects_stale_values() {
         .unwrap();
     assert_eq!(b1.kept.waiting_count, 1);
     assert!(b1.kept.overdue_from.is_some());
+    // The partial index states the very condition the board queries with (else the database
+    // would not use it).
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_requests_round_to_code'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let sql: String = row.try_get_by_index(0).unwrap();
+    assert!(
+        sql.ends_with(&format!("WHERE {}", foi::store::board::NEEDS_CODING_SQL)),
+        "{sql}"
+    );
+}
+
+/// The dashboard's board pages through a round 100 rows at a time by its links: first, next,
+/// previous, last; every body once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_board_pages_by_its_links() {
+    let t = test_app(Backend::Sqlite).await;
+    let app = t.app;
+    let mut csv = String::from("code,name,region,foi_email\n");
+    for i in 1..=230 {
+        csv.push_str(&format!("P{i:03},Body {i},Test,foi@body{i}.example\n"));
+    }
+    let records = parse_register(&csv, "pg.csv").unwrap();
+    foi::store::authorities::import_register(&app.db, "pg", "pg.csv", &records, app.clock.now())
+        .await
+        .unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/rounds/msk-2026.toml"
+    ))
+    .unwrap()
+    .replace("register = \"icbs-2026\"", "register = \"pg\"");
+    let f = t.dir.path().join("pg.toml");
+    std::fs::write(&f, text).unwrap();
+    foi::services::rounds::create_round(&app, &f).await.unwrap();
+    let st = foi::web::WebState::new(Arc::new(app));
+    let get = |q: &[(&str, &str)]| {
+        let q: HashMap<String, String> = q
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let st = st.clone();
+        async move {
+            foi::web::rounds::board_data(&st, "msk-2026", &q)
+                .await
+                .unwrap()
+        }
+    };
+    let refs = |v: &serde_json::Value| -> Vec<String> {
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["reference"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let link = |v: &serde_json::Value, k: &str| -> Option<(String, String)> {
+        v["pager"][k]
+            .as_str()
+            .map(|p| (k.to_string(), p.to_string()))
+    };
+    let first = get(&[("sort", "code")]).await;
+    assert_eq!(first["total"], 230);
+    assert_eq!(refs(&first).len(), 100);
+    assert!(
+        link(&first, "before").is_none(),
+        "no previous page on the first"
+    );
+    let html = st.hb.render("board", &first).unwrap();
+    assert!(
+        html.contains("sort=code&amp;after=0~~MSK26-P100\">Next</a>"),
+        "a Next link in {html}"
+    );
+    let mut all = refs(&first);
+    let mut page = first;
+    while let Some((k, v)) = link(&page, "after") {
+        page = get(&[("sort", "code"), (&k, &v)]).await;
+        all.extend(refs(&page));
+    }
+    let want: Vec<String> = (1..=230).map(|i| format!("MSK26-P{i:03}")).collect();
+    assert_eq!(all, want, "every body once, in order, over three pages");
+    let last = get(&[("sort", "code"), ("at", "last")]).await;
+    assert_eq!(
+        refs(&last),
+        want[130..].to_vec(),
+        "the last page holds the last 100"
+    );
+    let (k, v) = link(&last, "before").unwrap();
+    let before = get(&[("sort", "code"), (&k, &v)]).await;
+    assert_eq!(refs(&before), want[30..130].to_vec());
+    // Stepping back past the start gives the first page, full.
+    let (k, v) = link(&before, "before").unwrap();
+    let start = get(&[("sort", "code"), (&k, &v)]).await;
+    assert_eq!(refs(&start), want[..100].to_vec());
+    // A mangled position is the first page, not an error.
+    let odd = get(&[("sort", "code"), ("after", "not-a-position")]).await;
+    assert_eq!(refs(&odd), want[..100].to_vec());
 }

@@ -277,6 +277,47 @@ impl Position {
     }
 }
 
+/// Whether any request could be both in `seg` (of `sort`) and kept by `filter`, given what
+/// always holds of a request: only a request waiting on the body (or on our internal review)
+/// can be overdue, and it then has a due date. The store skips a segment that cannot hold a
+/// row of the filter instead of searching it (an overdue segment under "Needs coding" would
+/// otherwise search every overdue request of the round to find none).
+pub fn possible(filter: Filter, sort: Sort, seg: Segment) -> bool {
+    let today = NaiveDate::from_ymd_opt(2026, 6, 1).expect("a date");
+    let past = today.pred_opt();
+    let future = today.succ_opt();
+    super::request::ALL_STATES.into_iter().any(|state| {
+        let running = state.awaiting_body() || state == RequestState::InternalReviewRequested;
+        let froms: &[Option<NaiveDate>] = if running {
+            &[None, past, future]
+        } else {
+            &[None]
+        };
+        froms.iter().any(|&overdue_from| {
+            let dues: &[Option<NaiveDate>] = if overdue_from.is_some() {
+                &[Some(today)]
+            } else {
+                &[None, Some(today)]
+            };
+            dues.iter().any(|&deadline_on| {
+                [0, 1].into_iter().any(|waiting| {
+                    [0, 1].into_iter().any(|coded| {
+                        let f = Facts {
+                            reference: "",
+                            state,
+                            waiting,
+                            coded,
+                            deadline_on,
+                            overdue_from,
+                        };
+                        filter.keeps(&f, today) && holds_in(sort, seg, &f, today)
+                    })
+                })
+            })
+        })
+    })
+}
+
 /// Segment membership within its order (the default order's overdue segment excludes rows
 /// with replies waiting, which its first segment took).
 pub fn holds_in(sort: Sort, seg: Segment, f: &Facts, today: NaiveDate) -> bool {
@@ -331,6 +372,36 @@ mod tests {
                     .filter(|s| holds_in(sort, **s, f, today))
                     .count();
                 assert_eq!(n, 1, "{sort:?} {f:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn impossible_segments_are_the_provably_empty_ones() {
+        use Segment::*;
+        assert!(!possible(Filter::Coding, Sort::Action, Overdue));
+        assert!(!possible(Filter::Answered, Sort::Overdue, Overdue));
+        assert!(!possible(Filter::Classify, Sort::Action, Rest));
+        assert!(!possible(Filter::Overdue, Sort::Due, WithoutDue));
+        assert!(!possible(
+            Filter::Overdue,
+            Sort::State,
+            InState(RequestState::Draft)
+        ));
+        assert!(possible(Filter::Overdue, Sort::Action, Waiting));
+        assert!(possible(Filter::All, Sort::Action, Rest));
+        assert!(possible(
+            Filter::Coding,
+            Sort::State,
+            InState(RequestState::DeskResearch)
+        ));
+        // Every filter has somewhere to be shown in every order.
+        for f in Filter::ALL {
+            for s in Sort::ALL {
+                assert!(
+                    s.segments().iter().any(|seg| possible(f, s, *seg)),
+                    "{f:?} {s:?}"
+                );
             }
         }
     }

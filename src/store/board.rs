@@ -11,6 +11,7 @@ use super::StoreError;
 use crate::domain::board::{self, Facts, Filter, Key, Position, Segment, Sort};
 use crate::domain::request::{RequestState, ALL_STATES};
 use chrono::NaiveDate;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 /// Which page to show.
@@ -53,6 +54,12 @@ fn states(f: impl Fn(RequestState) -> bool) -> Vec<&'static str> {
         .collect()
 }
 
+/// Replies waiting: written as a literal, not a bound value, so both databases can use the
+/// partial index that holds just these requests (`ix_requests_round_waiting`).
+fn waiting() -> Condition {
+    Condition::all().add(Expr::cust("waiting_count > 0"))
+}
+
 fn overdue(today: NaiveDate) -> Condition {
     Condition::all().add(request::Column::OverdueFrom.lte(today))
 }
@@ -63,16 +70,17 @@ fn not_overdue(today: NaiveDate) -> Condition {
         .add(request::Column::OverdueFrom.gt(today))
 }
 
+/// "Needs coding" as SQL text: not coded, in a state that is coded (`board::needs_coding_state`).
+/// A literal, the same text as the predicate of the partial index `ix_requests_round_to_code`
+/// (migration `board_columns`), so both databases find those requests, in body order, in it.
+pub const NEEDS_CODING_SQL: &str = "coded_count = 0 AND state IN ('answered_full', 'answered_part', 'refused', 'not_held', 'desk_research')";
+
 fn needs_coding() -> Condition {
-    Condition::all()
-        .add(request::Column::State.is_in(states(board::needs_coding_state)))
-        .add(request::Column::CodedCount.eq(0))
+    Condition::all().add(Expr::cust(NEEDS_CODING_SQL))
 }
 
 fn not_needs_coding() -> Condition {
-    Condition::any()
-        .add(request::Column::State.is_not_in(states(board::needs_coding_state)))
-        .add(request::Column::CodedCount.gt(0))
+    Condition::all().add(Expr::cust(format!("NOT ({NEEDS_CODING_SQL})")))
 }
 
 /// A filter as a condition (the same rule as [`Filter::keeps`]).
@@ -80,7 +88,7 @@ pub fn filter_condition(f: Filter, today: NaiveDate) -> Condition {
     match f {
         Filter::All => Condition::all(),
         Filter::Overdue => overdue(today),
-        Filter::Classify => Condition::all().add(request::Column::WaitingCount.gt(0)),
+        Filter::Classify => waiting(),
         Filter::Coding => needs_coding(),
         Filter::Answered => {
             Condition::all().add(request::Column::State.is_in(states(RequestState::responded)))
@@ -97,7 +105,7 @@ fn segment_condition(sort: Sort, seg: Segment, today: NaiveDate) -> Condition {
     };
     let clarify = RequestState::ClarificationRequested.as_str();
     match seg {
-        Segment::Waiting => Condition::all().add(request::Column::WaitingCount.gt(0)),
+        Segment::Waiting => waiting(),
         Segment::Overdue if sort == Sort::Action => Condition::all()
             .add(request::Column::WaitingCount.eq(0))
             .add(overdue(today)),
@@ -171,6 +179,9 @@ pub async fn page(
             }
         }
         let seg = segments[i];
+        if !board::possible(filter, sort, seg) {
+            continue;
+        }
         let key = key_column(seg.key());
         let mut cond = Condition::all()
             .add(request::Column::RoundId.eq(round_id))
@@ -272,4 +283,22 @@ pub async fn state_counts(
         .count(db)
         .await?;
     Ok((by, overdue))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_needs_coding_text_names_exactly_the_coded_states() {
+        let listed: Vec<&str> = NEEDS_CODING_SQL
+            .split_once("IN (")
+            .unwrap()
+            .1
+            .trim_end_matches(')')
+            .split(", ")
+            .map(|s| s.trim_matches('\''))
+            .collect();
+        assert_eq!(listed, states(board::needs_coding_state));
+    }
 }

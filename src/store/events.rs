@@ -72,6 +72,35 @@ pub async fn append(
     Ok(())
 }
 
+/// Appends many events at once (a round's creation: one per body), in statements of a few
+/// hundred rows.
+pub async fn append_many(
+    db: &impl ConnectionTrait,
+    events: Vec<NewEvent>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let models: Vec<event::ActiveModel> = events
+        .into_iter()
+        .map(|e| event::ActiveModel {
+            request_id: Set(e.request_id),
+            message_id: Set(e.message_id),
+            at: Set(at),
+            actor: Set(e.actor),
+            kind: Set(e.kind),
+            from_state: Set(e.from_state),
+            to_state: Set(e.to_state),
+            effective_on: Set(e.effective_on),
+            note: Set(e.note),
+            data: Set(e.data.map(|d| d.to_string())),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in models.chunks(500) {
+        event::Entity::insert_many(chunk.to_vec()).exec(db).await?;
+    }
+    Ok(())
+}
+
 pub async fn for_request(
     db: &impl ConnectionTrait,
     request_id: i32,

@@ -145,13 +145,13 @@ pub async fn board_data(
             })
         })
         .collect();
-    let link = |k: &str, p: &Option<Position>| p.as_ref().map(|p| format!("{k}={}", p.encode()));
+    let link = |p: &Option<Position>| p.as_ref().map(Position::encode);
     Ok(json!({
         "round": {"slug": round.slug, "title": round.title, "register": round.register},
         "total": total, "shown": shown, "filters": filters, "filter": filter.id(), "sort": sort.id(), "rows": rows_json,
         "pager": {
             "first": page.before.is_some(), "last": page.after.is_some(),
-            "before": link("before", &page.before), "after": link("after", &page.after),
+            "before": link(&page.before), "after": link(&page.after),
         },
     }))
 }
