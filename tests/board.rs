@@ -153,6 +153,29 @@ async fn walked_round(backend: Backend) -> (TestApp, Arc<ManualClock>) {
             _ => {}
         }
     }
+    // Internal reviews: two awaited (one of them coded below), one answered, one referral.
+    clock.set(at(d("2026-03-26"), 10));
+    for i in [12, 32, 52] {
+        set(
+            app,
+            &format!("B{i:03}"),
+            Change::To(RequestState::InternalReviewRequested),
+        )
+        .await;
+    }
+    set(app, "B022", Change::To(RequestState::ReferredToIco)).await;
+    clock.set(at(d("2026-04-20"), 10));
+    set(
+        app,
+        "B052",
+        Change::To(RequestState::InternalReviewAnswered),
+    )
+    .await;
+    let r: Reference = "BRD-B032".parse().unwrap();
+    foi::services::findings::set_codings(app, &r, &["msk_lead=no".into()], 1, "coder")
+        .await
+        .unwrap();
+    clock.set(at(d("2026-03-25"), 11));
     // Codings for some of the answered.
     for i in (10..=N).step_by(20) {
         let r: Reference = format!("BRD-B{i:03}").parse().unwrap();

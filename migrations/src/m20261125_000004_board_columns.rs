@@ -53,34 +53,61 @@ impl MigrationTrait for Migration {
             .await?;
         }
         // Each board order is (a condition, then) one of these, ending in the reference, which
-        // within a round orders by body code.
-        let indexes: [(&str, &[Requests]); 5] = [
-            (
-                "ix_requests_round_reference",
-                &[Requests::RoundId, Requests::Reference],
-            ),
-            (
-                "ix_requests_round_state",
-                &[Requests::RoundId, Requests::State, Requests::Reference],
-            ),
-            (
-                "ix_requests_round_deadline",
-                &[Requests::RoundId, Requests::DeadlineOn, Requests::Reference],
-            ),
-            (
-                "ix_requests_round_overdue",
-                &[
-                    Requests::RoundId,
-                    Requests::OverdueFrom,
-                    Requests::Reference,
-                ],
-            ),
-            // "Needs coding" counted from the index alone.
-            (
-                "ix_requests_round_coded",
-                &[Requests::RoundId, Requests::CodedCount, Requests::State],
-            ),
-        ];
+        // within a round orders by body code. Each also carries what the filters test
+        // (state, replies waiting, coding, overdue), so a filtered walk along an order reads
+        // the index and fetches only the rows it shows.
+        let indexes: [(&str, &[Requests]); 5] = {
+            use Requests::*;
+            [
+                (
+                    "ix_requests_round_reference",
+                    &[
+                        RoundId,
+                        Reference,
+                        State,
+                        WaitingCount,
+                        CodedCount,
+                        OverdueFrom,
+                    ],
+                ),
+                (
+                    "ix_requests_round_state",
+                    &[
+                        RoundId,
+                        State,
+                        Reference,
+                        WaitingCount,
+                        CodedCount,
+                        OverdueFrom,
+                    ],
+                ),
+                (
+                    "ix_requests_round_deadline",
+                    &[
+                        RoundId,
+                        DeadlineOn,
+                        Reference,
+                        State,
+                        WaitingCount,
+                        CodedCount,
+                        OverdueFrom,
+                    ],
+                ),
+                (
+                    "ix_requests_round_overdue",
+                    &[
+                        RoundId,
+                        OverdueFrom,
+                        Reference,
+                        State,
+                        WaitingCount,
+                        CodedCount,
+                    ],
+                ),
+                // "Needs coding" counted from the index alone.
+                ("ix_requests_round_coded", &[RoundId, CodedCount, State]),
+            ]
+        };
         for (name, cols) in indexes {
             let mut ix = Index::create();
             ix.name(name).table(Requests::Table);
@@ -101,7 +128,7 @@ impl MigrationTrait for Migration {
         // states its condition.
         m.get_connection()
             .execute_unprepared(
-                "CREATE INDEX ix_requests_round_to_code ON requests (round_id, reference) WHERE coded_count = 0 AND state IN ('answered_full', 'answered_part', 'refused', 'not_held', 'desk_research')",
+                "CREATE INDEX ix_requests_round_to_code ON requests (round_id, reference) WHERE coded_count = 0 AND state IN ('answered_full', 'answered_part', 'refused', 'not_held', 'internal_review_requested', 'internal_review_answered', 'referred_to_ico', 'desk_research')",
             )
             .await?;
         // The counts of existing rows; the dates need the calendar, so `foi` fills them at its

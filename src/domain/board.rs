@@ -379,8 +379,14 @@ mod tests {
     #[test]
     fn impossible_segments_are_the_provably_empty_ones() {
         use Segment::*;
-        assert!(!possible(Filter::Coding, Sort::Action, Overdue));
-        assert!(!possible(Filter::Answered, Sort::Overdue, Overdue));
+        // An internal review awaited is a response (to code) with a clock running.
+        assert!(possible(Filter::Coding, Sort::Action, Overdue));
+        assert!(!possible(Filter::Answered, Sort::Action, ToClarify));
+        assert!(!possible(
+            Filter::Coding,
+            Sort::State,
+            InState(RequestState::Draft)
+        ));
         assert!(!possible(Filter::Classify, Sort::Action, Rest));
         assert!(!possible(Filter::Overdue, Sort::Due, WithoutDue));
         assert!(!possible(

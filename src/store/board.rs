@@ -73,7 +73,8 @@ fn not_overdue(today: NaiveDate) -> Condition {
 /// "Needs coding" as SQL text: not coded, in a state that is coded (`board::needs_coding_state`).
 /// A literal, the same text as the predicate of the partial index `ix_requests_round_to_code`
 /// (migration `board_columns`), so both databases find those requests, in body order, in it.
-pub const NEEDS_CODING_SQL: &str = "coded_count = 0 AND state IN ('answered_full', 'answered_part', 'refused', 'not_held', 'desk_research')";
+#[rustfmt::skip]
+pub const NEEDS_CODING_SQL: &str = "coded_count = 0 AND state IN ('answered_full', 'answered_part', 'refused', 'not_held', 'internal_review_requested', 'internal_review_answered', 'referred_to_ico', 'desk_research')";
 
 fn needs_coding() -> Condition {
     Condition::all().add(Expr::cust(NEEDS_CODING_SQL))
