@@ -134,19 +134,19 @@ fn key_column(k: Key) -> Option<request::Column> {
     }
 }
 
-/// Rows strictly after (or before) `p` within its segment.
+/// Rows strictly after (or before) `p` within its segment: a row-value comparison,
+/// `(key, reference) > (k, r)`, which both databases turn into one seek along the index.
 fn beyond(key: Option<request::Column>, p: &Position, forward: bool) -> Condition {
+    use sea_orm::sea_query::ExprTrait;
+    let col = |c: request::Column| Expr::col((request::Entity, c));
     let r = request::Column::Reference;
-    let past_ref = if forward {
-        r.gt(p.reference.as_str())
-    } else {
-        r.lt(p.reference.as_str())
-    };
+    let cmp = |l: Expr, v: Expr| if forward { l.gt(v) } else { l.lt(v) };
     match (key, p.key) {
-        (Some(k), Some(v)) => Condition::any()
-            .add(if forward { k.gt(v) } else { k.lt(v) })
-            .add(Condition::all().add(k.eq(v)).add(past_ref)),
-        _ => Condition::all().add(past_ref),
+        (Some(k), Some(v)) => Condition::all().add(cmp(
+            Expr::tuple([col(k), col(r)]),
+            Expr::tuple([Expr::val(v), Expr::val(p.reference.as_str())]),
+        )),
+        _ => Condition::all().add(cmp(col(r), Expr::val(p.reference.as_str()))),
     }
 }
 
@@ -236,22 +236,71 @@ pub async fn page(
     })
 }
 
-/// How many requests of a round each filter holds today.
+/// How many requests of a round each filter holds today: one pass over the round's index
+/// entries (`ix_requests_round_reference` carries every column the filters test).
 pub async fn counts(
     db: &impl ConnectionTrait,
     round_id: i32,
     today: NaiveDate,
 ) -> Result<Vec<(Filter, u64)>, StoreError> {
-    let mut out = Vec::new();
-    for f in Filter::ALL {
-        let n = request::Entity::find()
-            .filter(request::Column::RoundId.eq(round_id))
-            .filter(filter_condition(f, today))
-            .count(db)
-            .await?;
-        out.push((f, n));
+    use sea_orm::{FromQueryResult, QuerySelect};
+    #[derive(FromQueryResult)]
+    struct Counts {
+        all: i64,
+        overdue: Option<i64>,
+        classify: Option<i64>,
+        coding: Option<i64>,
+        answered: Option<i64>,
     }
-    Ok(out)
+    let case = |c: Condition| {
+        sea_orm::sea_query::CaseStatement::new()
+            .case(c, Expr::val(1))
+            .finally(Expr::val(0))
+    };
+    let row = request::Entity::find()
+        .select_only()
+        .column_as(request::Column::Id.count(), "all")
+        .column_as(
+            Expr::from(sea_orm::sea_query::Func::sum(case(filter_condition(
+                Filter::Overdue,
+                today,
+            )))),
+            "overdue",
+        )
+        .column_as(
+            Expr::from(sea_orm::sea_query::Func::sum(case(filter_condition(
+                Filter::Classify,
+                today,
+            )))),
+            "classify",
+        )
+        .column_as(
+            Expr::from(sea_orm::sea_query::Func::sum(case(filter_condition(
+                Filter::Coding,
+                today,
+            )))),
+            "coding",
+        )
+        .column_as(
+            Expr::from(sea_orm::sea_query::Func::sum(case(filter_condition(
+                Filter::Answered,
+                today,
+            )))),
+            "answered",
+        )
+        .filter(request::Column::RoundId.eq(round_id))
+        .into_model::<Counts>()
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::Invalid("no counts".into()))?;
+    let n = |v: Option<i64>| v.unwrap_or(0).max(0) as u64;
+    Ok(vec![
+        (Filter::All, row.all.max(0) as u64),
+        (Filter::Overdue, n(row.overdue)),
+        (Filter::Classify, n(row.classify)),
+        (Filter::Coding, n(row.coding)),
+        (Filter::Answered, n(row.answered)),
+    ])
 }
 
 /// Per state, how many requests a round has (the rounds page), and how many are overdue today.
