@@ -236,71 +236,23 @@ pub async fn page(
     })
 }
 
-/// How many requests of a round each filter holds today: one pass over the round's index
-/// entries (`ix_requests_round_reference` carries every column the filters test).
+/// How many requests of a round each filter holds today: a count per filter, each from an
+/// index (one pass computing all five was slower on both stores; see `benches/board.rs`).
 pub async fn counts(
     db: &impl ConnectionTrait,
     round_id: i32,
     today: NaiveDate,
 ) -> Result<Vec<(Filter, u64)>, StoreError> {
-    use sea_orm::{FromQueryResult, QuerySelect};
-    #[derive(FromQueryResult)]
-    struct Counts {
-        all: i64,
-        overdue: Option<i64>,
-        classify: Option<i64>,
-        coding: Option<i64>,
-        answered: Option<i64>,
+    let mut out = Vec::new();
+    for f in Filter::ALL {
+        let n = request::Entity::find()
+            .filter(request::Column::RoundId.eq(round_id))
+            .filter(filter_condition(f, today))
+            .count(db)
+            .await?;
+        out.push((f, n));
     }
-    let case = |c: Condition| {
-        sea_orm::sea_query::CaseStatement::new()
-            .case(c, Expr::val(1))
-            .finally(Expr::val(0))
-    };
-    let row = request::Entity::find()
-        .select_only()
-        .column_as(request::Column::Id.count(), "all")
-        .column_as(
-            Expr::from(sea_orm::sea_query::Func::sum(case(filter_condition(
-                Filter::Overdue,
-                today,
-            )))),
-            "overdue",
-        )
-        .column_as(
-            Expr::from(sea_orm::sea_query::Func::sum(case(filter_condition(
-                Filter::Classify,
-                today,
-            )))),
-            "classify",
-        )
-        .column_as(
-            Expr::from(sea_orm::sea_query::Func::sum(case(filter_condition(
-                Filter::Coding,
-                today,
-            )))),
-            "coding",
-        )
-        .column_as(
-            Expr::from(sea_orm::sea_query::Func::sum(case(filter_condition(
-                Filter::Answered,
-                today,
-            )))),
-            "answered",
-        )
-        .filter(request::Column::RoundId.eq(round_id))
-        .into_model::<Counts>()
-        .one(db)
-        .await?
-        .ok_or_else(|| StoreError::Invalid("no counts".into()))?;
-    let n = |v: Option<i64>| v.unwrap_or(0).max(0) as u64;
-    Ok(vec![
-        (Filter::All, row.all.max(0) as u64),
-        (Filter::Overdue, n(row.overdue)),
-        (Filter::Classify, n(row.classify)),
-        (Filter::Coding, n(row.coding)),
-        (Filter::Answered, n(row.answered)),
-    ])
+    Ok(out)
 }
 
 /// Per state, how many requests a round has (the rounds page), and how many are overdue today.
