@@ -513,3 +513,17 @@ async fn the_dashboard_board_pages_by_its_links() {
     let odd = get(&[("sort", "code"), ("after", "not-a-position")]).await;
     assert_eq!(refs(&odd), want[..100].to_vec());
 }
+
+/// Looking up the letters of tens of thousands of requests (the overdue of a large round)
+/// stays within the databases' limit on a statement's values.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn letter_histories_of_many_requests_are_asked_in_batches() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let t = test_app(backend).await;
+        let ids: Vec<i32> = (1..=70_000).collect();
+        let h = foi::store::letters::letter_histories_of(&t.app.db, Some(&ids))
+            .await
+            .unwrap();
+        assert!(h.is_empty());
+    }
+}

@@ -39,11 +39,29 @@ pub async fn letter_histories(
     letter_histories_of(db, None).await
 }
 
-/// The same for some requests only (a page of the board, a batch of the chaser run).
+/// The same for some requests only (a page of the board, a batch of the chaser run, the
+/// overdue ones), asked for a few hundred at a time (a database limits a statement's values).
 pub async fn letter_histories_of(
     db: &DatabaseConnection,
     ids: Option<&[i32]>,
 ) -> Result<HashMap<i32, LetterHistory>, StoreError> {
+    let mut out = HashMap::new();
+    match ids {
+        None => histories(db, None, &mut out).await?,
+        Some(ids) => {
+            for chunk in ids.chunks(500) {
+                histories(db, Some(chunk), &mut out).await?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn histories(
+    db: &DatabaseConnection,
+    ids: Option<&[i32]>,
+    out: &mut HashMap<i32, LetterHistory>,
+) -> Result<(), StoreError> {
     type Row = (
         Option<i32>,
         String,
@@ -67,7 +85,6 @@ pub async fn letter_histories_of(
         .into_tuple()
         .all(db)
         .await?;
-    let mut out: HashMap<i32, LetterHistory> = HashMap::new();
     for (rid, kind, chase_step, sent_at, message_id, subject) in rows {
         let Some(rid) = rid else { continue };
         let e = out.entry(rid).or_default();
@@ -84,7 +101,7 @@ pub async fn letter_histories_of(
             e.highest_step = Some(e.highest_step.map_or(step, |h| h.max(step)));
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// An outbound message as the request page and the digest show it.

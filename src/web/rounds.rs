@@ -35,7 +35,7 @@ pub async fn rounds(
             .sum();
         out.push(json!({
             "slug": r.slug, "title": r.title, "register": r.register, "kind": r.kind, "total": total,
-            "done": done, "percent": if total == 0 { 0 } else { done * 100 / total }, "overdue": overdue,
+            "done": done, "percent": (done * 100).checked_div(total).unwrap_or(0), "overdue": overdue,
             "states": by.iter().map(|(k, n)| json!({"state": k.as_str(), "label": k.label(), "count": n})).collect::<Vec<_>>(),
         }));
     }
