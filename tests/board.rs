@@ -527,3 +527,17 @@ async fn letter_histories_of_many_requests_are_asked_in_batches() {
         assert!(h.is_empty());
     }
 }
+
+/// `foi db recompute` says how many requests it looked at and how many were stale.
+#[test]
+fn foi_db_recompute_reports_what_it_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let env = [("FOI__SEND__PER_MINUTE", "0")];
+    common::queue_bulk_round(dir.path(), &data, "rc", 5, &env);
+    let out = common::ok(common::foi(&data, &["db", "recompute"], &env));
+    assert!(
+        out.contains("recomputed 5 requests: 0 had stale values"),
+        "{out}"
+    );
+}

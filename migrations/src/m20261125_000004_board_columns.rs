@@ -131,6 +131,13 @@ impl MigrationTrait for Migration {
                 "CREATE INDEX ix_requests_round_to_code ON requests (round_id, reference) WHERE coded_count = 0 AND state IN ('answered_full', 'answered_part', 'refused', 'not_held', 'internal_review_requested', 'internal_review_answered', 'referred_to_ico', 'desk_research')",
             )
             .await?;
+        // The same responses by the day they became overdue (an internal review awaited is a
+        // response to code with a clock running): "Needs coding" in the default order.
+        m.get_connection()
+            .execute_unprepared(
+                "CREATE INDEX ix_requests_round_to_code_overdue ON requests (round_id, overdue_from, reference) WHERE coded_count = 0 AND state IN ('answered_full', 'answered_part', 'refused', 'not_held', 'internal_review_requested', 'internal_review_answered', 'referred_to_ico', 'desk_research')",
+            )
+            .await?;
         // The counts of existing rows; the dates need the calendar, so `foi` fills them at its
         // next start (`store::board::recompute_if_needed`).
         m.get_connection()
