@@ -374,6 +374,10 @@ async fn board_matches_brute_force(backend: Backend) {
         .unwrap();
     assert_eq!(r.requests, N);
     assert_eq!(r.stale, 0, "kept values drifted from their sources");
+    assert_eq!(
+        r.stale_tallies, 0,
+        "the board's tallies drifted from the requests"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -396,14 +400,21 @@ async fn recompute_finds_and_corrects_stale_values() {
         .execute_unprepared("UPDATE requests SET waiting_count = 9, overdue_from = NULL WHERE reference IN ('BRD-B001', 'BRD-B004')")
         .await
         .unwrap();
+    // (Those edits moved the tallies with them, through the trigger; these do not.)
+    app.db
+        .execute_unprepared("UPDATE request_tallies SET n = n + 5 WHERE state = 'refused'")
+        .await
+        .unwrap();
     let r = foi::store::kept::recompute(&app.db, &app.calendar.get())
         .await
         .unwrap();
     assert_eq!(r.stale, 2);
+    assert!(r.stale_tallies > 0, "the tampered tallies are found");
     let again = foi::store::kept::recompute(&app.db, &app.calendar.get())
         .await
         .unwrap();
     assert_eq!(again.stale, 0);
+    assert_eq!(again.stale_tallies, 0);
     let b1 = foi::store::rounds::request_by_ref(&app.db, &"BRD-B001".parse().unwrap())
         .await
         .unwrap();

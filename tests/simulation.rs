@@ -428,6 +428,10 @@ async fn a_42_body_round_over_70_working_days_across_christmas() {
         .unwrap();
     assert_eq!(r.requests, 42);
     assert_eq!(r.stale, 0, "kept board values drifted from their sources");
+    assert_eq!(
+        r.stale_tallies, 0,
+        "the board's tallies drifted from the requests"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

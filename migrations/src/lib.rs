@@ -9,6 +9,10 @@ mod m20261125_000001_events_without_request;
 mod m20261125_000002_mail_identity;
 mod m20261125_000003_regimes;
 mod m20261125_000004_board_columns;
+mod m20261125_000005_request_tallies;
+
+/// The statement that fills `request_tallies` from `requests` (`foi db recompute` reruns it).
+pub use m20261125_000005_request_tallies::REBUILD as REBUILD_TALLIES;
 
 pub struct Migrator;
 
@@ -21,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_mail_identity::Migration),
             Box::new(m20261125_000003_regimes::Migration),
             Box::new(m20261125_000004_board_columns::Migration),
+            Box::new(m20261125_000005_request_tallies::Migration),
         ]
     }
 }

@@ -178,11 +178,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = open(&g).await?;
             let r = crate::store::kept::recompute(&app.db, &app.calendar.get()).await?;
             println!(
-                "recomputed {} request{}: {} had stale values{}",
+                "recomputed {} request{}: {} had stale values{}; board tallies {}",
                 r.requests,
                 if r.requests == 1 { "" } else { "s" },
                 r.stale,
-                if r.stale == 0 { "" } else { " (now corrected)" }
+                if r.stale == 0 { "" } else { " (now corrected)" },
+                if r.stale_tallies == 0 {
+                    "correct".to_string()
+                } else {
+                    format!("rebuilt ({} rows differed)", r.stale_tallies)
+                }
             );
             Ok(())
         }

@@ -12,7 +12,7 @@ use crate::domain::board::{self, Facts, Filter, Key, Position, Segment, Sort};
 use crate::domain::request::{RequestState, ALL_STATES};
 use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait};
 
 /// Which page to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,27 +236,115 @@ pub async fn page(
     })
 }
 
-/// How many requests of a round each filter holds today: a count per filter, each from an
-/// index (one pass computing all five was slower on both stores; see `benches/board.rs`).
-/// (The store adapter may use tokio: it is an adapter, not the domain.)
+/// One row of `request_tallies`: how many requests of a round share these facts (kept by a
+/// trigger on `requests`, migration `request_tallies`).
+#[derive(Debug, Clone, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct Tally {
+    pub state: String,
+    pub waiting: i32,
+    pub coded: i32,
+    /// '9999-12-31' for "no clock running".
+    pub overdue_from: NaiveDate,
+    pub n: i32,
+}
+
+/// The tallies of a round (or of every round), in key order.
+pub async fn tallies(
+    db: &impl ConnectionTrait,
+    round_id: Option<i32>,
+) -> Result<Vec<(i32, Tally)>, StoreError> {
+    use sea_orm::sea_query::{Alias, ExprTrait, Order, Query};
+    use sea_orm::FromQueryResult;
+    #[derive(FromQueryResult)]
+    struct Row {
+        round_id: i32,
+        state: String,
+        waiting: i32,
+        coded: i32,
+        overdue_from: NaiveDate,
+        n: i32,
+    }
+    let a = Alias::new;
+    let mut q = Query::select();
+    q.columns(["round_id", "state", "waiting", "coded", "overdue_from", "n"].map(a))
+        .from(a("request_tallies"))
+        .and_where(Expr::col(a("n")).ne(0));
+    if let Some(r) = round_id {
+        q.and_where(Expr::col(a("round_id")).eq(r));
+    }
+    for c in ["round_id", "state", "waiting", "coded", "overdue_from"] {
+        q.order_by(a(c), Order::Asc);
+    }
+    let rows = Row::find_by_statement(db.get_database_backend().build(&q))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.round_id,
+                Tally {
+                    state: r.state,
+                    waiting: r.waiting,
+                    coded: r.coded,
+                    overdue_from: r.overdue_from,
+                    n: r.n,
+                },
+            )
+        })
+        .collect())
+}
+
+/// A round's tallies with their states parsed, and "no clock" as `None`.
+async fn round_tallies(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+) -> Result<Vec<(RequestState, u32, u32, Option<NaiveDate>, u64)>, StoreError> {
+    let never = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a date");
+    let mut out = Vec::new();
+    for (_, t) in tallies(db, Some(round_id)).await? {
+        out.push((
+            t.state
+                .parse::<RequestState>()
+                .map_err(StoreError::Invalid)?,
+            t.waiting.max(0) as u32,
+            t.coded.max(0) as u32,
+            (t.overdue_from != never).then_some(t.overdue_from),
+            t.n.max(0) as u64,
+        ));
+    }
+    Ok(out)
+}
+
+/// How many requests of a round each filter holds today: sums over the round's tallies (a
+/// few dozen rows however large the round), by the filters' own rule ([`Filter::keeps`]).
 pub async fn counts(
     db: &impl ConnectionTrait,
     round_id: i32,
     today: NaiveDate,
 ) -> Result<Vec<(Filter, u64)>, StoreError> {
-    // The five counts at once: each on its own pooled connection, so the database answers
-    // them side by side.
-    let count = |f: Filter| async move {
-        request::Entity::find()
-            .filter(request::Column::RoundId.eq(round_id))
-            .filter(filter_condition(f, today))
-            .count(db)
-            .await
-            .map(|n| (f, n))
-    };
-    let [a, b, c, d, e] = Filter::ALL;
-    let (a, b, c, d, e) = tokio::join!(count(a), count(b), count(c), count(d), count(e));
-    Ok(vec![a?, b?, c?, d?, e?])
+    let tallies = round_tallies(db, round_id).await?;
+    Ok(Filter::ALL
+        .into_iter()
+        .map(|f| {
+            let n = tallies
+                .iter()
+                .filter(|(state, waiting, coded, overdue_from, _)| {
+                    let facts = Facts {
+                        reference: "",
+                        state: *state,
+                        waiting: *waiting,
+                        coded: *coded,
+                        deadline_on: *overdue_from,
+                        overdue_from: *overdue_from,
+                    };
+                    f.keeps(&facts, today)
+                })
+                .map(|t| t.4)
+                .sum();
+            (f, n)
+        })
+        .collect())
 }
 
 /// Per state, how many requests a round has (the rounds page), and how many are overdue today.
@@ -265,30 +353,15 @@ pub async fn state_counts(
     round_id: i32,
     today: NaiveDate,
 ) -> Result<(Vec<(RequestState, u64)>, u64), StoreError> {
-    use sea_orm::QuerySelect;
-    let rows: Vec<(String, i64)> = request::Entity::find()
-        .select_only()
-        .column(request::Column::State)
-        .column_as(request::Column::Id.count(), "n")
-        .filter(request::Column::RoundId.eq(round_id))
-        .group_by(request::Column::State)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut by = Vec::new();
-    for (s, n) in rows {
-        by.push((
-            s.parse::<RequestState>().map_err(StoreError::Invalid)?,
-            n.max(0) as u64,
-        ));
+    let mut by: std::collections::BTreeMap<RequestState, u64> = Default::default();
+    let mut overdue = 0;
+    for (state, _, _, from, n) in round_tallies(db, round_id).await? {
+        *by.entry(state).or_default() += n;
+        if from.is_some_and(|f| f <= today) {
+            overdue += n;
+        }
     }
-    by.sort();
-    let overdue = request::Entity::find()
-        .filter(request::Column::RoundId.eq(round_id))
-        .filter(overdue(today))
-        .count(db)
-        .await?;
-    Ok((by, overdue))
+    Ok((by.into_iter().collect(), overdue))
 }
 
 #[cfg(test)]

@@ -158,6 +158,9 @@ pub struct Recomputed {
     pub requests: usize,
     /// Requests whose kept values were not what their messages, codings and calendar give.
     pub stale: usize,
+    /// Rows of the board's tallies (`store::board::tallies`) that were not what the requests
+    /// give.
+    pub stale_tallies: usize,
 }
 
 type KeptValues = (
@@ -219,7 +222,37 @@ pub async fn recompute(db: &DatabaseConnection, cal: &Calendar) -> Result<Recomp
         out.requests += ids.len();
         out.stale += ids.iter().filter(|i| before.get(i) != now.get(i)).count();
     }
+    out.stale_tallies = rebuild_tallies(db).await?;
     Ok(out)
+}
+
+/// Rebuilds the board's tallies from the requests; returns how many rows differed.
+async fn rebuild_tallies(db: &DatabaseConnection) -> Result<usize, StoreError> {
+    use std::collections::BTreeSet;
+    let txn = super::write_txn(db).await?;
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Writers wait while the tallies are rebuilt (their triggers then apply on top).
+        txn.execute_unprepared("LOCK TABLE request_tallies IN EXCLUSIVE MODE")
+            .await?;
+    }
+    let key = |(r, t): &(i32, super::board::Tally)| {
+        (*r, t.state.clone(), t.waiting, t.coded, t.overdue_from, t.n)
+    };
+    let before: BTreeSet<_> = super::board::tallies(&txn, None)
+        .await?
+        .iter()
+        .map(key)
+        .collect();
+    txn.execute_unprepared("DELETE FROM request_tallies")
+        .await?;
+    txn.execute_unprepared(migration::REBUILD_TALLIES).await?;
+    let after: BTreeSet<_> = super::board::tallies(&txn, None)
+        .await?
+        .iter()
+        .map(key)
+        .collect();
+    txn.commit().await?;
+    Ok(before.symmetric_difference(&after).count())
 }
 
 /// Recomputes the deadline columns of every request with a due date (after a calendar
