@@ -8,7 +8,7 @@
 //! PostgreSQL is the test server (127.0.0.1:5432, user postgres); a scratch database is
 //! created and dropped. The round is created by the service (one request per body); its
 //! states, due dates and reply counts are then set in bulk by SQL (a mix like a round three
-//! months in: most answered, some overdue, some with replies waiting, some coded) and the
+//! months in: most answered, some overdue, one in ten with replies waiting, some coded) and the
 //! deadlines kept by `store::kept`, since the benchmark measures reading, not a round's life.
 
 use foi::app::{App, Globals};
@@ -83,6 +83,10 @@ async fn build(n: usize, store: &str, tmp: &std::path::Path) -> (App, Option<Str
             "date('2026-11-02', '+' || (id % 20 + 28) || ' days')".to_string(),
         )
     };
+    let waiting_every: u32 = std::env::var("FOI_BENCH_WAITING")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
     let sqls = [
         format!(
             "UPDATE requests SET state = 'awaiting_response', received_on = {d0}, due_on = {due}"
@@ -93,7 +97,10 @@ async fn build(n: usize, store: &str, tmp: &std::path::Path) -> (App, Option<Str
         "UPDATE requests SET state = 'clarification_requested' WHERE id % 89 = 0".to_string(),
         "UPDATE requests SET coded_count = 6 WHERE state LIKE 'answered%' AND id % 3 = 0"
             .to_string(),
-        "UPDATE requests SET waiting_count = 1, inbound_count = 1 WHERE id % 50 = 7".to_string(),
+        // One in ten with replies waiting: enough that even at 1,000 bodies every filter fills
+        // a page of 100, so the 100,000 : 1,000 ratio compares equal pages (FOI_BENCH_WAITING
+        // sets another share, e.g. 50 for one in fifty).
+        format!("UPDATE requests SET waiting_count = 1, inbound_count = 1 WHERE id % {waiting_every} = 7"),
     ];
     for s in sqls {
         app.db.execute_unprepared(&s).await.unwrap();

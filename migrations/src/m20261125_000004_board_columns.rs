@@ -120,7 +120,7 @@ impl MigrationTrait for Migration {
         // body order (the same statement on SQLite and PostgreSQL).
         m.get_connection()
             .execute_unprepared(
-                "CREATE INDEX ix_requests_round_waiting ON requests (round_id, reference) WHERE waiting_count > 0",
+                "CREATE INDEX ix_requests_round_waiting ON requests (round_id, reference, state, coded_count, overdue_from) WHERE waiting_count > 0",
             )
             .await?;
         // Responses to code, in body order. The predicate is the text `store::board` queries
