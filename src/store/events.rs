@@ -54,6 +54,11 @@ pub async fn append(
     e: NewEvent,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    model(e, at).insert(db).await?;
+    Ok(())
+}
+
+fn model(e: NewEvent, at: DateTime<Utc>) -> event::ActiveModel {
     event::ActiveModel {
         request_id: Set(e.request_id),
         message_id: Set(e.message_id),
@@ -67,9 +72,6 @@ pub async fn append(
         data: Set(e.data.map(|d| d.to_string())),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 /// Appends many events at once (a round's creation: one per body), in statements of a few
@@ -79,22 +81,7 @@ pub async fn append_many(
     events: Vec<NewEvent>,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let models: Vec<event::ActiveModel> = events
-        .into_iter()
-        .map(|e| event::ActiveModel {
-            request_id: Set(e.request_id),
-            message_id: Set(e.message_id),
-            at: Set(at),
-            actor: Set(e.actor),
-            kind: Set(e.kind),
-            from_state: Set(e.from_state),
-            to_state: Set(e.to_state),
-            effective_on: Set(e.effective_on),
-            note: Set(e.note),
-            data: Set(e.data.map(|d| d.to_string())),
-            ..Default::default()
-        })
-        .collect();
+    let models: Vec<event::ActiveModel> = events.into_iter().map(|e| model(e, at)).collect();
     for chunk in models.chunks(500) {
         event::Entity::insert_many(chunk.to_vec()).exec(db).await?;
     }

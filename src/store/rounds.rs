@@ -65,6 +65,26 @@ pub struct Kept {
 }
 
 impl Kept {
+    /// From the stored columns (counts are never negative; a hand-edited one reads as 0).
+    fn from_columns(
+        inbound_count: i32,
+        last_inbound_at: Option<DateTime<Utc>>,
+        waiting_count: i32,
+        coded_count: i32,
+        deadline_on: Option<chrono::NaiveDate>,
+        overdue_from: Option<chrono::NaiveDate>,
+    ) -> Kept {
+        let count = |n: i32| n.max(0) as u32;
+        Kept {
+            inbound_count: count(inbound_count),
+            last_inbound_at,
+            waiting_count: count(waiting_count),
+            coded_count: count(coded_count),
+            deadline_on,
+            overdue_from,
+        }
+    }
+
     /// Overdue on `today` (at least one working day past the due date in force).
     pub fn overdue_on(&self, today: chrono::NaiveDate) -> bool {
         self.overdue_from.is_some_and(|f| f <= today)
@@ -305,14 +325,14 @@ pub(crate) fn to_row(r: request::Model, a: &authority::Model) -> Result<RequestR
         email_verified: a.email_verified,
         source_url: r.source_url,
         source_title: r.source_title,
-        kept: Kept {
-            inbound_count: r.inbound_count.max(0) as u32,
-            last_inbound_at: r.last_inbound_at,
-            waiting_count: r.waiting_count.max(0) as u32,
-            coded_count: r.coded_count.max(0) as u32,
-            deadline_on: r.deadline_on,
-            overdue_from: r.overdue_from,
-        },
+        kept: Kept::from_columns(
+            r.inbound_count,
+            r.last_inbound_at,
+            r.waiting_count,
+            r.coded_count,
+            r.deadline_on,
+            r.overdue_from,
+        ),
     })
 }
 
@@ -440,14 +460,14 @@ pub async fn requests_page(
             email_verified: r.a_verified,
             source_url: r.source_url,
             source_title: r.source_title,
-            kept: Kept {
-                inbound_count: r.inbound_count.max(0) as u32,
-                last_inbound_at: r.last_inbound_at,
-                waiting_count: r.waiting_count.max(0) as u32,
-                coded_count: r.coded_count.max(0) as u32,
-                deadline_on: r.deadline_on,
-                overdue_from: r.overdue_from,
-            },
+            kept: Kept::from_columns(
+                r.inbound_count,
+                r.last_inbound_at,
+                r.waiting_count,
+                r.coded_count,
+                r.deadline_on,
+                r.overdue_from,
+            ),
         });
     }
     Ok(out)
