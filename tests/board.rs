@@ -60,6 +60,34 @@ async fn set(app: &App, code: &str, change: Change) {
         .unwrap_or_else(|e| panic!("{code}: {e}"));
 }
 
+/// Imports register `name` from `csv` and creates the shipped `msk-2026` round on it, its file
+/// changed by `edit` first.
+async fn msk_round(
+    app: &App,
+    dir: &std::path::Path,
+    name: &str,
+    csv: &str,
+    edit: impl Fn(String) -> String,
+) {
+    let file = format!("{name}.csv");
+    let records = parse_register(csv, &file).unwrap();
+    foi::store::authorities::import_register(&app.db, name, &file, &records, app.clock.now())
+        .await
+        .unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/rounds/msk-2026.toml"
+    ))
+    .unwrap()
+    .replace(
+        "register = \"icbs-2026\"",
+        &format!("register = \"{name}\""),
+    );
+    let f = dir.join(format!("{name}.toml"));
+    std::fs::write(&f, edit(text)).unwrap();
+    foi::services::rounds::create_round(app, &f).await.unwrap();
+}
+
 /// A round of 64 bodies sent on Mon 2 Mar 2026 and walked, over the following weeks, through
 /// every kind of state the board sorts on.
 async fn walked_round(backend: Backend) -> (TestApp, Arc<ManualClock>) {
@@ -80,29 +108,12 @@ async fn walked_round(backend: Backend) -> (TestApp, Arc<ManualClock>) {
         };
         csv.push_str(&format!("B{i:03},Body {i},Test,{email}\n"));
     }
-    let records = parse_register(&csv, "brd.csv").unwrap();
-    foi::store::authorities::import_register(&app.db, "brd", "brd.csv", &records, app.clock.now())
-        .await
-        .unwrap();
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/config/rounds/msk-2026.toml"
-    ))
-    .unwrap()
-    .replace("register = \"icbs-2026\"", "register = \"brd\"")
-    .replace("slug = \"msk-2026\"", "slug = \"brd\"")
-    .replace("[throttle]\nper_minute = 30", "[throttle]\nper_minute = 0");
-    let text = if text.contains("reference_prefix") {
-        text.replace("reference_prefix = \"MSK26\"", "reference_prefix = \"BRD\"")
-    } else {
-        text.replace(
-            "slug = \"brd\"",
-            "slug = \"brd\"\nreference_prefix = \"BRD\"",
-        )
-    };
-    let f = t.dir.path().join("brd.toml");
-    std::fs::write(&f, text).unwrap();
-    foi::services::rounds::create_round(app, &f).await.unwrap();
+    msk_round(app, t.dir.path(), "brd", &csv, |text| {
+        text.replace("slug = \"msk-2026\"", "slug = \"brd\"")
+            .replace("reference_prefix = \"MSK26\"", "reference_prefix = \"BRD\"")
+            .replace("[throttle]\nper_minute = 30", "[throttle]\nper_minute = 0")
+    })
+    .await;
     foi::services::rounds::enqueue_round(app, "brd", false)
         .await
         .unwrap();
@@ -448,19 +459,7 @@ async fn the_dashboard_board_pages_by_its_links() {
     for i in 1..=230 {
         csv.push_str(&format!("P{i:03},Body {i},Test,foi@body{i}.example\n"));
     }
-    let records = parse_register(&csv, "pg.csv").unwrap();
-    foi::store::authorities::import_register(&app.db, "pg", "pg.csv", &records, app.clock.now())
-        .await
-        .unwrap();
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/config/rounds/msk-2026.toml"
-    ))
-    .unwrap()
-    .replace("register = \"icbs-2026\"", "register = \"pg\"");
-    let f = t.dir.path().join("pg.toml");
-    std::fs::write(&f, text).unwrap();
-    foi::services::rounds::create_round(&app, &f).await.unwrap();
+    msk_round(&app, t.dir.path(), "pg", &csv, |text| text).await;
     let st = foi::web::WebState::new(Arc::new(app));
     let get = |q: &[(&str, &str)]| {
         let q: HashMap<String, String> = q
