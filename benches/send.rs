@@ -10,7 +10,6 @@
 use foi::app::{App, Globals};
 use foi::config::{Config, Security, Transport as Kind};
 use foi::domain::register::parse_register;
-use foi::outbound::transport::Transport;
 use foi::outbound::worker::{self, Mode, Throttle};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::collections::HashMap;
@@ -110,7 +109,7 @@ fn main() {
         let enqueue = t.elapsed().as_secs_f64();
         assert_eq!(queued, n);
 
-        let transport = Transport::from_config(&app.config.smtp, &app.data_dir).unwrap();
+        let transport = app.transport().unwrap();
         let throttle = Throttle::from_config(&app.config.send).unwrap();
         let (_lock, _) = worker::prepare(&app.delivery(), std::time::Duration::from_secs(60)).await.unwrap();
         let (_tx, rx) = tokio::sync::watch::channel(false);

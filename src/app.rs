@@ -57,6 +57,10 @@ pub struct App {
     /// The calendar in force: the shipped one, or the one `foi calendar update` stored in the
     /// data directory.
     pub calendar: SharedCalendar,
+    /// How the mailbox is signed in to (password or OAuth), shared by every part.
+    pub mailbox: Arc<crate::mailbox::MailboxAuth>,
+    /// Held while reading the IMAP folder, so the poll and IDLE never read it at once.
+    pub inbox_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// The registers shipped with `foi`, embedded so the binary works from any directory.
@@ -110,7 +114,10 @@ impl App {
         let calendar = crate::services::calendar::load(&g.data_dir)?;
         // Rows from before the board's kept columns: their deadlines need the calendar.
         store::kept::fill_missing_deadlines(&db, &calendar).await?;
+        let mailbox = crate::mailbox::MailboxAuth::from_config(&config, &g.data_dir);
         Ok(App {
+            mailbox,
+            inbox_lock: Arc::new(tokio::sync::Mutex::new(())),
             config,
             data_dir: g.data_dir.clone(),
             db,
@@ -127,7 +134,30 @@ impl App {
             calendar: self.calendar.clone(),
             raw: crate::rawstore::RawStore::new(&self.data_dir),
             data_dir: self.data_dir.clone(),
+            sent_copy: self
+                .config
+                .smtp
+                .save_sent_to
+                .clone()
+                .filter(|f| !f.trim().is_empty())
+                .map(|folder| crate::outbound::worker::SentCopy {
+                    imap: self.config.imap.clone(),
+                    folder,
+                    auth: self.mailbox.clone(),
+                }),
         }
+    }
+
+    /// The transport for letters, as configured (SMTP signs in through [`Self::mailbox`]).
+    pub fn transport(
+        &self,
+    ) -> Result<crate::outbound::transport::Transport, crate::outbound::transport::TransportError>
+    {
+        crate::outbound::transport::Transport::from_config(
+            &self.config.smtp,
+            &self.data_dir,
+            self.mailbox.clone(),
+        )
     }
 
     /// Replaces the clock (tests and simulations).

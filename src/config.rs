@@ -1,7 +1,9 @@
 //! Configuration: `config/default.toml`, then the git-ignored `config/local.toml`, then
 //! environment variables `FOI__SECTION__KEY` (e.g. `FOI__SMTP__HOST`). Later sources override
-//! earlier ones key by key. Secrets (SMTP/IMAP passwords) are never read from files: only from
-//! `FOI_SMTP_PASSWORD` / `FOI_IMAP_PASSWORD`.
+//! earlier ones key by key. Secrets (SMTP/IMAP passwords, the OAuth client secret) are never
+//! read from files: only from `FOI_SMTP_PASSWORD` / `FOI_IMAP_PASSWORD` /
+//! `FOI_OAUTH_CLIENT_SECRET`. OAuth tokens live in an owner-only file in the data directory
+//! (see `mailbox::tokens`).
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -34,6 +36,57 @@ pub struct Config {
     pub team: TeamConfig,
     pub ingest: IngestConfig,
     pub calendar: CalendarConfig,
+    pub oauth: OAuthConfig,
+}
+
+/// How `foi` signs in to the mailbox, per protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MailAuth {
+    /// A password from the environment (`FOI_SMTP_PASSWORD` / `FOI_IMAP_PASSWORD`).
+    #[default]
+    Password,
+    /// OAuth 2.0 (SASL XOAUTH2) with a token from `[oauth]`: Microsoft 365, Google Workspace.
+    Xoauth2,
+}
+
+/// Whose preset endpoints and scopes `[oauth]` starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum OAuthProvider {
+    Microsoft365,
+    Google,
+    /// Explicit `token_url` (and `device_authorization_url` for the device-code flow).
+    #[default]
+    Generic,
+}
+
+/// How tokens are obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OAuthFlow {
+    /// A person signs in once on another device (`foi mailbox login`); `foi` keeps the
+    /// refresh token. For a user's own mailbox.
+    #[default]
+    DeviceCode,
+    /// The app signs in as itself with `FOI_OAUTH_CLIENT_SECRET` (app-only access, e.g. a
+    /// shared mailbox in Microsoft 365). No person signs in; nothing to refresh.
+    ClientCredentials,
+}
+
+/// OAuth 2.0 for the mailbox (used where `[imap] auth` or `[smtp] auth` is `xoauth2`).
+/// Empty values are filled from the provider's preset (`mailbox::oauth::Endpoints`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OAuthConfig {
+    pub provider: OAuthProvider,
+    pub flow: OAuthFlow,
+    pub client_id: String,
+    /// Microsoft 365: the directory (tenant) id or domain; `organizations` when empty.
+    pub tenant: String,
+    pub scopes: Vec<String>,
+    pub token_url: String,
+    pub device_authorization_url: String,
 }
 
 /// Where bank-holiday updates come from.
@@ -107,9 +160,14 @@ pub struct SmtpConfig {
     pub port: u16,
     pub security: Security,
     pub username: Option<String>,
+    pub auth: MailAuth,
     pub timeout_secs: u64,
     /// A PEM file of extra CA certificates to trust (e.g. a test CA).
     pub ca_file: Option<PathBuf>,
+    /// An IMAP folder (e.g. "Sent") that gets a copy of every delivered letter, for mail
+    /// servers that do not keep one of submitted mail themselves. Off when empty: Microsoft
+    /// 365 and Gmail already keep their own copy.
+    pub save_sent_to: Option<String>,
 }
 
 impl Default for SmtpConfig {
@@ -120,8 +178,10 @@ impl Default for SmtpConfig {
             port: 587,
             security: Security::Starttls,
             username: None,
+            auth: MailAuth::Password,
             timeout_secs: 30,
             ca_file: None,
+            save_sent_to: None,
         }
     }
 }
@@ -133,9 +193,15 @@ pub struct ImapConfig {
     pub port: u16,
     pub security: Security,
     pub username: Option<String>,
+    pub auth: MailAuth,
     pub folder: String,
     pub processed_folder: Option<String>,
     pub ca_file: Option<PathBuf>,
+    /// Wait for new mail with IMAP IDLE (where the server offers it) in `foi serve`, so replies
+    /// arrive within seconds; the `[schedule] inbox_poll` stays on as the fallback.
+    pub idle: bool,
+    /// How long one IDLE command lasts before it is re-issued (RFC 2177: under 29 minutes).
+    pub idle_renew_secs: u64,
 }
 
 impl Default for ImapConfig {
@@ -145,9 +211,12 @@ impl Default for ImapConfig {
             port: 993,
             security: Security::Tls,
             username: None,
+            auth: MailAuth::Password,
             folder: "INBOX".into(),
             processed_folder: None,
             ca_file: None,
+            idle: true,
+            idle_renew_secs: 25 * 60,
         }
     }
 }

@@ -9,7 +9,6 @@
 //! therefore survived without a restart of the whole service, and is never silent.
 
 use crate::app::App;
-use crate::outbound::transport::Transport;
 use crate::outbound::worker::{self, Mode, Throttle};
 use crate::schedule::Scheduler;
 use chrono::{DateTime, Utc};
@@ -136,7 +135,7 @@ pub async fn serve(app: Arc<App>, shutdown: watch::Receiver<bool>) -> Result<(),
             .map_err(|e| ServeError::Setup(e.to_string()))?,
     );
     let transport = Arc::new(
-        Transport::from_config(&app.config.smtp, &app.data_dir)
+        app.transport()
             .map_err(|e| ServeError::Setup(e.to_string()))?,
     );
     let throttle = Arc::new(
@@ -196,9 +195,43 @@ pub async fn serve(app: Arc<App>, shutdown: watch::Receiver<bool>) -> Result<(),
         move || run_scheduler(sched_app.clone(), scheduler.clone(), sched_rx.clone()),
     ));
 
+    // Replies as they arrive: IMAP IDLE, beside the scheduled poll.
+    let idle_on = app.config.imap.idle && !app.config.imap.host.trim().is_empty();
+    let idle_task = idle_on.then(|| {
+        let (idle_app, idle_rx) = (app.clone(), shutdown.clone());
+        tokio::spawn(supervise(
+            "inbox_idle",
+            tasks.clone(),
+            app.clone(),
+            shutdown.clone(),
+            move || {
+                let (a, mut rx) = (idle_app.clone(), idle_rx.clone());
+                async move {
+                    match crate::services::ingest::watch_imap(&a, rx.clone()).await {
+                        Ok(crate::services::ingest::WatchEnd::NoIdle) => {
+                            tracing::info!("the IMAP server does not offer IDLE: replies are read on the [schedule] inbox_poll");
+                            let _ = rx.wait_for(|v| *v).await;
+                            Ok(())
+                        }
+                        Ok(_) => Ok(()),
+                        Err(e) => Err(format!("reading replies as they arrive (IMAP IDLE): {e}")),
+                    }
+                }
+            },
+        ))
+    });
+
     // The web server.
     let mut web_rx = shutdown.clone();
     println!("foi is running: dashboard and health check at http://{local}/ (GET /health)");
+    println!("letters: {}", transport_line(&app));
+    println!("replies: {}", replies_line(&app, idle_on));
+    if let Some(p) = app.mailbox.problem() {
+        println!(
+            "warning: the mailbox {} needs signing in again: {}. Nothing is sent or read until `foi mailbox login`; queued letters wait.",
+            app.mailbox.mailbox, p.reason
+        );
+    }
     let router = crate::web::router_with_tasks(app.clone(), tasks.clone());
     let web = axum::serve(
         listener,
@@ -212,7 +245,47 @@ pub async fn serve(app: Arc<App>, shutdown: watch::Receiver<bool>) -> Result<(),
     }
     let _ = worker_task.await;
     let _ = sched_task.await;
+    if let Some(t) = idle_task {
+        let _ = t.await;
+    }
     Ok(())
+}
+
+fn transport_line(app: &App) -> String {
+    let c = &app.config.smtp;
+    match c.transport {
+        crate::config::Transport::File => {
+            "written as files in the data directory (no [smtp] transport = \"smtp\")".into()
+        }
+        crate::config::Transport::Smtp => format!(
+            "sent by SMTP via {}:{} ({})",
+            c.host,
+            c.port,
+            match c.auth {
+                crate::config::MailAuth::Password => "password",
+                crate::config::MailAuth::Xoauth2 => "OAuth",
+            }
+        ),
+    }
+}
+
+fn replies_line(app: &App, idle: bool) -> String {
+    let c = &app.config.imap;
+    if c.host.trim().is_empty() {
+        return "not read from a mailbox (no [imap] host; `foi ingest FILE` reads files)".into();
+    }
+    let poll = &app.config.schedule.inbox_poll;
+    if idle {
+        format!(
+            "read from {} on {} as they arrive (IMAP IDLE), and on the schedule `{poll}`",
+            c.folder, c.host
+        )
+    } else {
+        format!(
+            "read from {} on {} on the schedule `{poll}`",
+            c.folder, c.host
+        )
+    }
 }
 
 /// The scheduler's loop: tick, then sleep until the next tick (at most a minute). A failed

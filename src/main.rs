@@ -13,7 +13,10 @@ async fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("FOI_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"))
+                // async-imap traces every line it writes, the XOAUTH2 sign-in (a token) and
+                // the password included: never below info, whatever FOI_LOG asks for.
+                .add_directive("async_imap=info".parse().expect("static directive")),
         )
         .with_writer(std::io::stderr)
         .init();

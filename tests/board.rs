@@ -14,7 +14,6 @@ use foi::domain::board::{Filter, Sort};
 use foi::domain::ids::Reference;
 use foi::domain::register::parse_register;
 use foi::domain::request::{Change, RequestState};
-use foi::outbound::transport::Transport;
 use foi::outbound::worker::{self, Mode, Throttle};
 use foi::store::board::{self, Seek};
 use foi::store::rounds::RequestRow;
@@ -35,7 +34,7 @@ fn at(day: NaiveDate, h: u32) -> chrono::DateTime<chrono::Utc> {
 const N: usize = 64;
 
 async fn deliver(app: &App) {
-    let transport = Transport::from_config(&app.config.smtp, &app.data_dir).unwrap();
+    let transport = app.transport().unwrap();
     let throttle = Throttle::from_config(&app.config.send).unwrap();
     let (_lock, _) = worker::prepare(&app.delivery(), std::time::Duration::from_secs(60))
         .await

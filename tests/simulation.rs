@@ -86,7 +86,7 @@ async fn setup(n: usize, start: NaiveDate) -> Sim {
     let f = dir.path().join("sim.toml");
     std::fs::write(&f, text).unwrap();
     foi::services::rounds::create_round(&app, &f).await.unwrap();
-    let transport = Transport::from_config(&app.config.smtp, &app.data_dir).unwrap();
+    let transport = app.transport().unwrap();
     let (lock, _) = worker::prepare(&app.delivery(), std::time::Duration::from_secs(60))
         .await
         .unwrap();

@@ -9,6 +9,7 @@ mod deadline;
 mod digest;
 mod inbox;
 mod ingest;
+mod mailbox;
 mod outbox;
 mod report;
 mod request;
@@ -65,6 +66,11 @@ pub enum Command {
     Calendar {
         #[command(subcommand)]
         command: calendar::CalendarCommand,
+    },
+    /// The team's mailbox: sign in with OAuth (Microsoft 365, Google), check IMAP and SMTP
+    Mailbox {
+        #[command(subcommand)]
+        command: mailbox::MailboxCommand,
     },
     /// Registers of public bodies
     Authorities {
@@ -192,6 +198,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Authorities { command } => authorities::run(&g, command).await,
+        Command::Mailbox { command } => mailbox::run(&g, command).await,
         Command::Calendar { command } => calendar::run(&g, command).await,
         Command::Round { command } => round::run(&g, command).await,
         Command::Send => outbox::send(&g).await,

@@ -2,7 +2,6 @@
 
 use crate::app::{App, Globals};
 use crate::domain::request::RequestState;
-use crate::outbound::transport::Transport;
 use crate::outbound::worker::{self, Mode, Throttle};
 use crate::output::{self, Format};
 use crate::services::rounds as svc;
@@ -190,7 +189,7 @@ pub async fn run(g: &Globals, cmd: RoundCommand) -> anyhow::Result<()> {
 /// Delivers the outbox in the foreground with a progress bar; Ctrl-C stops after the send in
 /// flight.
 pub(crate) async fn deliver_foreground(app: &App, throttle: &Throttle) -> anyhow::Result<()> {
-    let transport = Transport::from_config(&app.config.smtp, &app.data_dir)?;
+    let transport = app.transport()?;
     let delivery = app.delivery();
     let lease = std::time::Duration::from_secs(app.config.smtp.timeout_secs * 2 + 60);
     let (_lock, recovered) = match worker::prepare(&delivery, lease).await {
@@ -221,7 +220,7 @@ pub(crate) async fn deliver_foreground(app: &App, throttle: &Throttle) -> anyhow
         }
     });
     println!("delivering via {}", transport.describe());
-    let report = worker::deliver(
+    let report = match worker::deliver(
         &delivery,
         &transport,
         throttle,
@@ -229,7 +228,21 @@ pub(crate) async fn deliver_foreground(app: &App, throttle: &Throttle) -> anyhow
         rx,
         Some(&pb),
     )
-    .await?;
+    .await
+    {
+        Ok(r) => r,
+        Err(worker::DeliveryError::Mailbox(e)) => {
+            ctrl_c.abort();
+            pb.finish_and_clear();
+            let left = crate::store::outbox::count_in_state(
+                &app.db,
+                crate::domain::message::OutboundState::Queued,
+            )
+            .await?;
+            anyhow::bail!("{e}\n{left} letter(s) stay queued; none was marked sent or failed");
+        }
+        Err(e) => return Err(e.into()),
+    };
     ctrl_c.abort();
     pb.finish_and_clear();
     println!(

@@ -11,6 +11,7 @@ pub mod compare;
 pub mod holidays;
 pub mod ids;
 pub mod mail;
+pub mod mailbox_errors;
 pub mod matching;
 pub mod message;
 pub mod overdue;

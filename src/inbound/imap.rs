@@ -3,7 +3,8 @@
 //! (`services::ingest::ingest_imap`) remembers UIDVALIDITY and the last UID per folder.
 
 use super::SourceError as IngestError;
-use crate::config::{ImapConfig, Security};
+use crate::config::{ImapConfig, MailAuth, Security};
+use crate::mailbox::MailboxAuth;
 use crate::outbound::transport::is_loopback;
 use futures::TryStreamExt;
 use std::sync::Arc;
@@ -16,13 +17,14 @@ use tokio_rustls::TlsConnector;
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Io for T {}
 
-type Session = async_imap::Session<Box<dyn Io>>;
+pub type Session = async_imap::Session<Box<dyn Io>>;
+pub type Client = async_imap::Client<Box<dyn Io>>;
 
 fn err(what: &str, e: impl std::fmt::Display) -> IngestError {
     IngestError(format!("IMAP {what}: {e}"))
 }
 
-fn tls_connector(cfg: &ImapConfig) -> Result<TlsConnector, IngestError> {
+pub fn tls_connector(cfg: &ImapConfig) -> Result<TlsConnector, IngestError> {
     let mut roots = RootCertStore::empty();
     for c in rustls_native_certs::load_native_certs().certs {
         let _ = roots.add(c);
@@ -47,28 +49,27 @@ fn tls_connector(cfg: &ImapConfig) -> Result<TlsConnector, IngestError> {
     Ok(TlsConnector::from(Arc::new(config)))
 }
 
-async fn connect(cfg: &ImapConfig) -> Result<Session, IngestError> {
+/// Connects to the server: TCP, then TLS (implicit or STARTTLS), up to the greeting. The
+/// stages are separate so that `foi mailbox test` can say which one failed.
+pub async fn connect_tcp(cfg: &ImapConfig) -> Result<TcpStream, IngestError> {
     if cfg.host.trim().is_empty() {
         return Err(IngestError(
             "set [imap] host (or FOI__IMAP__HOST) to ingest over IMAP".into(),
         ));
     }
-    let user = cfg
-        .username
-        .clone()
-        .ok_or_else(|| IngestError("set [imap] username (or FOI__IMAP__USERNAME)".into()))?;
-    let password = crate::config::secret("FOI_IMAP_PASSWORD").ok_or_else(|| {
-        IngestError("FOI_IMAP_PASSWORD is not set; export it in the environment".into())
-    })?;
-    let tcp = tokio::time::timeout(
+    tokio::time::timeout(
         std::time::Duration::from_secs(30),
         TcpStream::connect((cfg.host.as_str(), cfg.port)),
     )
     .await
     .map_err(|_| err("connect", "timed out"))?
-    .map_err(|e| err(&format!("connect to {}:{}", cfg.host, cfg.port), e))?;
+    .map_err(|e| err(&format!("connect to {}:{}", cfg.host, cfg.port), e))
+}
+
+/// TLS (as configured) over a connected socket, and the server's greeting.
+pub async fn secure(cfg: &ImapConfig, tcp: TcpStream) -> Result<Client, IngestError> {
     let server_name = || ServerName::try_from(cfg.host.clone()).map_err(|e| err("server name", e));
-    let mut client: async_imap::Client<Box<dyn Io>> = match cfg.security {
+    Ok(match cfg.security {
         Security::Tls => {
             let tls = tls_connector(cfg)?
                 .connect(server_name()?, tcp)
@@ -102,12 +103,88 @@ async fn connect(cfg: &ImapConfig) -> Result<Session, IngestError> {
             c.read_response().await.map_err(|e| err("greeting", e))?;
             c
         }
-    };
-    let _ = &mut client;
-    client
-        .login(&user, &password)
-        .await
-        .map_err(|(e, _)| err(&format!("login as {user}"), e))
+    })
+}
+
+/// The XOAUTH2 exchange for async-imap: the SASL string as the first response; if the server
+/// refuses, it sends a JSON error as a challenge, which is answered with an empty line.
+struct XOAuth2 {
+    response: Option<String>,
+}
+
+impl async_imap::Authenticator for XOAuth2 {
+    type Response = String;
+    fn process(&mut self, _challenge: &[u8]) -> String {
+        self.response.take().unwrap_or_default()
+    }
+}
+
+fn refused(user: &str, e: impl std::fmt::Display) -> IngestError {
+    let text = e.to_string();
+    match crate::domain::mailbox_errors::explain(&text) {
+        Some(advice) => IngestError(format!("IMAP sign-in as {user} refused ({text}): {advice}")),
+        None => IngestError(format!("IMAP sign-in as {user} refused: {text}")),
+    }
+}
+
+/// Signs in as `[imap] username`: with the password from `FOI_IMAP_PASSWORD`, or with an
+/// OAuth access token (XOAUTH2), refreshed and tried once more if the server refuses it.
+pub async fn sign_in(
+    cfg: &ImapConfig,
+    auth: &MailboxAuth,
+    client: Client,
+) -> Result<Session, IngestError> {
+    let user = cfg
+        .username
+        .clone()
+        .ok_or_else(|| IngestError("set [imap] username (or FOI__IMAP__USERNAME)".into()))?;
+    match cfg.auth {
+        MailAuth::Password => {
+            let password = crate::config::secret("FOI_IMAP_PASSWORD").ok_or_else(|| {
+                IngestError("FOI_IMAP_PASSWORD is not set; export it in the environment".into())
+            })?;
+            client
+                .login(&user, &password)
+                .await
+                .map_err(|(e, _)| refused(&user, e))
+        }
+        MailAuth::Xoauth2 => {
+            let mut client = client;
+            let mut last = String::new();
+            for _ in 0..2 {
+                let token = auth
+                    .access_token()
+                    .await
+                    .map_err(|e| IngestError(e.to_string()))?;
+                let sasl = XOAuth2 {
+                    response: Some(crate::mailbox::xoauth2_response(&user, &token)),
+                };
+                match client.authenticate("XOAUTH2", sasl).await {
+                    Ok(session) => return Ok(session),
+                    Err((e, c)) => {
+                        // Refused: perhaps revoked early or expired in flight; a fresh token
+                        // is tried once.
+                        auth.rejected(&token).await;
+                        last = e.to_string();
+                        client = c;
+                    }
+                }
+            }
+            Err(refused(&user, last))
+        }
+    }
+}
+
+async fn connect(cfg: &ImapConfig, auth: &MailboxAuth) -> Result<Session, IngestError> {
+    // Before connecting: a mailbox that needs signing in again is not tried at all.
+    if cfg.auth == MailAuth::Xoauth2 {
+        auth.access_token()
+            .await
+            .map_err(|e| IngestError(e.to_string()))?;
+    }
+    let tcp = connect_tcp(cfg).await?;
+    let client = secure(cfg, tcp).await?;
+    sign_in(cfg, auth, client).await
 }
 
 /// An open IMAP folder.
@@ -120,15 +197,20 @@ pub struct Inbox {
 }
 
 impl Inbox {
-    /// Connects, logs in and selects `cfg.folder`.
-    pub async fn open(cfg: &ImapConfig) -> Result<Inbox, IngestError> {
+    /// Connects, signs in and selects `cfg.folder`.
+    pub async fn open(cfg: &ImapConfig, auth: &MailboxAuth) -> Result<Inbox, IngestError> {
+        let session = connect(cfg, auth).await?;
+        Inbox::select(cfg, session).await
+    }
+
+    /// Selects `cfg.folder` in a signed-in session.
+    pub async fn select(cfg: &ImapConfig, mut session: Session) -> Result<Inbox, IngestError> {
         let account = format!(
             "{}@{}:{}",
             cfg.username.clone().unwrap_or_default(),
             cfg.host,
             cfg.port
         );
-        let mut session = connect(cfg).await?;
         let mbox = session
             .select(&cfg.folder)
             .await
@@ -180,6 +262,77 @@ impl Inbox {
             .uid_mv(uid.to_string(), dest)
             .await
             .map_err(|e| err(&format!("move to {dest}"), e))
+    }
+
+    /// Whether the server offers IDLE (RFC 2177).
+    pub async fn offers_idle(&mut self) -> Result<bool, IngestError> {
+        Ok(self
+            .session
+            .capabilities()
+            .await
+            .map_err(|e| err("CAPABILITY", e))?
+            .has_str("IDLE"))
+    }
+
+    /// Waits in IDLE until the server reports a change, `limit` passes, or `stop` turns
+    /// true; then ends the IDLE (DONE). `true` when something changed.
+    pub async fn idle(
+        self,
+        limit: std::time::Duration,
+        stop: &mut tokio::sync::watch::Receiver<bool>,
+    ) -> Result<(Inbox, bool), IngestError> {
+        let Inbox {
+            session,
+            uid_validity,
+            account,
+        } = self;
+        let mut handle = session.idle();
+        handle.init().await.map_err(|e| err("IDLE", e))?;
+        let changed = {
+            let (wait, _interrupt) = handle.wait_with_timeout(limit);
+            tokio::select! {
+                r = wait => matches!(r.map_err(|e| err("IDLE", e))?, async_imap::extensions::idle::IdleResponse::NewData(_)),
+                _ = tokio::time::sleep(limit) => false,
+                _ = stop.wait_for(|v| *v) => false,
+            }
+        };
+        let session = handle.done().await.map_err(|e| err("IDLE DONE", e))?;
+        Ok((
+            Inbox {
+                session,
+                uid_validity,
+                account,
+            },
+            changed,
+        ))
+    }
+
+    /// Appends a message to `folder`, marked as read (a copy of a sent letter).
+    pub async fn append(&mut self, folder: &str, raw: &[u8]) -> Result<(), IngestError> {
+        self.session
+            .append(folder, Some("(\\Seen)"), None, raw)
+            .await
+            .map_err(|e| err(&format!("APPEND to {folder}"), e))
+    }
+
+    /// Whether a message with this Message-ID is in the selected folder.
+    pub async fn has_message_id(&mut self, message_id: &str) -> Result<bool, IngestError> {
+        let id = message_id.replace(['"', '\\'], "");
+        Ok(!self
+            .session
+            .uid_search(format!("HEADER Message-ID \"{id}\""))
+            .await
+            .map_err(|e| err("UID SEARCH", e))?
+            .is_empty())
+    }
+
+    /// Whether `folder` exists (EXAMINE, read-only).
+    pub async fn has_folder(&mut self, folder: &str) -> Result<bool, IngestError> {
+        match self.session.examine(folder).await {
+            Ok(_) => Ok(true),
+            Err(async_imap::error::Error::No(_)) => Ok(false),
+            Err(e) => Err(err(&format!("EXAMINE {folder}"), e)),
+        }
     }
 
     pub async fn close(mut self) {

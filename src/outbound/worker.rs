@@ -27,6 +27,26 @@ pub struct Delivery {
     pub calendar: crate::clock::SharedCalendar,
     pub raw: crate::rawstore::RawStore,
     pub data_dir: std::path::PathBuf,
+    /// Where a copy of each delivered letter goes (`[smtp] save_sent_to`), if anywhere.
+    pub sent_copy: Option<SentCopy>,
+}
+
+/// A copy of each delivered letter appended to an IMAP folder, for servers that keep none of
+/// submitted mail. Best effort: the letter is sent and recorded whatever happens here.
+#[derive(Clone)]
+pub struct SentCopy {
+    pub imap: crate::config::ImapConfig,
+    pub folder: String,
+    pub auth: std::sync::Arc<crate::mailbox::MailboxAuth>,
+}
+
+impl SentCopy {
+    async fn save(&self, raw: &[u8]) -> Result<(), crate::inbound::SourceError> {
+        let mut inbox = crate::inbound::imap::Inbox::open(&self.imap, &self.auth).await?;
+        let r = inbox.append(&self.folder, raw).await;
+        inbox.close().await;
+        r
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +62,9 @@ pub enum DeliveryError {
     },
     #[error("[send] {0}")]
     Config(String),
+    /// The mailbox cannot be signed in to: letters stay queued until it can.
+    #[error("{0}")]
+    Mailbox(String),
 }
 
 /// Throttle and retry settings.
@@ -310,19 +333,35 @@ async fn lane(
             continue;
         };
         // Claimed: from here the message is sent and recorded even if a shutdown arrives.
-        let result = match raw.get(&c.raw_sha256) {
-            Ok(bytes) => {
+        let (result, bytes) = match raw.get(&c.raw_sha256) {
+            Ok(bytes) => (
                 transport
                     .send(&c.from_addr, &c.to_addr, &c.message_id, &bytes)
-                    .await
-            }
-            Err(e) => Err(SendError::Permanent(format!("stored message missing: {e}"))),
+                    .await,
+                Some(bytes),
+            ),
+            Err(e) => (
+                Err(SendError::Permanent(format!("stored message missing: {e}"))),
+                None,
+            ),
         };
         let now = ctx.clock.now();
         match result {
+            Err(SendError::Auth(e)) => {
+                // Not the letter's fault: it goes back to the queue as it was, and this run
+                // stops (the service retries later; `/health` says why).
+                outbox::release(&ctx.db, c.id).await?;
+                tracing::error!(message = %c.message_id, "{e}");
+                return Err(DeliveryError::Mailbox(e));
+            }
             Ok(reply) => {
                 outbox::mark_sent(&ctx.db, &ctx.calendar.get(), c.id, &reply, "foi send", now)
                     .await?;
+                if let (Some(copy), Some(bytes)) = (&ctx.sent_copy, bytes) {
+                    if let Err(e) = copy.save(&bytes).await {
+                        tracing::warn!(message = %c.message_id, "sent, but no copy was saved in {}: {e}", copy.folder);
+                    }
+                }
                 count(&|r| r.sent += 1);
                 if let Some(p) = progress {
                     p.inc(1);

@@ -20,6 +20,9 @@ pub struct Digest {
     pub replies_to_classify: Vec<String>,
     pub triage: Vec<String>,
     pub delivery_problems: Vec<String>,
+    /// The mailbox cannot be signed in to (a revoked OAuth sign-in): nothing goes out or
+    /// comes in until someone signs in again.
+    pub mailbox: Vec<String>,
 }
 
 /// Builds the digest as of today.
@@ -99,6 +102,12 @@ pub async fn build(app: &App) -> Result<Digest, ChaseError> {
         d.triage
             .push(format!("#{} from {} \"{}\"", m.id, m.from, m.subject));
     }
+    if let Some(p) = app.mailbox.problem() {
+        d.mailbox.push(format!(
+            "the mailbox {} needs signing in again: {}. Nothing is sent or read until then; queued letters wait (foi mailbox login)",
+            app.mailbox.mailbox, p.reason
+        ));
+    }
     for m in outbox::list_unsent(&app.db).await? {
         if m.state.is_problem() {
             d.delivery_problems.push(format!(
@@ -117,6 +126,9 @@ pub async fn build(app: &App) -> Result<Digest, ChaseError> {
 /// The digest as plain text.
 pub fn render(d: &Digest) -> String {
     let mut s = format!("foi digest for {}\n", d.date);
+    for line in &d.mailbox {
+        s.push_str(&format!("\nACTION NEEDED: {line}\n"));
+    }
     for (title, items) in [
         ("Due this week", &d.due_this_week),
         ("Newly overdue", &d.newly_overdue),

@@ -259,9 +259,22 @@ pub async fn ingest_all(
 /// raw-bytes dedupe makes that harmless).
 pub async fn ingest_imap(app: &App) -> Result<IngestSummary, IngestError> {
     use crate::inbound::imap::Inbox;
-    use crate::store::mailbox;
     let cfg = app.config.imap.clone();
-    let mut imap = Inbox::open(&cfg).await?;
+    let _reading = app.inbox_lock.lock().await;
+    let mut imap = Inbox::open(&cfg, &app.mailbox).await?;
+    let summary = ingest_open_inbox(app, &mut imap).await;
+    imap.close().await;
+    summary
+}
+
+/// Reads what is new in an open IMAP folder: UIDs above the last one remembered for it
+/// (read again from the start when UIDVALIDITY changed), each stored raw, then matched.
+async fn ingest_open_inbox(
+    app: &App,
+    imap: &mut crate::inbound::imap::Inbox,
+) -> Result<IngestSummary, IngestError> {
+    use crate::store::mailbox;
+    let cfg = &app.config.imap;
     let validity = imap.uid_validity;
     let mut last = match mailbox::get(&app.db, &imap.account, &cfg.folder).await? {
         Some((v, last)) if v == validity => last,
@@ -284,6 +297,75 @@ pub async fn ingest_imap(app: &App) -> Result<IngestSummary, IngestError> {
             }
         }
     }
-    imap.close().await;
     Ok(summary)
+}
+
+/// How a watch of the IMAP folder ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchEnd {
+    /// Shut down as asked.
+    Stopped,
+    /// The server does not offer IDLE: the scheduled poll does the work.
+    NoIdle,
+}
+
+/// Reads the IMAP folder as mail arrives (IMAP IDLE, RFC 2177) until `stop`: what is new on
+/// connecting, then whatever the server announces. Each IDLE lasts at most
+/// `[imap] idle_renew_secs` (servers end it after 29 minutes). With OAuth the session is
+/// renewed before the access token it signed in with expires, as Exchange Online closes
+/// sessions whose token has expired. The poll and this watch share the last-UID record and a
+/// lock, so no message is read twice (and ingest recognises duplicates anyway).
+pub async fn watch_imap(
+    app: &App,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<WatchEnd, IngestError> {
+    use crate::inbound::imap::Inbox;
+    let cfg = app.config.imap.clone();
+    let renew = std::time::Duration::from_secs(cfg.idle_renew_secs.clamp(1, 29 * 60));
+    loop {
+        if *stop.borrow() {
+            return Ok(WatchEnd::Stopped);
+        }
+        let mut imap = Inbox::open(&cfg, &app.mailbox).await?;
+        if !imap.offers_idle().await? {
+            imap.close().await;
+            return Ok(WatchEnd::NoIdle);
+        }
+        let session_ends = if cfg.auth == crate::config::MailAuth::Xoauth2 {
+            app.mailbox.renew_at().await
+        } else {
+            None
+        };
+        let mut changed = true;
+        loop {
+            if changed {
+                let s = {
+                    let _reading = app.inbox_lock.lock().await;
+                    ingest_open_inbox(app, &mut imap).await?
+                };
+                if s.seen > 0 {
+                    tracing::info!(
+                        "IMAP IDLE: {} new message(s), {} matched, {} to triage",
+                        s.seen - s.duplicates,
+                        s.matched,
+                        s.triage
+                    );
+                }
+            }
+            let mut limit = renew;
+            if let Some(end) = session_ends {
+                match (end - chrono::Utc::now()).to_std() {
+                    Ok(left) if !left.is_zero() => limit = limit.min(left),
+                    _ => break,
+                }
+            }
+            let (back, c) = imap.idle(limit, &mut stop).await?;
+            imap = back;
+            changed = c;
+            if *stop.borrow() {
+                break;
+            }
+        }
+        imap.close().await;
+    }
 }

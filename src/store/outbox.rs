@@ -319,6 +319,23 @@ pub async fn mark_sent(
     Ok(())
 }
 
+/// Gives a claimed message back untouched (`queued`, the attempt not counted): the mailbox
+/// could not be signed in to, which is not the letter's fault. Nothing was sent.
+pub async fn release(db: &DatabaseConnection, id: i32) -> Result<(), StoreError> {
+    let m = load(db, id).await?;
+    if m.state != OutboundState::Sending.as_str() {
+        return Ok(());
+    }
+    let attempts = (m.attempts - 1).max(0);
+    let mut am: message::ActiveModel = m.into();
+    am.state = Set(OutboundState::Queued.as_str().into());
+    am.attempts = Set(attempts);
+    am.claimed_by = Set(None);
+    am.claimed_at = Set(None);
+    am.update(db).await?;
+    Ok(())
+}
+
 /// A transient failure: back to `queued` until `next_at`, or `failed` when out of attempts.
 pub async fn mark_transient(
     db: &DatabaseConnection,

@@ -151,7 +151,15 @@ pub async fn health_json(app: &App) -> Result<serde_json::Value, crate::store::S
         );
     }
     let calendar = crate::services::calendar::health(app, app.clock.now()).await?;
+    let problem = app.mailbox.problem();
+    let mailbox = serde_json::json!({
+        "name": app.mailbox.mailbox,
+        "auth": if app.mailbox.uses_oauth() { "xoauth2" } else { "password" },
+        "status": if problem.is_some() { "needs_login" } else { "ok" },
+        "error": problem.map(|p| format!("the mailbox {} needs signing in again: {}", app.mailbox.mailbox, p.reason)),
+    });
     Ok(serde_json::json!({
+        "mailbox": mailbox,
         "status": "ok",
         "now": app.clock.now(),
         "database": crate::store::backend_name(&app.db),
@@ -170,11 +178,18 @@ async fn health(State(st): State<WebState>) -> Response {
     match health_json(&st.app).await {
         Ok(mut v) => {
             v["tasks"] = serde_json::json!(tasks);
-            if down.is_empty() {
+            let mut errors: Vec<String> = Vec::new();
+            if let Some(e) = v["mailbox"]["error"].as_str() {
+                errors.push(e.to_string());
+            }
+            if !down.is_empty() {
+                errors.push(format!("not running: {}", down.join(", ")));
+            }
+            if errors.is_empty() {
                 Json(v).into_response()
             } else {
                 v["status"] = "degraded".into();
-                v["error"] = format!("not running: {}", down.join(", ")).into();
+                v["error"] = errors.join("; ").into();
                 (StatusCode::SERVICE_UNAVAILABLE, Json(v)).into_response()
             }
         }
@@ -374,6 +389,12 @@ fn draw(
     if let Some(m) = data.as_object_mut() {
         m.insert("title".into(), title.into());
         m.insert("counts".into(), counts);
+        if let (Some(_), Some(p)) = (sess, st.app.mailbox.problem()) {
+            m.insert(
+                "mailbox_problem".into(),
+                serde_json::json!({"mailbox": st.app.mailbox.mailbox, "reason": p.reason}),
+            );
+        }
         if let Some(s) = sess {
             m.insert(
                 "user".into(),

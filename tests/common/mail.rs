@@ -19,6 +19,12 @@ fn script() -> PathBuf {
 impl MailPeers {
     /// Starts both servers in a fresh directory (searchable by Dovecot's users).
     pub fn start() -> MailPeers {
+        MailPeers::start_with(&[])
+    }
+
+    /// The same, with settings for `scripts/mail-peers` (e.g. `OAUTH2_INTROSPECTION_URL`,
+    /// `MAIL_USER`, `SMTP_LOCAL_ADDRESS`).
+    pub fn start_with(settings: &[(&str, &str)]) -> MailPeers {
         let keep = tempfile::Builder::new()
             .prefix("foi-mail-")
             .tempdir_in("/tmp")
@@ -36,6 +42,7 @@ impl MailPeers {
                 ("IMAP_PORT", "0"),
                 ("IMAPS_PORT", "0"),
             ])
+            .envs(settings.iter().copied())
             .output()
             .expect("run scripts/mail-peers");
         assert!(
@@ -116,6 +123,15 @@ impl MailPeers {
             *m.entry(id).or_insert(0) += 1;
         }
         m
+    }
+
+    /// The events the SMTP server recorded (one JSON object per line).
+    pub fn smtp_events(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.get("SMTP_EVENTS"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
     }
 
     /// Delivers an .eml into the IMAP INBOX.

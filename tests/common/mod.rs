@@ -4,6 +4,7 @@
 
 pub mod http;
 pub mod mail;
+pub mod oauth;
 pub mod webdriver;
 
 use std::path::{Path, PathBuf};
