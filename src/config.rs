@@ -428,6 +428,48 @@ mod tests {
     }
 
     #[test]
+    fn the_sample_local_configs_are_valid() {
+        for name in ["microsoft365", "google", "generic"] {
+            let f = format!("config/examples/local.{name}.toml");
+            let c = load(Some(Path::new(&f)), Vec::new()).unwrap_or_else(|e| panic!("{f}: {e}"));
+            assert_eq!(c.smtp.transport, Transport::Smtp, "{f}");
+        }
+        let m = load(
+            Some(Path::new("config/examples/local.microsoft365.toml")),
+            Vec::new(),
+        )
+        .unwrap();
+        assert_eq!(m.smtp.auth, MailAuth::Xoauth2);
+        assert_eq!(m.oauth.provider, OAuthProvider::Microsoft365);
+    }
+
+    #[test]
+    fn oauth_settings_from_the_environment() {
+        let c = load(
+            Some(Path::new("config/default.toml")),
+            vec![
+                ("FOI__IMAP__AUTH".into(), "xoauth2".into()),
+                ("FOI__OAUTH__FLOW".into(), "client_credentials".into()),
+                ("FOI__OAUTH__SCOPES".into(), "[\"a\", \"b\"]".into()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.imap.auth, MailAuth::Xoauth2);
+        assert_eq!(c.oauth.flow, OAuthFlow::ClientCredentials);
+        assert_eq!(c.oauth.scopes, vec!["a".to_string(), "b".to_string()]);
+        let e = load(
+            Some(Path::new("config/default.toml")),
+            vec![("FOI__SMTP__AUTH".into(), "basic".into())],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("FOI__SMTP__AUTH") && e.contains("xoauth2"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn unknown_key_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("c.toml");

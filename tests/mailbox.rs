@@ -303,6 +303,24 @@ fn a_revoked_sign_in_stops_sending_and_letters_wait_until_login_again() {
     );
     let v: serde_json::Value = serde_json::from_str(&health.body).unwrap();
     assert_eq!(v["mailbox"]["status"], "needs_login");
+    // The dashboard says so on every page, in words.
+    let mut env = env_refs(&rig.env);
+    env.push(("FOI_NEW_PASSWORD", "a long enough password 1"));
+    common::ok(common::foi(
+        &rig.data,
+        &["user", "add", "alice", "--role", "editor"],
+        &env,
+    ));
+    let mut web = common::http::Client::new(&addr);
+    web.login("alice", "a long enough password 1");
+    for page in ["/", "/outbox"] {
+        let body = web.get(page).body;
+        assert!(
+            body.contains("Nothing is being sent or received.")
+                && body.contains("The mailbox foi@example.org needs signing in again"),
+            "{page}: {body}"
+        );
+    }
     drop(serve);
     let printed = std::fs::read_to_string(rig.dir.join("serve.out")).unwrap();
     assert!(printed.contains("needs signing in again"), "{printed}");
@@ -323,6 +341,33 @@ fn a_revoked_sign_in_stops_sending_and_letters_wait_until_login_again() {
     assert!(counts.values().all(|n| *n == 1), "{counts:?}");
     assert!(sent_states(&rig.outbox()).iter().all(|s| s == "sent"));
     rig.assert_no_tokens(&[&log]);
+}
+
+#[test]
+fn a_token_refused_before_its_time_is_replaced_once_and_the_letter_goes() {
+    let rig = Rig::new(Duration::from_secs(600));
+    rig.login();
+    rig.queue("early", 2);
+    rig.ok(&["send"]);
+    // The provider ends the access token early; foi still holds it as valid.
+    rig.auth.revoke_access_tokens();
+    rig.queue("early-2", 1);
+    let before = rig.auth.refresh_grants();
+    let out = rig.ok(&["send"]);
+    assert!(out.contains("sent 1"), "{out}");
+    assert_eq!(
+        rig.auth.refresh_grants() - before,
+        1,
+        "one refresh after the refusal"
+    );
+    // Reading replies recovers the same way.
+    rig.auth.revoke_access_tokens();
+    let v: serde_json::Value =
+        serde_json::from_str(&rig.ok(&["ingest", "--imap", "--format", "json"])).unwrap();
+    assert_eq!(v["seen"], 0);
+    assert_eq!(rig.auth.refresh_grants() - before, 2);
+    assert_eq!(rig.peers.message_id_counts().len(), 3);
+    rig.assert_no_tokens(&[]);
 }
 
 #[test]
@@ -386,6 +431,54 @@ fn device_sign_in_waits_through_pending_and_slow_down() {
         out.contains("Everything foi needs from the mailbox works"),
         "{out}"
     );
+    // Signing out forgets the tokens; nothing is sent until someone signs in again.
+    assert!(rig.ok(&["mailbox", "logout"]).contains("Signed out"));
+    assert!(!rig.data.join("mailbox-tokens.json").exists());
+    rig.queue("after-logout", 1);
+    let o = rig.run(&["send"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("nobody has signed in yet"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(rig.peers.smtp_messages().is_empty());
+    rig.assert_no_tokens(&[]);
+}
+
+#[test]
+fn app_only_sign_in_uses_the_client_secret_from_the_environment() {
+    let mut rig = Rig::new(Duration::from_secs(60));
+    rig.set("FOI__OAUTH__FLOW", "client_credentials");
+    // Without the secret: a clear error before anything is tried.
+    rig.queue("app-only", 3);
+    let o = rig.run(&["send"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("FOI_OAUTH_CLIENT_SECRET"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(sent_states(&rig.outbox()), vec!["queued"; 3]);
+    let secret = rig.auth.client_secret();
+    rig.set("FOI_OAUTH_CLIENT_SECRET", &secret);
+    let out = rig.ok(&["send"]);
+    assert!(out.contains("sent 3"), "{out}");
+    assert!(rig.auth.client_grants() >= 1);
+    assert_eq!(rig.auth.refresh_grants(), 0, "no person's sign-in involved");
+    // A wrong secret is named as the problem, with what to do.
+    rig.set("FOI_OAUTH_CLIENT_SECRET", "not-the-secret");
+    let o = rig.run(&["mailbox", "test"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("the app's client id or secret was not accepted"),
+        "{}",
+        stdout(&o)
+    );
+    // The secret itself is never printed or stored.
+    let printed = rig.printed.borrow().clone();
+    assert!(!String::from_utf8_lossy(&printed).contains(&secret));
+    rig.assert_no_tokens(&[]);
 }
 
 #[test]
@@ -476,6 +569,25 @@ fn mailbox_test_says_what_works_and_what_does_not() {
         })
         .sum();
     assert_eq!(copies, 1, "one copy of the delivered letter in Sent");
+
+    // Microsoft's "SMTP AUTH disabled" refusal is explained in words.
+    rig.peers.set_rules(&format!(
+        "auth {USER} * 535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.\n"
+    ));
+    let o = rig.run(&["mailbox", "test"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("FAIL  SMTP  sign in as foi@example.org")
+            && out.contains("5.7.139")
+            && out.contains("turn on \"Authenticated SMTP\" for the mailbox"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ok    IMAP  sign in as foi@example.org"),
+        "{out}"
+    );
+    rig.peers.set_rules("");
 
     // The wrong port: the connection step fails, later steps are not pretended.
     rig.set("FOI__SMTP__PORT", "1");

@@ -251,6 +251,10 @@ impl OAuthServer {
         i.refresh.clear();
         i.access.clear();
     }
+    /// Revokes the access tokens only (the provider ending sessions early): a refresh works.
+    pub fn revoke_access_tokens(&self) {
+        self.inner.lock().unwrap().access.clear();
+    }
     pub fn refresh_grants(&self) -> u32 {
         self.inner.lock().unwrap().refresh_grants
     }
