@@ -652,4 +652,28 @@ fn password_sign_in_still_works_beside_oauth() {
         !out.contains("OAuth"),
         "no OAuth step without xoauth2: {out}"
     );
+    // TLS to a server whose certificate this machine does not trust: said, with what to do.
+    env.retain(|(k, _)| k != "FOI__IMAP__PORT" && k != "FOI__IMAP__SECURITY");
+    env.push(("FOI__IMAP__PORT".into(), rig.peers.get("IMAPS_PORT").into()));
+    env.push(("FOI__IMAP__SECURITY".into(), "tls".into()));
+    let o = foi_cmd(&rig.data, &["mailbox", "test"], &env_refs(&env))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("FAIL  IMAP  secure connection: the server's certificate is not signed by an authority this machine trusts")
+            && out.contains("ca_file"),
+        "{out}"
+    );
+    // With the test CA it is trusted.
+    env.push(("FOI__IMAP__CA_FILE".into(), rig.peers.get("TLS_CA").into()));
+    let o = foi_cmd(&rig.data, &["mailbox", "test"], &env_refs(&env))
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains("ok    IMAP  secure connection: TLS"),
+        "{}",
+        stdout(&o)
+    );
 }
