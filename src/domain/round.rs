@@ -18,6 +18,9 @@ pub enum RoundKind {
     Letters,
     /// Desk research: no letters; each body's public document is recorded and coded.
     Desk,
+    /// A round run before (or outside) this tool, kept as a record: its codings are imported
+    /// and reported, and it is never launched.
+    Historical,
 }
 
 impl RoundKind {
@@ -25,6 +28,7 @@ impl RoundKind {
         match self {
             RoundKind::Letters => "letters",
             RoundKind::Desk => "desk",
+            RoundKind::Historical => "historical",
         }
     }
 }
@@ -200,6 +204,52 @@ pub struct RoundDef {
     /// When a request counts as received.
     #[serde(default)]
     pub receipt: Receipt,
+    /// When the letters went out, for a round sent before or outside this tool: a date in the
+    /// past makes the round a record that cannot be launched again.
+    #[serde(default)]
+    pub launched_on: Option<NaiveDate>,
+}
+
+/// A body of the round's register that no longer exists, and what replaced it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Abolished {
+    pub code: String,
+    pub name: String,
+    pub successors: Vec<String>,
+}
+
+/// Why a round is a record of the past and cannot be launched, if it is one: its kind, a
+/// `launched_on` date before `today`, or bodies in its register that have been abolished
+/// (named with their successors, so the team knows which round to send instead).
+pub fn why_history(def: &RoundDef, today: NaiveDate, abolished: &[Abolished]) -> Option<String> {
+    if def.kind == RoundKind::Historical {
+        return Some(format!(
+            "round {} is a historical record (kind = \"historical\"): its letters were sent outside foi; code and report it, but it is not launched",
+            def.slug.get_ref()
+        ));
+    }
+    if let Some(d) = def.launched_on.filter(|d| *d < today) {
+        return Some(format!(
+            "round {} was launched on {} (launched_on in its round file): it is a record, not sent again",
+            def.slug.get_ref(),
+            d.format("%-d %B %Y")
+        ));
+    }
+    if let Some(first) = abolished.first() {
+        let others = abolished.len() - 1;
+        return Some(format!(
+            "the register {} of round {} lists {} abolished bod{} (e.g. {} {}, succeeded by {}{}): letters to them would go nowhere; send the round on the current register instead",
+            def.register.get_ref(),
+            def.slug.get_ref(),
+            abolished.len(),
+            if abolished.len() == 1 { "y" } else { "ies" },
+            first.code,
+            first.name,
+            first.successors.join(" and "),
+            if others > 0 { format!(", and {others} more") } else { String::new() }
+        ));
+    }
+    None
 }
 
 /// When a request counts as received, for the statutory clock.

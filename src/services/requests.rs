@@ -139,6 +139,10 @@ pub async fn status_each<E: From<RequestError>>(
         .await
         .map_err(RequestError::from)?;
     let (cal, today) = (app.calendar.get(), app.clock.today());
+    let history = super::rounds::history_reason(app, &round)
+        .await
+        .map_err(RequestError::from)?
+        .is_some();
     let mut after: Option<String> = None;
     loop {
         let mut q = rounds::RequestQuery::round(round.id);
@@ -155,8 +159,23 @@ pub async fn status_each<E: From<RequestError>>(
         };
         after = Some(last.reference.to_string());
         for r in &batch {
-            each(status_row(&cal, today, r))?;
+            let mut row = status_row(&cal, today, r);
+            if history {
+                as_record(&mut row, r);
+            }
+            each(row)?;
         }
+    }
+}
+
+/// A request of a round that is history (never launched from here): what remains is coding.
+pub fn as_record(row: &mut StatusRow, r: &RequestRow) {
+    if r.state == RequestState::Draft {
+        row.next_action = if r.kept.coded_count > 0 {
+            "coded (imported record)".into()
+        } else {
+            "code the response (imported record)".into()
+        };
     }
 }
 

@@ -33,6 +33,43 @@ pub enum RoundServiceError {
     Raw(#[from] RawStoreError),
     #[error("round {0} is a desk-research round: it sends no letters")]
     Desk(String),
+    /// A record of the past (historical, launched before, or on a register with abolished
+    /// bodies): the text says why.
+    #[error("{0}")]
+    History(String),
+}
+
+/// The bodies of a register that have been abolished (they name successors).
+pub async fn abolished_in(
+    app: &App,
+    register: &str,
+) -> Result<Vec<crate::domain::round::Abolished>, StoreError> {
+    Ok(authorities::list(&app.db, Some(register))
+        .await?
+        .into_iter()
+        .filter(|a| {
+            !a.record.successors.is_empty()
+                || a.record
+                    .status
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("abolished"))
+        })
+        .map(|a| crate::domain::round::Abolished {
+            code: a.record.code,
+            name: a.record.name,
+            successors: a.record.successors,
+        })
+        .collect())
+}
+
+/// Why the round cannot be launched because it is history, if so.
+pub async fn history_reason(app: &App, round: &Round) -> Result<Option<String>, StoreError> {
+    let abolished = abolished_in(app, &round.register).await?;
+    Ok(crate::domain::round::why_history(
+        &round.def,
+        app.clock.today(),
+        &abolished,
+    ))
 }
 
 impl App {
@@ -102,7 +139,7 @@ pub async fn create_round(
     let (def, text) = parse_round_file(app, path).await?;
     // Every letter the round can send is rendered for one body *before* anything is written:
     // a template problem creates nothing.
-    if def.kind == RoundKind::Letters {
+    if def.kind != RoundKind::Desk {
         preflight(app, &def).await?;
     }
     let created = rounds::create(&app.db, &def, &text, &app.actor(), app.clock.now()).await?;
@@ -223,6 +260,9 @@ async fn plan_and_render(
     let round = rounds::find(&app.db, slug).await?;
     if round.def.kind == RoundKind::Desk {
         return Err(RoundServiceError::Desk(slug.into()));
+    }
+    if let Some(why) = history_reason(app, &round).await? {
+        return Err(RoundServiceError::History(why));
     }
     let renderer = app.renderer()?;
     let reqs = rounds::requests(&app.db, round.id).await?;

@@ -168,7 +168,9 @@ pub async fn create(
     .insert(&txn)
     .await?;
     let initial = match def.kind {
-        crate::domain::round::RoundKind::Letters => RequestState::Draft,
+        crate::domain::round::RoundKind::Letters | crate::domain::round::RoundKind::Historical => {
+            RequestState::Draft
+        }
         crate::domain::round::RoundKind::Desk => RequestState::DeskResearch,
     };
     // In statements of a few hundred rows: a round of 100,000 bodies is created in seconds.

@@ -27,6 +27,9 @@ pub async fn rounds(
     let today = app.clock.today();
     for r in rounds::list(&app.db).await? {
         let (by, overdue) = board::state_counts(&app.db, r.id, today).await?;
+        let history = crate::services::rounds::history_reason(app, &r)
+            .await?
+            .is_some();
         let total: u64 = by.iter().map(|(_, n)| n).sum();
         let done: u64 = by
             .iter()
@@ -34,7 +37,7 @@ pub async fn rounds(
             .map(|(_, n)| n)
             .sum();
         out.push(json!({
-            "slug": r.slug, "title": r.title, "register": r.register, "kind": r.kind, "total": total,
+            "slug": r.slug, "title": r.title, "register": r.register, "kind": r.kind, "history": history, "total": total,
             "done": done, "percent": (done * 100).checked_div(total).unwrap_or(0), "overdue": overdue,
             "states": by.iter().map(|(k, n)| json!({"state": k.as_str(), "label": k.label(), "count": n})).collect::<Vec<_>>(),
         }));
@@ -129,11 +132,15 @@ pub async fn board_data(
         .map(|(f, n)| json!({"id": f.id(), "label": f.label(), "count": n, "on": *f == filter}))
         .collect();
     let (cal, today) = (app.calendar.get(), app.clock.today());
+    let history = crate::services::rounds::history_reason(app, &round).await?;
     let rows_json: Vec<_> = page
         .rows
         .iter()
         .map(|req| {
-            let r = crate::services::requests::status_row(&cal, today, req);
+            let mut r = crate::services::requests::status_row(&cal, today, req);
+            if history.is_some() {
+                crate::services::requests::as_record(&mut r, req);
+            }
             // The one definition of overdue (`domain::overdue`), as `foi status` shows it.
             let (tier, tier_class) = (r.tier.label(), r.tier.id());
             let step = next.get(r.reference.as_str()).map(|(id, d)| format!("{id} on {d}")).unwrap_or_default();
@@ -147,7 +154,7 @@ pub async fn board_data(
         .collect();
     let link = |p: &Option<Position>| p.as_ref().map(Position::encode);
     Ok(json!({
-        "round": {"slug": round.slug, "title": round.title, "register": round.register},
+        "round": {"slug": round.slug, "title": round.title, "register": round.register, "history": history},
         "total": total, "shown": shown, "filters": filters, "filter": filter.id(), "sort": sort.id(), "rows": rows_json,
         "pager": {
             "first": page.before.is_some(), "last": page.after.is_some(),
