@@ -78,6 +78,12 @@ fn main() {
                 bodies: "bodies".into(),
             },
             generated_on: "2026-11-23".into(),
+            coverage: foi::services::findings::Coverage::new(
+                bodies.len(),
+                bodies.len(),
+                0,
+                "bodies",
+            ),
             findings,
             crosstabs,
             timeliness: None,

@@ -62,3 +62,168 @@ fn a_historical_round_cannot_be_launched_and_says_why() {
         "{e}"
     );
 }
+
+#[test]
+fn a_report_with_4_of_36_coded_is_marked_provisional_and_makes_no_headline_claims() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let today = [("FOI_TODAY", "2026-11-02"), ("FOI__SEND__PER_MINUTE", "0")];
+    ok(foi(&d, &["init"], &today));
+    ok(foi(
+        &d,
+        &["round", "create", "config/rounds/msk-2026.toml"],
+        &today,
+    ));
+    // Letters out (file transport), then 8 bodies answer.
+    ok(foi(
+        &d,
+        &["round", "launch", "msk-2026", "--yes", "--enqueue-only"],
+        &today,
+    ));
+    ok(foi(&d, &["send"], &today));
+    let status: serde_json::Value = serde_json::from_str(&ok(foi(
+        &d,
+        &["status", "msk-2026", "--format", "json"],
+        &today,
+    )))
+    .unwrap();
+    let rows = status.as_array().unwrap();
+    assert_eq!(rows.len(), 36);
+    let later = [("FOI_TODAY", "2026-11-20")];
+    let answered: Vec<(String, String)> = rows[..8]
+        .iter()
+        .map(|r| {
+            (
+                r["reference"].as_str().unwrap().to_string(),
+                r["authority"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (reference, _) in &answered {
+        ok(foi(
+            &d,
+            &["request", "set", reference, "answered_full"],
+            &later,
+        ));
+    }
+    // The first 4 of those are coded, from the 2026 fixture's rows for them.
+    let fixture = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/msk-2026-codings.csv"
+    ))
+    .unwrap();
+    let coded: Vec<&str> = answered[..4].iter().map(|(_, a)| a.as_str()).collect();
+    let mut csv = String::from("authority,variable,value\n");
+    let mut no_lead = 0;
+    for line in fixture.lines().skip(1) {
+        let code = line.split(',').next().unwrap();
+        if coded.contains(&code) {
+            csv.push_str(line);
+            csv.push('\n');
+            if line.ends_with(",msk_lead,no") {
+                no_lead += 1;
+            }
+        }
+    }
+    let f = dir.path().join("four.csv");
+    std::fs::write(&f, csv).unwrap();
+    ok(foi(
+        &d,
+        &["code", "import", "msk-2026", f.to_str().unwrap()],
+        &later,
+    ));
+
+    let md = ok(foi(&d, &["report", "msk-2026"], &later));
+    let banner = "Coding complete for 4 of 36 ICBs (28 responses not yet received, 4 received and not coded).";
+    assert!(
+        md.contains("**Provisional.**") && md.contains(banner),
+        "{md}"
+    );
+    // No headline sentence rests on 4 bodies.
+    for claim in [
+        "said they had no MSK lead",
+        "This means that",
+        "have no MSK lead",
+        "We received responses from",
+        "in four",
+        "in ten",
+    ] {
+        assert!(
+            !md.contains(claim),
+            "`{claim}` printed with 4 of 36 coded:\n{md}"
+        );
+    }
+    assert!(
+        md.contains(
+            "The headline findings are written here once every one of the 36 ICBs is coded"
+        ),
+        "{md}"
+    );
+    // Bases are the coded bodies only, and say how many are still to code.
+    assert!(
+        md.contains("Base: the 4 ICBs coded so far (32 more to code)."),
+        "{md}"
+    );
+    let j: serde_json::Value = serde_json::from_str(&ok(foi(
+        &d,
+        &["report", "msk-2026", "--format", "json"],
+        &later,
+    )))
+    .unwrap();
+    assert_eq!(j["variables"]["msk_lead"]["base"], 4);
+    assert_eq!(j["indicators"]["no_lead"]["base"], 4);
+    assert_eq!(j["indicators"]["no_lead"]["count"], no_lead);
+    assert_eq!(j["coverage"]["coded"], 4);
+    assert_eq!(j["coverage"]["not_received"], 28);
+    assert_eq!(j["coverage"]["not_coded"], 4);
+    assert_eq!(j["coverage"]["complete"], false);
+    // The CSV carries the coverage rows before any number.
+    let csv = ok(foi(&d, &["report", "msk-2026", "--format", "csv"], &later));
+    let second = csv.lines().nth(1).unwrap();
+    assert!(
+        second.starts_with("msk-2026,coverage,coded,,") && second.ends_with(",4,36,11.1"),
+        "{csv}"
+    );
+    // The HTML report has the banner too.
+    let html = ok(foi(&d, &["report", "msk-2026", "--format", "html"], &later));
+    assert!(
+        html.contains("class=\"provisional\"") && html.contains(banner),
+        "{html}"
+    );
+
+    // A comparison says what its percentages are of.
+    ok(foi(
+        &d,
+        &["round", "create", "config/rounds/arma-msk-2024.toml"],
+        &later,
+    ));
+    ok(foi(
+        &d,
+        &[
+            "code",
+            "import",
+            "arma-msk-2024",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/arma-msk-2024-codings.csv"
+            ),
+        ],
+        &later,
+    ));
+    let cmp = ok(foi(
+        &d,
+        &["report", "msk-2026", "--compare", "arma-msk-2024"],
+        &later,
+    ));
+    assert!(
+        cmp.contains("Each percentage is of the bodies coded for that variable in that round"),
+        "{cmp}"
+    );
+    // The complete 2024 round has no banner.
+    let full = ok(foi(&d, &["report", "arma-msk-2024"], &later));
+    assert!(!full.contains("Provisional"), "{full}");
+    assert!(
+        full.contains("Twelve ICBs said they had no MSK lead"),
+        "{full}"
+    );
+}

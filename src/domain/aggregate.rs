@@ -1,14 +1,17 @@
 //! Aggregation: from coded responses to the findings tables. Pure functions, no I/O.
 //!
-//! Bases (what a percentage is "of"):
-//! * a variable without a condition: every body in the round;
+//! Bases (what a percentage is "of") are always bodies that have been **coded**, never bodies
+//! whose response has not been read yet (a round part-way through coding would otherwise
+//! report "1 of 36 ICBs have no lead" while 32 are simply not coded):
+//! * a variable without a condition: every body coded for it;
 //! * a variable with a condition (`lead_title` when `msk_lead = yes`): the bodies for which the
-//!   condition holds ("of the 30 who identified a lead");
-//! * an indicator: every body in the round.
+//!   condition holds and that are coded for it ("of the 30 who identified a lead");
+//! * an indicator: the bodies coded for every variable its conditions name.
 //!
-//! `coded` is how many bodies in the base have at least one value for the variable; a body in
-//! the base without a value is listed in the data-quality section, as is a value recorded for
-//! a body whose condition is false, or two values for a single-choice variable.
+//! A multiple-choice variable with no value counts as coded ("none of these") once the body
+//! has any code at all. `eligible` is how many bodies the base would hold once all are coded;
+//! a body in it without a value is listed in the data-quality section, as is a value recorded
+//! for a body whose condition is false, or two values for a single-choice variable.
 
 use super::codebook::{Codebook, VarKind};
 use super::proportion;
@@ -44,8 +47,12 @@ pub struct VariableTable {
     pub label: String,
     pub kind: VarKind,
     pub condition: Option<String>,
+    /// Bodies coded for the variable (where its condition holds): what percentages are of.
     pub base: usize,
+    /// The same as `base` (kept for the JSON export's readers).
     pub coded: usize,
+    /// Bodies the base will hold once every one is coded (its condition holds or is unknown).
+    pub eligible: usize,
     pub not_coded: usize,
     /// In codebook order (single choice, yes/no) or by count, largest first (multiple choice).
     /// Every category is present, even with 0.
@@ -68,6 +75,7 @@ pub struct IndicatorResult {
     pub id: String,
     pub label: String,
     pub count: usize,
+    /// Bodies coded for every variable the indicator's conditions name.
     pub base: usize,
     pub percent: f64,
     pub phrase: String,
@@ -114,7 +122,7 @@ pub fn aggregate(cb: &Codebook, bodies: &[Body]) -> Findings {
             .iter()
             .filter(|b| applies(cb, v, &b.values))
             .collect();
-        let base = in_base.len();
+        let eligible = in_base.len();
         let mut coded = 0;
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
         let mut numbers = Vec::new();
@@ -180,8 +188,8 @@ pub fn aggregate(cb: &Codebook, bodies: &[Body]) -> Findings {
             .map(|(id, label)| {
                 let count = counts.get(id.as_str()).copied().unwrap_or(0);
                 CategoryCount {
-                    percent: percent(count, base),
-                    phrase: proportion::phrase(count, base),
+                    percent: percent(count, coded),
+                    phrase: proportion::phrase(count, coded),
                     id,
                     label,
                     count,
@@ -197,9 +205,10 @@ pub fn aggregate(cb: &Codebook, bodies: &[Body]) -> Findings {
             label: v.label.clone(),
             kind: v.kind,
             condition: v.when.clone(),
-            base,
+            base: coded,
             coded,
-            not_coded: base - coded,
+            eligible,
+            not_coded: eligible - coded,
             categories,
             numbers: summarise(&mut numbers),
         });
@@ -222,7 +231,12 @@ pub fn aggregate(cb: &Codebook, bodies: &[Body]) -> Findings {
         .indicators
         .iter()
         .map(|i| {
-            let hit: Vec<String> = bodies
+            let in_base: Vec<&Body> = bodies
+                .iter()
+                .filter(|b| indicator_coded(cb, i, &b.values))
+                .collect();
+            let base = in_base.len();
+            let hit: Vec<String> = in_base
                 .iter()
                 .filter(|b| cb.indicator_holds(i, &b.values))
                 .map(|b| b.code.clone())
@@ -231,9 +245,9 @@ pub fn aggregate(cb: &Codebook, bodies: &[Body]) -> Findings {
                 id: i.id.clone(),
                 label: i.label.clone(),
                 count: hit.len(),
-                base: n,
-                percent: percent(hit.len(), n),
-                phrase: proportion::phrase(hit.len(), n),
+                base,
+                percent: percent(hit.len(), base),
+                phrase: proportion::phrase(hit.len(), base),
                 bodies: hit,
             }
         })
@@ -248,6 +262,34 @@ pub fn aggregate(cb: &Codebook, bodies: &[Body]) -> Findings {
         indicators,
         data_quality,
     }
+}
+
+/// Whether a body is coded for `var`: it has a value, or (multiple choice) it has any code.
+pub fn coded_for(var: &super::codebook::Variable, values: &Values) -> bool {
+    match values.get(&var.id).filter(|s| !s.is_empty()) {
+        Some(_) => true,
+        None => var.kind == VarKind::Multiple && values.values().any(|s| !s.is_empty()),
+    }
+}
+
+/// Whether a body is coded for every variable an indicator's conditions name.
+fn indicator_coded(cb: &Codebook, i: &super::codebook::Indicator, values: &Values) -> bool {
+    i.any.iter().chain(&i.all).all(|c| {
+        super::codebook::Condition::parse(c)
+            .ok()
+            .and_then(|c| cb.variables.iter().find(|v| v.id == c.variable))
+            .is_none_or(|v| coded_for(v, values))
+    })
+}
+
+/// Whether a body's coding is complete: coded for every variable that applies to it.
+pub fn complete(cb: &Codebook, values: &Values) -> bool {
+    values.values().any(|s| !s.is_empty())
+        && cb
+            .variables
+            .iter()
+            .filter(|v| applies(cb, v, values))
+            .all(|v| coded_for(v, values))
 }
 
 fn join(s: &BTreeSet<String>) -> String {
@@ -278,11 +320,15 @@ fn summarise(xs: &mut [f64]) -> Option<NumberSummary> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CrossTab {
     pub variable: String,
+    /// The variable's label ("MSK lead"), for headings.
+    pub label: String,
     pub by: String,
     pub groups: Vec<String>,
     pub rows: Vec<CrossRow>,
     /// Bodies in the base per group.
     pub group_bases: Vec<usize>,
+    /// Bodies in the base in all.
+    pub base: usize,
 }
 
 /// One category's counts per group (in `groups` order) and in total.
@@ -294,12 +340,12 @@ pub struct CrossRow {
     pub total: usize,
 }
 
-/// Cross-tabulates `variable` by region, over the variable's base.
+/// Cross-tabulates `variable` by region, over the variable's base (bodies coded for it).
 pub fn crosstab_by_region(cb: &Codebook, bodies: &[Body], variable: &str) -> Option<CrossTab> {
     let v = cb.variable(variable)?;
     let in_base: Vec<&Body> = bodies
         .iter()
-        .filter(|b| applies(cb, v, &b.values))
+        .filter(|b| applies(cb, v, &b.values) && coded_for(v, &b.values))
         .collect();
     let groups: Vec<String> = in_base
         .iter()
@@ -346,10 +392,12 @@ pub fn crosstab_by_region(cb: &Codebook, bodies: &[Body], variable: &str) -> Opt
         .collect();
     Some(CrossTab {
         variable: variable.into(),
+        label: v.label.clone(),
         by: "region".into(),
         groups,
         rows,
         group_bases,
+        base: in_base.len(),
     })
 }
 
@@ -402,6 +450,37 @@ mod tests {
     }
 
     #[test]
+    fn bodies_not_yet_coded_are_never_in_a_base() {
+        // 4 of 36 coded, one of them without a lead: one in four, not "1 of 36".
+        let mut bodies: Vec<Body> = (0..32).map(|i| body(&format!("U{i}"), "N", &[])).collect();
+        bodies.push(body("A", "N", &[("lead", "no")]));
+        for c in ["B", "C", "D"] {
+            bodies.push(body(
+                c,
+                "N",
+                &[("lead", "yes"), ("title", "director"), ("themes", "a")],
+            ));
+        }
+        let f = aggregate(&cb(), &bodies);
+        assert_eq!(f.authorities, 36);
+        let lead = &f.variables[0];
+        assert_eq!((lead.base, lead.eligible), (4, 36));
+        assert_eq!(lead.categories[1].percent, 25.0);
+        assert_eq!(f.indicators[0].base, 4);
+        assert_eq!(f.indicators[0].count, 1);
+        assert_eq!(f.indicators[0].phrase, "one in four");
+        assert!(
+            !complete(&cb(), &bodies[0].values),
+            "an uncoded body is not complete"
+        );
+        assert!(complete(&cb(), &bodies[33].values));
+        assert!(
+            complete(&cb(), &bodies[32].values),
+            "no lead: the title does not apply"
+        );
+    }
+
+    #[test]
     fn counts_with_the_right_bases_and_zero_categories() {
         let bodies = vec![
             body(
@@ -433,10 +512,11 @@ mod tests {
         assert_eq!(lead.categories[0].percent, 75.0);
         let title = &f.variables[1];
         assert_eq!(
-            (title.base, title.coded, title.not_coded),
-            (3, 2, 1),
-            "base: bodies with a lead"
+            (title.base, title.coded, title.eligible, title.not_coded),
+            (2, 2, 3, 1),
+            "base: bodies with a lead that are coded for the title; D (a lead, no title) waits"
         );
+        assert_eq!(title.categories[0].percent, 100.0, "2 of the 2 coded");
         assert_eq!(title.categories[1].count, 0, "zero categories are present");
         let themes = &f.variables[2];
         assert_eq!(

@@ -135,6 +135,9 @@ fn date_param(h: &Helper, i: usize, name: &'static str) -> Result<NaiveDate, Ren
     })
 }
 
+// "1 working day", "2 working days": letters to public bodies say it properly.
+handlebars::handlebars_helper!(working_days_h: |n: i64| if n == 1 { "1 working day".to_string() } else { format!("{n} working days") });
+
 struct UkDate;
 impl HelperDef for UkDate {
     fn call<'reg: 'rc, 'rc>(
@@ -179,6 +182,7 @@ fn registry(escape: bool, cal: &Calendar) -> Handlebars<'static> {
         h.register_escape_fn(handlebars::no_escape);
     }
     h.register_helper("uk_date", Box::new(UkDate));
+    h.register_helper("working_days", Box::new(working_days_h));
     h.register_helper("deadline", Box::new(Deadline(cal.clone())));
     h
 }

@@ -78,6 +78,26 @@ handlebars_helper!(add_h: |a: i64, b: i64| a + b);
 handlebars_helper!(sub_h: |a: i64, b: i64| a - b);
 handlebars_helper!(eq_h: |a: Value, b: Value| a == b);
 handlebars_helper!(md_h: |s: str| s.replace('|', "\\|"));
+handlebars_helper!(uk_date_h: |iso: str| chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d").map(|d| d.format("%A %-d %B %Y").to_string()).unwrap_or_else(|_| iso.to_string()));
+handlebars_helper!(noun_h: |n: i64, plural: str| noun(n, plural));
+handlebars_helper!(has_h: |n: i64| if n == 1 { "has" } else { "have" });
+// "almost one in four ICBs", and "no ICBs" (not "none ICBs"); the noun after a proportion
+// stays plural ("one in forty-two ICBs").
+handlebars_helper!(share_h: |phrase: str, n: i64, plural: str| if n == 0 { format!("no {plural}") } else { format!("{phrase} {plural}") });
+
+/// "ICB" for one, "ICBs" otherwise (the round's word for its bodies is given in the plural).
+pub fn noun(n: i64, plural: &str) -> String {
+    if n != 1 {
+        return plural.to_string();
+    }
+    if let Some(stem) = plural.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if let Some(stem) = plural.strip_suffix('s') {
+        stem.to_string()
+    } else {
+        plural.to_string()
+    }
+}
 handlebars_helper!(cap_h: |s: str| {
     let mut c = s.chars();
     match c.next() { Some(f) => f.to_uppercase().collect::<String>() + c.as_str(), None => String::new() }
@@ -104,6 +124,10 @@ fn registry(html: bool, override_dir: Option<&Path>) -> Result<Handlebars<'stati
         ("eq", Box::new(eq_h)),
         ("md", Box::new(md_h)),
         ("cap", Box::new(cap_h)),
+        ("noun", Box::new(noun_h)),
+        ("uk_date", Box::new(uk_date_h)),
+        ("has", Box::new(has_h)),
+        ("share", Box::new(share_h)),
     ] {
         h.register_helper(name, f);
     }
@@ -254,6 +278,22 @@ pub fn render(
     }
 }
 
+/// The narrative summary alone, as HTML (the dashboard's report page).
+pub fn summary_html(
+    d: &ReportData,
+    summary: Option<&str>,
+    override_dir: Option<&Path>,
+) -> Result<String, ReportError> {
+    let h = registry(true, override_dir)?;
+    let name = format!("summary-{}.html", summary.unwrap_or("generic"));
+    h.render(&name, &context(d, summary, true))
+        .map_err(|e| ReportError::Template {
+            file: format!("templates/report/{name}.hbs"),
+            line: e.line_no,
+            message: e.reason().to_string(),
+        })
+}
+
 /// Long CSV: one row per number in the report.
 pub fn csv_long(d: &ReportData) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -261,6 +301,25 @@ pub fn csv_long(d: &ReportData) -> String {
         "round", "section", "variable", "category", "label", "count", "base", "percent",
     ])
     .expect("memory");
+    // How complete the coding is, first: a reader of the numbers below sees it before them.
+    let cov = &d.coverage;
+    for (k, n) in [
+        ("coded", cov.coded),
+        ("not_received", cov.not_received),
+        ("received_not_coded", cov.not_coded),
+    ] {
+        w.write_record([
+            &d.round.slug,
+            "coverage",
+            k,
+            "",
+            &cov.sentence,
+            &n.to_string(),
+            &cov.bodies.to_string(),
+            &format!("{:.1}", crate::domain::aggregate::percent(n, cov.bodies)),
+        ])
+        .expect("memory");
+    }
     for v in &d.findings.variables {
         for c in &v.categories {
             w.write_record([

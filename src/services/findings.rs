@@ -233,10 +233,53 @@ pub struct Comparison {
     pub indicators: Vec<ComparedRow>,
 }
 
+/// How far coding has got: until `complete`, every report and export says so, and the
+/// narrative summary prints no headline sentence.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Coverage {
+    pub bodies: usize,
+    /// Bodies coded for every variable that applies to them.
+    pub coded: usize,
+    /// Bodies whose response has not come yet (nothing coded).
+    pub not_received: usize,
+    /// Bodies that responded (or, in a record or desk round, are there to code) and are not
+    /// fully coded.
+    pub not_coded: usize,
+    pub complete: bool,
+    /// "Coding complete for 4 of 36 ICBs (28 responses not yet received, 4 received and not
+    /// coded)."
+    pub sentence: String,
+}
+
+impl Coverage {
+    pub fn new(bodies: usize, coded: usize, not_received: usize, noun: &str) -> Coverage {
+        let not_coded = bodies - coded - not_received;
+        let complete = coded == bodies;
+        let responses = |n: usize| if n == 1 { "response" } else { "responses" };
+        let sentence = if complete {
+            format!("Coding complete for all {bodies} {noun}.")
+        } else {
+            format!(
+                "Coding complete for {coded} of {bodies} {noun} ({not_received} {} not yet received, {not_coded} received and not coded). These findings are provisional.",
+                responses(not_received)
+            )
+        };
+        Coverage {
+            bodies,
+            coded,
+            not_received,
+            not_coded,
+            complete,
+            sentence,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportData {
     pub round: RoundInfo,
     pub generated_on: String,
+    pub coverage: Coverage,
     pub findings: Findings,
     pub crosstabs: Vec<CrossTab>,
     pub timeliness: Option<Timeliness>,
@@ -469,6 +512,36 @@ pub async fn report_data(
         .iter()
         .filter_map(|v| aggregate::crosstab_by_region(cb, &bodies, v))
         .collect();
+    let coverage = {
+        let records = round.def.kind != crate::domain::round::RoundKind::Letters
+            || super::rounds::history_reason(app, &round).await?.is_some();
+        let complete: HashSet<&str> = bodies
+            .iter()
+            .filter(|b| aggregate::complete(cb, &b.values))
+            .map(|b| b.code.as_str())
+            .collect();
+        // A letters round knows who has responded; a record or a desk round has everything
+        // there to code.
+        let not_received = if records {
+            0
+        } else {
+            reqs.iter()
+                .filter(|r| !complete.contains(r.authority_code.as_str()) && !r.state.responded())
+                .filter(|r| {
+                    bodies
+                        .iter()
+                        .find(|b| b.code == r.authority_code)
+                        .is_none_or(|b| b.values.values().all(|s| s.is_empty()))
+                })
+                .count()
+        };
+        Coverage::new(
+            bodies.len(),
+            complete.len(),
+            not_received,
+            &info(&round).bodies,
+        )
+    };
     let tracked = tracked(app, &reqs).await?;
     let timeliness = tracked
         .iter()
@@ -500,6 +573,7 @@ pub async fn report_data(
     Ok(ReportData {
         round: info(&round),
         generated_on: app.clock.today().to_string(),
+        coverage,
         findings,
         crosstabs,
         timeliness,
@@ -547,6 +621,7 @@ pub fn report_json(d: &ReportData) -> serde_json::Value {
         "generated_on": d.generated_on,
         "authorities": d.findings.authorities,
         "coded_authorities": d.findings.coded_bodies,
+        "coverage": d.coverage,
         "variables": variables,
         "indicators": indicators,
         "crosstabs": d.crosstabs,

@@ -125,6 +125,10 @@ pub async fn request(
         "received": req.clocks.received_on.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
         "due": req.clocks.due_on.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
         "overdue": crate::services::requests::working_days_overdue(app, &req),
+        "overdue_words": match crate::services::requests::working_days_overdue(app, &req) {
+            1 => "1 working day".to_string(),
+            n => format!("{n} working days"),
+        },
         "today": app.clock.today().to_string(),
         "suggestion": suggestion,
         "next_states": req.state.allowed_next().iter().map(|s| json!({"id": s.as_str(), "label": s.label()})).collect::<Vec<_>>(),

@@ -172,20 +172,18 @@ pub async fn report(
     let app = &st.app;
     let data = crate::services::findings::report_data(app, &slug, None).await?;
     let summary_name = rounds::find(&app.db, &slug).await?.def.report.summary;
-    let md = crate::report::render(
+    let summary = crate::report::summary_html(
         &data,
         summary_name.as_deref(),
-        crate::report::ReportFormat::Md,
         app.config.templates.override_dir.as_deref(),
     )?;
-    let summary = md.split("\n## Indicators").next().unwrap_or("").to_string();
     let tables: Vec<_> = data
         .findings
         .variables
         .iter()
         .map(|v| {
             let bars: Vec<(String, usize)> = v.categories.iter().map(|c| (c.label.clone(), c.count)).collect();
-            json!({"label": v.label, "base": v.base, "coded": v.coded, "categories": v.categories,
+            json!({"label": v.label, "base": v.base, "coded": v.coded, "not_coded": v.not_coded, "condition": v.condition, "categories": v.categories,
                 "chart": if bars.is_empty() { String::new() } else { crate::report::charts::bar_chart(&v.label, &bars, v.base) }})
         })
         .collect();
