@@ -424,3 +424,106 @@ fn a_real_browser_walks_the_teams_day() {
         .iter()
         .any(|e| e["actor"] == "ann" && e["kind"] == "coded"));
 }
+
+/// The dashboard pages a team uses, in the states `server()` creates.
+const PAGES: &[&str] = &[
+    "/",
+    "/rounds/msk-2026",
+    "/rounds/msk-2026?filter=overdue",
+    "/requests/MSK26-X0002",
+    "/requests/MSK26-X0003",
+    "/triage",
+    "/chasers",
+    "/outbox",
+    "/rounds/msk-2026/report",
+    "/rounds/msk-2026/report/html",
+    "/requests/MSK26-NOPE",
+];
+
+/// axe-core's WCAG 2.2 A and AA rules (and the 2.0/2.1 ones they include).
+const AXE_TAGS: &str = "['wcag2a','wcag2aa','wcag21a','wcag21aa','wcag22a','wcag22aa']";
+
+fn axe_source() -> String {
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/target/axe/node_modules/axe-core/axe.min.js"
+    );
+    std::fs::read_to_string(p).unwrap_or_else(|e| {
+        panic!("axe-core is needed for the accessibility test ({p}: {e}); scripts/test installs it with npm")
+    })
+}
+
+/// The WCAG A/AA violations axe-core finds on the page loaded in `b`, one line each.
+fn axe_violations(b: &Browser, axe: &str) -> Vec<String> {
+    b.execute(&format!("{axe}\nreturn true;"));
+    let v = b.execute_async(&format!(
+        "const done = arguments[arguments.length - 1];
+         axe.run(document, {{runOnly: {{type: 'tag', values: {AXE_TAGS}}}, resultTypes: ['violations']}})
+            .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))))
+            .catch(e => done(['axe failed: ' + e]));"
+    ));
+    v.as_array()
+        .unwrap_or_else(|| panic!("axe result: {v}"))
+        .iter()
+        .map(|x| x.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn every_page_passes_axe_core_and_fits_a_375_pixel_phone() {
+    let s = server();
+    let base = format!("http://{}", s.addr);
+    let axe = axe_source();
+    let mut problems = Vec::new();
+    for (who, b) in [
+        ("desktop", Browser::start()),
+        ("phone", Browser::phone(375)),
+    ] {
+        b.goto(&format!("{base}/login"));
+        if who == "desktop" {
+            for v in axe_violations(&b, &axe) {
+                problems.push(format!("{who} /login: {v}"));
+            }
+        }
+        b.type_into("#name", "ann");
+        b.type_into("#password", "a long enough password");
+        b.click("form[action='/login'] button");
+        b.wait_for("<h1>Rounds</h1>");
+        for page in PAGES {
+            b.goto(&format!("{base}{page}"));
+            if who == "desktop" {
+                for v in axe_violations(&b, &axe) {
+                    problems.push(format!("{who} {page}: {v}"));
+                }
+            } else {
+                let w = b.execute(
+                    "return [document.documentElement.scrollWidth, screen.width, window.innerWidth, document.documentElement.clientWidth];",
+                );
+                let (scroll, inner) = (w[0].as_u64().unwrap(), w[1].as_u64().unwrap());
+                assert_eq!(inner, 375, "the phone's screen is 375 px wide: {w}");
+                if scroll > inner {
+                    let wide = b.execute("return Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > 376).slice(0, 4).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join('; ');");
+                    eprintln!("{page}: wider than the screen: {wide}");
+                    problems.push(format!(
+                        "{who} {page}: the page scrolls sideways ({scroll} px wide on a {inner} px screen)"
+                    ));
+                }
+                let name = page.trim_matches('/').replace(['/', '?', '='], "_");
+                b.screenshot(&output_dir().join(format!(
+                    "phone-{}.png",
+                    if name.is_empty() { "rounds" } else { &name }
+                )));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    eprintln!(
+        "axe-core WCAG 2.2 A/AA: 0 violations on /login and {} pages; no sideways scroll at 375 px",
+        PAGES.len()
+    );
+}

@@ -181,3 +181,10 @@ pub fn compose_letter(
         in_reply_to,
     })
 }
+
+/// The plain text of a stored letter (sent, queued or awaiting approval), as the body will
+/// read it; `None` when the stored copy cannot be read.
+pub fn text_of(app: &crate::app::App, raw_sha256: Option<&str>) -> Option<String> {
+    let bytes = app.raw_store().get(raw_sha256?).ok()?;
+    crate::inbound::mime::parse(&bytes).ok().map(|m| m.text)
+}

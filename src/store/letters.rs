@@ -115,6 +115,8 @@ pub struct SentLetter {
     pub subject: String,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// The stored message, as it was (or will be) sent.
+    pub raw_sha256: Option<String>,
 }
 
 fn to_letter(m: message::Model) -> Result<SentLetter, StoreError> {
@@ -127,6 +129,7 @@ fn to_letter(m: message::Model) -> Result<SentLetter, StoreError> {
         subject: m.subject,
         created_at: m.created_at,
         sent_at: m.sent_at,
+        raw_sha256: m.raw_sha256.clone(),
     })
 }
 

@@ -44,6 +44,14 @@ fn suggestion_state(key: &str) -> Option<RequestState> {
     s.state()
 }
 
+/// A coding form sent back with problems: what was chosen (kept) and, by variable, what is
+/// wrong, in plain words.
+#[derive(Default)]
+pub struct CodingForm {
+    values: HashMap<String, Vec<String>>,
+    errors: HashMap<String, String>,
+}
+
 /// A request: its thread, events, suggested classification, state form and coding form.
 pub async fn request(
     State(st): State<WebState>,
@@ -51,8 +59,18 @@ pub async fn request(
     Path(reference_text): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
+    page(&st, &s, &reference_text, flash(&q), None).await
+}
+
+async fn page(
+    st: &WebState,
+    s: &Sess,
+    reference_text: &str,
+    flash: Option<&str>,
+    form: Option<CodingForm>,
+) -> Result<Response, WebError> {
     let app = &st.app;
-    let req = rounds::request_by_ref(&app.db, &reference(&reference_text)?).await?;
+    let req = rounds::request_by_ref(&app.db, &reference(reference_text)?).await?;
     let round = rounds::find_by_id(&app.db, req.round_id).await?;
     let inbound = inbox::for_request(&app.db, req.id).await?;
     let outbound = crate::store::letters::for_request(&app.db, req.id).await?;
@@ -61,7 +79,11 @@ pub async fn request(
     let mut thread: Vec<(chrono::DateTime<chrono::Utc>, serde_json::Value)> = Vec::new();
     for m in &outbound {
         let at = m.sent_at.unwrap_or(m.created_at);
-        thread.push((at, json!({"direction": Direction::Out, "inbound": false, "to": m.to, "when": date(Some(at)), "state": m.state, "subject": m.subject, "text": "", "attachments": []})));
+        // The full text of what went (or will go) out: sent, queued or awaiting approval.
+        let text =
+            crate::services::letters::text_of(app, m.raw_sha256.as_deref()).unwrap_or_default();
+        thread.push((at, json!({"direction": Direction::Out, "inbound": false, "to": m.to, "when": date(Some(at)), "state": m.state,
+            "state_label": m.state.to_string().replace('_', " "), "kind": m.kind.to_string().replace('_', " "), "subject": m.subject, "text": text, "attachments": []})));
     }
     for m in &inbound {
         let at = m.received_at.unwrap_or_default();
@@ -94,7 +116,23 @@ pub async fn request(
     });
     let evs = events::for_request(&app.db, req.id).await?;
     let values = crate::store::codings::load(&app.db, round.id, 1).await?;
-    let mine = values.get(&req.authority_code).cloned().unwrap_or_default();
+    let mut mine = values.get(&req.authority_code).cloned().unwrap_or_default();
+    let form = form.unwrap_or_default();
+    if !form.values.is_empty() || !form.errors.is_empty() {
+        // The selections as sent, not as stored: nothing chosen is lost to an error.
+        for v in &round.def.codebook.variables {
+            mine.insert(
+                v.id.clone(),
+                form.values
+                    .get(&v.id)
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect(),
+            );
+        }
+    }
+    let can_edit = s.user.role == crate::store::users::Role::Editor;
     use crate::domain::codebook::VarKind;
     let coding: Vec<_> = round
         .def
@@ -110,9 +148,16 @@ pub async fn request(
             .into_iter()
             .map(|(id, label)| json!({"on": have.contains(&id), "id": id, "label": label}))
             .collect();
+            let condition = v.when.as_deref().and_then(|w| crate::domain::codebook::Condition::parse(w).ok());
+            let shown: Vec<String> = options.iter().filter(|o| o["on"] == true).filter_map(|o| o["label"].as_str().map(str::to_string)).collect();
             json!({"id": v.id, "label": v.label, "when": v.when, "single": matches!(v.kind, VarKind::Single | VarKind::YesNo),
                 "multiple": v.kind == VarKind::Multiple, "free": matches!(v.kind, VarKind::Number | VarKind::Text),
-                "value": have.iter().next().cloned().unwrap_or_default(), "options": options})
+                "value": have.iter().next().cloned().unwrap_or_default(), "options": options,
+                "when_var": condition.as_ref().map(|c| c.variable.clone()),
+                "when_values": condition.as_ref().map(|c| c.values.join(" ")),
+                "when_negated": condition.as_ref().map(|c| c.negated),
+                "error": form.errors.get(&v.id),
+                "read": if shown.is_empty() { if have.is_empty() { "not coded".to_string() } else { have.iter().cloned().collect::<Vec<_>>().join(", ") } } else { shown.join(", ") }})
         })
         .collect();
     let data = json!({
@@ -136,9 +181,25 @@ pub async fn request(
         "events": evs.iter().rev().map(|e| json!({"at": e.at.with_timezone(&London).format("%Y-%m-%d %H:%M").to_string(), "actor": e.event.actor,
             "kind": e.event.kind, "to_state": e.event.to_state, "note": e.event.note})).collect::<Vec<_>>(),
         "coding": coding,
-        "flash": flash(&q),
+        "coding_errors": !form.errors.is_empty(),
+        "can_edit": can_edit,
+        "flash": flash,
     });
-    render(&st, "request", &req.reference, Some(&s), data).await
+    render(st, "request", &req.reference, Some(s), data).await
+}
+
+/// A coding problem in the words of the form (the CLI's own words name its syntax).
+fn plain(message: &str, when: Option<&str>) -> String {
+    if message.contains("applies only when") {
+        format!(
+            "This question applies only when {}. Leave it empty, or change that answer first.",
+            when.unwrap_or("another answer allows it")
+        )
+    } else if message.contains("is not a value of") {
+        "Choose one of the listed answers.".into()
+    } else {
+        message.replace('`', "")
+    }
 }
 
 pub async fn set_state(
@@ -168,15 +229,37 @@ pub async fn set_coding(
     let req = rounds::request_by_ref(&st.app.db, &reference).await?;
     let round = rounds::find_by_id(&st.app.db, req.round_id).await?;
     // Every codebook variable is set from the form: values given, or cleared.
-    let assignments: Vec<String> = round
-        .def
-        .codebook
-        .variables
+    let vars = &round.def.codebook.variables;
+    let assignments: Vec<String> = vars
         .iter()
         .map(|v| format!("{}={}", v.id, e.form.all(&v.id).join(",")))
         .collect();
-    crate::services::findings::set_codings(&st.app, &reference, &assignments, 1, e.name()).await?;
-    Ok(back(&format!("/requests/{reference}"), "coding"))
+    match crate::services::findings::set_codings(&st.app, &reference, &assignments, 1, e.name())
+        .await
+    {
+        Ok(_) => Ok(back(&format!("/requests/{reference}"), "coding")),
+        Err(crate::services::findings::FindingsError::Coding(problems)) => {
+            // Shown beside each field, with every selection kept.
+            let mut form = CodingForm::default();
+            for v in vars {
+                form.values.insert(
+                    v.id.clone(),
+                    e.form.all(&v.id).iter().map(|s| s.to_string()).collect(),
+                );
+            }
+            for p in problems {
+                // Assignment n (1-based) is the codebook's variable n.
+                if let Some(v) = vars.get(p.line.saturating_sub(1)) {
+                    form.errors
+                        .insert(v.id.clone(), plain(&p.message, v.when.as_deref()));
+                }
+            }
+            let mut r = page(&st, &e.sess, &reference_text, None, Some(form)).await?;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 pub async fn chase_now(

@@ -13,3 +13,35 @@ document.querySelectorAll("table.sortable th[data-sort]").forEach(function (th) 
     }).forEach(function (r) { body.appendChild(r); });
   });
 });
+
+// Coding: a question that applies only when another answer holds is enabled only then (the
+// server checks it too). Disabled fields are not sent, so they are cleared on save.
+(function () {
+  var sets = document.querySelectorAll("fieldset[data-when-var]");
+  if (!sets.length) { return; }
+  function chosen(name) {
+    var out = [];
+    document.querySelectorAll("[name='" + name + "']").forEach(function (el) {
+      if ((el.type === "checkbox" || el.type === "radio") ? el.checked : el.value) { out.push(el.value); }
+    });
+    return out;
+  }
+  function update() {
+    sets.forEach(function (fs) {
+      var have = chosen(fs.dataset.whenVar), want = fs.dataset.whenValues.split(" ");
+      var hit = have.some(function (v) { return want.indexOf(v) >= 0; });
+      var on = fs.dataset.whenNegated === "true" ? (have.length > 0 && !hit) : hit;
+      fs.disabled = !on;
+      fs.classList.toggle("off", !on);
+    });
+  }
+  document.addEventListener("change", update);
+  update();
+})();
+
+// Buttons that act on many things at once ask first (data-confirm holds the question).
+document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+  f.addEventListener("submit", function (e) {
+    if (!window.confirm(f.dataset.confirm)) { e.preventDefault(); }
+  });
+});

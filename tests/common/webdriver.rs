@@ -17,6 +17,18 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 impl Browser {
     /// Starts chromedriver and a headless Chromium session.
     pub fn start() -> Browser {
+        Browser::start_with(json!({}))
+    }
+
+    /// A session that emulates a phone `width` CSS pixels wide (Chromium's device emulation:
+    /// the layout viewport is that wide, as on the device).
+    pub fn phone(width: u32) -> Browser {
+        Browser::start_with(
+            json!({"mobileEmulation": {"deviceMetrics": {"width": width, "height": 800, "pixelRatio": 2.0, "mobile": true, "touch": true}}}),
+        )
+    }
+
+    fn start_with(extra: Value) -> Browser {
         let port = free_port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -26,12 +38,19 @@ impl Browser {
             .expect("chromedriver (Debian package chromium-driver; scripts/test installs it)");
         let addr = format!("127.0.0.1:{port}");
         wait_ok(&addr, "/status", 30);
-        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+        let profile = format!("--user-data-dir=/tmp/foi-chromium-profile-{port}");
+        let mut options = json!({
             "binary": "/usr/bin/chromium",
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1400",
                      "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--user-data-dir=/tmp/foi-chromium-profile"]
-        }}}});
+                     "--disable-sync", profile]
+        });
+        if let (Some(o), Some(e)) = (options.as_object_mut(), extra.as_object()) {
+            for (k, v) in e {
+                o.insert(k.clone(), v.clone());
+            }
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": options}}});
         let r = request_typed(
             &addr,
             "POST",
@@ -125,6 +144,24 @@ impl Browser {
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
+    }
+
+    /// Runs JavaScript in the page (`return …` gives the value).
+    pub fn execute(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            json!({"script": script, "args": []}),
+        )
+    }
+
+    /// Runs asynchronous JavaScript: the script calls `arguments[0]` with the result.
+    pub fn execute_async(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/async",
+            json!({"script": script, "args": []}),
+        )
     }
 
     pub fn url(&self) -> String {
