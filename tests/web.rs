@@ -142,7 +142,17 @@ fn every_route_refuses_without_a_session_csrf_and_roles_are_enforced_and_output_
             match *method {
                 "GET" => {
                     assert_eq!(r.status, 303, "{method} {p}");
-                    assert_eq!(r.header("location"), Some("/login"), "{method} {p}");
+                    // To the login page, which returns here afterwards.
+                    let expected = if p == "/" {
+                        "/login".to_string()
+                    } else {
+                        format!("/login?next={}", foi::web::http_query(&p))
+                    };
+                    assert_eq!(
+                        r.header("location"),
+                        Some(expected.as_str()),
+                        "{method} {p}"
+                    );
                 }
                 _ => assert_eq!(r.status, 401, "{method} {p}"),
             }
@@ -525,5 +535,135 @@ fn every_page_passes_axe_core_and_fits_a_375_pixel_phone() {
     eprintln!(
         "axe-core WCAG 2.2 A/AA: 0 violations on /login and {} pages; no sideways scroll at 375 px",
         PAGES.len()
+    );
+}
+
+fn outbox_json(s: &Server) -> Vec<serde_json::Value> {
+    serde_json::from_str(&ok(foi(&s.data, &["outbox", "--format", "json"], &[]))).unwrap()
+}
+
+#[test]
+fn letters_are_seen_before_they_go_and_a_coding_error_keeps_every_choice() {
+    let s = server();
+    let base = format!("http://{}", s.addr);
+    let b = Browser::start();
+    b.goto(&format!("{base}/login?next=%2Frequests%2FMSK26-X0003"));
+    b.type_into("#name", "ann");
+    b.type_into("#password", "a long enough password");
+    b.click("form[action='/login'] button");
+    // Login returns to the page asked for.
+    let page = b.wait_for("Set the state");
+    assert!(b.url().ends_with("/requests/MSK26-X0003"), "{}", b.url());
+
+    // Reminder 2 waits for approval: "Chase now" is not offered, approving it is.
+    assert!(
+        page.contains("is waiting for approval: it is the next chaser"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Chase now"),
+        "no Chase now while a step waits"
+    );
+    // The thread shows the letters' full text, in proper English.
+    assert!(
+        page.contains("I sent you a request for information"),
+        "letter text shown"
+    );
+    assert!(!page.contains("day(s)"), "no (s) in letters");
+    // Forcing "Chase now" anyway queues nothing (no internal review skips reminder 2).
+    let mut c = common::http::Client::new(&s.addr);
+    c.login("ann", "a long enough password");
+    let csrf = c.csrf("/requests/MSK26-X0003");
+    let before = outbox_json(&s).len();
+    let r = c.post("/requests/MSK26-X0003/chase", &[("csrf", &csrf)]);
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(r.body.contains("waiting for approval"), "{}", r.body);
+    assert_eq!(outbox_json(&s).len(), before, "nothing queued");
+    assert!(!outbox_json(&s)
+        .iter()
+        .any(|m| m["kind"] == "internal_review"));
+
+    // Approve all: first the count and the recipients, and nothing sent until confirmed.
+    b.goto(&format!("{base}/chasers"));
+    let chasers = b.source();
+    assert!(
+        chasers.contains("<details><summary>"),
+        "each letter can be read"
+    );
+    let waiting = |o: &[serde_json::Value]| o.iter().filter(|m| m["state"] == "approval").count();
+    let n = waiting(&outbox_json(&s));
+    assert!(n > 1, "{n} waiting");
+    b.click("form[action='/rounds/msk-2026/chasers/approve'] button");
+    let confirm = b.wait_for("now?");
+    assert!(
+        confirm.contains(&format!("Send {n} chasers now?")),
+        "{confirm}"
+    );
+    assert!(confirm.contains("foi@body3.example"), "to whom");
+    assert_eq!(
+        waiting(&outbox_json(&s)),
+        n,
+        "nothing approved before confirming"
+    );
+    b.click("form[action='/rounds/msk-2026/chasers/approve'] button");
+    b.wait_for("Approved and queued for sending.");
+    assert_eq!(waiting(&outbox_json(&s)), 0);
+
+    // Coding: a question that does not apply is disabled in the page…
+    b.goto(&format!("{base}/requests/MSK26-X0004"));
+    b.wait_for("Save coding");
+    b.click("select[name='msk_lead'] option[value='no']");
+    let off = b.execute("return document.getElementById('f-lead_title').disabled;");
+    assert_eq!(
+        off,
+        serde_json::json!(true),
+        "lead title disabled when there is no lead"
+    );
+    b.click("select[name='msk_lead'] option[value='yes']");
+    let on = b.execute("return document.getElementById('f-lead_title').disabled;");
+    assert_eq!(on, serde_json::json!(false));
+    // …and the server still refuses it (a page without its script, say): the message is
+    // beside the field, in words, and every choice is kept.
+    b.click("select[name='lead_title'] option[value='director']");
+    b.click("select[name='priorities'] option[value='none']");
+    b.click("select[name='msk_lead'] option[value='no']");
+    b.execute(
+        "document.querySelectorAll('fieldset').forEach(f => f.disabled = false); return true;",
+    );
+    b.click("form[action='/requests/MSK26-X0004/coding'] button");
+    let page = b.wait_for("The coding was not saved");
+    let field = page
+        .split("id=\"f-lead_title\"")
+        .nth(1)
+        .unwrap()
+        .split("</fieldset>")
+        .next()
+        .unwrap();
+    assert!(
+        field.contains("This question applies only when msk_lead = yes. Leave it empty, or change that answer first."),
+        "{field}"
+    );
+    assert!(!page.contains("argument, line"), "no CLI syntax");
+    for (var, val) in [
+        ("msk_lead", "no"),
+        ("lead_title", "director"),
+        ("priorities", "none"),
+    ] {
+        let chosen = b.execute(&format!(
+            "return document.querySelector(\"select[name='{var}']\").value;"
+        ));
+        assert_eq!(chosen, serde_json::json!(val), "{var} kept");
+    }
+    let csv = ok(foi(&s.data, &["code", "export", "msk-2026"], &[]));
+    assert!(!csv.contains("X0004"), "nothing saved: {csv}");
+
+    // A viewer reads the coding; no form.
+    let mut v = common::http::Client::new(&s.addr);
+    v.login("vic", "a long enough password");
+    let page = v.get("/requests/MSK26-X0002").body;
+    assert!(page.contains("You can read the coding"), "{page}");
+    assert!(
+        !page.contains("<select id=\"c-msk_lead\""),
+        "no editable select for viewers"
     );
 }

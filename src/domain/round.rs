@@ -114,6 +114,15 @@ pub enum ChasePurpose {
 }
 
 impl ChasePurpose {
+    /// In words, for the team: "a reminder", "a request for an internal review" …
+    pub fn describe(self) -> &'static str {
+        match self {
+            ChasePurpose::Reminder => "a reminder",
+            ChasePurpose::InternalReview => "a request for an internal review",
+            ChasePurpose::IcoDraft => "a draft complaint to the ICO (not sent)",
+        }
+    }
+
     /// The kind of message a step with this purpose creates.
     pub fn message_kind(self) -> MessageKind {
         match self {

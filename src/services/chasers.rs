@@ -66,10 +66,6 @@ impl From<LetterHistory> for Sent {
     }
 }
 
-pub(crate) async fn sent_info(app: &App) -> Result<HashMap<i32, Sent>, StoreError> {
-    sent_info_of(app, None).await
-}
-
 /// The same for some requests only.
 pub(crate) async fn sent_info_of(
     app: &App,
@@ -281,23 +277,79 @@ fn take_step(
     )))
 }
 
-/// "Chase now" (the dashboard): takes the next step of the ladder for one request today,
-/// whatever its date, if the request is waiting on the body.
+/// What "Chase now" would do for a request, said before it is done.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChasePlan {
+    /// The next step of the ladder, queued (or put up for approval) now.
+    Next { step: String, purpose: String },
+    /// A step already waits for the team's approval: approving it is the next thing to do;
+    /// chasing now would skip it.
+    Pending { id: i32, step: String },
+    /// Chasing makes no sense for this request (answered, not sent, every step taken).
+    None { why: String },
+}
+
+/// What "Chase now" would do for `reference`.
+pub async fn chase_plan(app: &App, reference: &Reference) -> Result<ChasePlan, ChaseError> {
+    let r = rounds::request_by_ref(&app.db, reference).await?;
+    let round = rounds::find_by_id(&app.db, r.round_id).await?;
+    if !r.state.awaiting_body() {
+        return Ok(ChasePlan::None {
+            why: format!(
+                "a request that is {} is not chased",
+                r.state.label().to_lowercase()
+            ),
+        });
+    }
+    let waiting = outbox::list_unsent(&app.db).await?.into_iter().find(|m| {
+        m.state == OutboundState::Approval && m.reference.as_deref() == Some(r.reference.as_str())
+    });
+    if let Some(m) = waiting {
+        return Ok(ChasePlan::Pending {
+            id: m.id,
+            step: m.subject,
+        });
+    }
+    let sent = sent_info_of(app, Some(&[r.id])).await?;
+    let index = sent
+        .get(&r.id)
+        .and_then(|s| s.highest)
+        .map(|h| h + 1)
+        .unwrap_or(0);
+    Ok(match round.def.chasers.get(index) {
+        Some(step) => ChasePlan::Next {
+            step: step.id.replace(['_', '-'], " "),
+            purpose: step.purpose().describe().to_string(),
+        },
+        None => ChasePlan::None {
+            why: "every step of the chaser ladder has been taken".into(),
+        },
+    })
+}
+
+/// "Chase now": takes the next step of the ladder today, whatever its date. Refused (nothing
+/// queued) when a step already waits for approval: that one is next, and is approved instead.
 pub async fn chase_now(
     app: &App,
     reference: &Reference,
     actor: &str,
 ) -> Result<ChaseAction, ChaseError> {
+    match chase_plan(app, reference).await? {
+        ChasePlan::Next { .. } => {}
+        ChasePlan::Pending { step, .. } => {
+            return Err(StoreError::Conflict(format!(
+                "{reference}: \"{step}\" is waiting for approval; approve it (it is the next step). Nothing else was queued"
+            ))
+            .into())
+        }
+        ChasePlan::None { why } => {
+            return Err(StoreError::Invalid(format!("{reference}: {why}")).into())
+        }
+    }
     let r = rounds::request_by_ref(&app.db, reference).await?;
     let round = rounds::find_by_id(&app.db, r.round_id).await?;
-    if !r.state.awaiting_body() {
-        return Err(StoreError::Invalid(format!(
-            "{} is `{}`: only a request waiting on the body is chased",
-            r.reference, r.state
-        ))
-        .into());
-    }
-    let sent = sent_info(app).await?;
+    let sent = sent_info_of(app, Some(&[r.id])).await?;
     let info = sent.get(&r.id);
     let index = info.and_then(|s| s.highest).map(|h| h + 1).unwrap_or(0);
     let renderer = app.renderer().map_err(LetterError::from)?;

@@ -435,6 +435,9 @@ pub struct OutboxItem {
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     pub message_id: Option<String>,
+    /// The stored message (to show its text before it goes).
+    #[serde(skip)]
+    pub raw_sha256: Option<String>,
 }
 
 pub async fn list_unsent(db: &DatabaseConnection) -> Result<Vec<OutboxItem>, StoreError> {
@@ -465,6 +468,7 @@ pub async fn list_unsent(db: &DatabaseConnection) -> Result<Vec<OutboxItem>, Sto
                 next_attempt_at: m.next_attempt_at,
                 last_error: m.last_error,
                 message_id: m.message_id,
+                raw_sha256: m.raw_sha256,
             })
         })
         .collect()

@@ -27,6 +27,18 @@ pub async fn page(
         }
     }
     let flash = q.get("done").map(|_| "Approved and queued for sending.");
+    // Each letter as it will read, before anyone approves it.
+    let items: Vec<_> = items
+        .iter()
+        .map(|m| {
+            let mut v = json!(m);
+            v["text"] = crate::services::letters::text_of(&st.app, m.raw_sha256.as_deref())
+                .unwrap_or_default()
+                .into();
+            v["kind_label"] = m.kind.to_string().replace('_', " ").into();
+            v
+        })
+        .collect();
     render(
         &st,
         "chasers",
@@ -51,11 +63,31 @@ pub async fn approve_one(
     }
 }
 
+/// Approving a whole round's chasers sends them: the first press shows how many and to
+/// whom and asks; only the confirmed form (`confirmed=yes`) approves.
 pub async fn approve_all(
     State(st): State<WebState>,
     Path(slug): Path<String>,
     e: Editor,
 ) -> Result<Response, WebError> {
+    if e.form.get("confirmed") != Some("yes") {
+        let items = crate::services::chasers::awaiting_approval(&st.app, Some(&slug)).await?;
+        if items.is_empty() {
+            return Err(WebError::Conflict(
+                "no chasers of this round are waiting for approval any more".into(),
+            ));
+        }
+        let n = items.len();
+        return render(
+            &st,
+            "chasers_confirm",
+            "Send these chasers?",
+            Some(&e.sess),
+            json!({"slug": slug, "count": n, "items": items,
+                "question": format!("Send {} chaser{} now?", n, if n == 1 { "" } else { "s" })}),
+        )
+        .await;
+    }
     crate::services::chasers::approve(&st.app, &slug, None, e.name()).await?;
     Ok(back("/chasers", "approve"))
 }

@@ -30,6 +30,7 @@ async fn start_session(
     st: &WebState,
     headers: &HeaderMap,
     user_id: i32,
+    next: Option<&str>,
 ) -> Result<Response, WebError> {
     let token = auth::random_token();
     let now = st.app.clock.now();
@@ -43,7 +44,7 @@ async fn start_session(
         expires,
     )
     .await?;
-    let mut res = Redirect::to("/").into_response();
+    let mut res = Redirect::to(next.unwrap_or("/")).into_response();
     res.headers_mut().insert(
         header::SET_COOKIE,
         cookie(&token, auth::SESSION_HOURS * 3600, secure(st, headers))
@@ -53,14 +54,42 @@ async fn start_session(
     Ok(res)
 }
 
-async fn login_form(st: &WebState, error: &str, status: StatusCode) -> Result<Response, WebError> {
-    let mut res = render(st, "login", "Log in", None, json!({"error": error})).await?;
+/// Where to go after logging in: a page of this site only (a path, never `//host` or a URL),
+/// so the login page cannot be used to send someone elsewhere.
+pub fn safe_next(next: Option<&str>) -> Option<&str> {
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.starts_with("/\\")
+            && !n.contains(['\r', '\n'])
+            && !n.starts_with("/login")
+    })
+}
+
+async fn login_form(
+    st: &WebState,
+    error: &str,
+    status: StatusCode,
+    next: Option<&str>,
+) -> Result<Response, WebError> {
+    let mut res = render(
+        st,
+        "login",
+        "Log in",
+        None,
+        json!({"error": error, "next": next}),
+    )
+    .await?;
     *res.status_mut() = status;
     Ok(res)
 }
 
-pub async fn login_page(State(st): State<WebState>) -> Result<Response, WebError> {
-    render(&st, "login", "Log in", None, json!({})).await
+pub async fn login_page(
+    State(st): State<WebState>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let next = safe_next(q.get("next").map(String::as_str));
+    render(&st, "login", "Log in", None, json!({"next": next})).await
 }
 
 /// The longest user name and password a login form may carry.
@@ -77,6 +106,7 @@ pub async fn login(
     Form(f): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let f = Fields(f);
+    let next = safe_next(f.get("next"));
     let name = f.get("name").unwrap_or("").trim();
     let password = f.get("password").unwrap_or("");
     let now = std::time::Instant::now();
@@ -93,8 +123,12 @@ pub async fn login(
         let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
         let mut res = login_form(
             &st,
-            &format!("Too many failed attempts from here; try again in {secs} second(s)."),
+            &format!(
+                "Too many failed attempts from here; try again in {secs} second{}.",
+                if secs == 1 { "" } else { "s" }
+            ),
             StatusCode::TOO_MANY_REQUESTS,
+            next,
         )
         .await?;
         res.headers_mut().insert(
@@ -107,7 +141,13 @@ pub async fn login(
     }
     if impossible {
         st.throttle.fail(&client.0, &name, now);
-        return login_form(&st, "Wrong name or password.", StatusCode::UNAUTHORIZED).await;
+        return login_form(
+            &st,
+            "Wrong name or password.",
+            StatusCode::UNAUTHORIZED,
+            next,
+        )
+        .await;
     }
     let user = users::by_name(&st.app.db, &name).await?;
     let verified = match &user {
@@ -121,12 +161,18 @@ pub async fn login(
     match user {
         Some(u) if verified => {
             st.throttle.succeed(&client.0, &name);
-            start_session(&st, &headers, u.id).await
+            start_session(&st, &headers, u.id, next).await
         }
         _ => {
             st.throttle
                 .fail(&client.0, &name, std::time::Instant::now());
-            login_form(&st, "Wrong name or password.", StatusCode::UNAUTHORIZED).await
+            login_form(
+                &st,
+                "Wrong name or password.",
+                StatusCode::UNAUTHORIZED,
+                next,
+            )
+            .await
         }
     }
 }
@@ -188,5 +234,27 @@ pub async fn setup(
     }
     let hash = auth::hash_password(password).map_err(WebError::internal)?;
     let u = users::add(&st.app.db, &name, Role::Editor, &hash, st.app.clock.now()).await?;
-    start_session(&st, &headers, u.id).await
+    start_session(&st, &headers, u.id, None).await
+}
+
+#[cfg(test)]
+mod next_tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_pages_of_this_site_are_returned_to() {
+        assert_eq!(
+            safe_next(Some("/requests/MSK26-X0003")),
+            Some("/requests/MSK26-X0003")
+        );
+        for bad in [
+            "//evil.example/x",
+            "https://evil.example/",
+            "/\\evil.example",
+            "evil",
+            "/login?next=/x",
+        ] {
+            assert_eq!(safe_next(Some(bad)), None, "{bad}");
+        }
+    }
 }

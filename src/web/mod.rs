@@ -107,6 +107,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("triage", include_str!("../../templates/web/triage.hbs")),
     ("outbox", include_str!("../../templates/web/outbox.hbs")),
     ("chasers", include_str!("../../templates/web/chasers.hbs")),
+    (
+        "chasers_confirm",
+        include_str!("../../templates/web/chasers_confirm.hbs"),
+    ),
     ("report", include_str!("../../templates/web/report.hbs")),
     ("error", include_str!("../../templates/web/error.hbs")),
 ];
@@ -254,7 +258,19 @@ async fn require_session(State(st): State<WebState>, mut req: Request, next: Nex
             req.extensions_mut().insert(s);
             next.run(req).await
         }
-        Ok(None) if req.method() == Method::GET => Redirect::to("/login").into_response(),
+        Ok(None) if req.method() == Method::GET => {
+            // Back to the page asked for once logged in.
+            let asked = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            if asked == "/" {
+                Redirect::to("/login").into_response()
+            } else {
+                Redirect::to(&format!("/login?next={}", http_query(asked))).into_response()
+            }
+        }
         Ok(None) => (StatusCode::UNAUTHORIZED, "log in first").into_response(),
         Err(e) => error_page(&st, None, &e).await,
     }
@@ -452,6 +468,18 @@ async fn nav_counts(app: &App) -> Result<serde_json::Value, crate::store::StoreE
 }
 
 /// Back to `path` with a note of what was done (`?done=…`).
+/// A value for a query string (letters, digits and `-_.~` kept; the rest percent-encoded).
+pub fn http_query(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 pub fn back(path: &str, done: &str) -> Response {
     Redirect::to(&format!("{path}?done={done}")).into_response()
 }

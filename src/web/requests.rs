@@ -10,7 +10,7 @@ use crate::domain::message::{Direction, InboundState};
 use crate::domain::request::{Change, RequestState};
 use crate::store::{events, inbox, rounds};
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use chrono_tz::Europe::London;
 use serde_json::json;
@@ -26,7 +26,7 @@ fn flash(q: &HashMap<String, String>) -> Option<&'static str> {
     Some(match q.get("done")?.as_str() {
         "state" => "State saved.",
         "coding" => "Coding saved.",
-        "chase" => "Chaser queued.",
+        "chase" => "Chaser queued: see it at the top of the thread.",
         _ => return None,
     })
 }
@@ -59,7 +59,23 @@ pub async fn request(
     Path(reference_text): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
-    page(&st, &s, &reference_text, flash(&q), None).await
+    let queued = q
+        .get("step")
+        .filter(|_| q.get("done").map(String::as_str) == Some("chase"))
+        .map(|step| {
+            format!(
+                "Chaser queued: {} (see the thread).",
+                step.replace(['_', '-'], " ")
+            )
+        });
+    page(
+        &st,
+        &s,
+        &reference_text,
+        queued.as_deref().or(flash(&q)),
+        None,
+    )
+    .await
 }
 
 async fn page(
@@ -133,6 +149,7 @@ async fn page(
         }
     }
     let can_edit = s.user.role == crate::store::users::Role::Editor;
+    let chase = crate::services::chasers::chase_plan(app, &req.reference).await?;
     use crate::domain::codebook::VarKind;
     let coding: Vec<_> = round
         .def
@@ -182,6 +199,7 @@ async fn page(
             "kind": e.event.kind, "to_state": e.event.to_state, "note": e.event.note})).collect::<Vec<_>>(),
         "coding": coding,
         "coding_errors": !form.errors.is_empty(),
+        "chase": chase,
         "can_edit": can_edit,
         "flash": flash,
     });
@@ -268,8 +286,12 @@ pub async fn chase_now(
     e: Editor,
 ) -> Result<Response, WebError> {
     let reference = reference(&reference_text)?;
-    crate::services::chasers::chase_now(&st.app, &reference, e.name()).await?;
-    Ok(back(&format!("/requests/{reference}"), "chase"))
+    let action = crate::services::chasers::chase_now(&st.app, &reference, e.name()).await?;
+    Ok(axum::response::Redirect::to(&format!(
+        "/requests/{reference}?done=chase&step={}",
+        super::http_query(&action.step)
+    ))
+    .into_response())
 }
 
 #[cfg(test)]
