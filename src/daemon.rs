@@ -226,6 +226,9 @@ pub async fn serve(app: Arc<App>, shutdown: watch::Receiver<bool>) -> Result<(),
     println!("foi is running: dashboard and health check at http://{local}/ (GET /health)");
     println!("letters: {}", transport_line(&app));
     println!("replies: {}", replies_line(&app, idle_on));
+    for line in jobs_lines(&app) {
+        println!("job: {line}");
+    }
     if let Some(p) = app.mailbox.problem() {
         println!(
             "warning: the mailbox {} needs signing in again: {}. Nothing is sent or read until `foi mailbox login`; queued letters wait.",
@@ -267,6 +270,38 @@ fn transport_line(app: &App) -> String {
             }
         ),
     }
+}
+
+/// Each scheduled job, on (with its schedule) or off (and why).
+fn jobs_lines(app: &App) -> Vec<String> {
+    let c = &app.config;
+    let s = &c.schedule;
+    let job = |name: &str, cron: &str, off: Option<&str>| match off {
+        Some(why) => format!("{name}: off ({why})"),
+        None => format!("{name}: on, `{cron}` (Europe/London)"),
+    };
+    vec![
+        job(
+            "inbox poll",
+            &s.inbox_poll,
+            c.imap.host.trim().is_empty().then_some("no [imap] host"),
+        ),
+        job("deadline check and chasers", &s.deadline_check, None),
+        job(
+            "weekly digest",
+            &s.digest,
+            c.team.digest_to.is_none().then_some("no [team] digest_to"),
+        ),
+        job(
+            "bank-holiday update",
+            &s.calendar_update,
+            c.calendar
+                .source
+                .trim()
+                .is_empty()
+                .then_some("no [calendar] source"),
+        ),
+    ]
 }
 
 fn replies_line(app: &App, idle: bool) -> String {

@@ -227,3 +227,90 @@ fn a_report_with_4_of_36_coded_is_marked_provisional_and_makes_no_headline_claim
         "{full}"
     );
 }
+
+#[test]
+fn users_can_be_listed_disabled_enabled_and_given_a_new_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let pw = [("FOI_NEW_PASSWORD", "a long enough password")];
+    ok(foi(&d, &["user", "add", "ann", "--role", "editor"], &pw));
+    ok(foi(&d, &["user", "add", "vic"], &pw));
+    let list = ok(foi(&d, &["user", "list"], &[]));
+    assert!(
+        list.contains("ann") && list.contains("editor") && list.contains("can log in"),
+        "{list}"
+    );
+    // The service: prints which jobs run, and /health says "not configured" for a job with
+    // nothing set up, not "ok".
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let addr = format!("127.0.0.1:{port}");
+    let out = dir.path().join("serve.out");
+    let child = common::foi_cmd(&d, &["serve"], &[("FOI__WEB__BIND", &addr)])
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _serve = common::Serve(child);
+    let start = std::time::Instant::now();
+    let health = loop {
+        let h = common::http::wait_ok(&addr, "/health", 30);
+        if h.body.contains("inbox_poll") || start.elapsed().as_secs() > 20 {
+            break h;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let v: serde_json::Value = serde_json::from_str(&health.body).unwrap();
+    let poll = v["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["job"] == "inbox_poll")
+        .expect("inbox poll ran");
+    assert_eq!(poll["outcome"], "not configured", "{poll}");
+    let printed = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        printed.contains("job: inbox poll: off (no [imap] host)"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("job: deadline check and chasers: on"),
+        "{printed}"
+    );
+
+    // Disabled: cannot log in, and the existing session ends.
+    let mut web = common::http::Client::new(&addr);
+    web.login("vic", "a long enough password");
+    assert_eq!(web.get("/").status, 200);
+    ok(foi(&d, &["user", "disable", "vic"], &[]));
+    assert_eq!(web.get("/").status, 303, "the session ended");
+    let r = common::http::Client::new(&addr).post(
+        "/login",
+        &[("name", "vic"), ("password", "a long enough password")],
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(
+        r.body.contains("This account has been disabled"),
+        "{}",
+        r.body
+    );
+    assert!(ok(foi(&d, &["user", "list"], &[])).contains("disabled since"));
+    ok(foi(&d, &["user", "enable", "vic"], &[]));
+    common::http::Client::new(&addr).login("vic", "a long enough password");
+    // A new password: the old one stops working.
+    ok(foi(
+        &d,
+        &["user", "reset-password", "vic"],
+        &[("FOI_NEW_PASSWORD", "another long password")],
+    ));
+    let r = common::http::Client::new(&addr).post(
+        "/login",
+        &[("name", "vic"), ("password", "a long enough password")],
+    );
+    assert_eq!(r.status, 401);
+    common::http::Client::new(&addr).login("vic", "another long password");
+    let e = stderr(&foi(&d, &["user", "disable", "nobody"], &[]));
+    assert!(e.contains("no user `nobody`"), "{e}");
+}

@@ -48,7 +48,13 @@ pub async fn run(g: &Globals, a: OutboxArgs) -> anyhow::Result<()> {
                         i.to.clone(),
                         i.attempts.to_string(),
                         i.next_attempt_at
-                            .map(|t| t.to_rfc3339())
+                            .map(|t| {
+                                if a.format == output::Format::Table {
+                                    crate::domain::dates::moment(t)
+                                } else {
+                                    t.to_rfc3339()
+                                }
+                            })
                             .unwrap_or_default(),
                         i.last_error.clone().unwrap_or_default(),
                     ]

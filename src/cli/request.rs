@@ -1,6 +1,7 @@
 //! `foi request set|show`: one request's lifecycle, thread and audit log.
 
 use crate::app::Globals;
+use crate::domain::dates;
 use crate::domain::ids::Reference;
 use crate::domain::request::{Change, RequestState};
 use crate::output::{self, Format};
@@ -49,11 +50,11 @@ pub async fn run(g: &Globals, cmd: RequestCommand) -> anyhow::Result<()> {
                 r.state,
                 r.clocks
                     .received_on
-                    .map(|d| d.to_string())
+                    .map(dates::short)
                     .unwrap_or_else(|| "-".into()),
                 r.clocks
                     .due_on
-                    .map(|d| d.to_string())
+                    .map(dates::short)
                     .unwrap_or_else(|| "- (clock stopped)".into())
             );
         }
@@ -79,16 +80,14 @@ pub async fn run(g: &Globals, cmd: RequestCommand) -> anyhow::Result<()> {
             );
             println!(
                 "  sent {}; received {}; due {}",
-                r.sent_at
-                    .map(|t| t.to_rfc3339())
-                    .unwrap_or_else(|| "-".into()),
+                r.sent_at.map(dates::moment).unwrap_or_else(|| "-".into()),
                 r.clocks
                     .received_on
-                    .map(|d| d.to_string())
+                    .map(dates::short)
                     .unwrap_or_else(|| "-".into()),
                 r.clocks
                     .due_on
-                    .map(|d| d.to_string())
+                    .map(dates::short)
                     .unwrap_or_else(|| "-".into())
             );
             println!("inbound:");
@@ -107,7 +106,7 @@ pub async fn run(g: &Globals, cmd: RequestCommand) -> anyhow::Result<()> {
             for e in &evs {
                 println!(
                     "  {} {} {}{} {}",
-                    e.at.to_rfc3339(),
+                    dates::moment(e.at),
                     e.event.actor,
                     e.event.kind,
                     match (&e.event.from_state, &e.event.to_state) {

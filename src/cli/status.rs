@@ -26,21 +26,27 @@ const HEADERS: [&str; 10] = [
     "next_action",
 ];
 
-fn cells(r: &StatusRow) -> Vec<String> {
+/// A row's cells: UK dates in the table, ISO 8601 in CSV (and JSON, from the row itself).
+fn cells(r: &StatusRow, uk: bool) -> Vec<String> {
+    use crate::domain::dates;
+    let day = |d: chrono::NaiveDate| if uk { dates::short(d) } else { d.to_string() };
+    let at = |t: chrono::DateTime<chrono::Utc>| {
+        if uk {
+            dates::day_of(t)
+        } else {
+            t.format("%Y-%m-%d").to_string()
+        }
+    };
     vec![
         r.authority.clone(),
         r.name.clone(),
         r.state.to_string(),
         r.regime.to_string(),
-        r.sent_at
-            .map(|t| t.format("%Y-%m-%d").to_string())
-            .unwrap_or_default(),
-        r.due_date.map(|d| d.to_string()).unwrap_or_default(),
+        r.sent_at.map(at).unwrap_or_default(),
+        r.due_date.map(day).unwrap_or_default(),
         r.working_days_overdue.to_string(),
         r.messages_in.to_string(),
-        r.last_in
-            .map(|t| t.format("%Y-%m-%d").to_string())
-            .unwrap_or_default(),
+        r.last_in.map(at).unwrap_or_default(),
         r.next_action.clone(),
     ]
 }
@@ -60,7 +66,7 @@ pub async fn run(g: &Globals, a: StatusArgs) -> anyhow::Result<()> {
     if a.format == Format::Table {
         // A first pass for the column widths: an aligned table without holding the rows.
         svc::status_each(&app, &a.slug, |r| {
-            widths.add(&cells(&r));
+            widths.add(&cells(&r, true));
             Ok::<(), RequestError>(())
         })
         .await?;
@@ -68,7 +74,7 @@ pub async fn run(g: &Globals, a: StatusArgs) -> anyhow::Result<()> {
     let out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut stream = Stream::start(a.format, &HEADERS, widths, out)?;
     svc::status_each(&app, &a.slug, |r| {
-        stream.row(&cells(&r), &r)?;
+        stream.row(&cells(&r, a.format == Format::Table), &r)?;
         Ok::<(), StreamError>(())
     })
     .await?;

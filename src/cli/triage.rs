@@ -33,7 +33,15 @@ pub async fn run(g: &Globals, cmd: TriageCommand) -> anyhow::Result<()> {
                         i.state.to_string(),
                         i.from.clone(),
                         i.subject.clone(),
-                        i.received_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                        i.received_at
+                            .map(|t| {
+                                if format == output::Format::Table {
+                                    crate::domain::dates::moment(t)
+                                } else {
+                                    t.to_rfc3339()
+                                }
+                            })
+                            .unwrap_or_default(),
                         i.parse_error.clone().unwrap_or_default(),
                     ]
                 })

@@ -1,4 +1,5 @@
-//! `foi user add NAME --role editor|viewer` (password from FOI_NEW_PASSWORD or a prompt).
+//! `foi user add NAME --role editor|viewer`, `list`, `disable`, `enable`, `reset-password`
+//! (passwords from FOI_NEW_PASSWORD or a prompt).
 
 use crate::app::Globals;
 use crate::store::users::{self, Role};
@@ -16,6 +17,17 @@ pub enum UserCommand {
     },
     /// Show the one-time link for creating the first editor (while there are no users)
     SetupLink,
+    /// List the users, their roles and whether they can log in
+    List {
+        #[arg(long, value_enum, default_value_t = crate::output::Format::Table)]
+        format: crate::output::Format,
+    },
+    /// Stop a user logging in (their sessions end); their history stays
+    Disable { name: String },
+    /// Let a disabled user log in again
+    Enable { name: String },
+    /// Set a new password (from FOI_NEW_PASSWORD or a prompt); the user's sessions end
+    ResetPassword { name: String },
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -39,18 +51,59 @@ fn read_password() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
+fn new_password_hash() -> anyhow::Result<String> {
+    let password = read_password()?;
+    if password.chars().count() < 10 {
+        anyhow::bail!("the password must have at least 10 characters (set FOI_NEW_PASSWORD or type it at the prompt)");
+    }
+    auth::hash_password(&password).map_err(anyhow::Error::msg)
+}
+
 pub async fn run(g: &Globals, cmd: UserCommand) -> anyhow::Result<()> {
     let app = super::open(g).await?;
     match cmd {
         UserCommand::Add { name, role } => {
             let role = Role::parse(&role).map_err(anyhow::Error::msg)?;
-            let password = read_password()?;
-            if password.chars().count() < 10 {
-                anyhow::bail!("the password must have at least 10 characters (set FOI_NEW_PASSWORD or type it at the prompt)");
-            }
-            let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+            let hash = new_password_hash()?;
             let u = users::add(&app.db, &name, role, &hash, app.clock.now()).await?;
             println!("user {} added as {}", u.name, u.role.as_str());
+        }
+        UserCommand::List { format } => {
+            let all = users::list(&app.db).await?;
+            let rows: Vec<Vec<String>> = all
+                .iter()
+                .map(|u| {
+                    vec![
+                        u.name.clone(),
+                        u.role.as_str().into(),
+                        crate::domain::dates::short(u.created_at.date_naive()),
+                        match u.disabled_at {
+                            Some(t) => format!(
+                                "disabled since {}",
+                                crate::domain::dates::short(t.date_naive())
+                            ),
+                            None => "can log in".into(),
+                        },
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                crate::output::render(format, &["name", "role", "added", "status"], &rows, &all)
+            );
+        }
+        UserCommand::Disable { name } => {
+            users::set_disabled(&app.db, &name, Some(app.clock.now())).await?;
+            println!("user {name} disabled: they cannot log in, and their sessions have ended");
+        }
+        UserCommand::Enable { name } => {
+            users::set_disabled(&app.db, &name, None).await?;
+            println!("user {name} can log in again");
+        }
+        UserCommand::ResetPassword { name } => {
+            let hash = new_password_hash()?;
+            users::set_password(&app.db, &name, &hash).await?;
+            println!("password of {name} changed; their sessions have ended");
         }
         UserCommand::SetupLink => {
             if users::count(&app.db).await? > 0 {

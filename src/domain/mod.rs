@@ -8,6 +8,7 @@ pub mod classify;
 pub mod codebook;
 pub mod coding;
 pub mod compare;
+pub mod dates;
 pub mod holidays;
 pub mod ids;
 pub mod mail;

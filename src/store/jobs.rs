@@ -19,12 +19,22 @@ pub struct JobRun {
 }
 
 fn to_run(m: job_run::Model) -> JobRun {
+    // A job that had nothing to do because it is not set up (no [imap] host, say) did not
+    // succeed at anything: it says so, rather than "ok".
+    let skipped = m
+        .detail
+        .as_deref()
+        .is_some_and(|d| d.starts_with("skipped:"));
     JobRun {
         job: m.job,
         due_at: m.due_at,
         started_at: m.started_at,
         finished_at: m.finished_at,
-        outcome: m.outcome,
+        outcome: if skipped && m.outcome == "ok" {
+            "not configured".into()
+        } else {
+            m.outcome
+        },
         detail: m.detail,
     }
 }

@@ -39,6 +39,9 @@ pub struct User {
     pub role: Role,
     #[serde(skip)]
     pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+    /// A disabled user cannot log in; their sessions end.
+    pub disabled_at: Option<DateTime<Utc>>,
 }
 
 fn to_user(m: user::Model) -> User {
@@ -47,7 +50,69 @@ fn to_user(m: user::Model) -> User {
         name: m.name,
         role: Role::parse(&m.role).unwrap_or(Role::Viewer),
         password_hash: m.password_hash,
+        created_at: m.created_at,
+        disabled_at: m.disabled_at,
     }
+}
+
+/// Every user, by name.
+pub async fn list(db: &DatabaseConnection) -> Result<Vec<User>, StoreError> {
+    use sea_orm::QueryOrder;
+    Ok(user::Entity::find()
+        .order_by_asc(user::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_user)
+        .collect())
+}
+
+async fn find(db: &DatabaseConnection, name: &str) -> Result<user::Model, StoreError> {
+    user::Entity::find()
+        .filter(user::Column::Name.eq(name))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            StoreError::NotFound(format!("no user `{name}`; `foi user list` shows them"))
+        })
+}
+
+/// Disables (`Some(now)`) or enables (`None`) a user; disabling ends their sessions.
+pub async fn set_disabled(
+    db: &DatabaseConnection,
+    name: &str,
+    at: Option<DateTime<Utc>>,
+) -> Result<(), StoreError> {
+    let m = find(db, name).await?;
+    let id = m.id;
+    let mut am: user::ActiveModel = m.into();
+    am.disabled_at = Set(at);
+    am.update(db).await?;
+    if at.is_some() {
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Sets a new password hash; every session of the user ends (they log in again).
+pub async fn set_password(
+    db: &DatabaseConnection,
+    name: &str,
+    password_hash: &str,
+) -> Result<(), StoreError> {
+    let m = find(db, name).await?;
+    let id = m.id;
+    let mut am: user::ActiveModel = m.into();
+    am.password_hash = Set(password_hash.into());
+    am.update(db).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn count(db: &DatabaseConnection) -> Result<u64, StoreError> {
@@ -69,6 +134,7 @@ pub async fn add(
         role: Set(role.as_str().into()),
         password_hash: Set(password_hash.into()),
         created_at: Set(now),
+        disabled_at: Set(None),
         ..Default::default()
     }
     .insert(db)
@@ -125,6 +191,7 @@ pub async fn session(
     Ok(user::Entity::find_by_id(s.user_id)
         .one(db)
         .await?
+        .filter(|u| u.disabled_at.is_none())
         .map(|u| (to_user(u), s.csrf_token)))
 }
 

@@ -72,6 +72,25 @@ impl WebError {
     }
 }
 
+/// A message for a person at the dashboard: the service layer's advice in command-line
+/// terms (a clause naming a `foi …` command) is dropped, and code quotes become plain text.
+pub fn for_people(message: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for clause in message.split("; ") {
+        let without_commands: String = clause.split(" (`foi ").next().unwrap_or(clause).to_string();
+        if without_commands.contains("`foi ") {
+            continue;
+        }
+        out.push(without_commands);
+    }
+    let text = out.join("; ").replace('`', "");
+    if text.trim().is_empty() {
+        message.replace('`', "")
+    } else {
+        text
+    }
+}
+
 impl From<StoreError> for WebError {
     fn from(e: StoreError) -> WebError {
         if e.is_unavailable() {
@@ -160,6 +179,19 @@ pub async fn render_errors(State(st): State<WebState>, req: Request, next: Next)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_for_people_carry_no_commands() {
+        assert_eq!(
+            for_people("no outbound message 7; `foi outbox` lists them"),
+            "no outbound message 7"
+        );
+        assert_eq!(
+            for_people("the value `x` is not allowed (`foi code set REF var=` clears it)"),
+            "the value x is not allowed"
+        );
+        assert_eq!(for_people("plain words"), "plain words");
+    }
 
     #[test]
     fn store_errors_map_to_statuses() {

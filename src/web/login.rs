@@ -159,6 +159,15 @@ pub async fn login(
         }
     };
     match user {
+        Some(u) if verified && u.disabled_at.is_some() => {
+            login_form(
+                &st,
+                "This account has been disabled. Ask whoever runs foi to enable it again.",
+                StatusCode::FORBIDDEN,
+                next,
+            )
+            .await
+        }
         Some(u) if verified => {
             st.throttle.succeed(&client.0, &name);
             start_session(&st, &headers, u.id, next).await

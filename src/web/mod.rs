@@ -440,7 +440,8 @@ pub async fn error_page(st: &WebState, sess: Option<&Sess>, err: &WebError) -> R
         None => serde_json::json!({}),
     };
     let heading = err.heading();
-    let data = serde_json::json!({"heading": heading, "message": err.to_string()});
+    let data = serde_json::json!({"heading": heading, "message": error::for_people(&err.to_string()),
+        "back": match sess { Some(_) => "/", None => "/login" }});
     let mut res =
         draw(st, "error", heading, sess, data, counts, err.status()).unwrap_or_else(|_| {
             (

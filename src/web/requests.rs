@@ -12,7 +12,6 @@ use crate::store::{events, inbox, rounds};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use chrono_tz::Europe::London;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -184,8 +183,8 @@ async fn page(
         "act": req.regime.act(),
         "round": {"slug": round.slug, "title": round.title},
         "sent": date(req.sent_at),
-        "received": req.clocks.received_on.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
-        "due": req.clocks.due_on.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+        "received": req.clocks.received_on.map(crate::domain::dates::short).unwrap_or_else(|| "-".into()),
+        "due": req.clocks.due_on.map(crate::domain::dates::short).unwrap_or_else(|| "-".into()),
         "overdue": crate::services::requests::working_days_overdue(app, &req),
         "overdue_words": match crate::services::requests::working_days_overdue(app, &req) {
             1 => "1 working day".to_string(),
@@ -195,7 +194,7 @@ async fn page(
         "suggestion": suggestion,
         "next_states": req.state.allowed_next().iter().map(|s| json!({"id": s.as_str(), "label": s.label()})).collect::<Vec<_>>(),
         "thread": thread.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
-        "events": evs.iter().rev().map(|e| json!({"at": e.at.with_timezone(&London).format("%Y-%m-%d %H:%M").to_string(), "actor": e.event.actor,
+        "events": evs.iter().rev().map(|e| json!({"at": crate::domain::dates::moment(e.at), "actor": e.event.actor,
             "kind": e.event.kind, "to_state": e.event.to_state, "note": e.event.note})).collect::<Vec<_>>(),
         "coding": coding,
         "coding_errors": !form.errors.is_empty(),

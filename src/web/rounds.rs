@@ -13,9 +13,9 @@ use chrono_tz::Europe::London;
 use serde_json::json;
 use std::collections::HashMap;
 
+/// A moment's London date as the dashboard shows dates: "24 Dec 2026".
 pub(super) fn date(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map(|t| t.with_timezone(&London).format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
+    t.map(crate::domain::dates::day_of).unwrap_or_default()
 }
 
 pub async fn rounds(
@@ -143,11 +143,11 @@ pub async fn board_data(
             }
             // The one definition of overdue (`domain::overdue`), as `foi status` shows it.
             let (tier, tier_class) = (r.tier.label(), r.tier.id());
-            let step = next.get(r.reference.as_str()).map(|(id, d)| format!("{id} on {d}")).unwrap_or_default();
+            let step = next.get(r.reference.as_str()).map(|(id, d)| format!("{id} on {}", crate::domain::dates::short(*d))).unwrap_or_default();
             json!({
                 "reference": r.reference, "name": r.name, "authority": r.authority, "state": r.state.as_str(),
                 "state_label": r.state.label(), "tier": tier, "tier_class": tier_class, "sent": date(r.sent_at),
-                "due": r.due_date.map(|d| d.to_string()).unwrap_or_default(), "overdue": r.working_days_overdue,
+                "due": r.due_date.map(crate::domain::dates::short).unwrap_or_default(), "overdue": r.working_days_overdue,
                 "last_in": date(r.last_in), "waiting": r.needs_classification, "next_step": step, "action": r.next_action,
             })
         })
