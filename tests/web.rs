@@ -590,11 +590,18 @@ fn letters_are_seen_before_they_go_and_a_coding_error_keeps_every_choice() {
         chasers.contains("<details><summary>"),
         "each letter can be read"
     );
+    b.execute("document.querySelectorAll('details').forEach(d => d.open = true); return true;");
+    let v = axe_violations(&b, &axe_source());
+    assert!(v.is_empty(), "chasers page with the letters open: {v:?}");
     let waiting = |o: &[serde_json::Value]| o.iter().filter(|m| m["state"] == "approval").count();
     let n = waiting(&outbox_json(&s));
     assert!(n > 1, "{n} waiting");
     b.click("form[action='/rounds/msk-2026/chasers/approve'] button");
     let confirm = b.wait_for("now?");
+    // The states this walk creates pass axe-core too.
+    let axe = axe_source();
+    let v = axe_violations(&b, &axe);
+    assert!(v.is_empty(), "approve-all confirmation: {v:?}");
     assert!(
         confirm.contains(&format!("Send {n} chasers now?")),
         "{confirm}"
@@ -632,6 +639,8 @@ fn letters_are_seen_before_they_go_and_a_coding_error_keeps_every_choice() {
     );
     b.click("form[action='/requests/MSK26-X0004/coding'] button");
     let page = b.wait_for("The coding was not saved");
+    let v = axe_violations(&b, &axe);
+    assert!(v.is_empty(), "coding error page: {v:?}");
     let field = page
         .split("id=\"f-lead_title\"")
         .nth(1)

@@ -21,6 +21,11 @@ pub fn moment(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// The London date of a moment, ISO 8601 (form values, machine output).
+pub fn iso_day_of(t: DateTime<Utc>) -> String {
+    t.with_timezone(&London).date_naive().to_string()
+}
+
 /// The London date of a moment, short.
 pub fn day_of(t: DateTime<Utc>) -> String {
     short(t.with_timezone(&London).date_naive())

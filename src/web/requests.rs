@@ -126,7 +126,7 @@ async fn page(
                 .replace('_', " ")
                 .replace("refusal:", "refusal citing s."),
             "state": target.map(|t| t.as_str()), "state_label": target.map(|t| t.label()),
-            "date": date(m.received_at),
+            "date": m.received_at.map(crate::domain::dates::iso_day_of).unwrap_or_default(),
         }))
     });
     let evs = events::for_request(&app.db, req.id).await?;
