@@ -226,6 +226,41 @@ fn a_report_with_4_of_36_coded_is_marked_provisional_and_makes_no_headline_claim
         full.contains("Twelve ICBs said they had no MSK lead"),
         "{full}"
     );
+
+    // One more answered body partly coded: the board says how far, not "code the response"
+    // (2 answers given, the 4 multiple-choice questions count as answered "none of these"
+    // once a body has any code, and 10 questions apply with a lead).
+    ok(foi(
+        &d,
+        &[
+            "code",
+            "set",
+            &answered[4].0,
+            "msk_lead=yes",
+            "priorities=specific",
+        ],
+        &later,
+    ));
+    let status = ok(foi(&d, &["status", "msk-2026"], &later));
+    let line = |code: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(code))
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        line(&answered[4].1).contains("partly coded: 6 of 10"),
+        "{status}"
+    );
+    assert!(
+        line(&answered[0].1).trim_end().ends_with("coded"),
+        "{status}"
+    );
+    assert!(
+        line(&answered[5].1).contains("code the response"),
+        "{status}"
+    );
 }
 
 #[test]

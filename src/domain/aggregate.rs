@@ -282,6 +282,17 @@ fn indicator_coded(cb: &Codebook, i: &super::codebook::Indicator, values: &Value
     })
 }
 
+/// How far a body's coding has got: (variables coded, variables that apply to it).
+pub fn progress(cb: &Codebook, values: &Values) -> (usize, usize) {
+    let applicable: Vec<_> = cb
+        .variables
+        .iter()
+        .filter(|v| applies(cb, v, values))
+        .collect();
+    let coded = applicable.iter().filter(|v| coded_for(v, values)).count();
+    (coded, applicable.len())
+}
+
 /// Whether a body's coding is complete: coded for every variable that applies to it.
 pub fn complete(cb: &Codebook, values: &Values) -> bool {
     values.values().any(|s| !s.is_empty())

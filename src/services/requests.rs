@@ -158,14 +158,55 @@ pub async fn status_each<E: From<RequestError>>(
             return Ok(());
         };
         after = Some(last.reference.to_string());
-        for r in &batch {
-            let mut row = status_row(&cal, today, r);
-            if history {
-                as_record(&mut row, r);
-            }
+        let mut rows: Vec<(StatusRow, i32)> = batch
+            .iter()
+            .map(|r| {
+                let mut row = status_row(&cal, today, r);
+                if history {
+                    as_record(&mut row, r);
+                }
+                (row, r.id)
+            })
+            .collect();
+        refine_coding(app, &round.def.codebook, &mut rows).await?;
+        for (row, _) in rows {
             each(row)?;
         }
     }
+}
+
+/// "coded" or "partly coded: 3 of 8" for the rows whose next action says they are coded,
+/// from their values (one query for all of `rows`).
+pub async fn refine_coding(
+    app: &App,
+    cb: &crate::domain::codebook::Codebook,
+    rows: &mut [(StatusRow, i32)],
+) -> Result<(), RequestError> {
+    let ids: Vec<i32> = rows
+        .iter()
+        .filter(|(r, _)| r.next_action.starts_with("coded"))
+        .map(|(_, id)| *id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let values = crate::store::codings::values_of(&app.db, &ids).await?;
+    for (row, id) in rows.iter_mut() {
+        if let Some(v) = values.get(id) {
+            if row.next_action.starts_with("coded") {
+                let (done, of) = crate::domain::aggregate::progress(cb, v);
+                if done < of {
+                    let suffix = row
+                        .next_action
+                        .strip_prefix("coded")
+                        .unwrap_or("")
+                        .to_string();
+                    row.next_action = format!("partly coded: {done} of {of}{suffix}");
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A request of a round that is history (never launched from here): what remains is coding.

@@ -51,6 +51,29 @@ pub async fn load(
     Ok(out)
 }
 
+/// The first-pass values of some requests only (the rows of a board page), by request id.
+pub async fn values_of(
+    db: &impl ConnectionTrait,
+    request_ids: &[i32],
+) -> Result<HashMap<i32, Values>, StoreError> {
+    let mut out: HashMap<i32, Values> = HashMap::new();
+    for chunk in request_ids.chunks(500) {
+        for r in coding::Entity::find()
+            .filter(coding::Column::RequestId.is_in(chunk.to_vec()))
+            .filter(coding::Column::Pass.eq(1))
+            .all(db)
+            .await?
+        {
+            out.entry(r.request_id)
+                .or_default()
+                .entry(r.variable)
+                .or_default()
+                .insert(r.value);
+        }
+    }
+    Ok(out)
+}
+
 /// Replaces the values of the touched (body, variable) pairs in one transaction, recording
 /// who coded them and when, with an event per request.
 pub async fn replace(

@@ -133,7 +133,7 @@ pub async fn board_data(
         .collect();
     let (cal, today) = (app.calendar.get(), app.clock.today());
     let history = crate::services::rounds::history_reason(app, &round).await?;
-    let rows_json: Vec<_> = page
+    let mut status: Vec<_> = page
         .rows
         .iter()
         .map(|req| {
@@ -141,6 +141,13 @@ pub async fn board_data(
             if history.is_some() {
                 crate::services::requests::as_record(&mut r, req);
             }
+            (r, req.id)
+        })
+        .collect();
+    crate::services::requests::refine_coding(app, &round.def.codebook, &mut status).await?;
+    let rows_json: Vec<_> = status
+        .into_iter()
+        .map(|(r, _)| {
             // The one definition of overdue (`domain::overdue`), as `foi status` shows it.
             let (tier, tier_class) = (r.tier.label(), r.tier.id());
             let step = next.get(r.reference.as_str()).map(|(id, d)| format!("{id} on {}", crate::domain::dates::short(*d))).unwrap_or_default();
