@@ -25,32 +25,46 @@ impl MailPeers {
     /// The same, with settings for `scripts/mail-peers` (e.g. `OAUTH2_INTROSPECTION_URL`,
     /// `MAIL_USER`, `SMTP_LOCAL_ADDRESS`).
     pub fn start_with(settings: &[(&str, &str)]) -> MailPeers {
-        let keep = tempfile::Builder::new()
-            .prefix("foi-mail-")
-            .tempdir_in("/tmp")
-            .expect("tempdir");
-        // Dovecot's users must be able to reach the directory (the recipe's pitfall 2).
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(keep.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let dir = keep.path().join("peers");
-        let out = Command::new(script())
-            .arg("start")
-            .arg(&dir)
-            .envs([
-                ("SMTP_PORT", "0"),
-                ("SMTPS_PORT", "0"),
-                ("IMAP_PORT", "0"),
-                ("IMAPS_PORT", "0"),
-            ])
-            .envs(settings.iter().copied())
-            .output()
-            .expect("run scripts/mail-peers");
-        assert!(
-            out.status.success(),
-            "mail peers did not start (run scripts/mail-peers install-if-missing):\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        // Free ports are picked, then bound by the servers: another test starting servers at
+        // the same moment can take one in between, and the server then exits at start-up.
+        // That race is the harness's, not the code under test's: a fresh start is tried (up
+        // to three times), and the last failure is reported in full.
+        let mut last = String::new();
+        for _ in 0..3 {
+            let keep = tempfile::Builder::new()
+                .prefix("foi-mail-")
+                .tempdir_in("/tmp")
+                .expect("tempdir");
+            // Dovecot's users must be able to reach the directory (the recipe's pitfall 2).
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(keep.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+            let dir = keep.path().join("peers");
+            let out = Command::new(script())
+                .arg("start")
+                .arg(&dir)
+                .envs([
+                    ("SMTP_PORT", "0"),
+                    ("SMTPS_PORT", "0"),
+                    ("IMAP_PORT", "0"),
+                    ("IMAPS_PORT", "0"),
+                ])
+                .envs(settings.iter().copied())
+                .output()
+                .expect("run scripts/mail-peers");
+            if out.status.success() {
+                return MailPeers::ready(dir, keep);
+            }
+            last = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let _ = Command::new(script()).arg("stop").arg(&dir).output();
+        }
+        panic!("mail peers did not start (run scripts/mail-peers install-if-missing):\n{last}");
+    }
+
+    fn ready(dir: PathBuf, keep: tempfile::TempDir) -> MailPeers {
         let env = std::fs::read_to_string(dir.join("env"))
             .expect("env file")
             .lines()
