@@ -35,6 +35,7 @@ pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod domain;
+pub mod extract;
 pub mod inbound;
 pub mod mailbox;
 pub mod outbound;

@@ -1,0 +1,268 @@
+//! Text out of what public bodies send: PDF, Word (DOCX), OpenDocument (ODT, ODS), Excel
+//! (XLSX, XLS), CSV, HTML, plain text, ZIP archives (recursively) and attached messages.
+//!
+//! Real documents break extractors, so every extraction is bounded: the input size, the text
+//! kept, a ZIP's entries, total size and depth, and the time a PDF may take (it runs on its own
+//! thread under `catch_unwind`; a PDF that does not finish in time is left behind and recorded
+//! as a failure — a thread cannot be killed, which is why the input size is bounded first).
+//! A file with no text layer (a scan) is "no text: needs OCR", never an empty success.
+//! Spreadsheets are also checked for what leaks: hidden and very hidden sheets, hidden rows
+//! and columns, links to other workbooks.
+//!
+//! Crates: `pdf-extract` (over lopdf), `calamine` (XLSX/XLS/ODS), `zip` and `quick-xml` (DOCX and
+//! ODT are zipped XML; their text is the text runs in document order).
+
+mod office;
+mod pdf;
+
+use serde::Serialize;
+use std::time::Duration;
+
+/// Bumped when an extractor changes what it finds, so old files can be read again.
+pub const VERSION: u32 = 1;
+
+/// How far an extraction may go.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Larger files are not read at all.
+    pub max_input: usize,
+    /// Text beyond this many bytes is cut (and said so).
+    pub max_text: usize,
+    pub max_zip_entries: usize,
+    /// Uncompressed bytes of all entries of one archive together.
+    pub max_zip_total: u64,
+    /// Archives inside archives.
+    pub max_depth: usize,
+    pub pdf_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_input: 50 << 20,
+            max_text: 5 << 20,
+            max_zip_entries: 1000,
+            max_zip_total: 200 << 20,
+            max_depth: 3,
+            pdf_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// What came of an extraction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", content = "reason", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Text was found.
+    Text,
+    /// The file has no text layer (a scanned PDF, an image): it needs OCR.
+    NoText,
+    /// Not read, and why (in words for the dashboard).
+    Failed(String),
+    /// A kind of file that carries no text we read (an image, say).
+    Unsupported(String),
+}
+
+/// Something about a file a person should know before publishing it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "flag", rename_all = "snake_case")]
+pub enum Flag {
+    HiddenSheet {
+        sheet: String,
+    },
+    VeryHiddenSheet {
+        sheet: String,
+    },
+    HiddenRows {
+        sheet: String,
+        rows: usize,
+    },
+    HiddenColumns {
+        sheet: String,
+        columns: usize,
+    },
+    ExternalLinks {
+        count: usize,
+    },
+    /// The text was cut at the limit.
+    Truncated,
+}
+
+impl Flag {
+    /// In words, for the warning on the request page.
+    pub fn describe(&self) -> String {
+        match self {
+            Flag::HiddenSheet { sheet } => format!("a hidden sheet \"{sheet}\""),
+            Flag::VeryHiddenSheet { sheet } => {
+                format!("a very hidden sheet \"{sheet}\" (invisible in Excel's own menus)")
+            }
+            Flag::HiddenRows { sheet, rows } => format!("{rows} hidden row(s) in \"{sheet}\""),
+            Flag::HiddenColumns { sheet, columns } => {
+                format!("{columns} hidden column(s) in \"{sheet}\"")
+            }
+            Flag::ExternalLinks { count } => format!("{count} link(s) to other workbooks"),
+            Flag::Truncated => "more text than foi keeps (the rest was not read)".into(),
+        }
+    }
+}
+
+/// The result of reading one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Extracted {
+    pub outcome: Outcome,
+    /// The text, with markers for pages ("--- page 2 ---"), sheets ("--- sheet Data ---") and
+    /// archive members ("--- file a/b.pdf ---").
+    pub text: String,
+    /// Which extractor read it ("pdf", "docx", "xlsx" …) and its version ([`VERSION`]).
+    pub extractor: &'static str,
+    pub version: u32,
+    pub flags: Vec<Flag>,
+}
+
+impl Extracted {
+    fn new(extractor: &'static str, outcome: Outcome, text: String) -> Extracted {
+        Extracted {
+            outcome,
+            text,
+            extractor,
+            version: VERSION,
+            flags: Vec::new(),
+        }
+    }
+    fn failed(extractor: &'static str, why: impl Into<String>) -> Extracted {
+        Extracted::new(extractor, Outcome::Failed(why.into()), String::new())
+    }
+    fn text(extractor: &'static str, text: String) -> Extracted {
+        let outcome = if text.trim().is_empty() {
+            Outcome::NoText
+        } else {
+            Outcome::Text
+        };
+        Extracted::new(extractor, outcome, text)
+    }
+}
+
+/// What a file is, from its first bytes first, then its name and declared type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Pdf,
+    Docx,
+    Xlsx,
+    Xls,
+    Odt,
+    Ods,
+    Zip,
+    Csv,
+    Html,
+    Text,
+    Message,
+    Other,
+}
+
+pub fn kind_of(name: &str, content_type: &str, bytes: &[u8]) -> Kind {
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let ct = content_type.to_ascii_lowercase();
+    if bytes.starts_with(b"%PDF")
+        || (ext == "pdf" && bytes.windows(4).take(1024).any(|w| w == b"%PDF"))
+    {
+        return Kind::Pdf;
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return office::zip_kind(bytes);
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) && (ext == "xls" || ct.contains("excel")) {
+        return Kind::Xls;
+    }
+    match (ext.as_str(), ct.as_str()) {
+        ("csv", _) | (_, "text/csv") => Kind::Csv,
+        ("html" | "htm", _) | (_, "text/html") => Kind::Html,
+        ("eml", _) | (_, "message/rfc822") => Kind::Message,
+        ("txt" | "text", _) => Kind::Text,
+        (_, c) if c.starts_with("text/") => Kind::Text,
+        _ => Kind::Other,
+    }
+}
+
+/// Reads a file's text within `limits`. Never panics, whatever the bytes.
+pub fn extract(name: &str, content_type: &str, bytes: &[u8], limits: &Limits) -> Extracted {
+    extract_at(name, content_type, bytes, limits, 0)
+}
+
+fn extract_at(
+    name: &str,
+    content_type: &str,
+    bytes: &[u8],
+    limits: &Limits,
+    depth: usize,
+) -> Extracted {
+    if bytes.len() > limits.max_input {
+        return Extracted::failed(
+            "size",
+            format!(
+                "the file is {} MB, more than the {} MB foi reads",
+                bytes.len() >> 20,
+                limits.max_input >> 20
+            ),
+        );
+    }
+    let mut e = match kind_of(name, content_type, bytes) {
+        Kind::Pdf => pdf::extract(bytes, limits),
+        Kind::Docx => office::docx(bytes),
+        Kind::Odt => office::odt(bytes),
+        k @ (Kind::Xlsx | Kind::Xls | Kind::Ods) => office::spreadsheet(bytes, k),
+        Kind::Zip => office::archive(bytes, limits, depth, extract_at),
+        Kind::Csv | Kind::Text => Extracted::text("text", decode(bytes)),
+        Kind::Html => Extracted::text("html", html_text(&decode(bytes))),
+        Kind::Message => match crate::inbound::mime::parse(bytes) {
+            Ok(m) => Extracted::text("message", format!("Subject: {}\n\n{}", m.subject, m.text)),
+            Err(e) => Extracted::failed("message", format!("not a readable e-mail: {e}")),
+        },
+        Kind::Other => Extracted::new(
+            "none",
+            Outcome::Unsupported(format!(
+                "foi does not read text from this kind of file ({})",
+                if content_type.is_empty() {
+                    "unknown type"
+                } else {
+                    content_type
+                }
+            )),
+            String::new(),
+        ),
+    };
+    if e.text.len() > limits.max_text {
+        let mut cut = limits.max_text;
+        while !e.text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        e.text.truncate(cut);
+        e.flags.push(Flag::Truncated);
+    }
+    e
+}
+
+/// Text in an unknown encoding: UTF-8 when it is, else the most likely legacy charset.
+fn decode(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => {
+            let mut d = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+            d.feed(bytes, true);
+            d.guess(None, chardetng::Utf8Detection::Allow)
+                .decode(bytes)
+                .0
+                .into_owned()
+        }
+    }
+}
+
+/// The readable text of an HTML document (the same conversion as an HTML e-mail body).
+fn html_text(html: &str) -> String {
+    crate::domain::mail::html_to_text(html)
+}
+
+#[cfg(test)]
+mod tests;
