@@ -221,6 +221,36 @@ pub async fn serve(app: Arc<App>, shutdown: watch::Receiver<bool>) -> Result<(),
         ))
     });
 
+    // Reading attachments, in the background, after they are stored.
+    let (ex_app, ex_rx) = (app.clone(), shutdown.clone());
+    let extract_task = tokio::spawn(supervise(
+        "extractor",
+        tasks.clone(),
+        app.clone(),
+        shutdown.clone(),
+        move || {
+            let (a, mut rx) = (ex_app.clone(), ex_rx.clone());
+            async move {
+                loop {
+                    if *rx.borrow() {
+                        return Ok(());
+                    }
+                    let s = crate::services::extract::run_pending(&a, 20)
+                        .await
+                        .map_err(|e| format!("reading attachments: {e}"))?;
+                    if s.read > 0 {
+                        tracing::info!("{}", s.line());
+                        continue;
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(3)) => {}
+                        _ = rx.changed() => {}
+                    }
+                }
+            }
+        },
+    ));
+
     // The web server.
     let mut web_rx = shutdown.clone();
     println!("foi is running: dashboard and health check at http://{local}/ (GET /health)");
@@ -251,6 +281,7 @@ pub async fn serve(app: Arc<App>, shutdown: watch::Receiver<bool>) -> Result<(),
     if let Some(t) = idle_task {
         let _ = t.await;
     }
+    let _ = extract_task.await;
     Ok(())
 }
 

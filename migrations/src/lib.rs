@@ -11,6 +11,7 @@ mod m20261125_000003_regimes;
 mod m20261125_000004_board_columns;
 mod m20261125_000005_request_tallies;
 mod m20261125_000006_user_disabled;
+mod m20261125_000007_extracts;
 
 /// The statement that fills `request_tallies` from `requests` (`foi db recompute` reruns it).
 pub use m20261125_000005_request_tallies::REBUILD as REBUILD_TALLIES;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_board_columns::Migration),
             Box::new(m20261125_000005_request_tallies::Migration),
             Box::new(m20261125_000006_user_disabled::Migration),
+            Box::new(m20261125_000007_extracts::Migration),
         ]
     }
 }

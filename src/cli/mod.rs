@@ -7,6 +7,7 @@ mod chase;
 mod code;
 mod deadline;
 mod digest;
+mod extract;
 mod inbox;
 mod ingest;
 mod mailbox;
@@ -67,6 +68,8 @@ pub enum Command {
         #[command(subcommand)]
         command: calendar::CalendarCommand,
     },
+    /// Read the text out of attachments now (foi serve does it in the background)
+    Extract(extract::ExtractArgs),
     /// The team's mailbox: sign in with OAuth (Microsoft 365, Google), check IMAP and SMTP
     Mailbox {
         #[command(subcommand)]
@@ -199,6 +202,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Authorities { command } => authorities::run(&g, command).await,
         Command::Mailbox { command } => mailbox::run(&g, command).await,
+        Command::Extract(a) => extract::run(&g, a).await,
         Command::Calendar { command } => calendar::run(&g, command).await,
         Command::Round { command } => round::run(&g, command).await,
         Command::Send => outbox::send(&g).await,

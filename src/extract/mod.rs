@@ -64,7 +64,7 @@ pub enum Outcome {
 }
 
 /// Something about a file a person should know before publishing it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "flag", rename_all = "snake_case")]
 pub enum Flag {
     HiddenSheet {

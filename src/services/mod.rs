@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod chasers;
 pub mod digest;
+pub mod extract;
 pub mod findings;
 pub mod ingest;
 pub mod jobs;

@@ -6,6 +6,7 @@ pub mod board;
 pub mod codings;
 pub mod entities;
 pub mod events;
+pub mod extracts;
 pub mod inbox;
 pub mod jobs;
 pub mod kept;

@@ -91,6 +91,27 @@ async fn page(
     let outbound = crate::store::letters::for_request(&app.db, req.id).await?;
     let ids: Vec<i32> = inbound.iter().map(|m| m.id).collect();
     let att_ids = inbox::attachment_ids(&app.db, &ids).await?;
+    // What was read out of each attachment (by content), shown beside it.
+    let shas: Vec<String> = inbound
+        .iter()
+        .flat_map(|m| m.attachments.iter().map(|a| a.sha256.clone()))
+        .collect();
+    let extracted = crate::store::extracts::of(&app.db, &shas).await?;
+    let reading = |sha: &str| -> serde_json::Value {
+        match extracted.get(sha) {
+            None => json!({"status": "waiting", "label": "text not read yet"}),
+            Some(x) => json!({
+                "status": x.status,
+                "label": match x.status.as_str() {
+                    "text" => "text of the file".to_string(),
+                    "no_text" => "no text: needs OCR (a scan?)".to_string(),
+                    _ => format!("text not read: {}", x.reason.clone().unwrap_or_default()),
+                },
+                "text": x.text,
+                "warnings": x.flags.iter().map(|f| f.describe()).collect::<Vec<_>>(),
+            }),
+        }
+    };
     let mut thread: Vec<(chrono::DateTime<chrono::Utc>, serde_json::Value)> = Vec::new();
     for m in &outbound {
         let at = m.sent_at.unwrap_or(m.created_at);
@@ -106,7 +127,7 @@ async fn page(
             .attachments
             .iter()
             .map(|a| json!({"id": att_ids.get(&(m.id, a.position)), "filename": a.filename, "content_type": a.content_type, "size": a.size,
-                "nested": a.parent.is_some(), "source": a.source}))
+                "nested": a.parent.is_some(), "source": a.source, "reading": reading(&a.sha256)}))
             .collect();
         thread.push((at, json!({"direction": Direction::In, "inbound": true, "from": m.from, "from_name": m.from_name, "when": date(Some(at)), "state": m.state, "rule": m.match_rule,
             "same_message_id": m.same_message_id, "decoding_note": m.decoding_note, "failed_recipients": m.failed_recipients,

@@ -5,6 +5,7 @@ pub mod authority;
 pub mod authority_address;
 pub mod coding;
 pub mod event;
+pub mod extract;
 pub mod job_run;
 pub mod mailbox_state;
 pub mod message;

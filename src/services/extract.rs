@@ -1,0 +1,124 @@
+//! Reading attachments: text out of every attachment received, once per content, after the
+//! raw message is stored (never in the way of ingest). `foi serve` runs it in the background;
+//! `foi extract` runs it now. A stopped run loses nothing: what was not recorded is read again.
+
+use crate::app::App;
+use crate::extract::{self, Limits, Outcome};
+use crate::store::extracts::{self, Again};
+use crate::store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ExtractSummary {
+    pub read: usize,
+    pub text: usize,
+    pub no_text: usize,
+    pub failed: usize,
+    pub unsupported: usize,
+    /// The stored message could not be found or decoded again (recorded as a failure).
+    pub missing: usize,
+}
+
+impl ExtractSummary {
+    pub fn line(&self) -> String {
+        format!(
+            "{} attachment(s) read: {} with text, {} with no text (need OCR), {} failed, {} of a kind foi does not read",
+            self.read, self.text, self.no_text, self.failed, self.unsupported
+        )
+    }
+}
+
+/// Reads up to `limit` attachments that wait; returns what came of them.
+pub async fn run_pending(app: &App, limit: usize) -> Result<ExtractSummary, StoreError> {
+    let todo = extracts::pending(&app.db, extract::VERSION as i32, limit).await?;
+    let mut s = ExtractSummary::default();
+    let raw = app.raw_store();
+    for p in todo {
+        let raw = raw.clone();
+        let pp = p.clone();
+        // Parsing and extraction are CPU work: off the async threads.
+        let result = tokio::task::spawn_blocking(move || {
+            let bytes = raw.get(&pp.message_raw_sha256).ok()?;
+            let data = crate::inbound::mime::attachment_bytes(&bytes, pp.position, &pp.sha256)?;
+            Some(extract::extract(
+                &pp.filename,
+                &pp.content_type,
+                &data,
+                &Limits::default(),
+            ))
+        })
+        .await
+        .ok()
+        .flatten();
+        let e = match result {
+            Some(e) => e,
+            None => {
+                s.missing += 1;
+                extract::Extracted {
+                    outcome: Outcome::Failed(
+                        "the attachment could not be found again in the stored message".into(),
+                    ),
+                    text: String::new(),
+                    extractor: "none",
+                    version: extract::VERSION,
+                    flags: Vec::new(),
+                }
+            }
+        };
+        match &e.outcome {
+            Outcome::Text => s.text += 1,
+            Outcome::NoText => s.no_text += 1,
+            Outcome::Failed(why) => {
+                s.failed += 1;
+                tracing::warn!(file = %p.filename, "text not extracted: {why}");
+            }
+            Outcome::Unsupported(_) => s.unsupported += 1,
+        }
+        s.read += 1;
+        extracts::save(&app.db, &p.sha256, &e, app.clock.now()).await?;
+    }
+    Ok(s)
+}
+
+/// Which extractions `foi extract` reads again before reading what waits.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Only what has not been read.
+    Pending,
+    All,
+    Failed,
+    Round(String),
+}
+
+/// `foi extract`: forgets what `scope` says, then reads everything that waits.
+pub async fn run(
+    app: &App,
+    scope: Scope,
+    mut progress: impl FnMut(&ExtractSummary),
+) -> Result<ExtractSummary, StoreError> {
+    let again = match scope {
+        Scope::Pending => None,
+        Scope::All => Some(Again::All),
+        Scope::Failed => Some(Again::Failed),
+        Scope::Round(slug) => Some(Again::Round(
+            crate::store::rounds::find(&app.db, &slug).await?.id,
+        )),
+    };
+    if let Some(a) = again {
+        extracts::forget(&app.db, a).await?;
+    }
+    let mut total = ExtractSummary::default();
+    loop {
+        let s = run_pending(app, 50).await?;
+        if s.read == 0 {
+            return Ok(total);
+        }
+        total.read += s.read;
+        total.text += s.text;
+        total.no_text += s.no_text;
+        total.failed += s.failed;
+        total.unsupported += s.unsupported;
+        total.missing += s.missing;
+        progress(&total);
+    }
+}

@@ -1,0 +1,185 @@
+//! Reading attachments end to end: replies with documents attached are ingested, `foi extract`
+//! reads each once (by content), the request page shows the text and warns of what a
+//! spreadsheet hides, and damaged or hostile files end as recorded failures.
+
+mod common;
+
+use common::{foi, ok};
+use std::io::Write;
+
+fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in members {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn docx(text: &str) -> Vec<u8> {
+    let body = format!(
+        r#"<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>"#
+    );
+    zip_of(&[("word/document.xml", body.as_bytes())])
+}
+
+fn xlsx_hidden(secret: &str) -> Vec<u8> {
+    let sheet = |v: &str| {
+        format!(
+            r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>{v}</t></is></c></row></sheetData></worksheet>"#
+        )
+    };
+    let wb = r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Summary" sheetId="1" r:id="rId1"/><sheet name="Names" sheetId="2" state="hidden" r:id="rId2"/></sheets></workbook>"#;
+    let rels = r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/></Relationships>"#;
+    let root = r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#;
+    let types = r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/></Types>"#;
+    zip_of(&[
+        ("[Content_Types].xml", types.as_bytes()),
+        ("_rels/.rels", root.as_bytes()),
+        ("xl/workbook.xml", wb.as_bytes()),
+        ("xl/_rels/workbook.xml.rels", rels.as_bytes()),
+        (
+            "xl/worksheets/sheet1.xml",
+            sheet("Waiting list summary").as_bytes(),
+        ),
+        ("xl/worksheets/sheet2.xml", sheet(secret).as_bytes()),
+    ])
+}
+
+fn b64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for (i, c) in bytes.chunks(3).enumerate() {
+        if i > 0 && i % 19 == 0 {
+            out.push_str("\r\n");
+        }
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for k in 0..4 {
+            out.push(if k <= c.len() {
+                A[(n >> (18 - 6 * k) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
+
+/// A reply to `reference` carrying `files` (name, content type, bytes).
+fn reply(reference: &str, n: usize, files: &[(&str, &str, Vec<u8>)]) -> String {
+    let mut m = format!(
+        "From: foi@body{n}.example\r\nTo: projects@arma.uk.net\r\nSubject: Response [FOI ref {reference}]\r\nMessage-ID: <x{n}@body.example>\r\nDate: Mon, 15 Jun 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nPlease find our response attached.\r\n"
+    );
+    for (name, ct, data) in files {
+        m.push_str(&format!(
+            "--B\r\nContent-Type: {ct}\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+            b64(data)
+        ));
+    }
+    m.push_str("--B--\r\n");
+    m
+}
+
+#[test]
+fn attachments_are_read_once_and_what_they_hide_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let csv = "code,name,region,foi_email\nX0001,Body 1,Test,foi@body1.example\nX0002,Body 2,Test,foi@body2.example\n";
+    common::msk_round_for(dir.path(), &d, "docs", csv);
+    let env = [("FOI_TODAY", "2026-05-05"), ("FOI__SEND__PER_MINUTE", "0")];
+    ok(foi(
+        &d,
+        &["round", "launch", "msk-2026", "--yes", "--enqueue-only"],
+        &env,
+    ));
+    ok(foi(&d, &["send"], &env));
+    let status: serde_json::Value = serde_json::from_str(&ok(foi(
+        &d,
+        &["status", "msk-2026", "--format", "json"],
+        &[],
+    )))
+    .unwrap();
+    let refs: Vec<String> = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reference"].as_str().unwrap().to_string())
+        .collect();
+    // A zip bomb: 300 MB of zeros in a few hundred KB.
+    let bomb = zip_of(&[("zeros.bin", &vec![0u8; 300 << 20])]);
+    let letter = docx("We have a fracture liaison service in every locality");
+    let files1 = vec![
+        (
+            "response.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            letter.clone(),
+        ),
+        (
+            "data.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            xlsx_hidden("Jane Doe, band 8a"),
+        ),
+        ("bomb.zip", "application/zip", bomb),
+        (
+            "broken.pdf",
+            "application/pdf",
+            b"%PDF-1.7\n%garbage without objects".to_vec(),
+        ),
+    ];
+    // The same letter again from the other body: read once (same content).
+    let files2 = vec![("copy.docx", "application/octet-stream", letter)];
+    for (i, (r, files)) in [(&refs[0], files1), (&refs[1], files2)]
+        .into_iter()
+        .enumerate()
+    {
+        let f = dir.path().join(format!("r{i}.eml"));
+        std::fs::write(&f, reply(r, i + 1, &files)).unwrap();
+        ok(foi(&d, &["ingest", f.to_str().unwrap()], &[]));
+    }
+    let out = ok(foi(&d, &["extract"], &[]));
+    let inbox = ok(foi(&d, &["inbox"], &[]));
+    assert!(
+        out.contains("4 attachment(s) read: 2 with text, 0 with no text (need OCR), 2 failed"),
+        "one read per content; the bomb and the broken PDF are failures: {out}\n{inbox}"
+    );
+    // Nothing waits any more: a second run reads nothing.
+    assert!(ok(foi(&d, &["extract"], &[])).contains("0 attachment(s) read"));
+    // --failed reads the two failures again, and only them.
+    assert!(
+        ok(foi(&d, &["extract", "--failed"], &[])).contains("2 attachment(s) read: 0 with text")
+    );
+    // --all reads everything again.
+    assert!(ok(foi(&d, &["extract", "--all"], &[])).contains("4 attachment(s) read"));
+
+    // The request page: the letter's text inline (escaped), a warning before the spreadsheet,
+    // and each failure in words.
+    ok(foi(
+        &d,
+        &["user", "add", "ann", "--role", "editor"],
+        &[("FOI_NEW_PASSWORD", "a long enough password")],
+    ));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let _serve = common::serve(&d, &addr, &[]);
+    let mut web = common::http::Client::new(&addr);
+    web.login("ann", "a long enough password");
+    let page = web.get(&format!("/requests/{}", refs[0])).body;
+    assert!(
+        page.contains("We have a fracture liaison service in every locality"),
+        "{page}"
+    );
+    assert!(page.contains("Check before downloading or publishing:</strong> this file contains a hidden sheet &quot;Names&quot;"), "{page}");
+    assert!(page.contains("zip bomb"), "{page}");
+    assert!(
+        page.contains("text not read: the PDF could not be read"),
+        "{page}"
+    );
+}
