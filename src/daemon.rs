@@ -242,6 +242,9 @@ pub async fn serve(app: Arc<App>, shutdown: watch::Receiver<bool>) -> Result<(),
                         tracing::info!("{}", s.line());
                         continue;
                     }
+                    if s.indexed > 0 {
+                        tracing::info!("{} document(s) added to the search index", s.indexed);
+                    }
                     tokio::select! {
                         _ = tokio::time::sleep(Duration::from_secs(3)) => {}
                         _ = rx.changed() => {}

@@ -12,6 +12,7 @@ mod m20261125_000004_board_columns;
 mod m20261125_000005_request_tallies;
 mod m20261125_000006_user_disabled;
 mod m20261125_000007_extracts;
+mod m20261203_000001_search;
 
 /// The statement that fills `request_tallies` from `requests` (`foi db recompute` reruns it).
 pub use m20261125_000005_request_tallies::REBUILD as REBUILD_TALLIES;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_request_tallies::Migration),
             Box::new(m20261125_000006_user_disabled::Migration),
             Box::new(m20261125_000007_extracts::Migration),
+            Box::new(m20261203_000001_search::Migration),
         ]
     }
 }

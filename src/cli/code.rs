@@ -34,6 +34,13 @@ pub enum CodeCommand {
         #[arg(long, default_value_t = 1)]
         pass: i32,
     },
+    /// Suggested codes for every response received, with the sentence behind each: a starting
+    /// point (import it with --pass 2 to measure it against the coders), never applied on its own
+    Suggest {
+        slug: String,
+        #[arg(long, value_enum, default_value_t = output::Format::Csv)]
+        format: output::Format,
+    },
     /// Agreement between the first and second coder, per variable (percent and Cohen's kappa)
     Agreement {
         slug: String,
@@ -73,6 +80,56 @@ pub async fn run(g: &Globals, cmd: CodeCommand) -> anyhow::Result<()> {
         } => {
             let n = svc::set_codings(&app, &reference, &assignments, pass, &app.actor()).await?;
             println!("{reference}: {n} value(s) stored");
+        }
+        CodeCommand::Suggest { slug, format } => {
+            let all = crate::services::suggest::for_round(&app, &slug).await?;
+            // One row per suggested value: authority,variable,value (what `foi code import`
+            // reads), then the reference, where the evidence is and the sentence.
+            let mut rows: Vec<Vec<String>> = Vec::new();
+            for b in &all {
+                for s in &b.suggestions {
+                    for v in &s.values {
+                        let ev = s.evidence.get(v).and_then(|e| e.first());
+                        rows.push(vec![
+                            b.authority.clone(),
+                            s.variable.clone(),
+                            v.clone(),
+                            b.reference.clone(),
+                            ev.map(|e| match &e.location {
+                                Some(l) => format!("{}, {l}", e.document),
+                                None => e.document.clone(),
+                            })
+                            .unwrap_or_default(),
+                            ev.map(|e| e.sentence.clone()).unwrap_or_default(),
+                        ]);
+                    }
+                }
+            }
+            print!(
+                "{}",
+                output::render(
+                    format,
+                    &[
+                        "authority",
+                        "variable",
+                        "value",
+                        "reference",
+                        "where",
+                        "evidence"
+                    ],
+                    &rows,
+                    &all
+                )
+            );
+            if format != output::Format::Json {
+                eprintln!(
+                    "{} suggested value{} for {} response{}: suggestions only, nothing was coded",
+                    rows.len(),
+                    if rows.len() == 1 { "" } else { "s" },
+                    all.len(),
+                    if all.len() == 1 { "" } else { "s" }
+                );
+            }
         }
         CodeCommand::Agreement { slug, format } => {
             let a = svc::agreement(&app, &slug).await?;

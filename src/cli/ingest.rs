@@ -77,6 +77,10 @@ pub async fn ingest(g: &Globals, a: IngestArgs) -> anyhow::Result<()> {
     if !a.imap && paths.is_empty() {
         anyhow::bail!("nothing to ingest: give .eml/.mbox files, --maildir DIR or --imap");
     }
+    crate::services::search::catch_up_quietly(&app).await;
+    let waiting = crate::store::extracts::pending(&app.db, crate::extract::VERSION as i32, 1000)
+        .await?
+        .len();
     match a.format {
         Format::Json => println!(
             "{}",
@@ -96,6 +100,15 @@ pub async fn ingest(g: &Globals, a: IngestArgs) -> anyhow::Result<()> {
             total.duplicates,
             if total.acknowledged > 0 { format!(", {} acknowledgement(s) applied", total.acknowledged) } else { String::new() }
         ),
+    }
+    if waiting > 0 && a.format != Format::Json {
+        println!(
+            "{} attachment{} wait{} to be read: foi extract reads {} now (foi serve reads them in the background)",
+            if waiting >= 1000 { "1,000 or more".to_string() } else { waiting.to_string() },
+            if waiting == 1 { "" } else { "s" },
+            if waiting == 1 { "s" } else { "" },
+            if waiting == 1 { "it" } else { "them" },
+        );
     }
     Ok(())
 }

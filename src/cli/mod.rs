@@ -15,6 +15,7 @@ mod outbox;
 mod report;
 mod request;
 mod round;
+mod search;
 mod serve;
 mod status;
 mod triage;
@@ -114,6 +115,8 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Every received message, oldest first, with its attachments and what it was taken for
     Inbox(inbox::InboxArgs),
+    /// Search replies and the text of their attachments: foi search "fracture liaison" --round msk-2026
+    Search(search::SearchArgs),
     /// Run the service: delivery worker, scheduler (polling, chasers, digest) and dashboard
     Serve,
     /// The last run of each scheduled job, as JSON
@@ -214,6 +217,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Request { command } => request::run(&g, command).await,
         Command::Status(a) => status::run(&g, a).await,
         Command::Inbox(a) => inbox::run(&g, a).await,
+        Command::Search(a) => search::run(&g, a).await,
         Command::Serve => serve::serve(&g).await,
         Command::Health => serve::health(&g).await,
         Command::Chase(a) => chase::chase(&g, a).await,

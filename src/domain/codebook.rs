@@ -23,6 +23,10 @@ pub enum VarKind {
 pub struct Category {
     pub id: String,
     pub label: String,
+    /// Words and phrases that speak for this category in a response (`orthopaed*` for words
+    /// that start so): what the coding workbench suggests from (see `domain::suggest`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -22,5 +22,7 @@ pub mod regime;
 pub mod register;
 pub mod request;
 pub mod round;
+pub mod search;
+pub mod suggest;
 pub mod text;
 pub mod timeliness;

@@ -17,6 +17,8 @@ pub struct ExtractSummary {
     pub unsupported: usize,
     /// The stored message could not be found or decoded again (recorded as a failure).
     pub missing: usize,
+    /// Documents added to the search index (messages and attachments).
+    pub indexed: usize,
 }
 
 impl ExtractSummary {
@@ -77,6 +79,7 @@ pub async fn run_pending(app: &App, limit: usize) -> Result<ExtractSummary, Stor
         s.read += 1;
         extracts::save(&app.db, &p.sha256, &e, app.clock.now()).await?;
     }
+    s.indexed = super::search::catch_up(app).await?;
     Ok(s)
 }
 
@@ -110,6 +113,7 @@ pub async fn run(
     let mut total = ExtractSummary::default();
     loop {
         let s = run_pending(app, 50).await?;
+        total.indexed += s.indexed;
         if s.read == 0 {
             return Ok(total);
         }

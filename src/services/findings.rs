@@ -41,6 +41,7 @@ async fn apply_rows(
     source: &str,
     pass: i32,
     coder: &str,
+    suggested: &BTreeMap<String, Values>,
 ) -> Result<usize, FindingsError> {
     let ids = codings::request_ids(&app.db, round.id).await?;
     let bodies: HashSet<String> = ids.keys().cloned().collect();
@@ -64,6 +65,7 @@ async fn apply_rows(
         pass,
         coder,
         app.clock.now(),
+        suggested,
     )
     .await?)
 }
@@ -86,7 +88,7 @@ pub async fn import_codings(
     let name = path.display().to_string();
     let rows = coding::parse_csv(&text, &name).map_err(FindingsError::Coding)?;
     let round = rounds::find(&app.db, slug).await?;
-    apply_rows(app, &round, &rows, &name, pass, coder).await
+    apply_rows(app, &round, &rows, &name, pass, coder, &BTreeMap::new()).await
 }
 
 /// `foi code set REF variable=value ...` (repeat or comma-separate values of a multiple choice).
@@ -96,6 +98,19 @@ pub async fn set_codings(
     assignments: &[String],
     pass: i32,
     coder: &str,
+) -> Result<usize, FindingsError> {
+    set_codings_offered(app, reference, assignments, pass, coder, &BTreeMap::new()).await
+}
+
+/// The same from the coding workbench, which offered `suggested` (variable → values): each
+/// coding records whether it took the suggestion as it was, changed it or cleared it.
+pub async fn set_codings_offered(
+    app: &App,
+    reference: &Reference,
+    assignments: &[String],
+    pass: i32,
+    coder: &str,
+    suggested: &Values,
 ) -> Result<usize, FindingsError> {
     let req = rounds::request_by_ref(&app.db, reference).await?;
     let round = rounds::find_by_id(&app.db, req.round_id).await?;
@@ -122,7 +137,8 @@ pub async fn set_codings(
             });
         }
     }
-    apply_rows(app, &round, &rows, "argument", pass, coder).await
+    let offered = BTreeMap::from([(req.authority_code.clone(), suggested.clone())]);
+    apply_rows(app, &round, &rows, "argument", pass, coder, &offered).await
 }
 
 /// `foi code export SLUG`: (authority, variable, value) rows in codebook order.

@@ -251,6 +251,7 @@ pub async fn ingest_all(
     for raw in raws {
         ingest_bytes(app, &catalog, &raw, &mut summary).await?;
     }
+    super::search::catch_up_quietly(app).await;
     Ok(summary)
 }
 
@@ -264,6 +265,7 @@ pub async fn ingest_imap(app: &App) -> Result<IngestSummary, IngestError> {
     let mut imap = Inbox::open(&cfg, &app.mailbox).await?;
     let summary = ingest_open_inbox(app, &mut imap).await;
     imap.close().await;
+    super::search::catch_up_quietly(app).await;
     summary
 }
 
@@ -343,6 +345,7 @@ pub async fn watch_imap(
                     let _reading = app.inbox_lock.lock().await;
                     ingest_open_inbox(app, &mut imap).await?
                 };
+                super::search::catch_up_quietly(app).await;
                 if s.seen > 0 {
                     tracing::info!(
                         "IMAP IDLE: {} new message(s), {} matched, {} to triage",

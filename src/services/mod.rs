@@ -11,4 +11,6 @@ pub mod letters;
 pub mod outbox;
 pub mod requests;
 pub mod rounds;
+pub mod search;
+pub mod suggest;
 pub mod triage;

@@ -84,6 +84,7 @@ pub async fn replace(
     pass: i32,
     coder: &str,
     now: DateTime<Utc>,
+    suggested: &BTreeMap<String, Values>,
 ) -> Result<usize, StoreError> {
     let txn = super::write_txn(db).await?;
     let ids = request_ids(&txn, round_id).await?;
@@ -104,6 +105,17 @@ pub async fn replace(
             .and_then(|v| v.get(var))
             .cloned()
             .unwrap_or_default();
+        // Whether the workbench's suggestion was taken as it was, changed, or cleared.
+        let offered = suggested.get(code).and_then(|v| v.get(var));
+        let took = offered.map(|o| {
+            if *o == values {
+                "accepted"
+            } else if values.is_empty() {
+                "cleared"
+            } else {
+                "changed"
+            }
+        });
         for value in &values {
             coding::ActiveModel {
                 request_id: Set(rid),
@@ -112,6 +124,7 @@ pub async fn replace(
                 pass: Set(pass),
                 coder: Set(coder.to_string()),
                 coded_at: Set(now),
+                suggestion: Set(took.map(str::to_string)),
                 ..Default::default()
             }
             .insert(&txn)
@@ -119,8 +132,14 @@ pub async fn replace(
             n += 1;
         }
         per_request.entry(rid).or_default().push(format!(
-            "{var}={}",
-            values.into_iter().collect::<Vec<_>>().join("+")
+            "{var}={}{}",
+            values.into_iter().collect::<Vec<_>>().join("+"),
+            match took {
+                Some("accepted") => " (the suggestion, taken)",
+                Some("changed") => " (the suggestion changed)",
+                Some("cleared") => " (the suggestion cleared)",
+                _ => "",
+            }
         ));
     }
     let rids: Vec<i32> = per_request.keys().copied().collect();

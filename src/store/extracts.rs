@@ -137,6 +137,8 @@ pub async fn save(
         flags: Set(serde_json::to_string(&e.flags).unwrap_or_else(|_| "[]".into())),
         extracted_at: Set(now),
     };
+    // Its attachments leave the search index; the next catch-up indexes the new text.
+    super::search::forget_content(db, sha256).await?;
     extract::Entity::insert(row)
         .on_conflict(
             OnConflict::column(extract::Column::Sha256)

@@ -14,6 +14,7 @@ pub mod letters;
 pub mod mailbox;
 pub mod outbox;
 pub mod rounds;
+pub mod search;
 pub mod users;
 
 use migration::{Migrator, MigratorTrait};

@@ -15,8 +15,10 @@ pub mod login;
 pub mod outbox;
 pub mod requests;
 pub mod rounds;
+pub mod search;
 pub mod throttle;
 pub mod triage;
+pub mod workbench;
 
 use crate::app::App;
 use crate::daemon::Tasks;
@@ -87,6 +89,7 @@ pub const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/requests/{reference}/coding", true),
     ("POST", "/requests/{reference}/chase", true),
     ("GET", "/attachments/{id}", true),
+    ("GET", "/search", true),
     ("GET", "/triage", true),
     ("POST", "/triage/{id}/assign", true),
     ("POST", "/triage/{id}/dismiss", true),
@@ -105,6 +108,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("board", include_str!("../../templates/web/board.hbs")),
     ("request", include_str!("../../templates/web/request.hbs")),
     ("triage", include_str!("../../templates/web/triage.hbs")),
+    ("search", include_str!("../../templates/web/search.hbs")),
     ("outbox", include_str!("../../templates/web/outbox.hbs")),
     ("chasers", include_str!("../../templates/web/chasers.hbs")),
     (
@@ -360,6 +364,7 @@ fn router_for(st: WebState) -> Router {
         .route("/requests/{reference}/coding", post(requests::set_coding))
         .route("/requests/{reference}/chase", post(requests::chase_now))
         .route("/attachments/{id}", get(attachments::download))
+        .route("/search", get(search::page))
         .route("/triage", get(triage::page))
         .route("/triage/{id}/assign", post(triage::assign))
         .route("/triage/{id}/dismiss", post(triage::dismiss))

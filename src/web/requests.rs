@@ -169,6 +169,17 @@ async fn page(
         }
     }
     let can_edit = s.user.role == crate::store::users::Role::Editor;
+    // The workbench: what the response says, and what its codebook's hints suggest.
+    let (reading, suggestions) = crate::services::suggest::for_request(app, &round, req.id).await?;
+    let workbench = super::workbench::documents(&reading, &suggestions);
+    // Not yet coded and no form sent back: the suggestion is pre-selected for the coder to
+    // take, change or clear.
+    let fresh = can_edit && form.values.is_empty() && form.errors.is_empty();
+    for sug in &suggestions {
+        if fresh && mine.get(&sug.variable).is_none_or(|v| v.is_empty()) {
+            mine.insert(sug.variable.clone(), sug.values.iter().cloned().collect());
+        }
+    }
     let chase = crate::services::chasers::chase_plan(app, &req.reference).await?;
     use crate::domain::codebook::VarKind;
     let coding: Vec<_> = round
@@ -194,6 +205,7 @@ async fn page(
                 "when_values": condition.as_ref().map(|c| c.values.join(" ")),
                 "when_negated": condition.as_ref().map(|c| c.negated),
                 "error": form.errors.get(&v.id),
+                "suggested": super::workbench::suggestion_for(v, &suggestions),
                 "read": if shown.is_empty() { if have.is_empty() { "not coded".to_string() } else { have.iter().cloned().collect::<Vec<_>>().join(", ") } } else { shown.join(", ") }})
         })
         .collect();
@@ -218,6 +230,7 @@ async fn page(
         "events": evs.iter().rev().map(|e| json!({"at": crate::domain::dates::moment(e.at), "actor": e.event.actor,
             "kind": e.event.kind, "to_state": e.event.to_state, "note": e.event.note})).collect::<Vec<_>>(),
         "coding": coding,
+        "workbench": workbench,
         "coding_errors": !form.errors.is_empty(),
         "chase": chase,
         "can_edit": can_edit,
@@ -272,8 +285,21 @@ pub async fn set_coding(
         .iter()
         .map(|v| format!("{}={}", v.id, e.form.all(&v.id).join(",")))
         .collect();
-    match crate::services::findings::set_codings(&st.app, &reference, &assignments, 1, e.name())
-        .await
+    // What the workbench offered, computed again here: the coding records whether it was taken.
+    let (_, suggestions) = crate::services::suggest::for_request(&st.app, &round, req.id).await?;
+    let offered = suggestions
+        .into_iter()
+        .map(|s| (s.variable, s.values.into_iter().collect()))
+        .collect();
+    match crate::services::findings::set_codings_offered(
+        &st.app,
+        &reference,
+        &assignments,
+        1,
+        e.name(),
+        &offered,
+    )
+    .await
     {
         Ok(_) => Ok(back(&format!("/requests/{reference}"), "coding")),
         Err(crate::services::findings::FindingsError::Coding(problems)) => {

@@ -2,6 +2,7 @@
 //! fresh PostgreSQL database per test (dropped afterwards).
 #![allow(dead_code)]
 
+pub mod docs;
 pub mod http;
 pub mod mail;
 pub mod oauth;

@@ -12,6 +12,9 @@ pub struct Model {
     pub pass: i32,
     pub coder: String,
     pub coded_at: DateTimeUtc,
+    /// `accepted` (the suggestion as it was), `changed` (another value where one was suggested),
+    /// None where nothing was suggested.
+    pub suggestion: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
