@@ -15,9 +15,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The sentence an ICB would write for a coded value.
 fn sentence(var: &str, value: &str, i: usize) -> &'static str {
     match (var, value) {
-        ("msk_lead", "yes") if i % 2 == 0 => "Our MSK lead is Dr Alex Morgan.",
+        ("msk_lead", "yes") if i.is_multiple_of(2) => "Our MSK lead is Dr Alex Morgan.",
         ("msk_lead", "yes") => "The ICB's MSK leads are Sam Patel and Jo Reid.",
-        ("msk_lead", "no") if i % 2 == 0 => "The ICB does not have a named MSK lead.",
+        ("msk_lead", "no") if i.is_multiple_of(2) => "The ICB does not have a named MSK lead.",
         ("msk_lead", "no") => "There is currently no MSK lead in post.",
         ("msk_lead", "under_review") => {
             "MSK leadership arrangements are under review and no single lead is in place."
@@ -180,7 +180,7 @@ fn suggestions_from_42_letters_agree_with_the_fixture_coding() {
         letter.push(
             "If you are unhappy with this response you may ask for an internal review.".into(),
         );
-        let (name, ct, bytes) = if i % 2 == 0 {
+        let (name, ct, bytes) = if i.is_multiple_of(2) {
             let half = letter.len() / 2;
             let p1 = letter[..half].join("\n");
             let p2 = letter[half..].join("\n");

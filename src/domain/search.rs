@@ -418,7 +418,7 @@ mod tests {
             "{s}"
         );
         assert_eq!(locate(body, &s).as_deref(), Some("page 2"));
-        assert_eq!(plain_snippet(&s).contains("**fracture**"), true);
+        assert!(plain_snippet(&s).contains("**fracture**"));
         // A prefix marks the words it starts.
         let q = parse("intro*").unwrap();
         let s = highlight(body, &q, 30);

@@ -62,9 +62,11 @@ async fn apply_rows(
         round.id,
         &merged,
         &touched,
-        pass,
-        coder,
-        app.clock.now(),
+        codings::CodedBy {
+            pass,
+            coder,
+            at: app.clock.now(),
+        },
         suggested,
     )
     .await?)

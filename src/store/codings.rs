@@ -76,16 +76,27 @@ pub async fn values_of(
 
 /// Replaces the values of the touched (body, variable) pairs in one transaction, recording
 /// who coded them and when, with an event per request.
+/// Who codes, in which pass, when.
+#[derive(Debug, Clone, Copy)]
+pub struct CodedBy<'a> {
+    pub pass: i32,
+    pub coder: &'a str,
+    pub at: DateTime<Utc>,
+}
+
 pub async fn replace(
     db: &DatabaseConnection,
     round_id: i32,
     merged: &BTreeMap<String, Values>,
     touched: &BTreeSet<(String, String)>,
-    pass: i32,
-    coder: &str,
-    now: DateTime<Utc>,
+    by: CodedBy<'_>,
     suggested: &BTreeMap<String, Values>,
 ) -> Result<usize, StoreError> {
+    let CodedBy {
+        pass,
+        coder,
+        at: now,
+    } = by;
     let txn = super::write_txn(db).await?;
     let ids = request_ids(&txn, round_id).await?;
     let mut n = 0;
