@@ -361,6 +361,19 @@ fn scenario(pg: Option<&PgDb>, peers: &MailPeers, browser: bool) -> BTreeMap<Str
         common::stderr(&empty)
     );
 
+    // Coded while two files could not be read: the report's data-quality section says so.
+    ok(foi(&d, &["code", "set", &refs[5], "msk_lead=no"], &env));
+    let report = ok(foi(&d, &["report", "msk-2026", "--format", "md"], &env));
+    assert!(
+        report.contains("coded without the text of scan.pdf (no text: needs OCR)")
+            && report.contains("coded without the text of damaged.pdf (not read:"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("coded without the text of response.pdf"),
+        "{report}"
+    );
+
     if browser {
         ok(foi(
             &d,

@@ -447,6 +447,7 @@ const PAGES: &[&str] = &[
     "/outbox",
     "/rounds/msk-2026/report",
     "/rounds/msk-2026/report/html",
+    "/search?q=refusing",
     "/requests/MSK26-NOPE",
 ];
 

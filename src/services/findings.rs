@@ -522,7 +522,24 @@ pub async fn report_data(
     let reqs = rounds::requests(&app.db, round.id).await?;
     let bodies = bodies_of(app, &round, &reqs).await?;
     let cb = &round.def.codebook;
-    let findings = aggregate::aggregate(cb, &bodies);
+    let mut findings = aggregate::aggregate(cb, &bodies);
+    // Responses coded while an attachment's text could not be read: the coder may not have
+    // seen the whole answer.
+    for r in reqs
+        .iter()
+        .filter(|r| r.kept.coded_count > 0 && r.kept.inbound_count > 0)
+    {
+        let reading = super::suggest::reading(app, r.id).await?;
+        for (file, why) in reading.unread {
+            findings.data_quality.push(aggregate::Issue {
+                authority: r.authority_code.clone(),
+                variable: "(attachments)".into(),
+                problem: format!(
+                    "coded without the text of {file} ({why}); check the file itself was read"
+                ),
+            });
+        }
+    }
     let crosstabs = round
         .def
         .report
