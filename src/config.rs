@@ -37,6 +37,47 @@ pub struct Config {
     pub ingest: IngestConfig,
     pub calendar: CalendarConfig,
     pub oauth: OAuthConfig,
+    pub extract: ExtractConfig,
+}
+
+/// Reading attachments. OCR runs the installed `tesseract` and `pdftoppm` programs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExtractConfig {
+    /// Read scans and pictures with OCR (needs `tesseract` and `pdftoppm` installed).
+    pub ocr: bool,
+    /// Tesseract's languages, joined by `+` ("eng", "eng+cym"); each needs its data package.
+    pub ocr_languages: String,
+    /// Longest one page may take to be read.
+    pub ocr_page_timeout_secs: u64,
+    /// Pages of one scan read at most.
+    pub ocr_max_pages: usize,
+}
+
+impl Default for ExtractConfig {
+    fn default() -> Self {
+        ExtractConfig {
+            ocr: false,
+            ocr_languages: "eng".into(),
+            ocr_page_timeout_secs: 120,
+            ocr_max_pages: 200,
+        }
+    }
+}
+
+impl ExtractConfig {
+    /// Whether OCR can run here, checked each time it is asked (installing tesseract needs no
+    /// restart).
+    pub fn ocr_status(&self) -> crate::extract::ocr::Status {
+        if !self.ocr {
+            return crate::extract::ocr::Status::Off;
+        }
+        crate::extract::ocr::Ocr::find(
+            &self.ocr_languages,
+            std::time::Duration::from_secs(self.ocr_page_timeout_secs.max(1)),
+            self.ocr_max_pages.max(1),
+        )
+    }
 }
 
 /// How `foi` signs in to the mailbox, per protocol.

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::docs::b64;
 use common::{foi, ok};
 use std::io::Write;
 
@@ -46,27 +47,6 @@ fn xlsx_hidden(secret: &str) -> Vec<u8> {
         ),
         ("xl/worksheets/sheet2.xml", sheet(secret).as_bytes()),
     ])
-}
-
-fn b64(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for (i, c) in bytes.chunks(3).enumerate() {
-        if i > 0 && i % 19 == 0 {
-            out.push_str("\r\n");
-        }
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for k in 0..4 {
-            out.push(if k <= c.len() {
-                A[(n >> (18 - 6 * k) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
 }
 
 /// A reply to `reference` carrying `files` (name, content type, bytes).
@@ -143,17 +123,17 @@ fn attachments_are_read_once_and_what_they_hide_is_shown() {
     let out = ok(foi(&d, &["extract"], &[]));
     let inbox = ok(foi(&d, &["inbox"], &[]));
     assert!(
-        out.contains("4 attachment(s) read: 2 with text, 0 with no text (need OCR), 2 failed"),
+        out.contains("4 attachments read: 2 with text, 0 with no text (need OCR), 2 failed"),
         "one read per content; the bomb and the broken PDF are failures: {out}\n{inbox}"
     );
     // Nothing waits any more: a second run reads nothing.
-    assert!(ok(foi(&d, &["extract"], &[])).contains("0 attachment(s) read"));
+    assert!(ok(foi(&d, &["extract"], &[])).contains("0 attachments read"));
     // --failed reads the two failures again, and only them.
     assert!(
-        ok(foi(&d, &["extract", "--failed"], &[])).contains("2 attachment(s) read: 0 with text")
+        ok(foi(&d, &["extract", "--failed"], &[])).contains("2 attachments read: 0 with text")
     );
     // --all reads everything again.
-    assert!(ok(foi(&d, &["extract", "--all"], &[])).contains("4 attachment(s) read"));
+    assert!(ok(foi(&d, &["extract", "--all"], &[])).contains("4 attachments read"));
 
     // The request page: the letter's text inline (escaped), a warning before the spreadsheet,
     // and each failure in words.

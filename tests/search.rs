@@ -6,34 +6,13 @@
 
 mod common;
 
-use common::docs::{docx_with, ods_with, pdf_pages, pdf_with, xlsx_with, zip_of};
+use common::docs::{b64, docx_with, ods_with, pdf_pages, pdf_with, xlsx_with, zip_of};
 use common::mail::MailPeers;
 use common::webdriver::Browser;
 use common::{env_refs, foi, ok, PgDb};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
-
-fn b64(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for (i, c) in bytes.chunks(3).enumerate() {
-        if i > 0 && i % 19 == 0 {
-            out.push_str("\r\n");
-        }
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for k in 0..4 {
-            out.push(if k <= c.len() {
-                A[(n >> (18 - 6 * k) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
-}
 
 /// A reply to `reference` with a covering note and `files` (name, content type, bytes).
 fn reply(reference: &str, n: usize, note: &str, files: &[(String, &str, Vec<u8>)]) -> String {
@@ -249,7 +228,7 @@ fn scenario(pg: Option<&PgDb>, peers: &MailPeers, browser: bool) -> BTreeMap<Str
     // OCR; the damaged PDF is a recorded failure.
     let read = ok(foi(&d, &["extract"], &env));
     assert!(
-        read.contains("7 attachment(s) read: 5 with text, 1 with no text (need OCR), 1 failed"),
+        read.contains("7 attachments read: 5 with text, 1 with no text (need OCR), 1 failed"),
         "{read}"
     );
 
@@ -537,7 +516,7 @@ fn a_reader_killed_mid_way_resumes_and_reads_each_file_exactly_once() {
         );
     }
     // Nothing waits, and every file is in the search index once.
-    assert!(ok(foi(&d, &["extract"], &[])).contains("0 attachment(s) read"));
+    assert!(ok(foi(&d, &["extract"], &[])).contains("0 attachments read"));
     let hits = search(&d, &[], "services", &["--limit", "100"]);
     let mut names: Vec<&str> = hits
         .iter()

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::docs::{docx_with, pdf_pages};
+use common::docs::{b64, docx_with, pdf_pages};
 use common::{foi, ok};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -115,27 +115,6 @@ const ORDER: &[&str] = &[
     "themes",
 ];
 
-fn b64(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for (i, c) in bytes.chunks(3).enumerate() {
-        if i > 0 && i % 19 == 0 {
-            out.push_str("\r\n");
-        }
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for k in 0..4 {
-            out.push(if k <= c.len() {
-                A[(n >> (18 - 6 * k) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
-}
-
 #[test]
 fn suggestions_from_42_letters_agree_with_the_fixture_coding() {
     let dir = tempfile::tempdir().unwrap();
@@ -212,7 +191,7 @@ fn suggestions_from_42_letters_agree_with_the_fixture_coding() {
     let n = distinct.len();
     assert!(
         read.contains(&format!(
-            "{n} attachment(s) read: {n} with text, 0 with no text (need OCR), 0 failed"
+            "{n} attachments read: {n} with text, 0 with no text (need OCR), 0 failed"
         )),
         "{read}"
     );

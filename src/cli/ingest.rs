@@ -78,7 +78,12 @@ pub async fn ingest(g: &Globals, a: IngestArgs) -> anyhow::Result<()> {
         anyhow::bail!("nothing to ingest: give .eml/.mbox files, --maildir DIR or --imap");
     }
     crate::services::search::catch_up_quietly(&app).await;
-    let waiting = crate::store::extracts::pending(&app.db, crate::extract::VERSION as i32, 1000)
+    let waiting = crate::store::extracts::pending(
+        &app.db,
+        crate::extract::VERSION as i32,
+        1000,
+        app.config.extract.ocr_status().ready().is_some(),
+    )
         .await?
         .len();
     match a.format {

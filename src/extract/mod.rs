@@ -10,9 +10,11 @@
 //! and columns, links to other workbooks.
 //!
 //! Crates: `pdf-extract` (over lopdf), `calamine` (XLSX/XLS/ODS), `zip` and `quick-xml` (DOCX and
-//! ODT are zipped XML; their text is the text runs in document order).
+//! ODT are zipped XML; their text is the text runs in document order), `rtf-parser` (RTF).
+//! Scans and images are read by OCR ([`ocr`]) when it is installed and switched on.
 
 mod office;
+pub mod ocr;
 mod pdf;
 
 use serde::Serialize;
@@ -96,13 +98,25 @@ impl Flag {
             Flag::VeryHiddenSheet { sheet } => {
                 format!("a very hidden sheet \"{sheet}\" (invisible in Excel's own menus)")
             }
-            Flag::HiddenRows { sheet, rows } => format!("{rows} hidden row(s) in \"{sheet}\""),
-            Flag::HiddenColumns { sheet, columns } => {
-                format!("{columns} hidden column(s) in \"{sheet}\"")
+            Flag::HiddenRows { sheet, rows } => {
+                format!("{} in \"{sheet}\"", counted(*rows, "hidden row"))
             }
-            Flag::ExternalLinks { count } => format!("{count} link(s) to other workbooks"),
+            Flag::HiddenColumns { sheet, columns } => {
+                format!("{} in \"{sheet}\"", counted(*columns, "hidden column"))
+            }
+            Flag::ExternalLinks { count } => {
+                format!("{} to other workbooks", counted(*count, "link"))
+            }
             Flag::Truncated => "more text than foi keeps (the rest was not read)".into(),
         }
+    }
+}
+
+fn counted(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
     }
 }
 
@@ -153,9 +167,12 @@ pub enum Kind {
     Ods,
     Zip,
     Csv,
+    Rtf,
     Html,
     Text,
     Message,
+    /// A picture (PNG, JPEG, TIFF, GIF): words in it are read only by OCR.
+    Image,
     Other,
 }
 
@@ -175,6 +192,20 @@ pub fn kind_of(name: &str, content_type: &str, bytes: &[u8]) -> Kind {
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) && (ext == "xls" || ct.contains("excel")) {
         return Kind::Xls;
+    }
+    if bytes.starts_with(b"{\\rtf") {
+        return Kind::Rtf;
+    }
+    const IMAGES: &[&[u8]] = &[
+        b"\x89PNG\r\n\x1a\n",
+        b"\xff\xd8\xff",
+        b"II*\0",
+        b"MM\0*",
+        b"GIF87a",
+        b"GIF89a",
+    ];
+    if IMAGES.iter().any(|m| bytes.starts_with(m)) {
+        return Kind::Image;
     }
     match (ext.as_str(), ct.as_str()) {
         ("csv", _) | (_, "text/csv") => Kind::Csv,
@@ -215,6 +246,15 @@ fn extract_at(
         k @ (Kind::Xlsx | Kind::Xls | Kind::Ods) => office::spreadsheet(bytes, k),
         Kind::Zip => office::archive(bytes, limits, depth, extract_at),
         Kind::Csv | Kind::Text => Extracted::text("text", decode(bytes)),
+        Kind::Rtf => rtf(bytes),
+        Kind::Image => Extracted::new(
+            "image",
+            Outcome::Unsupported(
+                "a picture: foi reads words in pictures only with OCR ([extract] ocr = true)"
+                    .into(),
+            ),
+            String::new(),
+        ),
         Kind::Html => Extracted::text("html", html_text(&decode(bytes))),
         Kind::Message => match crate::inbound::mime::parse(bytes) {
             Ok(m) => Extracted::text("message", format!("Subject: {}\n\n{}", m.subject, m.text)),
@@ -257,6 +297,29 @@ fn decode(bytes: &[u8]) -> String {
                 .into_owned()
         }
     }
+}
+
+/// RTF (Word's older interchange format, still sent by some FOI teams) through `rtf-parser`.
+/// Its parser is young, so a panic on odd input is caught and recorded as a failure.
+fn rtf(bytes: &[u8]) -> Extracted {
+    // The parser keeps `\line` as a line break but drops `\par`: paragraphs are made line
+    // breaks first, so sentences and paragraphs stay apart.
+    static PAR: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\\par\b").expect("a valid pattern"));
+    let source = PAR.replace_all(&decode(bytes), r"\line").into_owned();
+    match std::panic::catch_unwind(|| {
+        rtf_parser::document::RtfDocument::try_from(source.as_str()).map(|d| d.get_text())
+    }) {
+        Ok(Ok(text)) => Extracted::text("rtf", text),
+        Ok(Err(e)) => Extracted::failed("rtf", format!("the RTF file could not be read: {e}")),
+        Err(_) => Extracted::failed("rtf", "the RTF file is damaged: the reader gave up on it"),
+    }
+}
+
+/// Whether OCR may find words that the ordinary reading did not: a PDF with no text layer,
+/// or a picture.
+pub fn wants_ocr(e: &Extracted) -> bool {
+    (e.extractor == "pdf" && e.outcome == Outcome::NoText) || e.extractor == "image"
 }
 
 /// The readable text of an HTML document (the same conversion as an HTML e-mail body).

@@ -241,3 +241,37 @@ fn a_pdf_of_several_pages_marks_each_page() {
     assert!(p2 < pain && pain < p3, "{}", e.text);
     assert!(e.text.contains("for the year"), "{}", e.text);
 }
+
+#[test]
+fn an_rtf_letter_is_read_as_text_and_a_damaged_one_is_a_recorded_failure() {
+    let rtf = br"{\rtf1\ansi\deff0{\fonttbl{\f0\fswiss Helvetica;}}\f0\pard Dear requester,\par The ICB has a {\b fracture liaison} service.\par}";
+    assert_eq!(kind_of("response.rtf", "application/rtf", rtf), Kind::Rtf);
+    let e = extract("response.rtf", "application/rtf", rtf, &limits());
+    assert_eq!(e.outcome, Outcome::Text, "{e:?}");
+    assert_eq!(e.extractor, "rtf");
+    assert!(e.text.contains("Dear requester,"), "{}", e.text);
+    assert!(e.text.contains("fracture liaison"), "{}", e.text);
+    assert!(!e.text.contains("Helvetica"), "the font table is not text: {}", e.text);
+    assert!(e.text.contains("Dear requester,\nThe ICB"), "paragraphs stay apart: {:?}", e.text);
+
+    let damaged = br"{\rtf1\ansi{\fonttbl{\f0 Arial;}\pard unclosed \b group";
+    let e = extract("broken.rtf", "", damaged, &limits());
+    assert!(
+        matches!(e.outcome, Outcome::Failed(_)),
+        "a damaged RTF is read as far as it goes or recorded as failed: {e:?}"
+    );
+}
+
+#[test]
+fn a_picture_waits_for_ocr_and_a_scan_is_the_kind_ocr_reads() {
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    assert_eq!(kind_of("image001.png", "image/png", png), Kind::Image);
+    let e = extract("image001.png", "image/png", png, &limits());
+    assert!(matches!(e.outcome, Outcome::Unsupported(ref why) if why.contains("OCR")), "{e:?}");
+    assert!(wants_ocr(&e));
+    let scan = extract("scan.pdf", "application/pdf", &pdf_with(None), &limits());
+    assert_eq!(scan.outcome, Outcome::NoText);
+    assert!(wants_ocr(&scan));
+    let letter = extract("l.pdf", "application/pdf", &pdf_with(Some("Hello")), &limits());
+    assert!(!wants_ocr(&letter));
+}

@@ -24,30 +24,38 @@ pub struct ExtractSummary {
 impl ExtractSummary {
     pub fn line(&self) -> String {
         format!(
-            "{} attachment(s) read: {} with text, {} with no text (need OCR), {} failed, {} of a kind foi does not read",
-            self.read, self.text, self.no_text, self.failed, self.unsupported
+            "{} read: {} with text, {} with no text (need OCR), {} failed, {} of a kind foi does not read",
+            files(self.read), self.text, self.no_text, self.failed, self.unsupported
         )
+    }
+}
+
+fn files(n: usize) -> String {
+    match n {
+        1 => "1 attachment".into(),
+        n => format!("{n} attachments"),
     }
 }
 
 /// Reads up to `limit` attachments that wait; returns what came of them.
 pub async fn run_pending(app: &App, limit: usize) -> Result<ExtractSummary, StoreError> {
-    let todo = extracts::pending(&app.db, extract::VERSION as i32, limit).await?;
+    let ocr = app.config.extract.ocr_status().ready().cloned();
+    let todo = extracts::pending(&app.db, extract::VERSION as i32, limit, ocr.is_some()).await?;
     let mut s = ExtractSummary::default();
     let raw = app.raw_store();
     for p in todo {
         let raw = raw.clone();
         let pp = p.clone();
-        // Parsing and extraction are CPU work: off the async threads.
+        let ocr = ocr.clone();
+        // Parsing, extraction and OCR are CPU work: off the async threads.
         let result = tokio::task::spawn_blocking(move || {
             let bytes = raw.get(&pp.message_raw_sha256).ok()?;
             let data = crate::inbound::mime::attachment_bytes(&bytes, pp.position, &pp.sha256)?;
-            Some(extract::extract(
-                &pp.filename,
-                &pp.content_type,
-                &data,
-                &Limits::default(),
-            ))
+            let e = extract::extract(&pp.filename, &pp.content_type, &data, &Limits::default());
+            Some(match ocr {
+                Some(ocr) if extract::wants_ocr(&e) => ocr.read(&e, &data),
+                _ => e,
+            })
         })
         .await
         .ok()

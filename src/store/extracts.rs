@@ -49,14 +49,27 @@ fn to_stored(m: extract::Model) -> Stored {
 }
 
 /// Up to `limit` attachments whose content has no extraction by `version` or later: one per
-/// content (the same file attached twice is read once), oldest first.
+/// content (the same file attached twice is read once), oldest first. With `ocr` (OCR is
+/// switched on and installed), scans and pictures read without it wait again.
 pub async fn pending(
     db: &DatabaseConnection,
     version: i32,
     limit: usize,
+    ocr: bool,
 ) -> Result<Vec<Pending>, StoreError> {
+    let mut cond = Condition::all().add(extract::Column::Version.gte(version));
+    if ocr {
+        cond = cond
+            .add(
+                Condition::all()
+                    .add(extract::Column::Extractor.eq("pdf"))
+                    .add(extract::Column::Status.eq("no_text"))
+                    .not(),
+            )
+            .add(extract::Column::Extractor.ne("image"));
+    }
     let done: HashSet<String> = extract::Entity::find()
-        .filter(extract::Column::Version.gte(version))
+        .filter(cond)
         .select_only()
         .column(extract::Column::Sha256)
         .into_tuple::<String>()

@@ -97,14 +97,25 @@ async fn page(
         .flat_map(|m| m.attachments.iter().map(|a| a.sha256.clone()))
         .collect();
     let extracted = crate::store::extracts::of(&app.db, &shas).await?;
+    let ocr = if extracted.values().any(|x| x.status == "no_text") {
+        app.config.extract.ocr_status().no_text_label()
+    } else {
+        String::new()
+    };
     let reading = |sha: &str| -> serde_json::Value {
         match extracted.get(sha) {
             None => json!({"status": "waiting", "label": "text not read yet"}),
             Some(x) => json!({
                 "status": x.status,
                 "label": match x.status.as_str() {
+                    "text" if x.extractor == crate::extract::ocr::EXTRACTOR => {
+                        "text of the file, read by OCR (check it against the file)".to_string()
+                    }
                     "text" => "text of the file".to_string(),
-                    "no_text" => "no text: needs OCR (a scan?)".to_string(),
+                    "no_text" if x.extractor == crate::extract::ocr::EXTRACTOR => {
+                        "no words found, even by OCR".to_string()
+                    }
+                    "no_text" => ocr.clone(),
                     _ => format!("text not read: {}", x.reason.clone().unwrap_or_default()),
                 },
                 "text": x.text,

@@ -13,20 +13,9 @@ use std::collections::HashMap;
 
 /// HTML for a snippet: escaped, with the matches in `<mark>`.
 pub fn snippet_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 32);
-    for c in s.chars() {
-        match c {
-            MARK_START => out.push_str("<mark>"),
-            MARK_END => out.push_str("</mark>"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    handlebars::html_escape(s)
+        .replace(MARK_START, "<mark>")
+        .replace(MARK_END, "</mark>")
 }
 
 pub async fn page(

@@ -11,6 +11,16 @@ use chrono_tz::Europe::London;
 use serde_json::json;
 use std::collections::HashMap;
 
+/// The first `max` characters, cut at a word, with an ellipsis when cut.
+fn excerpt(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let at = cut.rfind(char::is_whitespace).unwrap_or(cut.len());
+    format!("{} …", cut[..at].trim_end())
+}
+
 pub async fn page(
     State(st): State<WebState>,
     Extension(s): Extension<Sess>,
@@ -39,8 +49,14 @@ pub async fn page(
         .map(|m| {
             let dom = m.from.rsplit_once('@').map(|x| x.1.to_ascii_lowercase()).unwrap_or_default();
             let suggested = by_domain.get(&dom).filter(|v| v.len() == 1).and_then(|v| v.first().cloned()).unwrap_or_default();
+            // Enough of the text to decide where it belongs: the new part of the message
+            // (earlier mail it quotes left out), then the whole text on request.
+            let fresh = crate::domain::suggest::unquoted(&m.text);
+            let excerpt = excerpt(fresh.trim(), 400);
+            let more = excerpt.len() < m.text.trim().len();
+            let files: Vec<&str> = m.attachments.iter().map(|a| a.filename.as_str()).collect();
             json!({"id": m.id, "from": m.from, "subject": m.subject, "received": m.received_at.map(|t| t.with_timezone(&London).format("%Y-%m-%d %H:%M").to_string()),
-                "error": m.parse_error, "suggested": suggested})
+                "error": m.parse_error, "suggested": suggested, "excerpt": excerpt, "more": more, "text": m.text, "files": files})
         })
         .collect();
     let flash = q.get("done").map(|d| {

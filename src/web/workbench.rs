@@ -6,22 +6,6 @@ use crate::domain::suggest::Suggestion;
 use crate::services::suggest::Reading;
 use serde_json::{json, Value};
 
-/// Escapes text for HTML.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// A regex matching any of the hints as whole words, case and punctuation aside.
 fn hints_regex(hints: &[String]) -> Option<regex::Regex> {
     let alts: Vec<String> = hints
@@ -54,17 +38,17 @@ fn hints_regex(hints: &[String]) -> Option<regex::Regex> {
 
 /// `text` as HTML with every match of `re` in `<mark>`.
 fn marked(text: &str, re: Option<&regex::Regex>) -> String {
-    let Some(re) = re else { return esc(text) };
+    let Some(re) = re else { return handlebars::html_escape(text) };
     let mut out = String::new();
     let mut at = 0;
     for m in re.find_iter(text) {
-        out.push_str(&esc(&text[at..m.start()]));
+        out.push_str(&handlebars::html_escape(&text[at..m.start()]));
         out.push_str("<mark>");
-        out.push_str(&esc(m.as_str()));
+        out.push_str(&handlebars::html_escape(m.as_str()));
         out.push_str("</mark>");
         at = m.end();
     }
-    out.push_str(&esc(&text[at..]));
+    out.push_str(&handlebars::html_escape(&text[at..]));
     out
 }
 

@@ -2,29 +2,10 @@
 //! `scripts/conformance-mail`): each is written here by hand so the suite stands on its own.
 
 use super::*;
+#[path = "../../../tests/common/docs.rs"]
+mod docs;
+use docs::b64;
 use crate::domain::mail::{is_auto_reply, is_bounce, is_delay};
-
-fn b64(bytes: &[u8]) -> String {
-    // A tiny encoder for fixtures (76-character lines).
-    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for (i, c) in bytes.chunks(3).enumerate() {
-        if i > 0 && i % 19 == 0 {
-            out.push_str("\r\n");
-        }
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for k in 0..4 {
-            if k <= c.len() {
-                out.push(T[(n >> (18 - 6 * k) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
 
 fn names(m: &ParsedMail) -> Vec<&str> {
     m.attachments.iter().map(|a| a.filename.as_str()).collect()
