@@ -2,6 +2,7 @@
 
 use crate::app::Globals;
 use crate::services::extract::{self as svc, Scope};
+use crate::extract::ocr::Status;
 use clap::Args;
 
 #[derive(Debug, Args)]
@@ -25,9 +26,20 @@ pub async fn run(g: &Globals, a: ExtractArgs) -> anyhow::Result<()> {
         (_, _, Some(slug)) => Scope::Round(slug),
         _ => Scope::Pending,
     };
+    let ocr = app.config.extract.ocr_status();
     let pb = indicatif::ProgressBar::new_spinner();
     let s = svc::run(&app, scope, |t| pb.set_message(t.line())).await?;
     pb.finish_and_clear();
     println!("{}", s.line());
+    // Scans stay unread until OCR can run: say why, and what to do.
+    if s.no_text > 0 || matches!(ocr, Status::Missing(_)) {
+        match ocr {
+            Status::Off => println!(
+                "Scans are not read: install tesseract and pdftoppm, set [extract] ocr = true, then run foi extract again."
+            ),
+            Status::Missing(what) => println!("OCR is switched on, but {what}."),
+            Status::Ready(_) => {}
+        }
+    }
     Ok(())
 }
