@@ -88,6 +88,7 @@ fn main() {
             crosstabs,
             timeliness: None,
             sources: Vec::new(),
+            documents: None,
             comparison: None,
         };
         let json = serde_json::to_string(&report_json(&data)).unwrap();

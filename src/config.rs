@@ -38,6 +38,35 @@ pub struct Config {
     pub calendar: CalendarConfig,
     pub oauth: OAuthConfig,
     pub extract: ExtractConfig,
+    pub fetch: FetchConfig,
+}
+
+/// Fetching desk-research sources (`foi round fetch`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FetchConfig {
+    /// Fetch from private, loopback and link-local addresses too. Off: a source URL must never
+    /// reach the team's own network. Tests turn it on to serve documents from loopback.
+    pub allow_private: bool,
+    /// Largest document kept, in bytes.
+    pub max_bytes: u64,
+    /// Longest one fetch may take, body included.
+    pub timeout_secs: u64,
+    /// Redirects followed at most.
+    pub max_redirects: usize,
+    pub user_agent: String,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            allow_private: false,
+            max_bytes: 100 << 20,
+            timeout_secs: 120,
+            max_redirects: 5,
+            user_agent: concat!("foi/", env!("CARGO_PKG_VERSION"), " (desk research)").into(),
+        }
+    }
 }
 
 /// Reading attachments. OCR runs the installed `tesseract` and `pdftoppm` programs.

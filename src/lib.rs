@@ -36,6 +36,7 @@ pub mod config;
 pub mod daemon;
 pub mod domain;
 pub mod extract;
+pub mod fetch;
 pub mod inbound;
 pub mod mailbox;
 pub mod outbound;

@@ -123,17 +123,15 @@ fn attachments_are_read_once_and_what_they_hide_is_shown() {
     let out = ok(foi(&d, &["extract"], &[]));
     let inbox = ok(foi(&d, &["inbox"], &[]));
     assert!(
-        out.contains("4 attachments read: 2 with text, 0 with no text (need OCR), 2 failed"),
+        out.contains("4 files read: 2 with text, 0 with no text (need OCR), 2 failed"),
         "one read per content; the bomb and the broken PDF are failures: {out}\n{inbox}"
     );
     // Nothing waits any more: a second run reads nothing.
-    assert!(ok(foi(&d, &["extract"], &[])).contains("0 attachments read"));
+    assert!(ok(foi(&d, &["extract"], &[])).contains("0 files read"));
     // --failed reads the two failures again, and only them.
-    assert!(
-        ok(foi(&d, &["extract", "--failed"], &[])).contains("2 attachments read: 0 with text")
-    );
+    assert!(ok(foi(&d, &["extract", "--failed"], &[])).contains("2 files read: 0 with text"));
     // --all reads everything again.
-    assert!(ok(foi(&d, &["extract", "--all"], &[])).contains("4 attachments read"));
+    assert!(ok(foi(&d, &["extract", "--all"], &[])).contains("4 files read"));
 
     // The request page: the letter's text inline (escaped), a warning before the spreadsheet,
     // and each failure in words.

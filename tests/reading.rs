@@ -21,7 +21,9 @@ fn scan_of(lines: &str, dir: &Path) -> Vec<u8> {
     std::fs::write(&text, pdf_pages(&[lines])).unwrap();
     // The top of the page at 200 dpi, where the lines are.
     let st = Command::new("pdftoppm")
-        .args(["-gray", "-r", "200", "-x", "0", "-y", "0", "-W", "1654", "-H", "600"])
+        .args([
+            "-gray", "-r", "200", "-x", "0", "-y", "0", "-W", "1654", "-H", "600",
+        ])
         .args(["-singlefile"])
         .arg(&text)
         .arg(dir.join("scan"))
@@ -82,7 +84,9 @@ fn scan_of(lines: &str, dir: &Path) -> Vec<u8> {
         "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()]});
     doc.objects.insert(
         pages_id,
-        Object::Dictionary(dictionary! {"Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1}),
+        Object::Dictionary(
+            dictionary! {"Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1},
+        ),
     );
     let catalog = doc.add_object(dictionary! {"Type" => "Catalog", "Pages" => pages_id});
     doc.trailer.set("Root", catalog);
@@ -91,7 +95,13 @@ fn scan_of(lines: &str, dir: &Path) -> Vec<u8> {
     out
 }
 
-fn mail(from: &str, subject: &str, n: usize, text: &str, files: &[(&str, &str, Vec<u8>)]) -> String {
+fn mail(
+    from: &str,
+    subject: &str,
+    n: usize,
+    text: &str,
+    files: &[(&str, &str, Vec<u8>)],
+) -> String {
     let mut m = format!(
         "From: {from}\r\nTo: projects@arma.uk.net\r\nSubject: {subject}\r\nMessage-ID: <read{n}@body.example>\r\nDate: Mon, 15 Jun 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
     );
@@ -178,7 +188,7 @@ fn a_scan_is_read_by_ocr_when_it_can_be_and_the_team_is_told_what_to_do_when_not
     // what to do.
     let out = ok(foi(&d, &["extract"], &[]));
     assert!(
-        out.contains("2 attachments read: 1 with text, 1 with no text (need OCR)"),
+        out.contains("2 files read: 1 with text, 1 with no text (need OCR)"),
         "{out}"
     );
     assert!(
@@ -203,7 +213,7 @@ fn a_scan_is_read_by_ocr_when_it_can_be_and_the_team_is_told_what_to_do_when_not
         ("PATH", empty.to_str().unwrap()),
     ];
     let out = ok(foi(&d, &["extract"], &missing));
-    assert!(out.contains("0 attachments read"), "{out}");
+    assert!(out.contains("0 files read"), "{out}");
     assert!(
         out.contains("OCR is switched on, but `tesseract` is not installed on this machine"),
         "{out}"
@@ -217,7 +227,7 @@ fn a_scan_is_read_by_ocr_when_it_can_be_and_the_team_is_told_what_to_do_when_not
     // Switched on with the programs installed: the scan waits again and is read by OCR.
     let on = [("FOI__EXTRACT__OCR", "true")];
     let out = ok(foi(&d, &["extract"], &on));
-    assert!(out.contains("1 attachment read: 1 with text"), "{out}");
+    assert!(out.contains("1 file read: 1 with text"), "{out}");
     let hits: serde_json::Value = serde_json::from_str(&ok(foi(
         &d,
         &["search", "\"fracture liaison\"", "--format", "json"],
@@ -230,7 +240,7 @@ fn a_scan_is_read_by_ocr_when_it_can_be_and_the_team_is_told_what_to_do_when_not
     assert_eq!(hits[0]["location"], "page 1");
     assert_eq!(hits[0]["reference"], reference.as_str());
     // Read once: nothing waits now.
-    assert!(ok(foi(&d, &["extract"], &on)).contains("0 attachments read"));
+    assert!(ok(foi(&d, &["extract"], &on)).contains("0 files read"));
     let page = request_page(&d, &on, &reference);
     assert!(
         page.contains("read by OCR (check it against the file)"),
@@ -260,19 +270,28 @@ fn the_triage_page_shows_the_new_part_of_a_message_and_what_it_carries() {
             "Your recent request",
             2,
             text,
-            &[("reply-letter.pdf", "application/pdf", pdf_pages(&["Letter"]))],
+            &[(
+                "reply-letter.pdf",
+                "application/pdf",
+                pdf_pages(&["Letter"]),
+            )],
         ),
     )
     .unwrap();
     let out = ok(foi(&d, &["ingest", f.to_str().unwrap()], &[]));
-    assert!(out.contains("1 to triage") || out.contains("triage"), "{out}");
+    assert!(
+        out.contains("1 to triage") || out.contains("triage"),
+        "{out}"
+    );
 
     let addr = free_addr();
     let _serve = common::serve(&d, &addr, &[]);
     let mut web = common::http::Client::new(&addr);
     web.login("ann", "a long enough password");
     let page = web.get("/triage").body;
-    let row = &page[page.find("Your recent request").expect("the message is listed")..];
+    let row = &page[page
+        .find("Your recent request")
+        .expect("the message is listed")..];
     let excerpt = &row[row.find("class=\"excerpt\"").expect("an excerpt")..];
     let excerpt = &excerpt[..excerpt.find("</div>").unwrap()];
     assert!(

@@ -228,7 +228,7 @@ fn scenario(pg: Option<&PgDb>, peers: &MailPeers, browser: bool) -> BTreeMap<Str
     // OCR; the damaged PDF is a recorded failure.
     let read = ok(foi(&d, &["extract"], &env));
     assert!(
-        read.contains("7 attachments read: 5 with text, 1 with no text (need OCR), 1 failed"),
+        read.contains("7 files read: 5 with text, 1 with no text (need OCR), 1 failed"),
         "{read}"
     );
 
@@ -516,7 +516,7 @@ fn a_reader_killed_mid_way_resumes_and_reads_each_file_exactly_once() {
         );
     }
     // Nothing waits, and every file is in the search index once.
-    assert!(ok(foi(&d, &["extract"], &[])).contains("0 attachments read"));
+    assert!(ok(foi(&d, &["extract"], &[])).contains("0 files read"));
     let hits = search(&d, &[], "services", &["--limit", "100"]);
     let mut names: Vec<&str> = hits
         .iter()

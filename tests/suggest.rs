@@ -191,7 +191,7 @@ fn suggestions_from_42_letters_agree_with_the_fixture_coding() {
     let n = distinct.len();
     assert!(
         read.contains(&format!(
-            "{n} attachments read: {n} with text, 0 with no text (need OCR), 0 failed"
+            "{n} files read: {n} with text, 0 with no text (need OCR), 0 failed"
         )),
         "{read}"
     );

@@ -13,6 +13,7 @@ mod m20261125_000005_request_tallies;
 mod m20261125_000006_user_disabled;
 mod m20261125_000007_extracts;
 mod m20261203_000001_search;
+mod m20261203_000002_sources;
 
 /// The statement that fills `request_tallies` from `requests` (`foi db recompute` reruns it).
 pub use m20261125_000005_request_tallies::REBUILD as REBUILD_TALLIES;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_user_disabled::Migration),
             Box::new(m20261125_000007_extracts::Migration),
             Box::new(m20261203_000001_search::Migration),
+            Box::new(m20261203_000002_sources::Migration),
         ]
     }
 }

@@ -100,7 +100,9 @@ pub async fn run(g: &Globals, cmd: CodeCommand) -> anyhow::Result<()> {
                                 None => e.document.clone(),
                             })
                             .unwrap_or_default(),
-                            ev.map(|e| e.sentence.clone()).unwrap_or_default(),
+                            ev.map(|e| e.sentence.clone())
+                                .or_else(|| s.note.clone())
+                                .unwrap_or_default(),
                         ]);
                     }
                 }

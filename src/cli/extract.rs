@@ -1,8 +1,8 @@
 //! `foi extract [--all | --failed | --round SLUG]`: read the text out of attachments now.
 
 use crate::app::Globals;
-use crate::services::extract::{self as svc, Scope};
 use crate::extract::ocr::Status;
+use crate::services::extract::{self as svc, Scope};
 use clap::Args;
 
 #[derive(Debug, Args)]

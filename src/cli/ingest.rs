@@ -84,8 +84,8 @@ pub async fn ingest(g: &Globals, a: IngestArgs) -> anyhow::Result<()> {
         1000,
         app.config.extract.ocr_status().ready().is_some(),
     )
-        .await?
-        .len();
+    .await?
+    .len();
     match a.format {
         Format::Json => println!(
             "{}",

@@ -28,14 +28,26 @@ pub enum RoundCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Record the public document a desk-research entry is coded from
+    /// Record the public document a desk-research entry is coded from: its web address (then
+    /// `foi round fetch` keeps a copy) or a file the team already has (kept now)
     Source {
         slug: String,
         /// Body code, e.g. QHM
         code: String,
+        /// https://… address, or the path of a file (PDF, Word …)
         url: String,
         #[arg(long)]
         title: Option<String>,
+    },
+    /// Fetch and keep each body's source document (every distinct version is kept; failures
+    /// are recorded and tried again next time)
+    Fetch {
+        slug: String,
+        /// Only this body
+        #[arg(long)]
+        code: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// Queue every unsent request letter (one transaction) and deliver them
     Launch {
@@ -126,9 +138,58 @@ pub async fn run(g: &Globals, cmd: RoundCommand) -> anyhow::Result<()> {
             url,
             title,
         } => {
-            crate::services::findings::record_source(&app, &slug, &code, &url, title.as_deref())
+            let is_web = url.to_ascii_lowercase().starts_with("http://")
+                || url.to_ascii_lowercase().starts_with("https://");
+            let path = std::path::Path::new(&url);
+            if !is_web && path.is_file() {
+                let line =
+                    crate::services::sources::add_file(&app, &slug, &code, path, title.as_deref())
+                        .await?;
+                println!("{slug}: {}: {}", line.code, line.note);
+            } else if !is_web && !url.contains("://") {
+                anyhow::bail!(
+                    "`{url}` is neither a web address (https://…) nor a file that exists: check the path"
+                );
+            } else {
+                crate::services::findings::record_source(
+                    &app,
+                    &slug,
+                    &code,
+                    &url,
+                    title.as_deref(),
+                )
                 .await?;
-            println!("{slug}: source recorded for {code}");
+                println!("{slug}: source recorded for {code}; `foi round fetch {slug} --code {code}` keeps a copy");
+            }
+        }
+        RoundCommand::Fetch { slug, code, format } => {
+            let pb = ProgressBar::new_spinner();
+            let s = crate::services::sources::fetch_round(&app, &slug, code.as_deref(), |c| {
+                pb.set_message(format!("fetching {c}"))
+            })
+            .await?;
+            pb.finish_and_clear();
+            let rows: Vec<Vec<String>> = s
+                .lines
+                .iter()
+                .map(|l| {
+                    vec![
+                        l.code.clone(),
+                        l.outcome.as_str().to_string(),
+                        l.note.clone(),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                output::render(format, &["code", "outcome", "note"], &rows, &s.lines)
+            );
+            if format == Format::Table {
+                println!("{}", s.line());
+                if s.kept > 0 {
+                    println!("`foi extract` reads the new documents now (`foi serve` does it on its own).");
+                }
+            }
         }
         RoundCommand::Preview { slug, out } => {
             let plan = svc::preview(&app, &slug, &out).await?;

@@ -36,9 +36,11 @@ struct Row {
     authority: Option<String>,
     authority_code: Option<String>,
     state: Option<String>,
-    message_id: i32,
+    message_id: Option<i32>,
     subject: String,
     attachment: Option<String>,
+    /// For a desk-research document: where it was fetched from.
+    source_url: Option<String>,
     location: Option<String>,
     snippet: String,
 }
@@ -64,6 +66,7 @@ pub async fn run(g: &Globals, a: SearchArgs) -> anyhow::Result<()> {
             message_id: h.message_id,
             subject: h.subject,
             attachment: h.attachment,
+            source_url: h.source_url,
             location: h.location,
             snippet: plain_snippet(&h.snippet),
         })
@@ -74,7 +77,9 @@ pub async fn run(g: &Globals, a: SearchArgs) -> anyhow::Result<()> {
             vec![
                 r.reference.clone().unwrap_or_else(|| "(triage)".into()),
                 r.authority.clone().unwrap_or_default(),
-                r.message_id.to_string(),
+                r.message_id
+                    .map(|m| m.to_string())
+                    .unwrap_or_else(|| "(source)".into()),
                 r.attachment.clone().unwrap_or_else(|| "(message)".into()),
                 r.location.clone().unwrap_or_default(),
                 r.snippet.clone(),

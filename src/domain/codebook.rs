@@ -43,6 +43,10 @@ pub struct Variable {
     /// Which question of the round this variable codes (for the coding form).
     #[serde(default)]
     pub question: Option<String>,
+    /// The value suggested when none of the variable's hints is in any document read (desk
+    /// research: a plan that never mentions pain services suggests `pain_reference = no`).
+    #[serde(default)]
+    pub absent: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,6 +166,34 @@ impl Codebook {
                         format!(
                             "codebook variable `{}`: category `{}` is defined twice",
                             v.id, c.id
+                        ),
+                    ));
+                }
+            }
+            if v.kind == VarKind::YesNo {
+                for c in &v.categories {
+                    if !matches!(c.id.as_str(), "yes" | "no") {
+                        errs.push(Problem::at(
+                            "id",
+                            &c.id,
+                            0,
+                            format!(
+                                "codebook variable `{}` is yes/no: its categories (for hints) can only be `yes` and `no`, not `{}`",
+                                v.id, c.id
+                            ),
+                        ));
+                    }
+                }
+            }
+            if let Some(a) = &v.absent {
+                if !self.is_valid_value(v, a) {
+                    errs.push(Problem::at(
+                        "absent",
+                        a,
+                        0,
+                        format!(
+                            "codebook variable `{}`, `absent`: `{a}` is not one of its values",
+                            v.id
                         ),
                     ));
                 }

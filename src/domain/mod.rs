@@ -9,6 +9,7 @@ pub mod codebook;
 pub mod coding;
 pub mod compare;
 pub mod dates;
+pub mod fetch;
 pub mod holidays;
 pub mod ids;
 pub mod mail;

@@ -37,6 +37,97 @@ pub struct Suggestion {
     pub values: Vec<String>,
     /// Per value, the sentences that speak for it (at most three each).
     pub evidence: BTreeMap<String, Vec<Evidence>>,
+    /// Why, when no sentence is the reason (a value suggested for the hints' absence).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// How often one hint occurs in one document, and on how many pages (or sheets, files).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HintCount {
+    pub hint: String,
+    pub mentions: usize,
+    /// Distinct pages, sheets or files it is on (0 when the document has no markers).
+    pub places: usize,
+}
+
+/// For one variable and one document: each of its hints counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mentions {
+    pub variable: String,
+    pub document: String,
+    pub counts: Vec<HintCount>,
+}
+
+impl Mentions {
+    /// "MSK: 14 mentions on 9 pages; chronic pain: 0".
+    pub fn describe(&self) -> String {
+        self.counts
+            .iter()
+            .map(|c| match (c.mentions, c.places) {
+                (0, _) => format!("{}: 0", c.hint),
+                (m, 0) => format!("{}: {m} {}", c.hint, plural(m, "mention")),
+                (m, p) => format!(
+                    "{}: {m} {} on {p} {}",
+                    c.hint,
+                    plural(m, "mention"),
+                    plural(p, "page")
+                ),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// Each variable's hints counted in each document (variables without hints left out).
+pub fn mentions(codebook: &Codebook, docs: &[(String, String)]) -> Vec<Mentions> {
+    let sents = sentences(docs);
+    let mut out = Vec::new();
+    for v in &codebook.variables {
+        let mut hints: Vec<&String> = v.categories.iter().flat_map(|c| &c.hints).collect();
+        hints.dedup();
+        if hints.is_empty() {
+            continue;
+        }
+        for (doc, _) in docs {
+            let counts = hints
+                .iter()
+                .filter_map(|h| pattern(h).map(|p| (h, p)))
+                .map(|(h, p)| {
+                    let mut mentions = 0;
+                    let mut places = BTreeSet::new();
+                    for s in sents.iter().filter(|s| &s.document == doc) {
+                        let n = find_all(&s.norm, &p).len();
+                        if n > 0 {
+                            mentions += n;
+                            if let Some(l) = &s.location {
+                                places.insert(l.clone());
+                            }
+                        }
+                    }
+                    HintCount {
+                        hint: h.trim_end_matches('*').to_string(),
+                        mentions,
+                        places: places.len(),
+                    }
+                })
+                .collect();
+            out.push(Mentions {
+                variable: v.id.clone(),
+                document: doc.clone(),
+                counts,
+            });
+        }
+    }
+    out
 }
 
 /// One sentence of a document, with where it is.
@@ -227,6 +318,27 @@ pub fn suggest(codebook: &Codebook, docs: &[(String, String)]) -> Vec<Suggestion
             }
         }
         if speaks.is_empty() {
+            // Nothing speaks for any value: where the codebook says what silence means, and
+            // there was something to read, that is the suggestion.
+            if let (Some(a), false) = (&v.absent, docs.is_empty()) {
+                let all: Vec<&str> = hinted
+                    .iter()
+                    .flat_map(|(_, h)| h.iter().map(|(_, w)| w.as_str()))
+                    .collect();
+                found.push(Suggestion {
+                    variable: v.id.clone(),
+                    values: vec![a.clone()],
+                    evidence: BTreeMap::new(),
+                    note: Some(format!(
+                        "none of its hints ({}) is in {}",
+                        all.join(", "),
+                        match docs.len() {
+                            1 => "the document read".to_string(),
+                            n => format!("the {n} documents read"),
+                        }
+                    )),
+                });
+            }
             continue;
         }
         let order = |id: &str| v.categories.iter().position(|c| c.id == id).unwrap_or(0);
@@ -254,6 +366,7 @@ pub fn suggest(codebook: &Codebook, docs: &[(String, String)]) -> Vec<Suggestion
             variable: v.id.clone(),
             values: values.iter().map(|s| s.to_string()).collect(),
             evidence,
+            note: None,
         });
     }
     // Conditions: a variable that applies only when another has a value is suggested only
@@ -372,5 +485,78 @@ categories = [
     fn no_hint_no_suggestion() {
         assert!(suggest(&book(), &docs("Nothing relevant here.")).is_empty());
         assert!(suggest(&Codebook::default(), &docs("no MSK lead")).is_empty());
+    }
+
+    fn plan_book() -> Codebook {
+        toml::from_str(
+            r#"
+[[variables]]
+id = "msk_reference"
+label = "MSK?"
+kind = "yes_no"
+absent = "no"
+categories = [ { id = "yes", label = "Yes", hints = ["MSK", "musculoskeletal", "orthopaed*"] }, { id = "no", label = "No" } ]
+[[variables]]
+id = "pain_reference"
+label = "Pain?"
+kind = "yes_no"
+absent = "no"
+categories = [ { id = "yes", label = "Yes", hints = ["chronic pain", "persistent pain"] }, { id = "no", label = "No" } ]
+"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_plan_silent_on_a_subject_suggests_its_absent_value_and_hints_are_counted_by_page() {
+        let plan = vec![(
+            "plan.pdf".to_string(),
+            "--- page 1 ---\nOur MSK services grow. MSK hubs open.\n--- page 2 ---\nFinance.\n--- page 3 ---\nOrthopaedic surgery waits fall.\n".to_string(),
+        )];
+        assert!(
+            plan_book().validate().is_empty(),
+            "{:?}",
+            plan_book().validate()
+        );
+        let s = suggest(&plan_book(), &plan);
+        let msk = s.iter().find(|x| x.variable == "msk_reference").unwrap();
+        assert_eq!(msk.values, vec!["yes"]);
+        assert!(msk.note.is_none());
+        let pain = s.iter().find(|x| x.variable == "pain_reference").unwrap();
+        assert_eq!(pain.values, vec!["no"]);
+        assert_eq!(
+            pain.note.as_deref(),
+            Some("none of its hints (chronic pain, persistent pain) is in the document read")
+        );
+        let m = mentions(&plan_book(), &plan);
+        assert_eq!(
+            m[0].describe(),
+            "MSK: 2 mentions on 1 page; musculoskeletal: 0; orthopaed: 1 mention on 1 page"
+        );
+        assert_eq!(m[1].describe(), "chronic pain: 0; persistent pain: 0");
+        // Nothing read: no suggestion from silence.
+        assert!(suggest(&plan_book(), &[])
+            .iter()
+            .all(|x| x.variable != "pain_reference"));
+    }
+
+    #[test]
+    fn an_absent_value_that_is_not_a_value_and_odd_yes_no_categories_are_refused() {
+        let mut b = plan_book();
+        b.variables[0].absent = Some("maybe".into());
+        b.variables[1].categories[0].id = "sometimes".into();
+        let problems: Vec<String> = b.validate().into_iter().map(|p| p.to_string()).collect();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("`absent`: `maybe` is not one of its values")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("can only be `yes` and `no`, not `sometimes`")),
+            "{problems:?}"
+        );
     }
 }

@@ -13,8 +13,8 @@
 //! ODT are zipped XML; their text is the text runs in document order), `rtf-parser` (RTF).
 //! Scans and images are read by OCR ([`ocr`]) when it is installed and switched on.
 
-mod office;
 pub mod ocr;
+mod office;
 mod pdf;
 
 use serde::Serialize;

@@ -113,7 +113,9 @@ impl Ocr {
         // Rendering all pages is one run: its limit grows with the pages allowed.
         let limit = self.timeout * self.max_pages.min(20) as u32;
         if let Err(why) = run(&mut cmd, limit) {
-            return failed(format!("the PDF's pages could not be turned into images: {why}"));
+            return failed(format!(
+                "the PDF's pages could not be turned into images: {why}"
+            ));
         }
         let mut pages: Vec<(usize, PathBuf)> = std::fs::read_dir(dir.path())
             .into_iter()
@@ -121,7 +123,12 @@ impl Ocr {
             .flatten()
             .filter_map(|e| {
                 let p = e.path();
-                let n = p.file_stem()?.to_str()?.strip_prefix("page-")?.parse().ok()?;
+                let n = p
+                    .file_stem()?
+                    .to_str()?
+                    .strip_prefix("page-")?
+                    .parse()
+                    .ok()?;
                 Some((n, p))
             })
             .collect();

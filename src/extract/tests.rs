@@ -251,8 +251,16 @@ fn an_rtf_letter_is_read_as_text_and_a_damaged_one_is_a_recorded_failure() {
     assert_eq!(e.extractor, "rtf");
     assert!(e.text.contains("Dear requester,"), "{}", e.text);
     assert!(e.text.contains("fracture liaison"), "{}", e.text);
-    assert!(!e.text.contains("Helvetica"), "the font table is not text: {}", e.text);
-    assert!(e.text.contains("Dear requester,\nThe ICB"), "paragraphs stay apart: {:?}", e.text);
+    assert!(
+        !e.text.contains("Helvetica"),
+        "the font table is not text: {}",
+        e.text
+    );
+    assert!(
+        e.text.contains("Dear requester,\nThe ICB"),
+        "paragraphs stay apart: {:?}",
+        e.text
+    );
 
     let damaged = br"{\rtf1\ansi{\fonttbl{\f0 Arial;}\pard unclosed \b group";
     let e = extract("broken.rtf", "", damaged, &limits());
@@ -267,11 +275,19 @@ fn a_picture_waits_for_ocr_and_a_scan_is_the_kind_ocr_reads() {
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
     assert_eq!(kind_of("image001.png", "image/png", png), Kind::Image);
     let e = extract("image001.png", "image/png", png, &limits());
-    assert!(matches!(e.outcome, Outcome::Unsupported(ref why) if why.contains("OCR")), "{e:?}");
+    assert!(
+        matches!(e.outcome, Outcome::Unsupported(ref why) if why.contains("OCR")),
+        "{e:?}"
+    );
     assert!(wants_ocr(&e));
     let scan = extract("scan.pdf", "application/pdf", &pdf_with(None), &limits());
     assert_eq!(scan.outcome, Outcome::NoText);
     assert!(wants_ocr(&scan));
-    let letter = extract("l.pdf", "application/pdf", &pdf_with(Some("Hello")), &limits());
+    let letter = extract(
+        "l.pdf",
+        "application/pdf",
+        &pdf_with(Some("Hello")),
+        &limits(),
+    );
     assert!(!wants_ocr(&letter));
 }

@@ -4,7 +4,7 @@
 
 use crate::app::App;
 use crate::extract::{self, Limits, Outcome};
-use crate::store::extracts::{self, Again};
+use crate::store::extracts::{self, Again, WhereBytes};
 use crate::store::StoreError;
 use serde::Serialize;
 
@@ -32,8 +32,8 @@ impl ExtractSummary {
 
 fn files(n: usize) -> String {
     match n {
-        1 => "1 attachment".into(),
-        n => format!("{n} attachments"),
+        1 => "1 file".into(),
+        n => format!("{n} files"),
     }
 }
 
@@ -49,8 +49,16 @@ pub async fn run_pending(app: &App, limit: usize) -> Result<ExtractSummary, Stor
         let ocr = ocr.clone();
         // Parsing, extraction and OCR are CPU work: off the async threads.
         let result = tokio::task::spawn_blocking(move || {
-            let bytes = raw.get(&pp.message_raw_sha256).ok()?;
-            let data = crate::inbound::mime::attachment_bytes(&bytes, pp.position, &pp.sha256)?;
+            let data = match &pp.bytes {
+                WhereBytes::InMessage {
+                    raw_sha256,
+                    position,
+                } => {
+                    let bytes = raw.get(raw_sha256).ok()?;
+                    crate::inbound::mime::attachment_bytes(&bytes, *position, &pp.sha256)?
+                }
+                WhereBytes::Kept => raw.get(&pp.sha256).ok()?,
+            };
             let e = extract::extract(&pp.filename, &pp.content_type, &data, &Limits::default());
             Some(match ocr {
                 Some(ocr) if extract::wants_ocr(&e) => ocr.read(&e, &data),

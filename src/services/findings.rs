@@ -210,6 +210,27 @@ pub struct Source {
     pub name: String,
     pub url: Option<String>,
     pub title: Option<String>,
+    /// When the version coded from was retrieved (UK date), if a copy is kept.
+    pub retrieved: Option<String>,
+    /// Distinct versions kept.
+    pub versions: usize,
+    /// What became of the document: "read", "no text: needs OCR", "not fetched: why" …
+    pub reading: String,
+}
+
+/// Desk research: how many documents the findings rest on.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentsRead {
+    /// Bodies in the round.
+    pub bodies: usize,
+    /// Bodies with a document kept and its text read.
+    pub read: usize,
+    /// Earliest and latest retrieval of the documents read.
+    pub first_retrieved: Option<String>,
+    pub last_retrieved: Option<String>,
+    /// Bodies with no document read, and why ("Name (CODE): why").
+    pub without: Vec<String>,
+    pub without_count: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -302,6 +323,8 @@ pub struct ReportData {
     pub crosstabs: Vec<CrossTab>,
     pub timeliness: Option<Timeliness>,
     pub sources: Vec<Source>,
+    /// Desk-research rounds: the documents behind the findings.
+    pub documents: Option<DocumentsRead>,
     pub comparison: Option<Comparison>,
 }
 
@@ -582,25 +605,7 @@ pub async fn report_data(
         .iter()
         .any(|t| t.received_on.is_some())
         .then(|| timeliness::timeliness(&app.calendar.get(), &tracked, app.clock.today()));
-    let sources = reqs
-        .iter()
-        .filter(|r| r.source_url.is_some())
-        .map(|r| {
-            // Only a web address becomes a link (a value stored before this check is shown
-            // as text).
-            let raw = r.source_url.clone().unwrap_or_default();
-            let web = raw.parse::<crate::domain::ids::WebUrl>().ok();
-            Source {
-                code: r.authority_code.clone(),
-                name: r.authority_name.clone(),
-                title: match &web {
-                    Some(_) => r.source_title.clone(),
-                    None => Some(format!("{} (not a web address, not linked)", raw)),
-                },
-                url: web.map(String::from),
-            }
-        })
-        .collect();
+    let (sources, documents) = sources_of(app, &round, &reqs).await?;
     let comparison = match compare_with {
         Some(other) => Some(comparison(app, &round, &bodies, &findings, other).await?),
         None => None,
@@ -613,6 +618,7 @@ pub async fn report_data(
         crosstabs,
         timeliness,
         sources,
+        documents,
         comparison,
     })
 }
@@ -663,6 +669,7 @@ pub fn report_json(d: &ReportData) -> serde_json::Value {
         "timeliness": d.timeliness,
         "data_quality": d.findings.data_quality,
         "sources": d.sources,
+        "documents": d.documents,
         "comparison": d.comparison,
     })
 }
@@ -671,4 +678,95 @@ pub fn report_json(d: &ReportData) -> serde_json::Value {
 pub async fn body_values(app: &App, slug: &str) -> Result<BTreeMap<String, Values>, FindingsError> {
     let round = rounds::find(&app.db, slug).await?;
     Ok(codings::load(&app.db, round.id, 1).await?)
+}
+
+/// The sources behind a round's findings: each body's document, when it was retrieved and
+/// whether its text was read; for a desk-research round, the count the findings rest on.
+async fn sources_of(
+    app: &App,
+    round: &Round,
+    reqs: &[RequestRow],
+) -> Result<(Vec<Source>, Option<DocumentsRead>), FindingsError> {
+    let ids: Vec<i32> = reqs.iter().map(|r| r.id).collect();
+    let fetches = crate::store::sources::for_requests(&app.db, &ids).await?;
+    let shas: Vec<String> = fetches
+        .values()
+        .filter_map(|f| crate::store::sources::current(f).and_then(|c| c.sha256.clone()))
+        .collect();
+    let read = crate::store::extracts::of(&app.db, &shas).await?;
+    let uk = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&chrono_tz::Europe::London)
+            .format("%-d %B %Y")
+            .to_string()
+    };
+    let mut sources = Vec::new();
+    let mut docs = DocumentsRead {
+        bodies: reqs.len(),
+        read: 0,
+        first_retrieved: None,
+        last_retrieved: None,
+        without: Vec::new(),
+        without_count: 0,
+    };
+    let mut dates = Vec::new();
+    for r in reqs {
+        let f = fetches.get(&r.id).map(Vec::as_slice).unwrap_or_default();
+        let current = crate::store::sources::current(f);
+        let reading = match current {
+            Some(c) => match c.sha256.as_ref().and_then(|s| read.get(s)) {
+                Some(x) if x.status == "text" => "read".to_string(),
+                Some(x) if x.status == "no_text" => "no text: needs OCR".to_string(),
+                Some(x) => format!("not read: {}", x.reason.clone().unwrap_or_default()),
+                None => "kept, not read yet".to_string(),
+            },
+            None => match f.last() {
+                Some(last) => format!(
+                    "not fetched: {}",
+                    last.reason.clone().unwrap_or_else(|| last.outcome.clone())
+                ),
+                None if r.source_url.is_some() => "not fetched yet".to_string(),
+                None => "no source recorded".to_string(),
+            },
+        };
+        if reading == "read" {
+            docs.read += 1;
+            if let Some(c) = current {
+                dates.push(c.fetched_at);
+            }
+        } else {
+            docs.without.push(format!(
+                "{} ({}): {reading}",
+                r.authority_name, r.authority_code
+            ));
+        }
+        if r.source_url.is_none() && f.is_empty() {
+            continue;
+        }
+        // Only a web address becomes a link (a value stored before this check, or a file the
+        // team added, is shown as text).
+        let raw = r.source_url.clone().unwrap_or_default();
+        let web = raw.parse::<crate::domain::ids::WebUrl>().ok();
+        sources.push(Source {
+            code: r.authority_code.clone(),
+            name: r.authority_name.clone(),
+            title: match (&web, raw.strip_prefix("file:")) {
+                (Some(_), _) => r.source_title.clone(),
+                (None, Some(file)) => Some(format!(
+                    "{} (a file the team kept)",
+                    r.source_title.clone().unwrap_or_else(|| file.to_string())
+                )),
+                (None, None) => Some(format!("{raw} (not a web address, not linked)")),
+            },
+            url: web.map(String::from),
+            retrieved: current.map(|c| uk(c.fetched_at)),
+            versions: crate::store::sources::versions(f).len(),
+            reading,
+        });
+    }
+    docs.without_count = docs.without.len();
+    dates.sort();
+    docs.first_retrieved = dates.first().map(|t| uk(*t));
+    docs.last_retrieved = dates.last().map(|t| uk(*t));
+    let desk = round.kind == "desk";
+    Ok((sources, desk.then_some(docs)))
 }

@@ -12,5 +12,6 @@ pub mod outbox;
 pub mod requests;
 pub mod rounds;
 pub mod search;
+pub mod sources;
 pub mod suggest;
 pub mod triage;

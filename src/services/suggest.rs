@@ -20,12 +20,31 @@ pub struct Reading {
 /// The replies of a request and their attachments' text.
 pub async fn reading(app: &App, request_id: i32) -> Result<Reading, StoreError> {
     let inbound = inbox::for_request(&app.db, request_id).await?;
-    let shas: Vec<String> = inbound
+    // A desk-research source: the version in force.
+    let fetches = crate::store::sources::for_request(&app.db, request_id).await?;
+    let source = crate::store::sources::current(&fetches).cloned();
+    let mut shas: Vec<String> = inbound
         .iter()
         .flat_map(|m| m.attachments.iter().map(|a| a.sha256.clone()))
         .collect();
+    shas.extend(source.iter().filter_map(|s| s.sha256.clone()));
     let read = extracts::of(&app.db, &shas).await?;
     let mut r = Reading::default();
+    if let Some(src) = &source {
+        let name = src
+            .filename
+            .clone()
+            .unwrap_or_else(|| "the document".into());
+        match src.sha256.as_ref().and_then(|sha| read.get(sha)) {
+            Some(x) if x.status == "text" => r.docs.push((name, x.text.clone())),
+            Some(x) if x.status == "no_text" => r.unread.push((name, "no text: needs OCR".into())),
+            Some(x) => r.unread.push((
+                name,
+                format!("not read: {}", x.reason.clone().unwrap_or_default()),
+            )),
+            None => r.unread.push((name, "not read yet".into())),
+        }
+    }
     let many = inbound.len() > 1;
     for (i, m) in inbound.iter().enumerate() {
         let name = if many {
@@ -79,7 +98,8 @@ pub async fn for_round(app: &App, slug: &str) -> Result<Vec<BodySuggestions>, St
     let round = rounds::find(&app.db, slug).await?;
     let mut out = Vec::new();
     for q in rounds::requests(&app.db, round.id).await? {
-        if q.kept.inbound_count == 0 {
+        // A response, or a desk-research document kept.
+        if q.kept.inbound_count == 0 && q.source_url.is_none() {
             continue;
         }
         let (_, suggestions) = for_request(app, &round, q.id).await?;

@@ -11,14 +11,22 @@ use sea_orm::{
 };
 use std::collections::{HashMap, HashSet};
 
-/// An attachment to read: where its bytes are (the stored message and the position in it).
+/// A file to read: an attachment or a kept desk-research document.
 #[derive(Debug, Clone)]
 pub struct Pending {
     pub sha256: String,
     pub filename: String,
     pub content_type: String,
-    pub position: usize,
-    pub message_raw_sha256: String,
+    pub bytes: WhereBytes,
+}
+
+/// Where a file's bytes are.
+#[derive(Debug, Clone)]
+pub enum WhereBytes {
+    /// Inside a stored message, at this attachment position.
+    InMessage { raw_sha256: String, position: usize },
+    /// In the raw store under the file's own hash (a kept source document).
+    Kept,
 }
 
 /// A stored extraction.
@@ -117,10 +125,23 @@ pub async fn pending(
                 sha256: a.sha256.clone(),
                 filename: a.filename.clone(),
                 content_type: a.content_type.clone(),
-                position: a.position.max(0) as usize,
-                message_raw_sha256: raw.clone(),
+                bytes: WhereBytes::InMessage {
+                    raw_sha256: raw.clone(),
+                    position: a.position.max(0) as usize,
+                },
             });
         }
+    }
+    let mut read: HashSet<String> = done;
+    read.extend(out.iter().map(|p| p.sha256.clone()));
+    for (_, sha, name) in super::sources::unread(db, &read, limit.saturating_sub(out.len())).await?
+    {
+        out.push(Pending {
+            sha256: sha,
+            filename: name,
+            content_type: String::new(),
+            bytes: WhereBytes::Kept,
+        });
     }
     Ok(out)
 }

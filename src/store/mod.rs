@@ -15,6 +15,7 @@ pub mod mailbox;
 pub mod outbox;
 pub mod rounds;
 pub mod search;
+pub mod sources;
 pub mod users;
 
 use migration::{Migrator, MigratorTrait};

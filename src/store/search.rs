@@ -27,11 +27,16 @@ pub struct Hit {
     pub authority: Option<String>,
     pub authority_code: Option<String>,
     pub state: Option<String>,
-    /// The received message (its number in `foi inbox` and `foi triage`).
-    pub message_id: i32,
+    /// The received message (its number in `foi inbox` and `foi triage`); None for a
+    /// desk-research source document.
+    pub message_id: Option<i32>,
     pub subject: String,
-    /// The attachment's file name, or None when the match is in the message itself.
+    /// The attachment's (or source document's) file name, or None when the match is in the
+    /// message itself.
     pub attachment: Option<String>,
+    /// For a desk-research source document: the address it was fetched from.
+    pub source_url: Option<String>,
+    pub source_id: Option<i32>,
     pub attachment_id: Option<i32>,
     /// The matching passage, matches between [`MARK_START`] and [`MARK_END`].
     pub snippet: String,
@@ -77,7 +82,7 @@ pub async fn index_pending(db: &DatabaseConnection, limit: usize) -> Result<usiz
         let id: i32 = row.try_get_by_index(0)?;
         let subject: String = row.try_get_by_index(1)?;
         let body: String = row.try_get_by_index(2)?;
-        insert(db, &format!("m{id}"), id, None, &subject, &body).await?;
+        insert(db, &format!("m{id}"), Doc::Message(id), &subject, &body).await?;
         added += 1;
     }
     let atts = db
@@ -103,34 +108,68 @@ pub async fn index_pending(db: &DatabaseConnection, limit: usize) -> Result<usiz
         insert(
             db,
             &format!("a{id}"),
-            message_id,
-            Some(id),
+            Doc::Attachment(message_id, id),
             &filename,
             &text,
         )
         .await?;
         added += 1;
     }
+    // Desk-research documents: each kept version once its text is read.
+    let sources = db
+        .query_all_raw(Statement::from_sql_and_values(
+            b,
+            format!(
+                "SELECT sf.id, COALESCE(sf.filename, sf.final_url, sf.url), e.text FROM source_fetches sf \
+                 JOIN extracts e ON e.sha256 = sf.sha256 \
+                 WHERE sf.outcome = 'kept' AND NOT EXISTS \
+                 (SELECT 1 FROM search_docs d WHERE d.source_id = sf.id) \
+                 ORDER BY sf.id LIMIT {}",
+                p(1)
+            ),
+            [Value::from(limit.saturating_sub(added) as i64)],
+        ))
+        .await?;
+    for row in sources {
+        let id: i32 = row.try_get_by_index(0)?;
+        let title: String = row.try_get_by_index(1)?;
+        let text: String = row.try_get_by_index(2)?;
+        insert(db, &format!("s{id}"), Doc::Source(id), &title, &text).await?;
+        added += 1;
+    }
     Ok(added)
+}
+
+/// What an index entry is the text of.
+enum Doc {
+    Message(i32),
+    /// (message, attachment)
+    Attachment(i32, i32),
+    /// A kept desk-research document (`source_fetches.id`).
+    Source(i32),
 }
 
 async fn insert(
     db: &DatabaseConnection,
     key: &str,
-    message_id: i32,
-    attachment_id: Option<i32>,
+    doc: Doc,
     title: &str,
     body: &str,
 ) -> Result<(), StoreError> {
     let b = backend(db);
+    let (message_id, attachment_id, source_id) = match doc {
+        Doc::Message(m) => (Some(m), None, None),
+        Doc::Attachment(m, a) => (Some(m), Some(a), None),
+        Doc::Source(s) => (None, None, Some(s)),
+    };
     let sql = match b {
         DbBackend::Postgres => {
-            "INSERT INTO search_docs (doc_key, message_id, attachment_id, title, body) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (doc_key) DO NOTHING"
+            "INSERT INTO search_docs (doc_key, message_id, attachment_id, source_id, title, body) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (doc_key) DO NOTHING"
         }
         _ => {
-            "INSERT INTO search_docs (doc_key, message_id, attachment_id, title, body) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (doc_key) DO NOTHING"
+            "INSERT INTO search_docs (doc_key, message_id, attachment_id, source_id, title, body) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (doc_key) DO NOTHING"
         }
     };
     db.execute_raw(Statement::from_sql_and_values(
@@ -140,6 +179,7 @@ async fn insert(
             key.into(),
             message_id.into(),
             attachment_id.into(),
+            source_id.into(),
             title.replace('\0', "").into(),
             body.replace('\0', "").into(),
         ],
@@ -152,16 +192,17 @@ async fn insert(
 /// [`index_pending`] puts them back with the new text.
 pub async fn forget_content(db: &DatabaseConnection, sha256: &str) -> Result<(), StoreError> {
     let b = backend(db);
-    let sql = match b {
-        DbBackend::Postgres => {
-            "DELETE FROM search_docs WHERE attachment_id IN (SELECT id FROM attachments WHERE sha256 = $1)"
-        }
-        _ => {
-            "DELETE FROM search_docs WHERE attachment_id IN (SELECT id FROM attachments WHERE sha256 = ?)"
-        }
+    let ph = match b {
+        DbBackend::Postgres => "$1",
+        _ => "?",
     };
-    db.execute_raw(Statement::from_sql_and_values(b, sql, [sha256.into()]))
-        .await?;
+    for sql in [
+        format!("DELETE FROM search_docs WHERE attachment_id IN (SELECT id FROM attachments WHERE sha256 = {ph})"),
+        format!("DELETE FROM search_docs WHERE source_id IN (SELECT id FROM source_fetches WHERE sha256 = {ph})"),
+    ] {
+        db.execute_raw(Statement::from_sql_and_values(b, sql, [sha256.into()]))
+            .await?;
+    }
     Ok(())
 }
 
@@ -210,16 +251,18 @@ pub async fn search(
             values.push(v.clone().into());
         }
     }
-    let joins = "JOIN messages m ON m.id = d.message_id \
-                 LEFT JOIN requests r ON r.id = m.request_id \
+    let joins = "LEFT JOIN messages m ON m.id = d.message_id \
+                 LEFT JOIN source_fetches sf ON sf.id = d.source_id \
+                 LEFT JOIN requests r ON r.id = COALESCE(m.request_id, sf.request_id) \
                  LEFT JOIN rounds ro ON ro.id = r.round_id \
                  LEFT JOIN authorities au ON au.id = r.authority_id";
     // Counting and ranking join the request tables only when a filter needs them: for a word
     // in nearly every response the joins cost more than the ranking itself (see the search
-    // benchmark). Every indexed document belongs to a stored message, so the totals agree.
+    // benchmark). Every indexed document is a stored message, attachment or kept source.
     let filter_joins = if filter.is_empty() { "" } else { joins };
-    let cols = "d.id, d.message_id, d.attachment_id, d.title, m.subject, r.reference, ro.slug, \
-                au.name, au.code, r.state";
+    let cols =
+        "d.id, d.message_id, d.attachment_id, d.title, COALESCE(m.subject, ''), r.reference, \
+                ro.slug, au.name, au.code, r.state";
     let limit = f.limit.clamp(1, 500);
     let sqlite_joins = if filter.is_empty() {
         String::new()
@@ -240,7 +283,7 @@ pub async fn search(
                  SELECT {cols}, hits.score::float8, \
                    ts_headline('simple', left(d.body, 400000), to_tsquery('simple', {q_ph}), \
                      'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \"'), \
-                   left(d.body, 400000) \
+                   left(d.body, 400000), COALESCE(sf.final_url, sf.url), d.source_id \
                  FROM hits JOIN search_docs d ON d.id = hits.id {joins} \
                  ORDER BY hits.score DESC, d.id"
             ),
@@ -255,7 +298,8 @@ pub async fn search(
                    FROM search_fts {sqlite_joins} \
                    WHERE search_fts MATCH {q_ph}{filter} ORDER BY score, search_fts.rowid LIMIT {limit}) \
                  SELECT {cols}, -hits.score, \
-                   snippet(search_fts, 1, char({}), char({}), '…', 24), d.body \
+                   snippet(search_fts, 1, char({}), char({}), '…', 24), d.body, \
+                   COALESCE(sf.final_url, sf.url), d.source_id \
                  FROM search_fts JOIN hits ON hits.id = search_fts.rowid \
                    JOIN search_docs d ON d.id = hits.id {joins} \
                  WHERE search_fts MATCH {q_ph} ORDER BY hits.score, d.id",
@@ -288,6 +332,8 @@ pub async fn search(
         let subject: String = row.try_get_by_index(4)?;
         let mut snippet: String = row.try_get_by_index(11)?;
         let body: String = row.try_get_by_index(12)?;
+        let source_url: Option<String> = row.try_get_by_index(13)?;
+        let source_id: Option<i32> = row.try_get_by_index(14)?;
         // A match only in the title (subject or file name): the snippet is the body's start.
         if !snippet.contains(MARK_START) {
             snippet = search::highlight(&title, query, 30);
@@ -299,7 +345,9 @@ pub async fn search(
         let snippet = search::one_line(&snippet);
         hits.push(Hit {
             message_id: row.try_get_by_index(1)?,
-            attachment: attachment_id.map(|_| title.clone()),
+            attachment: (attachment_id.is_some() || source_url.is_some()).then(|| title.clone()),
+            source_url,
+            source_id,
             attachment_id,
             subject,
             reference: row.try_get_by_index(5)?,

@@ -20,7 +20,32 @@ pub async fn download(
         .ok_or_else(|| {
             WebError::NotFound("the attachment could not be read from the stored message".into())
         })?;
-    let name = crate::domain::mail::sanitise_filename(&a.filename);
+    Ok(as_download(&a.filename, bytes))
+}
+
+/// A kept desk-research document (any version), as a download.
+pub async fn source(
+    State(st): State<WebState>,
+    Extension(_s): Extension<Sess>,
+    Path(id): Path<i32>,
+) -> Result<Response, WebError> {
+    let app = &st.app;
+    let f = crate::store::sources::get(&app.db, id).await?;
+    let bytes = f
+        .sha256
+        .as_deref()
+        .filter(|_| f.outcome == "kept")
+        .and_then(|sha| app.raw_store().get(sha).ok())
+        .ok_or_else(|| WebError::NotFound("no copy of this document is kept".into()))?;
+    Ok(as_download(
+        f.filename.as_deref().unwrap_or("document"),
+        bytes,
+    ))
+}
+
+/// Bytes as a download under a sanitised name: never rendered inline.
+fn as_download(filename: &str, bytes: Vec<u8>) -> Response {
+    let name = crate::domain::mail::sanitise_filename(filename);
     let ascii: String = name
         .chars()
         .map(|c| {
@@ -42,7 +67,7 @@ pub async fn download(
             }
         })
         .collect();
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
             (
@@ -52,5 +77,5 @@ pub async fn download(
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }

@@ -89,6 +89,7 @@ pub const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/requests/{reference}/coding", true),
     ("POST", "/requests/{reference}/chase", true),
     ("GET", "/attachments/{id}", true),
+    ("GET", "/sources/{id}", true),
     ("GET", "/search", true),
     ("GET", "/triage", true),
     ("POST", "/triage/{id}/assign", true),
@@ -364,6 +365,7 @@ fn router_for(st: WebState) -> Router {
         .route("/requests/{reference}/coding", post(requests::set_coding))
         .route("/requests/{reference}/chase", post(requests::chase_now))
         .route("/attachments/{id}", get(attachments::download))
+        .route("/sources/{id}", get(attachments::source))
         .route("/search", get(search::page))
         .route("/triage", get(triage::page))
         .route("/triage/{id}/assign", post(triage::assign))

@@ -183,6 +183,20 @@ async fn page(
     // The workbench: what the response says, and what its codebook's hints suggest.
     let (reading, suggestions) = crate::services::suggest::for_request(app, &round, req.id).await?;
     let workbench = super::workbench::documents(&reading, &suggestions);
+    let mentions = crate::domain::suggest::mentions(&round.def.codebook, &reading.docs);
+    // Desk research: every fetch of the body's source, with a link to each kept version.
+    let fetches = crate::store::sources::for_request(&app.db, req.id).await?;
+    let sources: Vec<_> = fetches
+        .iter()
+        .rev()
+        .map(|f| json!({
+            "id": f.id, "when": crate::domain::dates::moment(f.fetched_at), "outcome": f.outcome,
+            "kept": f.outcome == "kept", "file": f.filename, "url": f.final_url.clone().unwrap_or_else(|| f.url.clone()),
+            "status": f.http_status, "reason": f.reason,
+            "size": f.size.map(|n| format!("{} KB", (n + 1023) / 1024)),
+            "redirected": f.final_url.as_deref().is_some_and(|u| u != f.url),
+        }))
+        .collect();
     // Not yet coded and no form sent back: the suggestion is pre-selected for the coder to
     // take, change or clear.
     let fresh = can_edit && form.values.is_empty() && form.errors.is_empty();
@@ -217,6 +231,7 @@ async fn page(
                 "when_negated": condition.as_ref().map(|c| c.negated),
                 "error": form.errors.get(&v.id),
                 "suggested": super::workbench::suggestion_for(v, &suggestions),
+                "counts": super::workbench::counts_for(v, &mentions),
                 "read": if shown.is_empty() { if have.is_empty() { "not coded".to_string() } else { have.iter().cloned().collect::<Vec<_>>().join(", ") } } else { shown.join(", ") }})
         })
         .collect();
@@ -242,6 +257,8 @@ async fn page(
             "kind": e.event.kind, "to_state": e.event.to_state, "note": e.event.note})).collect::<Vec<_>>(),
         "coding": coding,
         "workbench": workbench,
+        "sources": sources,
+        "versions": crate::store::sources::versions(&fetches).len(),
         "coding_errors": !form.errors.is_empty(),
         "chase": chase,
         "can_edit": can_edit,

@@ -38,7 +38,9 @@ fn hints_regex(hints: &[String]) -> Option<regex::Regex> {
 
 /// `text` as HTML with every match of `re` in `<mark>`.
 fn marked(text: &str, re: Option<&regex::Regex>) -> String {
-    let Some(re) = re else { return handlebars::html_escape(text) };
+    let Some(re) = re else {
+        return handlebars::html_escape(text);
+    };
     let mut out = String::new();
     let mut at = 0;
     for m in re.find_iter(text) {
@@ -107,7 +109,21 @@ pub fn suggestion_for(
         "labels": s.values.iter().map(|v| label(v)).collect::<Vec<_>>().join(", "),
         "values": s.values,
         "evidence": evidence,
+        "note": s.note,
     })
+}
+
+/// For one variable: its hints counted in each document ("plan.pdf: MSK: 14 mentions on 9
+/// pages; chronic pain: 0"), so the coder sees how much, and where, before reading.
+pub fn counts_for(
+    variable: &crate::domain::codebook::Variable,
+    mentions: &[crate::domain::suggest::Mentions],
+) -> Vec<String> {
+    mentions
+        .iter()
+        .filter(|m| m.variable == variable.id)
+        .map(|m| format!("{}: {}", m.document, m.describe()))
+        .collect()
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 use super::*;
 #[path = "../../../tests/common/docs.rs"]
 mod docs;
-use docs::b64;
 use crate::domain::mail::{is_auto_reply, is_bounce, is_delay};
+use docs::b64;
 
 fn names(m: &ParsedMail) -> Vec<&str> {
     m.attachments.iter().map(|a| a.filename.as_str()).collect()

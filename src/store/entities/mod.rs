@@ -13,4 +13,5 @@ pub mod register;
 pub mod request;
 pub mod round;
 pub mod session;
+pub mod source_fetch;
 pub mod user;

@@ -1,0 +1,111 @@
+//! Documents kept for desk research: every attempt to fetch a body's recorded source (or a file
+//! the team added) in `source_fetches`, with the URL asked for, where it ended after redirects,
+//! the HTTP status, the headers that date it (`Last-Modified`, `ETag`), when, and what came of
+//! it (`kept`, `unchanged`, `failed`, `refused`, with the reason). The bytes of a kept document
+//! are in the raw store under `sha256`; its text is read into `extracts` like an attachment's.
+//! Distinct `sha256` values of a request's kept fetches are the document's versions.
+//!
+//! `search_docs.source_id` lets a kept document be searched beside replies.
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden)]
+enum SourceFetches {
+    Table,
+    Id,
+    RequestId,
+    Url,
+    FinalUrl,
+    Redirects,
+    HttpStatus,
+    Outcome,
+    Reason,
+    Sha256,
+    Size,
+    ContentType,
+    Filename,
+    LastModified,
+    Etag,
+    FetchedAt,
+}
+
+#[derive(DeriveIden)]
+enum SearchDocs {
+    Table,
+    SourceId,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(SourceFetches::Table)
+                    .col(
+                        ColumnDef::new(SourceFetches::Id)
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(SourceFetches::RequestId)
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(SourceFetches::Url).text().not_null())
+                    .col(ColumnDef::new(SourceFetches::FinalUrl).text().null())
+                    .col(ColumnDef::new(SourceFetches::Redirects).text().not_null())
+                    .col(ColumnDef::new(SourceFetches::HttpStatus).integer().null())
+                    .col(ColumnDef::new(SourceFetches::Outcome).string().not_null())
+                    .col(ColumnDef::new(SourceFetches::Reason).text().null())
+                    .col(ColumnDef::new(SourceFetches::Sha256).string().null())
+                    .col(ColumnDef::new(SourceFetches::Size).big_integer().null())
+                    .col(ColumnDef::new(SourceFetches::ContentType).text().null())
+                    .col(ColumnDef::new(SourceFetches::Filename).text().null())
+                    .col(ColumnDef::new(SourceFetches::LastModified).text().null())
+                    .col(ColumnDef::new(SourceFetches::Etag).text().null())
+                    .col(
+                        ColumnDef::new(SourceFetches::FetchedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_source_fetches_request")
+                    .table(SourceFetches::Table)
+                    .col(SourceFetches::RequestId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(SearchDocs::Table)
+                    .add_column(ColumnDef::new(SearchDocs::SourceId).integer().null())
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(SearchDocs::Table)
+                    .drop_column(SearchDocs::SourceId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_table(Table::drop().table(SourceFetches::Table).to_owned())
+            .await
+    }
+}
