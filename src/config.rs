@@ -360,6 +360,9 @@ pub struct ScheduleConfig {
     pub digest: String,
     /// Refresh the bank holidays from `[calendar] source`.
     pub calendar_update: String,
+    /// Fetch every desk-research round's sources again: new versions are kept, failed fetches
+    /// are tried again.
+    pub source_fetch: String,
 }
 
 impl Default for ScheduleConfig {
@@ -369,6 +372,7 @@ impl Default for ScheduleConfig {
             deadline_check: "0 0 9 * * Mon-Fri".into(),
             digest: "0 0 8 * * Mon".into(),
             calendar_update: "0 30 6 * * Mon".into(),
+            source_fetch: "0 0 7 * * Mon".into(),
         }
     }
 }

@@ -335,6 +335,7 @@ fn jobs_lines(app: &App) -> Vec<String> {
                 .is_empty()
                 .then_some("no [calendar] source"),
         ),
+        job("desk-research sources fetched again", &s.source_fetch, None),
     ]
 }
 

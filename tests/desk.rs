@@ -294,6 +294,78 @@ fn plans_are_fetched_kept_by_version_read_searched_suggested_and_reported() {
     assert!(src("QOQ")["retrieved"].as_str().unwrap().ends_with("2026"));
     assert_eq!(j["documents"]["read"], 6);
 
+    // With the 2024 FOI round: different questions, the same bodies, counted together.
+    let fix24 = root().join("tests/fixtures/arma-msk-2024-codings.csv");
+    let round24 = root().join("config/rounds/arma-msk-2024.toml");
+    ok(foi(
+        &d,
+        &["round", "create", round24.to_str().unwrap()],
+        &[],
+    ));
+    ok(foi(
+        &d,
+        &["code", "import", "arma-msk-2024", fix24.to_str().unwrap()],
+        &[],
+    ));
+    for (r, msk) in [
+        ("JFP25-QOQ", "yes"),
+        ("JFP25-QHM", "no"),
+        ("JFP25-QT1", "no"),
+    ] {
+        let msk_ref = format!("msk_reference={msk}");
+        ok(foi(
+            &d,
+            &[
+                "code",
+                "set",
+                r,
+                &msk_ref,
+                "system_wide_approach=no",
+                "msk_outcomes=no",
+                "msk_target=no",
+                "pain_reference=no",
+                "pain_outcomes=no",
+            ],
+            &[],
+        ));
+    }
+    let c = json(
+        &d,
+        &[
+            "report",
+            SLUG,
+            "--compare",
+            "arma-msk-2024",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let c = &c["comparison"];
+    assert_eq!(c["together_base"], 3, "{c}");
+    let row = c["together"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| {
+            t["current"] == "No meaningful reference to MSK" && t["baseline"] == "No MSK lead"
+        })
+        .unwrap_or_else(|| panic!("{c}"));
+    assert_eq!(
+        row["count"], 1,
+        "QT1 had no MSK lead in 2024 and no MSK in its plan: {row}"
+    );
+    assert_eq!(row["bodies"][0], "QT1");
+    let md = ok(foi(
+        &d,
+        &["report", SLUG, "--compare", "arma-msk-2024"],
+        &[],
+    ));
+    assert!(
+        md.contains("Over the 3 ICBs fully coded in both rounds:"),
+        "{md}"
+    );
+
     // The dashboard: each fetch, the redirect, and the kept copy byte for byte.
     ok(foi(
         &d,

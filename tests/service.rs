@@ -42,7 +42,7 @@ fn the_quick_start_serves_and_answers_its_health_check() {
     let jobs = loop {
         let v: serde_json::Value =
             serde_json::from_str(&wait_ok(&bind, "/health", 5).body).unwrap();
-        if v["jobs"].as_array().map(|a| a.len()) == Some(4)
+        if v["jobs"].as_array().map(|a| a.len()) == Some(5)
             || start.elapsed() > Duration::from_secs(20)
         {
             break v["jobs"].clone();
@@ -57,7 +57,13 @@ fn the_quick_start_serves_and_answers_its_health_check() {
         .collect();
     assert_eq!(
         names,
-        ["calendar_update", "deadline_check", "digest", "inbox_poll"]
+        [
+            "calendar_update",
+            "deadline_check",
+            "digest",
+            "inbox_poll",
+            "source_fetch"
+        ]
     );
     sigterm(child.id());
     let out = child.wait_with_output().unwrap();
@@ -72,7 +78,21 @@ fn the_quick_start_serves_and_answers_its_health_check() {
     // `foi health` reports the same from the database.
     let h: serde_json::Value =
         serde_json::from_str(&ok(foi(&dir.path().join("var"), &["health"], &[]))).unwrap();
-    assert_eq!(h["jobs"].as_array().unwrap().len(), 4);
+    assert_eq!(h["jobs"].as_array().unwrap().len(), 5);
+    // No desk-research round yet: the source fetch says there was nothing to fetch.
+    let fetch = h["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["job"] == "source_fetch")
+        .unwrap()
+        .clone();
+    assert!(
+        fetch
+            .to_string()
+            .contains("no desk-research sources to fetch"),
+        "{fetch}"
+    );
     // With no [calendar] source (as in tests: no network) the refresh says it was skipped.
     let cal = h["jobs"]
         .as_array()

@@ -31,6 +31,7 @@ pub enum Job {
     DeadlineCheck,
     Digest,
     CalendarUpdate,
+    SourceFetch,
 }
 
 impl Job {
@@ -40,6 +41,7 @@ impl Job {
             Job::DeadlineCheck => "deadline_check",
             Job::Digest => "digest",
             Job::CalendarUpdate => "calendar_update",
+            Job::SourceFetch => "source_fetch",
         }
     }
 }
@@ -82,6 +84,7 @@ impl Scheduler {
                     Job::CalendarUpdate,
                     parse("calendar_update", &c.calendar_update)?,
                 ),
+                (Job::SourceFetch, parse("source_fetch", &c.source_fetch)?),
             ],
         })
     }

@@ -270,6 +270,23 @@ pub struct Comparison {
     pub not_compared: Vec<String>,
     pub variables: Vec<ComparedVariable>,
     pub indicators: Vec<ComparedRow>,
+    /// Rounds that ask different questions (an FOI round and a desk round) meet on the bodies
+    /// both cover: each pair of indicators, counted over those bodies.
+    pub together: Vec<Together>,
+    /// Bodies in both rounds and fully coded in both: the base of `together`.
+    pub together_base: usize,
+}
+
+/// One indicator of this round and one of the baseline, on the bodies both cover.
+#[derive(Debug, Clone, Serialize)]
+pub struct Together {
+    pub current: String,
+    pub baseline: String,
+    /// Bodies for which both hold.
+    pub count: usize,
+    pub base: usize,
+    pub percent: f64,
+    pub bodies: Vec<String>,
 }
 
 /// How far coding has got: until `complete`, every report and export says so, and the
@@ -526,12 +543,47 @@ async fn comparison(
                 })
         })
         .collect();
+    // The bodies both rounds cover (same code, fully coded in both).
+    let shared: Vec<&str> = cur_bodies
+        .iter()
+        .filter(|b| aggregate::complete(&current.def.codebook, &b.values))
+        .filter(|b| {
+            base_by_code
+                .get(b.code.as_str())
+                .is_some_and(|o| aggregate::complete(&base_round.def.codebook, &o.values))
+        })
+        .map(|b| b.code.as_str())
+        .collect();
+    let mut together = Vec::new();
+    if !shared.is_empty() {
+        for i in &cur.indicators {
+            for j in &base.indicators {
+                let bodies: Vec<String> = shared
+                    .iter()
+                    .filter(|c| {
+                        i.bodies.iter().any(|x| x == *c) && j.bodies.iter().any(|x| x == *c)
+                    })
+                    .map(|c| c.to_string())
+                    .collect();
+                together.push(Together {
+                    current: i.label.clone(),
+                    baseline: j.label.clone(),
+                    count: bodies.len(),
+                    base: shared.len(),
+                    percent: aggregate::percent(bodies.len(), shared.len()),
+                    bodies,
+                });
+            }
+        }
+    }
     Ok(Comparison {
         baseline: info(&base_round),
         mappings,
         not_compared,
         variables,
         indicators,
+        together,
+        together_base: shared.len(),
     })
 }
 

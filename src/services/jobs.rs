@@ -47,6 +47,27 @@ pub async fn run_job(app: &App, job: Job) -> Result<String, String> {
                 .map_err(|e| e.to_string())?;
             Ok(r.summary())
         }
+        Job::SourceFetch => {
+            let mut said = Vec::new();
+            for r in crate::store::rounds::list(&app.db)
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .filter(|r| r.kind == "desk")
+            {
+                let s = super::sources::fetch_round(app, &r.slug, None, |_| {})
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if !s.lines.is_empty() {
+                    said.push(format!("{}: {}", r.slug, s.line()));
+                }
+            }
+            Ok(if said.is_empty() {
+                "no desk-research sources to fetch".into()
+            } else {
+                said.join("; ")
+            })
+        }
     }
 }
 
