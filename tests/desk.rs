@@ -152,17 +152,22 @@ fn suggested(all: &Value, code: &str, var: &str) -> Option<String> {
 
 const ALLOW: (&str, &str) = ("FOI__FETCH__ALLOW_PRIVATE", "true");
 
-#[test]
-fn plans_are_fetched_kept_by_version_read_searched_suggested_and_reported() {
+/// The whole desk-research scenario on one store (`db`: the database URL's environment).
+fn plans_scenario(db: &[(&str, &str)]) {
     let site = Site::start();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("data");
-    ok(foi(&d, &["init"], &[]));
+    let env = |extra: &[(&'static str, &'static str)]| -> Vec<(&str, &str)> {
+        let mut e: Vec<(&str, &str)> = db.to_vec();
+        e.extend_from_slice(extra);
+        e
+    };
+    ok(foi(&d, &["init"], &env(&[])));
     let round_file = root().join("config/rounds/arma-jfp-2025.toml");
     ok(foi(
         &d,
         &["round", "create", round_file.to_str().unwrap()],
-        &[],
+        &env(&[]),
     ));
     // Six bodies' plans: MSK only, pain only, neither, behind a redirect, gone, changing.
     let sources = [
@@ -177,19 +182,23 @@ fn plans_are_fetched_kept_by_version_read_searched_suggested_and_reported() {
         ok(foi(
             &d,
             &["round", "source", SLUG, code, &site.url(path)],
-            &[],
+            &env(&[]),
         ));
     }
 
     // Loopback is refused unless the config allows it (only tests do).
-    let out = ok(foi(&d, &["round", "fetch", SLUG, "--code", "QOQ"], &[]));
+    let out = ok(foi(
+        &d,
+        &["round", "fetch", SLUG, "--code", "QOQ"],
+        &env(&[]),
+    ));
     assert!(
         out.contains("refused")
             && out.contains("127.0.0.1 is on a private, loopback or link-local network address"),
         "{out}"
     );
 
-    let out = ok(foi(&d, &["round", "fetch", SLUG], &[ALLOW]));
+    let out = ok(foi(&d, &["round", "fetch", SLUG], &env(&[ALLOW])));
     assert!(
         out.contains(
             "5 new versions kept, 0 unchanged, 1 failed (tried again next time), 0 refused"
@@ -197,14 +206,14 @@ fn plans_are_fetched_kept_by_version_read_searched_suggested_and_reported() {
         "{out}"
     );
     assert!(out.contains("the server answered 404 Not Found"), "{out}");
-    let read = ok(foi(&d, &["extract"], &[]));
+    let read = ok(foi(&d, &["extract"], &env(&[])));
     assert!(read.contains("5 files read: 5 with text"), "{read}");
 
     // Found by search like a reply's attachment, with the page.
     let hits = json(
         &d,
         &["search", "\"persistent pain\"", "--format", "json"],
-        &[],
+        &env(&[]),
     );
     let hits = hits.as_array().unwrap();
     assert_eq!(hits.len(), 1, "{hits:?}");
@@ -213,22 +222,26 @@ fn plans_are_fetched_kept_by_version_read_searched_suggested_and_reported() {
     assert_eq!(hits[0]["location"], "page 2");
     assert_eq!(hits[0]["message_id"], Value::Null);
     assert_eq!(hits[0]["source_url"], site.url("/plans/pain.pdf"));
-    let hits = json(&d, &["search", "orthop*", "--format", "json"], &[]);
+    let hits = json(&d, &["search", "orthop*", "--format", "json"], &env(&[]));
     assert_eq!(hits[0]["reference"], "JFP25-QOQ");
     assert_eq!(hits[0]["location"], "page 3");
 
     // Fetched again: the changed plan is a second version; the rest unchanged; the 404 is
     // tried again and recorded again.
-    let out = ok(foi(&d, &["round", "fetch", SLUG], &[ALLOW]));
+    let out = ok(foi(&d, &["round", "fetch", SLUG], &env(&[ALLOW])));
     assert!(
         out.contains("1 new version kept, 4 unchanged, 1 failed"),
         "{out}"
     );
     assert!(out.contains("changed since"), "{out}");
-    ok(foi(&d, &["extract"], &[]));
+    ok(foi(&d, &["extract"], &env(&[])));
 
     // Suggestions follow how each plan was written (the changed plan: its latest version).
-    let all = json(&d, &["code", "suggest", SLUG, "--format", "json"], &[]);
+    let all = json(
+        &d,
+        &["code", "suggest", SLUG, "--format", "json"],
+        &env(&[]),
+    );
     let expect = [
         ("QOQ", "yes", "no"),
         ("QHM", "no", "yes"),
@@ -260,13 +273,13 @@ fn plans_are_fetched_kept_by_version_read_searched_suggested_and_reported() {
     let out = ok(foi(
         &d,
         &["round", "source", SLUG, "QE1", local.to_str().unwrap()],
-        &[],
+        &env(&[]),
     ));
     assert!(out.contains("Our plan.pdf kept"), "{out}");
-    ok(foi(&d, &["extract"], &[]));
+    ok(foi(&d, &["extract"], &env(&[])));
 
     // The report: documents read, bodies without one and why, retrieval dates, versions.
-    let md = ok(foi(&d, &["report", SLUG], &[]));
+    let md = ok(foi(&d, &["report", SLUG], &env(&[])));
     assert!(
         md.contains(
             "These findings rest on the 6 documents read of the 42 ICBs, retrieved between"
@@ -278,7 +291,7 @@ fn plans_are_fetched_kept_by_version_read_searched_suggested_and_reported() {
         md.contains("(QYG): not fetched: the server answered 404 Not Found"),
         "{md}"
     );
-    let j = json(&d, &["report", SLUG, "--format", "json"], &[]);
+    let j = json(&d, &["report", SLUG, "--format", "json"], &env(&[]));
     let src = |code: &str| {
         j["sources"]
             .as_array()
@@ -300,12 +313,12 @@ fn plans_are_fetched_kept_by_version_read_searched_suggested_and_reported() {
     ok(foi(
         &d,
         &["round", "create", round24.to_str().unwrap()],
-        &[],
+        &env(&[]),
     ));
     ok(foi(
         &d,
         &["code", "import", "arma-msk-2024", fix24.to_str().unwrap()],
-        &[],
+        &env(&[]),
     ));
     for (r, msk) in [
         ("JFP25-QOQ", "yes"),
@@ -326,7 +339,7 @@ fn plans_are_fetched_kept_by_version_read_searched_suggested_and_reported() {
                 "pain_reference=no",
                 "pain_outcomes=no",
             ],
-            &[],
+            &env(&[]),
         ));
     }
     let c = json(
@@ -339,7 +352,7 @@ fn plans_are_fetched_kept_by_version_read_searched_suggested_and_reported() {
             "--format",
             "json",
         ],
-        &[],
+        &env(&[]),
     );
     let c = &c["comparison"];
     assert_eq!(c["together_base"], 3, "{c}");
@@ -359,7 +372,7 @@ fn plans_are_fetched_kept_by_version_read_searched_suggested_and_reported() {
     let md = ok(foi(
         &d,
         &["report", SLUG, "--compare", "arma-msk-2024"],
-        &[],
+        &env(&[]),
     ));
     assert!(
         md.contains("Over the 3 ICBs fully coded in both rounds:"),
@@ -370,7 +383,7 @@ fn plans_are_fetched_kept_by_version_read_searched_suggested_and_reported() {
     ok(foi(
         &d,
         &["user", "add", "ann", "--role", "editor"],
-        &[("FOI_NEW_PASSWORD", "a long enough password")],
+        &env(&[("FOI_NEW_PASSWORD", "a long enough password")]),
     ));
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -378,7 +391,7 @@ fn plans_are_fetched_kept_by_version_read_searched_suggested_and_reported() {
         .unwrap()
         .port();
     let addr = format!("127.0.0.1:{port}");
-    let _serve = common::serve(&d, &addr, &[]);
+    let _serve = common::serve(&d, &addr, &env(&[]));
     let mut web = common::http::Client::new(&addr);
     web.login("ann", "a long enough password");
     let page = web.get("/requests/JFP25-QWO").body;
@@ -414,6 +427,18 @@ fn plans_are_fetched_kept_by_version_read_searched_suggested_and_reported() {
         page.contains("Because none of its hints (chronic pain, persistent pain, pain management, pain service, pain services) is in the document read."),
         "{page}"
     );
+}
+
+#[test]
+fn plans_are_fetched_kept_by_version_read_searched_suggested_and_reported_on_sqlite() {
+    plans_scenario(&[]);
+}
+
+#[test]
+fn plans_are_fetched_kept_by_version_read_searched_suggested_and_reported_on_postgres() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let pg = rt.block_on(common::PgDb::create());
+    plans_scenario(&[("FOI_DATABASE_URL", pg.url.as_str())]);
 }
 
 #[test]
