@@ -47,3 +47,8 @@ pub mod schedule;
 pub mod services;
 pub mod store;
 pub mod web;
+
+/// Documents built for tests, shared with the integration tests and benchmarks.
+#[cfg(test)]
+#[path = "../tests/common/docs.rs"]
+mod test_docs;

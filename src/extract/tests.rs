@@ -1,8 +1,6 @@
 use super::*;
 
-#[path = "../../tests/common/docs.rs"]
-mod docs;
-use docs::*;
+use crate::test_docs::*;
 
 fn limits() -> Limits {
     Limits {

@@ -2,10 +2,8 @@
 //! `scripts/conformance-mail`): each is written here by hand so the suite stands on its own.
 
 use super::*;
-#[path = "../../../tests/common/docs.rs"]
-mod docs;
 use crate::domain::mail::{is_auto_reply, is_bounce, is_delay};
-use docs::b64;
+use crate::test_docs::b64;
 
 fn names(m: &ParsedMail) -> Vec<&str> {
     m.attachments.iter().map(|a| a.filename.as_str()).collect()
