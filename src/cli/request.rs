@@ -1,4 +1,5 @@
-//! `foi request set|show`: one request's lifecycle, thread and audit log.
+//! `foi request set|show|bundle`: one request's lifecycle, thread and audit log, and the
+//! evidence bundle for escalating it.
 
 use crate::app::Globals;
 use crate::domain::dates;
@@ -23,6 +24,14 @@ pub enum RequestCommand {
         due: Option<chrono::NaiveDate>,
         #[arg(long)]
         note: Option<String>,
+    },
+    /// Everything needed to escalate the request (internal review, ICO) in one ZIP: every
+    /// message as the original .eml, attachments and their text, a timeline with the statutory
+    /// dates and how they were computed, a filled ICO complaint letter
+    Bundle {
+        reference: Reference,
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
     /// The request, its messages and its event log
     Show {
@@ -56,6 +65,24 @@ pub async fn run(g: &Globals, cmd: RequestCommand) -> anyhow::Result<()> {
                     .due_on
                     .map(dates::short)
                     .unwrap_or_else(|| "- (clock stopped)".into())
+            );
+        }
+        RequestCommand::Bundle { reference, out } => {
+            use anyhow::Context;
+            let files = crate::services::bundle::entries(&app, &reference).await?;
+            let bytes = crate::services::bundle::zip(&files)?;
+            // Written whole or not at all: a half-written archive never takes the name.
+            let tmp = out.with_extension("zip.partial");
+            std::fs::write(&tmp, &bytes)
+                .with_context(|| format!("cannot write {}", tmp.display()))?;
+            std::fs::rename(&tmp, &out)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!(
+                "{}: {} files ({} KB) written to {}",
+                reference,
+                files.len(),
+                bytes.len().div_ceil(1024),
+                out.display()
             );
         }
         RequestCommand::Show { reference, format } => {

@@ -148,7 +148,7 @@ pub async fn run(g: &Globals, cmd: RoundCommand) -> anyhow::Result<()> {
                 println!("{slug}: {}: {}", line.code, line.note);
             } else if !is_web && !url.contains("://") {
                 anyhow::bail!(
-                    "`{url}` is neither a web address (https://…) nor a file that exists: check the path"
+                    "`{url}` is not a web address: only http:// and https:// links are kept (or give the path of a file that exists)"
                 );
             } else {
                 crate::services::findings::record_source(

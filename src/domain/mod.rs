@@ -18,6 +18,7 @@ pub mod matching;
 pub mod message;
 pub mod overdue;
 pub mod proportion;
+pub mod redact;
 pub mod reference;
 pub mod regime;
 pub mod register;

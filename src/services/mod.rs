@@ -1,5 +1,6 @@
 //! Application services: the use cases the CLI, the scheduler and the web all call. One code
 //! path per action, whoever triggers it; each leaves an event in the audit log naming who.
+pub mod bundle;
 pub mod calendar;
 pub mod chasers;
 pub mod digest;
