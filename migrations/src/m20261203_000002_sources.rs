@@ -5,7 +5,8 @@
 //! are in the raw store under `sha256`; its text is read into `extracts` like an attachment's.
 //! Distinct `sha256` values of a request's kept fetches are the document's versions.
 //!
-//! `search_docs.source_id` lets a kept document be searched beside replies.
+//! `search_docs.source_id` lets a kept document be searched beside replies;
+//! `attachments.publishable` records that a person marked an original file safe to publish.
 //!
 //! PostgreSQL: the search index is written through at once (`fastupdate = off`). With GIN's
 //! default pending list, documents indexed since the last vacuum are scanned one by one on
@@ -35,6 +36,12 @@ enum SourceFetches {
     LastModified,
     Etag,
     FetchedAt,
+}
+
+#[derive(DeriveIden)]
+enum Attachments {
+    Table,
+    Publishable,
 }
 
 #[derive(DeriveIden)]
@@ -99,6 +106,20 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // An original file is published only once a person has marked it safe.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Attachments::Table)
+                    .add_column(
+                        ColumnDef::new(Attachments::Publishable)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         if manager.get_database_backend() == DbBackend::Postgres {
             let db = manager.get_connection();
             db.execute_unprepared("ALTER INDEX ix_search_docs_tsv SET (fastupdate = off)")
@@ -121,6 +142,14 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table(SearchDocs::Table)
                     .drop_column(SearchDocs::SourceId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Attachments::Table)
+                    .drop_column(Attachments::Publishable)
                     .to_owned(),
             )
             .await?;

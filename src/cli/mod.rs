@@ -12,6 +12,7 @@ mod inbox;
 mod ingest;
 mod mailbox;
 mod outbox;
+mod publish;
 mod report;
 mod request;
 mod round;
@@ -71,6 +72,13 @@ pub enum Command {
     },
     /// Read the text out of attachments now (foi serve does it in the background)
     Extract(extract::ExtractArgs),
+    /// Publish a round as a redacted static site (refused before its embargo unless --preview)
+    Publish(publish::PublishArgs),
+    /// Attachments: mark an original file safe to publish
+    Attachment {
+        #[command(subcommand)]
+        command: publish::AttachmentCommand,
+    },
     /// The team's mailbox: sign in with OAuth (Microsoft 365, Google), check IMAP and SMTP
     Mailbox {
         #[command(subcommand)]
@@ -206,6 +214,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Authorities { command } => authorities::run(&g, command).await,
         Command::Mailbox { command } => mailbox::run(&g, command).await,
         Command::Extract(a) => extract::run(&g, a).await,
+        Command::Publish(a) => publish::run(&g, a).await,
+        Command::Attachment { command } => publish::attachment(&g, command).await,
         Command::Calendar { command } => calendar::run(&g, command).await,
         Command::Round { command } => round::run(&g, command).await,
         Command::Send => outbox::send(&g).await,

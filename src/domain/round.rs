@@ -217,6 +217,22 @@ pub struct RoundDef {
     /// past makes the round a record that cannot be launched again.
     #[serde(default)]
     pub launched_on: Option<NaiveDate>,
+    /// Publication: the embargo and the redaction rules (`foi publish`).
+    #[serde(default)]
+    pub publish: PublishOpts,
+}
+
+/// How a round is published (`[publish]` in the round file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PublishOpts {
+    /// `foi publish` refuses before this date (unless `--preview`).
+    #[serde(default)]
+    pub embargo: Option<NaiveDate>,
+    /// Redaction rules (`[[publish.redact]]`), applied after no rule of the defaults: every
+    /// e-mail address but the body's FOI address and every UK telephone number are masked.
+    #[serde(default)]
+    pub redact: Vec<super::redact::Rule>,
 }
 
 /// A body of the round's register that no longer exists, and what replaced it.
@@ -408,6 +424,9 @@ impl RoundDef {
                     format!("requester email `{}` is not an e-mail address", r.email),
                 ));
             }
+        }
+        if let Err(e) = super::redact::Redactor::check(&def.publish.redact) {
+            errs.push(err(None, e.to_string()));
         }
         let mut ids = HashSet::new();
         for q in &def.questions {

@@ -10,6 +10,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod letters;
 pub mod outbox;
+pub mod publish;
 pub mod requests;
 pub mod rounds;
 pub mod search;

@@ -14,6 +14,8 @@ pub struct Model {
     pub position: i32,
     pub parent_position: Option<i32>,
     pub source: String,
+    /// A person marked the original file safe to publish (`foi attachment publish`).
+    pub publishable: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
