@@ -213,4 +213,31 @@ fn a_clarified_extended_and_twice_chased_request_is_bundled_whole_and_reproducib
     assert!(ico.contains("Enclosed (this bundle):"), "{ico}");
     assert!(ico.contains("messages/01-sent-request.eml"), "{ico}");
     assert!(!ico.contains("{{"), "every field filled: {ico}");
+
+    // The request page links to the same bundle.
+    ok(foi(
+        &d,
+        &["user", "add", "ann", "--role", "viewer"],
+        &[("FOI_NEW_PASSWORD", "a long enough password")],
+    ));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let _serve = common::serve(&d, &addr, &[("FOI_TODAY", "2026-07-20")]);
+    let mut web = common::http::Client::new(&addr);
+    web.login("ann", "a long enough password");
+    let page = web.get(&format!("/requests/{REF}")).body;
+    assert!(
+        page.contains(&format!("href=\"/requests/{REF}/bundle\"")),
+        "{page}"
+    );
+    let got = web.get(&format!("/requests/{REF}/bundle"));
+    assert_eq!(got.status, 200);
+    assert_eq!(
+        got.bytes, bytes,
+        "the dashboard's bundle is the command's, byte for byte"
+    );
 }

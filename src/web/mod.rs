@@ -88,6 +88,7 @@ pub const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/requests/{reference}/state", true),
     ("POST", "/requests/{reference}/coding", true),
     ("POST", "/requests/{reference}/chase", true),
+    ("GET", "/requests/{reference}/bundle", true),
     ("GET", "/attachments/{id}", true),
     ("GET", "/sources/{id}", true),
     ("GET", "/search", true),
@@ -364,6 +365,7 @@ fn router_for(st: WebState) -> Router {
         .route("/requests/{reference}/state", post(requests::set_state))
         .route("/requests/{reference}/coding", post(requests::set_coding))
         .route("/requests/{reference}/chase", post(requests::chase_now))
+        .route("/requests/{reference}/bundle", get(requests::bundle))
         .route("/attachments/{id}", get(attachments::download))
         .route("/sources/{id}", get(attachments::source))
         .route("/search", get(search::page))

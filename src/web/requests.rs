@@ -52,6 +52,37 @@ pub struct CodingForm {
 }
 
 /// A request: its thread, events, suggested classification, state form and coding form.
+/// The evidence bundle (`foi request bundle`), as a download.
+pub async fn bundle(
+    State(st): State<WebState>,
+    Extension(_s): Extension<Sess>,
+    Path(reference_text): Path<String>,
+) -> Result<Response, WebError> {
+    let r = reference(reference_text.trim_end_matches(".zip"))?;
+    let files = crate::services::bundle::entries(&st.app, &r)
+        .await
+        .map_err(|e| match e {
+            crate::services::bundle::BundleError::Store(s) => WebError::from(s),
+            other => WebError::internal(other.to_string()),
+        })?;
+    let bytes =
+        crate::services::bundle::zip(&files).map_err(|e| WebError::internal(e.to_string()))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/zip".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{r}-bundle.zip\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 pub async fn request(
     State(st): State<WebState>,
     Extension(s): Extension<Sess>,
