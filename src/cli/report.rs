@@ -1,4 +1,4 @@
-//! `foi report SLUG`: the findings in Markdown, HTML, CSV or JSON.
+//! `foi report SLUG`: the findings in Markdown, HTML, CSV, JSON or as a Word document.
 
 use crate::app::Globals;
 use crate::report::{self, ReportFormat};
@@ -24,7 +24,10 @@ pub async fn run(g: &Globals, a: ReportArgs) -> anyhow::Result<()> {
     let app = super::open(g).await?;
     let data = svc::report_data(&app, &a.slug, a.compare.as_deref()).await?;
     let round = rounds::find(&app.db, &a.slug).await?;
-    let text = report::render(
+    if a.format == ReportFormat::Docx && a.out.is_none() {
+        anyhow::bail!("a Word document is a file, not text: give --out FILE.docx");
+    }
+    let bytes = report::render_bytes(
         &data,
         round.def.report.summary.as_deref(),
         a.format,
@@ -32,10 +35,13 @@ pub async fn run(g: &Globals, a: ReportArgs) -> anyhow::Result<()> {
     )?;
     match a.out {
         Some(p) => {
-            std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
+            std::fs::write(&p, bytes).with_context(|| format!("cannot write {}", p.display()))?;
             println!("report written to {}", p.display());
         }
-        None => print!("{text}"),
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&bytes)?;
+        }
     }
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! `eq`, `md` (escapes `|` in Markdown tables).
 
 pub mod charts;
+mod docx;
 
 use crate::domain::proportion;
 use crate::services::findings::{report_json, ReportData};
@@ -56,6 +57,8 @@ pub enum ReportFormat {
     Html,
     Csv,
     Json,
+    /// A Word document (binary: written with `--out`).
+    Docx,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +71,10 @@ pub enum ReportError {
     },
     #[error("cannot read the template directory {0}: {1}")]
     Io(String, std::io::Error),
+    #[error("the Word report could not be made: {0}")]
+    Chart(String),
+    #[error("a Word document is a file, not text: give --out FILE.docx")]
+    Binary,
 }
 
 handlebars_helper!(words_h: |n: u64| proportion::words(n as usize));
@@ -239,6 +246,7 @@ pub fn render(
             Ok(serde_json::to_string_pretty(&report_json(d)).expect("serialisable") + "\n")
         }
         ReportFormat::Csv => Ok(csv_long(d)),
+        ReportFormat::Docx => Err(ReportError::Binary),
         ReportFormat::Md | ReportFormat::Html => {
             let html = format == ReportFormat::Html;
             let h = registry(html, override_dir)?;
@@ -276,6 +284,28 @@ pub fn render(
                 })
         }
     }
+}
+
+/// Renders the report as bytes, in any format (a Word document included).
+pub fn render_bytes(
+    d: &ReportData,
+    summary: Option<&str>,
+    format: ReportFormat,
+    override_dir: Option<&Path>,
+) -> Result<Vec<u8>, ReportError> {
+    if format != ReportFormat::Docx {
+        return render(d, summary, format, override_dir).map(String::into_bytes);
+    }
+    let h = registry(false, override_dir)?;
+    let name = format!("summary-{}.md", summary.unwrap_or("generic"));
+    let summary_md =
+        h.render(&name, &context(d, summary, false))
+            .map_err(|e| ReportError::Template {
+                file: format!("templates/report/{name}.hbs"),
+                line: e.line_no,
+                message: e.reason().to_string(),
+            })?;
+    docx::render(d, &summary_md)
 }
 
 /// The narrative summary alone, as HTML (the dashboard's report page).

@@ -216,16 +216,21 @@ pub async fn report_download(
         "html" => (ReportFormat::Html, "html", "text/html; charset=utf-8"),
         "csv" => (ReportFormat::Csv, "csv", "text/csv; charset=utf-8"),
         "json" => (ReportFormat::Json, "json", "application/json"),
+        "docx" => (
+            ReportFormat::Docx,
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
         _ => {
             return Err(WebError::NotFound(
-                "the report comes as md, html, csv or json".into(),
+                "the report comes as md, html, csv, json or docx".into(),
             ))
         }
     };
     let app = &st.app;
     let data = crate::services::findings::report_data(app, &slug, None).await?;
     let summary = rounds::find(&app.db, &slug).await?.def.report.summary;
-    let text = crate::report::render(
+    let text = crate::report::render_bytes(
         &data,
         summary.as_deref(),
         fmt,
