@@ -246,4 +246,39 @@ fn a_round_is_published_redacted_after_its_embargo_with_no_broken_link() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("was not made by foi publish"));
     assert_eq!(std::fs::read(other.join("thesis.docx")).unwrap(), b"mine");
+
+    // The dashboard links to a preview made on the spot, stamped and redacted alike.
+    ok(foi(
+        &d,
+        &["user", "add", "ann", "--role", "viewer"],
+        &[("FOI_NEW_PASSWORD", "a long enough password")],
+    ));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let _serve = common::serve(&d, &addr, &[("FOI_TODAY", "2026-06-15")]);
+    let mut web = common::http::Client::new(&addr);
+    web.login("ann", "a long enough password");
+    let report = web.get("/rounds/msk-2026/report").body;
+    assert!(
+        report.contains("href=\"/rounds/msk-2026/preview/index.html\""),
+        "{report}"
+    );
+    let index = web.get("/rounds/msk-2026/preview/index.html");
+    assert_eq!(index.status, 200, "{}", index.body);
+    assert!(index.body.contains("PREVIEW – NOT FOR PUBLICATION"));
+    let page = web.get("/rounds/msk-2026/preview/bodies/X0001.html");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("PREVIEW – NOT FOR PUBLICATION"));
+    assert!(!page.body.contains("jane.doe") && page.body.contains("[telephone number]"));
+    for bad in [
+        "/rounds/msk-2026/preview/../foi.db",
+        "/rounds/msk-2026/preview/..%2Ffoi.db",
+    ] {
+        let r = web.get(bad);
+        assert_ne!(r.status, 200, "{bad} must not be served");
+    }
 }

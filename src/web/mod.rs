@@ -83,6 +83,7 @@ pub const ROUTES: &[(&str, &str, bool)] = &[
     ("GET", "/rounds/{slug}", true),
     ("GET", "/rounds/{slug}/report", true),
     ("GET", "/rounds/{slug}/report/{format}", true),
+    ("GET", "/rounds/{slug}/preview/{*path}", true),
     ("POST", "/rounds/{slug}/chasers/approve", true),
     ("GET", "/requests/{reference}", true),
     ("POST", "/requests/{reference}/state", true),
@@ -356,6 +357,7 @@ fn router_for(st: WebState) -> Router {
         .route("/", get(rounds::rounds))
         .route("/rounds/{slug}", get(rounds::board))
         .route("/rounds/{slug}/report", get(rounds::report))
+        .route("/rounds/{slug}/preview/{*path}", get(rounds::preview))
         .route(
             "/rounds/{slug}/report/{format}",
             get(rounds::report_download),

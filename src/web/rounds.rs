@@ -248,3 +248,41 @@ pub async fn report_download(
     )
         .into_response())
 }
+
+/// The publication preview (`foi publish --preview`), made now into the data directory and
+/// shown from there: every page stamped "PREVIEW – NOT FOR PUBLICATION".
+pub async fn preview(
+    State(st): State<WebState>,
+    Extension(_s): Extension<Sess>,
+    Path((slug, rest)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let app = &st.app;
+    let round = rounds::find(&app.db, &slug).await?;
+    let dir = app.data_dir.join("previews").join(&round.slug);
+    // The index is made afresh each time it is asked for; the pages it links to are read
+    // from that copy.
+    if rest == "index.html" {
+        crate::services::publish::publish(app, &round.slug, &dir, true)
+            .await
+            .map_err(|e| match e {
+                crate::services::publish::PublishError::Store(s) => WebError::from(s),
+                other => WebError::internal(other.to_string()),
+            })?;
+    }
+    // Only plain relative paths inside the preview: no `..`, no absolute paths.
+    let safe = !rest.is_empty()
+        && rest
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != ".." && !seg.contains('\\'));
+    let bytes = safe
+        .then(|| std::fs::read(dir.join(&rest)).ok())
+        .flatten()
+        .ok_or_else(|| WebError::NotFound(format!("no page {rest} in the preview")))?;
+    let ctype = match rest.rsplit_once('.').map(|(_, e)| e) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("csv") => "text/csv; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+    Ok(([(header::CONTENT_TYPE, ctype.to_string())], bytes).into_response())
+}
