@@ -215,20 +215,7 @@ fn a_clarified_extended_and_twice_chased_request_is_bundled_whole_and_reproducib
     assert!(!ico.contains("{{"), "every field filled: {ico}");
 
     // The request page links to the same bundle.
-    ok(foi(
-        &d,
-        &["user", "add", "ann", "--role", "viewer"],
-        &[("FOI_NEW_PASSWORD", "a long enough password")],
-    ));
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let _serve = common::serve(&d, &addr, &[("FOI_TODAY", "2026-07-20")]);
-    let mut web = common::http::Client::new(&addr);
-    web.login("ann", "a long enough password");
+    let (_serve, web) = common::dashboard(&d, &[("FOI_TODAY", "2026-07-20")], "viewer");
     let page = web.get(&format!("/requests/{REF}")).body;
     assert!(
         page.contains(&format!("href=\"/requests/{REF}/bundle\"")),

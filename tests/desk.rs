@@ -380,20 +380,7 @@ fn plans_scenario(db: &[(&str, &str)]) {
     );
 
     // The dashboard: each fetch, the redirect, and the kept copy byte for byte.
-    ok(foi(
-        &d,
-        &["user", "add", "ann", "--role", "editor"],
-        &env(&[("FOI_NEW_PASSWORD", "a long enough password")]),
-    ));
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let _serve = common::serve(&d, &addr, &env(&[]));
-    let mut web = common::http::Client::new(&addr);
-    web.login("ann", "a long enough password");
+    let (_serve, web) = common::dashboard(&d, db, "editor");
     let page = web.get("/requests/JFP25-QWO").body;
     assert!(page.contains("Source document"), "{page}");
     assert!(page.contains("(redirected)"), "{page}");
@@ -407,13 +394,7 @@ fn plans_scenario(db: &[(&str, &str)]) {
         .nth(1)
         .and_then(|s| s.split('"').next())
         .expect("a link to the kept copy");
-    let got = common::http::request(
-        &addr,
-        "GET",
-        &format!("/sources/{link}"),
-        web.cookie.as_deref(),
-        None,
-    );
+    let got = web.get(&format!("/sources/{link}"));
     assert_eq!(got.status, 200);
     assert_eq!(
         got.bytes,

@@ -135,20 +135,7 @@ fn attachments_are_read_once_and_what_they_hide_is_shown() {
 
     // The request page: the letter's text inline (escaped), a warning before the spreadsheet,
     // and each failure in words.
-    ok(foi(
-        &d,
-        &["user", "add", "ann", "--role", "editor"],
-        &[("FOI_NEW_PASSWORD", "a long enough password")],
-    ));
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let _serve = common::serve(&d, &addr, &[]);
-    let mut web = common::http::Client::new(&addr);
-    web.login("ann", "a long enough password");
+    let (_serve, web) = common::dashboard(&d, &[], "editor");
     let page = web.get(&format!("/requests/{}", refs[0])).body;
     assert!(
         page.contains("We have a fracture liaison service in every locality"),

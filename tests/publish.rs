@@ -248,20 +248,7 @@ fn a_round_is_published_redacted_after_its_embargo_with_no_broken_link() {
     assert_eq!(std::fs::read(other.join("thesis.docx")).unwrap(), b"mine");
 
     // The dashboard links to a preview made on the spot, stamped and redacted alike.
-    ok(foi(
-        &d,
-        &["user", "add", "ann", "--role", "viewer"],
-        &[("FOI_NEW_PASSWORD", "a long enough password")],
-    ));
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let _serve = common::serve(&d, &addr, &[("FOI_TODAY", "2026-06-15")]);
-    let mut web = common::http::Client::new(&addr);
-    web.login("ann", "a long enough password");
+    let (_serve, web) = common::dashboard(&d, &[("FOI_TODAY", "2026-06-15")], "viewer");
     let report = web.get("/rounds/msk-2026/report").body;
     assert!(
         report.contains("href=\"/rounds/msk-2026/preview/index.html\""),

@@ -116,12 +116,7 @@ fn mail(
 }
 
 fn free_addr() -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    format!("127.0.0.1:{port}")
+    format!("127.0.0.1:{}", common::http::free_port())
 }
 
 fn request_page(d: &Path, env: &[(&str, &str)], reference: &str) -> String {

@@ -273,6 +273,23 @@ pub fn msk_round_with(dir: &Path, data: &Path, name: &str, csv: &str, extra: &st
     ));
 }
 
+/// `foi serve` on a free loopback port, and a user `ann` with `role` signed in to it: the
+/// dashboard as a person sees it. The server stops when the first value is dropped.
+pub fn dashboard(data: &Path, env: &[(&str, &str)], role: &str) -> (Serve, http::Client) {
+    let mut user_env = vec![("FOI_NEW_PASSWORD", "a long enough password")];
+    user_env.extend_from_slice(env);
+    ok(foi(
+        data,
+        &["user", "add", "ann", "--role", role],
+        &user_env,
+    ));
+    let addr = format!("127.0.0.1:{}", http::free_port());
+    let server = serve(data, &addr, env);
+    let mut web = http::Client::new(&addr);
+    web.login("ann", "a long enough password");
+    (server, web)
+}
+
 /// A running `foi serve`, stopped (SIGTERM) when dropped.
 pub struct Serve(pub std::process::Child);
 
