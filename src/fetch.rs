@@ -73,17 +73,16 @@ async fn run(url: &str, cfg: &FetchConfig, cond: &Conditional, f: &mut Fetched) 
         }
         f.final_url = Some(current.to_string());
         let host = current.host_str().unwrap_or_default().to_string();
+        // An IPv6 literal comes bracketed in a URL, bare to the resolver.
+        let bare = host.trim_matches(['[', ']']).to_string();
         let port = current.port_or_known_default().unwrap_or(80);
-        let addrs: Vec<SocketAddr> = match tokio::time::timeout(
-            limit,
-            tokio::net::lookup_host((host.trim_matches(['[', ']']), port)),
-        )
-        .await
-        {
-            Ok(Ok(a)) => a.collect(),
-            Ok(Err(e)) => return Outcome::Failed(format!("{host} could not be found: {e}")),
-            Err(_) => return Outcome::Failed(format!("looking up {host} took too long")),
-        };
+        let addrs: Vec<SocketAddr> =
+            match tokio::time::timeout(limit, tokio::net::lookup_host((bare.as_str(), port))).await
+            {
+                Ok(Ok(a)) => a.collect(),
+                Ok(Err(e)) => return Outcome::Failed(format!("{host} could not be found: {e}")),
+                Err(_) => return Outcome::Failed(format!("looking up {host} took too long")),
+            };
         if addrs.is_empty() {
             return Outcome::Failed(format!("{host} could not be found"));
         }
@@ -97,7 +96,7 @@ async fn run(url: &str, cfg: &FetchConfig, cond: &Conditional, f: &mut Fetched) 
             .redirect(reqwest::redirect::Policy::none())
             .timeout(remaining)
             .user_agent(cfg.user_agent.clone())
-            .resolve_to_addrs(host.trim_matches(['[', ']']), &addrs)
+            .resolve_to_addrs(&bare, &addrs)
             .build()
         {
             Ok(c) => c,

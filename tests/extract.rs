@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::docs::b64;
+use common::docs::{mail_with, Envelope};
 use common::{foi, ok};
 use std::io::Write;
 
@@ -51,17 +51,20 @@ fn xlsx_hidden(secret: &str) -> Vec<u8> {
 
 /// A reply to `reference` carrying `files` (name, content type, bytes).
 fn reply(reference: &str, n: usize, files: &[(&str, &str, Vec<u8>)]) -> String {
-    let mut m = format!(
-        "From: foi@body{n}.example\r\nTo: projects@arma.uk.net\r\nSubject: Response [FOI ref {reference}]\r\nMessage-ID: <x{n}@body.example>\r\nDate: Mon, 15 Jun 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nPlease find our response attached.\r\n"
-    );
-    for (name, ct, data) in files {
-        m.push_str(&format!(
-            "--B\r\nContent-Type: {ct}\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
-            b64(data)
-        ));
-    }
-    m.push_str("--B--\r\n");
-    m
+    let files: Vec<(&str, &str, &[u8])> = files
+        .iter()
+        .map(|(n, c, d)| (*n, *c, d.as_slice()))
+        .collect();
+    mail_with(
+        &Envelope {
+            from: &format!("foi@body{n}.example"),
+            subject: &format!("Response [FOI ref {reference}]"),
+            message_id: &format!("x{n}@body.example"),
+            date: "Mon, 15 Jun 2026 10:00:00 +0100",
+        },
+        "Please find our response attached.",
+        &files,
+    )
 }
 
 #[test]

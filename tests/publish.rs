@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::docs::{b64, docx_with, pdf_pages};
+use common::docs::{docx_with, mail_with, pdf_pages, Envelope};
 use common::{foi, ok};
 use std::path::{Path, PathBuf};
 
@@ -86,10 +86,22 @@ fn a_round_is_published_redacted_after_its_embargo_with_no_broken_link() {
     let text = "Dear requester,\r\nOur MSK lead is Jane Doe (jane.doe@body1.example, 0191 496 0000).\r\nPlease write to foi@body1.example with any question. JANE DOE leads the team.";
     let letter = docx_with("Signed Dr Alan Smith, tel 07700 900123, alan.smith@nhs.net");
     let annex = pdf_pages(&["Annex: waiting times by service"]);
-    let mail = format!(
-        "From: foi@body1.example\r\nTo: projects@arma.uk.net\r\nSubject: Response <script>alert(1)</script> [FOI ref MSK26-X0001]\r\nMessage-ID: <p1@body1.example>\r\nDate: Wed, 20 May 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n--B\r\nContent-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document\r\nContent-Disposition: attachment; filename=\"letter.docx\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--B\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"annex.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--B--\r\n",
-        b64(&letter),
-        b64(&annex)
+    let mail = mail_with(
+        &Envelope {
+            from: "foi@body1.example",
+            subject: "Response <script>alert(1)</script> [FOI ref MSK26-X0001]",
+            message_id: "p1@body1.example",
+            date: "Wed, 20 May 2026 10:00:00 +0100",
+        },
+        text,
+        &[
+            (
+                "letter.docx",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                &letter,
+            ),
+            ("annex.pdf", "application/pdf", &annex),
+        ],
     );
     let f = dir.path().join("reply.eml");
     std::fs::write(&f, mail).unwrap();

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::docs::{b64, pdf_pages};
+use common::docs::{mail_with, pdf_pages, Envelope};
 use common::{foi, ok};
 use std::path::Path;
 use std::process::Command;
@@ -102,17 +102,20 @@ fn mail(
     text: &str,
     files: &[(&str, &str, Vec<u8>)],
 ) -> String {
-    let mut m = format!(
-        "From: {from}\r\nTo: projects@arma.uk.net\r\nSubject: {subject}\r\nMessage-ID: <read{n}@body.example>\r\nDate: Mon, 15 Jun 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
-    );
-    for (name, ct, data) in files {
-        m.push_str(&format!(
-            "--B\r\nContent-Type: {ct}\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
-            b64(data)
-        ));
-    }
-    m.push_str("--B--\r\n");
-    m
+    let files: Vec<(&str, &str, &[u8])> = files
+        .iter()
+        .map(|(n, c, d)| (*n, *c, d.as_slice()))
+        .collect();
+    mail_with(
+        &Envelope {
+            from,
+            subject,
+            message_id: &format!("read{n}@body.example"),
+            date: "Mon, 15 Jun 2026 10:00:00 +0100",
+        },
+        text,
+        &files,
+    )
 }
 
 fn free_addr() -> String {

@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::docs::{b64, docx_with, ods_with, pdf_pages, pdf_with, xlsx_with, zip_of};
+use common::docs::{
+    docx_with, mail_with, ods_with, pdf_pages, pdf_with, xlsx_with, zip_of, Envelope,
+};
 use common::mail::MailPeers;
 use common::webdriver::Browser;
 use common::{env_refs, foi, ok, PgDb};
@@ -16,17 +18,20 @@ use std::path::Path;
 
 /// A reply to `reference` with a covering note and `files` (name, content type, bytes).
 fn reply(reference: &str, n: usize, note: &str, files: &[(String, &str, Vec<u8>)]) -> String {
-    let mut m = format!(
-        "From: foi@body{n}.example\r\nTo: projects@arma.uk.net\r\nSubject: Response [FOI ref {reference}]\r\nMessage-ID: <s{n}@body.example>\r\nDate: Mon, 15 Jun 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n{note}\r\n"
-    );
-    for (name, ct, data) in files {
-        m.push_str(&format!(
-            "--B\r\nContent-Type: {ct}\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
-            b64(data)
-        ));
-    }
-    m.push_str("--B--\r\n");
-    m
+    let files: Vec<(&str, &str, &[u8])> = files
+        .iter()
+        .map(|(n, c, d)| (n.as_str(), *c, d.as_slice()))
+        .collect();
+    mail_with(
+        &Envelope {
+            from: &format!("foi@body{n}.example"),
+            subject: &format!("Response [FOI ref {reference}]"),
+            message_id: &format!("s{n}@body.example"),
+            date: "Mon, 15 Jun 2026 10:00:00 +0100",
+        },
+        note,
+        &files,
+    )
 }
 
 const PDF: &str = "application/pdf";

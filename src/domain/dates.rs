@@ -21,14 +21,19 @@ pub fn moment(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// The London date of a moment (the day a letter counts as sent or received).
+pub fn london_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&London).date_naive()
+}
+
 /// The London date of a moment, ISO 8601 (form values, machine output).
 pub fn iso_day_of(t: DateTime<Utc>) -> String {
-    t.with_timezone(&London).date_naive().to_string()
+    london_date(t).to_string()
 }
 
 /// The London date of a moment, short.
 pub fn day_of(t: DateTime<Utc>) -> String {
-    short(t.with_timezone(&London).date_naive())
+    short(london_date(t))
 }
 
 #[cfg(test)]

@@ -271,8 +271,7 @@ pub async fn publish(
         let cal = app.calendar.get().for_regime(r.regime);
         let timeliness = match (first, r.clocks.due_on) {
             (Some(f), Some(due)) => {
-                let day = dates::iso_day_of(f);
-                let day: chrono::NaiveDate = day.parse().unwrap_or(due);
+                let day = dates::london_date(f);
                 if day <= due {
                     "on time".to_string()
                 } else {

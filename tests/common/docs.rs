@@ -27,6 +27,33 @@ pub fn b64(bytes: &[u8]) -> String {
     out
 }
 
+/// The headers of a test e-mail to the team's mailbox.
+pub struct Envelope<'a> {
+    pub from: &'a str,
+    pub subject: &'a str,
+    /// Without the angle brackets.
+    pub message_id: &'a str,
+    /// RFC 5322 form: "Mon, 15 Jun 2026 10:00:00 +0100".
+    pub date: &'a str,
+}
+
+/// An e-mail as a body sends one: a plain-text part and `files` (name, content type, bytes)
+/// attached in base64.
+pub fn mail_with(e: &Envelope, text: &str, files: &[(&str, &str, &[u8])]) -> String {
+    let mut m = format!(
+        "From: {}\r\nTo: projects@arma.uk.net\r\nSubject: {}\r\nMessage-ID: <{}>\r\nDate: {}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n",
+        e.from, e.subject, e.message_id, e.date
+    );
+    for (name, ct, data) in files {
+        m.push_str(&format!(
+            "--B\r\nContent-Type: {ct}\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+            b64(data)
+        ));
+    }
+    m.push_str("--B--\r\n");
+    m
+}
+
 /// A ZIP of (name, bytes) members, deflated.
 pub fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
