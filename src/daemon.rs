@@ -11,11 +11,9 @@
 use crate::app::App;
 use crate::outbound::worker::{self, Mode, Throttle};
 use crate::schedule::Scheduler;
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-use std::collections::BTreeMap;
+pub use crate::tasks::{TaskStatus, Tasks};
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -30,44 +28,6 @@ pub enum ServeError {
     },
     #[error("{0}")]
     Setup(String),
-}
-
-/// A supervised task's state, as `/health` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum TaskStatus {
-    Running {
-        since: DateTime<Utc>,
-    },
-    /// It stopped with `error` and restarts at `retry_at`.
-    Restarting {
-        error: String,
-        since: DateTime<Utc>,
-        restarts: u32,
-        retry_at: DateTime<Utc>,
-    },
-}
-
-/// The supervised tasks of this process, shared with the web server's `/health`.
-#[derive(Debug, Default)]
-pub struct Tasks(Mutex<BTreeMap<&'static str, TaskStatus>>);
-
-impl Tasks {
-    fn set(&self, name: &'static str, s: TaskStatus) {
-        self.0.lock().expect("tasks lock").insert(name, s);
-    }
-    /// Every task and its state.
-    pub fn snapshot(&self) -> BTreeMap<&'static str, TaskStatus> {
-        self.0.lock().expect("tasks lock").clone()
-    }
-    /// The tasks that are not running now.
-    pub fn down(&self) -> Vec<&'static str> {
-        self.snapshot()
-            .into_iter()
-            .filter(|(_, s)| !matches!(s, TaskStatus::Running { .. }))
-            .map(|(n, _)| n)
-            .collect()
-    }
 }
 
 /// The pause before restart number `n` (1-based): 1 s, 2 s, 4 s … at most 5 minutes.

@@ -29,26 +29,16 @@
 //! * [`config`] — configuration files and environment, with file and line in every error.
 //! * [`clock`] — injected time (`--today`, tests' manual clock).
 //! * [`output`] — tables, CSV and JSON for the CLI.
-pub mod app;
 pub mod cli;
-pub mod clock;
-pub mod config;
 pub mod daemon;
-pub mod domain;
-pub mod extract;
-pub mod fetch;
-pub mod inbound;
-pub mod mailbox;
-pub mod outbound;
 pub mod output;
-pub mod rawstore;
-pub mod report;
-pub mod schedule;
-pub mod services;
-pub mod store;
-pub mod web;
 
-/// Documents built for tests, shared with the integration tests and benchmarks.
-#[cfg(test)]
-#[path = "../tests/common/docs.rs"]
-mod test_docs;
+pub use foi_app::{app, schedule, services, tasks};
+pub use foi_config as config;
+pub use foi_docs::{extract, fetch};
+pub use foi_domain as domain;
+pub use foi_domain::clock;
+pub use foi_mail::{inbound, mailbox, outbound};
+pub use foi_report as report;
+pub use foi_store::{self as store, rawstore};
+pub use foi_web as web;

@@ -43,12 +43,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
 
 /// Renders rows as CSV with a header row.
 pub fn csv(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(headers).expect("writing to memory");
-    for r in rows {
-        w.write_record(r).expect("writing to memory");
-    }
-    String::from_utf8(w.into_inner().expect("flush to memory")).expect("CSV of strings is UTF-8")
+    crate::report::csv_rows(headers, rows)
 }
 
 pub fn json<T: Serialize>(value: &T) -> String {

@@ -1,9 +1,8 @@
 //! `foi authorities import|list`.
 
 use crate::app::Globals;
-use crate::domain::register::parse_register;
 use crate::output::{self, Format};
-use crate::store::authorities;
+use crate::services::registers;
 use anyhow::Context;
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -32,12 +31,8 @@ pub async fn run(g: &Globals, cmd: AuthoritiesCommand) -> anyhow::Result<()> {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let name = file.display().to_string();
-            let text = crate::domain::text::utf8(&bytes, &name).map_err(anyhow::Error::msg)?;
-            let records = parse_register(text, &name)?;
             let app = super::open(g).await?;
-            let s =
-                authorities::import_register(&app.db, &register, &name, &records, app.clock.now())
-                    .await?;
+            let s = registers::import(&app, &register, &name, &bytes).await?;
             println!(
                 "register {}: {} added, {} updated, {} unchanged",
                 s.register, s.added, s.updated, s.unchanged
@@ -46,7 +41,7 @@ pub async fn run(g: &Globals, cmd: AuthoritiesCommand) -> anyhow::Result<()> {
         }
         AuthoritiesCommand::List { register, format } => {
             let app = super::open(g).await?;
-            let list = authorities::list(&app.db, register.as_deref()).await?;
+            let list = registers::list(&app, register.as_deref()).await?;
             let headers = [
                 "register",
                 "code",

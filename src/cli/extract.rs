@@ -26,7 +26,7 @@ pub async fn run(g: &Globals, a: ExtractArgs) -> anyhow::Result<()> {
         (_, _, Some(slug)) => Scope::Round(slug),
         _ => Scope::Pending,
     };
-    let ocr = app.config.extract.ocr_status();
+    let ocr = crate::extract::ocr::status(&app.config.extract);
     let pb = indicatif::ProgressBar::new_spinner();
     let s = svc::run(&app, scope, |t| pb.set_message(t.line())).await?;
     pb.finish_and_clear();

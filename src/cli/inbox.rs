@@ -2,7 +2,7 @@
 
 use crate::app::Globals;
 use crate::output::{self, Format};
-use crate::store::inbox;
+use crate::services::inbox;
 use clap::Args;
 
 #[derive(Debug, Args)]
@@ -13,7 +13,7 @@ pub struct InboxArgs {
 
 pub async fn run(g: &Globals, a: InboxArgs) -> anyhow::Result<()> {
     let app = super::open(g).await?;
-    let items = inbox::all_inbound(&app.db).await?;
+    let items = inbox::all(&app).await?;
     let rows: Vec<Vec<String>> = items
         .iter()
         .map(|m| {

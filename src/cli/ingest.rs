@@ -54,15 +54,14 @@ pub async fn ingest(g: &Globals, a: IngestArgs) -> anyhow::Result<()> {
         paths.extend(sources::maildir_files(dir)?);
     }
     if !paths.is_empty() {
-        let catalog =
-            crate::store::inbox::catalog(&app.db, &app.config.send.reply_to_pattern).await?;
+        let catalog = ingest::catalog(&app).await?;
         let pb = ProgressBar::new(paths.len() as u64);
         for p in &paths {
             let mut messages = Vec::new();
             for raw in sources::messages_in_file(p)? {
                 let outcome = ingest::ingest_bytes(&app, &catalog, &raw, &mut total).await?;
                 messages.push(MessageResult {
-                    sha256: crate::rawstore::sha256_hex(&raw),
+                    sha256: crate::services::ingest::sha256_of(&raw),
                     outcome,
                 });
             }
@@ -78,14 +77,7 @@ pub async fn ingest(g: &Globals, a: IngestArgs) -> anyhow::Result<()> {
         anyhow::bail!("nothing to ingest: give .eml/.mbox files, --maildir DIR or --imap");
     }
     crate::services::search::catch_up_quietly(&app).await;
-    let waiting = crate::store::extracts::pending(
-        &app.db,
-        crate::extract::VERSION as i32,
-        1000,
-        app.config.extract.ocr_status().ready().is_some(),
-    )
-    .await?
-    .len();
+    let waiting = crate::services::extract::waiting(&app, 1000).await?;
     match a.format {
         Format::Json => println!(
             "{}",

@@ -172,7 +172,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "data directory: {} (database: {})",
                 app.data_dir.display(),
-                crate::store::backend_name(&app.db)
+                app.database_name()
             );
             for s in summaries {
                 println!(
@@ -188,7 +188,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = open(&g).await?;
             println!(
                 "migrations applied ({})",
-                crate::store::backend_name(&app.db)
+                app.database_name()
             );
             Ok(())
         }
@@ -196,7 +196,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             command: DbCommand::Recompute,
         } => {
             let app = open(&g).await?;
-            let r = crate::store::kept::recompute(&app.db, &app.calendar.get()).await?;
+            let r = crate::services::requests::recompute(&app).await?;
             println!(
                 "recomputed {} request{}: {} had stale values{}; board tallies {}",
                 r.requests,

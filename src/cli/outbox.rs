@@ -3,7 +3,7 @@
 use crate::app::Globals;
 use crate::outbound::worker::Throttle;
 use crate::output::{self, Format};
-use crate::store::outbox;
+use crate::services::outbox;
 use clap::{Args, Subcommand};
 
 #[derive(Debug, Args)]
@@ -36,7 +36,7 @@ pub async fn run(g: &Globals, a: OutboxArgs) -> anyhow::Result<()> {
     let app = super::open(g).await?;
     match a.command {
         None => {
-            let items = outbox::list_unsent(&app.db).await?;
+            let items = outbox::unsent(&app).await?;
             let rows: Vec<Vec<String>> = items
                 .iter()
                 .map(|i| {

@@ -3,7 +3,7 @@
 use crate::app::Globals;
 use crate::report::{self, ReportFormat};
 use crate::services::findings as svc;
-use crate::store::rounds;
+use crate::services::rounds;
 use anyhow::Context;
 use std::path::PathBuf;
 
@@ -23,7 +23,7 @@ pub struct ReportArgs {
 pub async fn run(g: &Globals, a: ReportArgs) -> anyhow::Result<()> {
     let app = super::open(g).await?;
     let data = svc::report_data(&app, &a.slug, a.compare.as_deref()).await?;
-    let round = rounds::find(&app.db, &a.slug).await?;
+    let round = rounds::find(&app, &a.slug).await?;
     if a.format == ReportFormat::Docx && a.out.is_none() {
         anyhow::bail!("a Word document is a file, not text: give --out FILE.docx");
     }

@@ -7,7 +7,7 @@ use crate::domain::ids::Reference;
 use crate::domain::request::{Change, RequestState};
 use crate::output::{self, Format};
 use crate::services::requests as svc;
-use crate::store::{events, inbox, rounds};
+use crate::services::request_view;
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -86,9 +86,8 @@ pub async fn run(g: &Globals, cmd: RequestCommand) -> anyhow::Result<()> {
             );
         }
         RequestCommand::Show { reference, format } => {
-            let r = rounds::request_by_ref(&app.db, &reference).await?;
-            let msgs = inbox::for_request(&app.db, r.id).await?;
-            let evs = events::for_request(&app.db, r.id).await?;
+            let view = request_view::load(&app, &reference).await?;
+            let (r, msgs, evs) = (&view.request, &view.inbound, &view.events);
             if format == Format::Json {
                 println!(
                     "{}",
@@ -118,7 +117,7 @@ pub async fn run(g: &Globals, cmd: RequestCommand) -> anyhow::Result<()> {
                     .unwrap_or_else(|| "-".into())
             );
             println!("inbound:");
-            for m in &msgs {
+            for m in msgs {
                 println!(
                     "  #{} {} {} \"{}\" [{}; suggested {}]",
                     m.id,
@@ -130,7 +129,7 @@ pub async fn run(g: &Globals, cmd: RequestCommand) -> anyhow::Result<()> {
                 );
             }
             println!("events:");
-            for e in &evs {
+            for e in evs {
                 println!(
                     "  {} {} {}{} {}",
                     dates::moment(e.at),

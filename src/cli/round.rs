@@ -5,7 +5,7 @@ use crate::domain::request::RequestState;
 use crate::outbound::worker::{self, Mode, Throttle};
 use crate::output::{self, Format};
 use crate::services::rounds as svc;
-use crate::store::rounds::{self, Created};
+use crate::services::rounds::{self, Created};
 use anyhow::Context;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -97,11 +97,11 @@ pub async fn run(g: &Globals, cmd: RoundCommand) -> anyhow::Result<()> {
             }
         }
         RoundCommand::List { format } => {
-            let list = rounds::list(&app.db).await?;
+            let list = rounds::list(&app).await?;
             let mut rows = Vec::new();
             let mut items = Vec::new();
             for r in list {
-                let reqs = rounds::requests(&app.db, r.id).await?;
+                let reqs = rounds::requests(&app, r.id).await?;
                 let mut by: BTreeMap<RequestState, usize> = BTreeMap::new();
                 for q in &reqs {
                     *by.entry(q.state).or_default() += 1;
@@ -232,7 +232,7 @@ pub async fn run(g: &Globals, cmd: RoundCommand) -> anyhow::Result<()> {
             print_plan(&plan);
             println!("{n} letter(s) queued");
             if !enqueue_only {
-                let round = rounds::find(&app.db, &slug).await?;
+                let round = rounds::find(&app, &slug).await?;
                 let mut throttle = Throttle::from_config(&app.config.send)?;
                 if let Some(pm) = round.def.throttle.per_minute {
                     throttle.per_minute = pm;
@@ -264,8 +264,8 @@ pub(crate) async fn deliver_foreground(app: &App, throttle: &Throttle) -> anyhow
     if recovered > 0 {
         println!("{recovered} message(s) found mid-send after a crash are now `uncertain`: see `foi outbox`");
     }
-    let queued = crate::store::outbox::count_in_state(
-        &app.db,
+    let queued = crate::services::outbox::count(
+        app,
         crate::domain::message::OutboundState::Queued,
     )
     .await?;
@@ -295,8 +295,8 @@ pub(crate) async fn deliver_foreground(app: &App, throttle: &Throttle) -> anyhow
         Err(worker::DeliveryError::Mailbox(e)) => {
             ctrl_c.abort();
             pb.finish_and_clear();
-            let left = crate::store::outbox::count_in_state(
-                &app.db,
+            let left = crate::services::outbox::count(
+        app,
                 crate::domain::message::OutboundState::Queued,
             )
             .await?;
@@ -310,8 +310,8 @@ pub(crate) async fn deliver_foreground(app: &App, throttle: &Throttle) -> anyhow
         "sent {}, bounced {}, failed {}, retried {}",
         report.sent, report.bounced, report.failed, report.retried
     );
-    let left = crate::store::outbox::count_in_state(
-        &app.db,
+    let left = crate::services::outbox::count(
+        app,
         crate::domain::message::OutboundState::Queued,
     )
     .await?;

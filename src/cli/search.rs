@@ -5,7 +5,7 @@ use crate::app::Globals;
 use crate::domain::search::plain_snippet;
 use crate::output;
 use crate::services::search as svc;
-use crate::store::search::Filters;
+use crate::services::search::Filters;
 use clap::Args;
 
 #[derive(Debug, Args)]

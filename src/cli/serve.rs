@@ -11,7 +11,7 @@ pub async fn serve(g: &Globals) -> anyhow::Result<()> {
     println!(
         "data directory: {} ({}{})",
         app.data_dir.display(),
-        crate::store::backend_name(&app.db),
+        app.database_name(),
         if fresh {
             ", initialised now with the shipped registers"
         } else {
@@ -28,9 +28,9 @@ pub async fn serve(g: &Globals) -> anyhow::Result<()> {
             app.config.smtp.host, app.config.smtp.port
         ),
     }
-    if crate::store::users::count(&app.db).await? == 0 {
+    if !crate::services::users::any(&app).await? {
         // The link is printed once, when it is made; `foi user setup-link` shows it again.
-        let (link, new) = crate::web::auth::first_run_token(&app).await?;
+        let (link, new) = crate::services::users::first_run_token(&app).await?;
         if new {
             println!("no users yet: create the first editor at http://{}/setup?token={link} (or: foi user add NAME --role editor)", app.config.web.bind);
         } else {

@@ -4,7 +4,7 @@ use crate::app::Globals;
 use crate::domain::ids::Reference;
 use crate::output::{self, Format};
 use crate::services::triage;
-use crate::store::{inbox, rounds};
+use crate::services::rounds;
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -24,7 +24,7 @@ pub async fn run(g: &Globals, cmd: TriageCommand) -> anyhow::Result<()> {
     let app = super::open(g).await?;
     match cmd {
         TriageCommand::List { format } => {
-            let items = inbox::triage(&app.db).await?;
+            let items = triage::waiting(&app).await?;
             let rows: Vec<Vec<String>> = items
                 .iter()
                 .map(|i| {
@@ -57,7 +57,7 @@ pub async fn run(g: &Globals, cmd: TriageCommand) -> anyhow::Result<()> {
             );
         }
         TriageCommand::Assign { message, request } => {
-            let req = rounds::request_by_ref(&app.db, &request).await?;
+            let req = rounds::request(&app, &request).await?;
             let learned = triage::assign(&app, message, &request, &app.actor()).await?;
             println!(
                 "message {message} assigned to {}{}",

@@ -2,8 +2,7 @@
 //! (passwords from FOI_NEW_PASSWORD or a prompt).
 
 use crate::app::Globals;
-use crate::store::users::{self, Role};
-use crate::web::auth;
+use crate::services::users::{self, Role};
 use clap::Subcommand;
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -51,12 +50,15 @@ fn read_password() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-fn new_password_hash() -> anyhow::Result<String> {
-    let password = read_password()?;
-    if password.chars().count() < 10 {
-        anyhow::bail!("the password must have at least 10 characters (set FOI_NEW_PASSWORD or type it at the prompt)");
+/// The service's error in the command's words: a short password names where it came from.
+fn explain(e: users::UserError) -> anyhow::Error {
+    match e {
+        users::UserError::ShortPassword => anyhow::anyhow!(
+            "the password must have at least {} characters (set FOI_NEW_PASSWORD or type it at the prompt)",
+            users::MIN_PASSWORD
+        ),
+        e => e.into(),
     }
-    auth::hash_password(&password).map_err(anyhow::Error::msg)
 }
 
 pub async fn run(g: &Globals, cmd: UserCommand) -> anyhow::Result<()> {
@@ -64,12 +66,14 @@ pub async fn run(g: &Globals, cmd: UserCommand) -> anyhow::Result<()> {
     match cmd {
         UserCommand::Add { name, role } => {
             let role = Role::parse(&role).map_err(anyhow::Error::msg)?;
-            let hash = new_password_hash()?;
-            let u = users::add(&app.db, &name, role, &hash, app.clock.now()).await?;
+            let password = read_password()?;
+            let u = users::add(&app, &name, role, &password)
+                .await
+                .map_err(explain)?;
             println!("user {} added as {}", u.name, u.role.as_str());
         }
         UserCommand::List { format } => {
-            let all = users::list(&app.db).await?;
+            let all = users::list(&app).await?;
             let rows: Vec<Vec<String>> = all
                 .iter()
                 .map(|u| {
@@ -93,26 +97,22 @@ pub async fn run(g: &Globals, cmd: UserCommand) -> anyhow::Result<()> {
             );
         }
         UserCommand::Disable { name } => {
-            users::set_disabled(&app.db, &name, Some(app.clock.now())).await?;
+            users::disable(&app, &name).await?;
             println!("user {name} disabled: they cannot log in, and their sessions have ended");
         }
         UserCommand::Enable { name } => {
-            users::set_disabled(&app.db, &name, None).await?;
+            users::enable(&app, &name).await?;
             println!("user {name} can log in again");
         }
         UserCommand::ResetPassword { name } => {
-            let hash = new_password_hash()?;
-            users::set_password(&app.db, &name, &hash).await?;
+            let password = read_password()?;
+            users::reset_password(&app, &name, &password)
+                .await
+                .map_err(explain)?;
             println!("password of {name} changed; their sessions have ended");
         }
         UserCommand::SetupLink => {
-            if users::count(&app.db).await? > 0 {
-                anyhow::bail!(
-                    "foi is already set up (there are users); log in, or `foi user add NAME`"
-                );
-            }
-            let (t, _) = auth::first_run_token(&app).await?;
-            println!("http://{}/setup?token={t}", app.config.web.bind);
+            println!("{}", users::setup_link(&app).await?);
         }
     }
     Ok(())

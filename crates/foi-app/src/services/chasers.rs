@@ -1,0 +1,487 @@
+//! Use cases for chasing: running the round's ladder (`foi chase`, the deadline check),
+//! approving queued chasers, and the overdue list.
+
+use super::letters::{compose_letter, Composer, LetterError, Original, Which};
+use crate::app::App;
+use crate::domain::calendar::Calendar;
+use crate::domain::chasers::{next_step, step_due, ChaseState};
+use crate::domain::ids::Reference;
+use crate::domain::message::OutboundState;
+use crate::domain::overdue::Tier;
+use crate::domain::request::RequestState;
+use crate::domain::round::latest_due;
+use crate::domain::round::{ChaseMode, ChasePurpose, RoundKind};
+use crate::rawstore::RawStoreError;
+use crate::store::letters::{self, LetterHistory};
+use crate::store::outbox::{self, NewOutbound};
+use crate::store::rounds::{self, RequestRow, Round};
+use crate::store::StoreError;
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChaseError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Letter(#[from] LetterError),
+    #[error(transparent)]
+    Raw(#[from] RawStoreError),
+    #[error(transparent)]
+    Calendar(#[from] crate::domain::calendar::CalendarError),
+}
+
+/// One chaser taken (or, in a dry run, that would be).
+#[derive(Debug, Clone, Serialize)]
+pub struct ChaseAction {
+    pub round: String,
+    pub reference: String,
+    pub authority: String,
+    pub step: String,
+    pub step_date: NaiveDate,
+    /// `queued` (sent automatically), `approval` (waiting for the team) or `draft` (ICO).
+    pub state: OutboundState,
+    pub to: String,
+    pub working_days_overdue: u32,
+    pub message_id: String,
+}
+
+/// Per request: the request letter (for threading) and the highest chase step taken.
+pub(crate) struct Sent {
+    original: Option<Original>,
+    highest: Option<usize>,
+}
+
+impl From<LetterHistory> for Sent {
+    fn from(h: LetterHistory) -> Sent {
+        Sent {
+            original: h.original.map(|(sent_on, subject, message_id)| Original {
+                sent_on,
+                subject,
+                message_id,
+            }),
+            highest: h.highest_step,
+        }
+    }
+}
+
+/// The same for some requests only.
+pub(crate) async fn sent_info_of(
+    app: &App,
+    ids: Option<&[i32]>,
+) -> Result<HashMap<i32, Sent>, StoreError> {
+    Ok(letters::letter_histories_of(&app.db, ids)
+        .await?
+        .into_iter()
+        .map(|(k, v)| (k, v.into()))
+        .collect())
+}
+
+/// What the ladder needs of `r`, on its own regime's calendar. The due date the ladder counts
+/// from is the later of the two readings of receipt (`domain::round::Receipt`): a body is never
+/// chased before it is late on either reading.
+fn chase_state(cal: &Calendar, r: &RequestRow, sent: Option<&Sent>) -> ChaseState {
+    let due_on = match (r.clocks.received_on, r.clocks.due_on) {
+        (Some(received), Some(due)) => Some(latest_due(cal, received, due).unwrap_or(due)),
+        (_, due) => due,
+    };
+    ChaseState {
+        state: r.state,
+        due_on,
+        review_due_on: r.clocks.review_due_on,
+        highest_taken: sent.and_then(|s| s.highest),
+        unclassified_replies: r.kept.waiting_count as usize,
+    }
+}
+
+async fn letter_rounds(app: &App, slug: Option<&str>) -> Result<Vec<Round>, StoreError> {
+    Ok(match slug {
+        Some(s) => vec![rounds::find(&app.db, s).await?],
+        None => rounds::list(&app.db).await?,
+    }
+    .into_iter()
+    .filter(|r| r.def.kind == RoundKind::Letters)
+    .collect())
+}
+
+/// Runs the chaser ladder for one round (or all) now. Chasers are replies in the request's
+/// thread; auto steps are queued for delivery, approve steps wait for the team, and an ICO
+/// complaint is a draft addressed to the team. Taking a step twice is impossible: each has a
+/// deterministic Message-ID.
+pub async fn run_chasers(
+    app: &App,
+    slug: Option<&str>,
+    dry_run: bool,
+) -> Result<Vec<ChaseAction>, ChaseError> {
+    let renderer = app.renderer().map_err(LetterError::from)?;
+    let today = app.clock.today();
+    let now = app.clock.now();
+    let mut actions = Vec::new();
+    for round in letter_rounds(app, slug).await? {
+        let ladder = &round.def.chasers;
+        if ladder.is_empty() {
+            continue;
+        }
+        // A batch at a time, each queued in its own short transaction: a run over 100,000
+        // requests neither holds the database nor loads the round at once.
+        let mut after: Option<String> = None;
+        loop {
+            let batch = chase_batch(app, round.id, after.as_deref()).await?;
+            let Some(last) = batch.last() else {
+                break;
+            };
+            after = Some(last.reference.to_string());
+            let ids: Vec<i32> = batch.iter().map(|r| r.id).collect();
+            let sent = sent_info_of(app, Some(&ids)).await?;
+            let mut items = Vec::new();
+            for r in &batch {
+                let info = sent.get(&r.id);
+                let cal = app.calendar.get().for_regime(r.regime);
+                let st = chase_state(&cal, r, info);
+                let Some(due) = step_due(&cal, ladder, &st, today)? else {
+                    continue;
+                };
+                let step = Step {
+                    index: due.index,
+                    on: due.on,
+                };
+                if let Some((action, item)) =
+                    take_step(app, &renderer, &round, r, info, step, dry_run)?
+                {
+                    actions.push(action);
+                    items.extend(item);
+                }
+            }
+            if !items.is_empty() {
+                outbox::enqueue_many(&app.db, items, "foi chase", now).await?;
+            }
+        }
+    }
+    Ok(actions)
+}
+
+/// How many requests the chaser run takes at a time.
+const CHASE_BATCH: u64 = 500;
+
+/// The next batch of a round's requests that a chaser could concern (a clock running, or our
+/// internal review awaited), by reference after `after`.
+async fn chase_batch(
+    app: &App,
+    round_id: i32,
+    after: Option<&str>,
+) -> Result<Vec<RequestRow>, StoreError> {
+    rounds::chase_batch(&app.db, round_id, after, CHASE_BATCH).await
+}
+
+/// A rung of the ladder to take, and the date it fell due.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    index: usize,
+    on: NaiveDate,
+}
+
+/// Composes `step` of the ladder for one request: the action, and (unless a dry run) the
+/// message to queue.
+fn take_step(
+    app: &App,
+    renderer: &crate::outbound::render::Renderer,
+    round: &Round,
+    r: &RequestRow,
+    info: Option<&Sent>,
+    step_at: Step,
+    dry_run: bool,
+) -> Result<Option<(ChaseAction, Option<NewOutbound>)>, ChaseError> {
+    let Some(step) = round.def.chasers.get(step_at.index) else {
+        return Ok(None);
+    };
+    let late = super::requests::working_days_overdue(app, r);
+    let purpose = step.purpose();
+    let is_ico = purpose == ChasePurpose::IcoDraft;
+    let mut target = r.clone();
+    if is_ico {
+        // The draft goes to the team, not to the body.
+        target.to_address = round
+            .def
+            .requester
+            .as_ref()
+            .and_then(|q| q.email.parse().ok());
+    }
+    let composer = Composer {
+        renderer,
+        calendar: &app.calendar.get(),
+        now: app.clock.now(),
+        reply_to_pattern: &app.config.send.reply_to_pattern,
+    };
+    let which = Which {
+        template: step.template_name(&round.def.templates),
+        step: &step.id,
+        original: info.and_then(|s| s.original.as_ref()),
+        working_days_overdue: late,
+    };
+    let c = compose_letter(&composer, &round.def, &target, which)?;
+    let state = if is_ico {
+        OutboundState::Draft
+    } else {
+        match step.mode {
+            ChaseMode::Auto => OutboundState::Queued,
+            ChaseMode::Approve => OutboundState::Approval,
+        }
+    };
+    let action = ChaseAction {
+        round: round.slug.clone(),
+        reference: r.reference.to_string(),
+        authority: r.authority_code.clone(),
+        step: step.id.clone(),
+        step_date: step_at.on,
+        state,
+        to: c.to.to_string(),
+        working_days_overdue: late,
+        message_id: c.message_id.to_string(),
+    };
+    if dry_run {
+        return Ok(Some((action, None)));
+    }
+    let sha = app.raw_store().put(&c.raw)?;
+    Ok(Some((
+        action,
+        Some(NewOutbound {
+            request_id: r.id,
+            kind: purpose.message_kind(),
+            chase_step: Some(step_at.index as i32),
+            message_id: c.message_id,
+            in_reply_to: c.in_reply_to,
+            subject: c.subject,
+            from_addr: c.from,
+            to_addr: c.to,
+            raw_sha256: sha,
+            raw_size: c.raw.len() as i64,
+            state,
+        }),
+    )))
+}
+
+/// What "Chase now" would do for a request, said before it is done.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChasePlan {
+    /// The next step of the ladder, queued (or put up for approval) now.
+    Next { step: String, purpose: String },
+    /// A step already waits for the team's approval: approving it is the next thing to do;
+    /// chasing now would skip it.
+    Pending { id: i32, step: String },
+    /// Chasing makes no sense for this request (answered, not sent, every step taken).
+    None { why: String },
+}
+
+/// What "Chase now" would do for `reference`.
+pub async fn chase_plan(app: &App, reference: &Reference) -> Result<ChasePlan, ChaseError> {
+    let r = rounds::request_by_ref(&app.db, reference).await?;
+    let round = rounds::find_by_id(&app.db, r.round_id).await?;
+    if !r.state.awaiting_body() {
+        return Ok(ChasePlan::None {
+            why: format!(
+                "a request that is {} is not chased",
+                r.state.label().to_lowercase()
+            ),
+        });
+    }
+    let waiting = outbox::list_unsent(&app.db).await?.into_iter().find(|m| {
+        m.state == OutboundState::Approval && m.reference.as_deref() == Some(r.reference.as_str())
+    });
+    if let Some(m) = waiting {
+        return Ok(ChasePlan::Pending {
+            id: m.id,
+            step: m.subject,
+        });
+    }
+    let sent = sent_info_of(app, Some(&[r.id])).await?;
+    let index = sent
+        .get(&r.id)
+        .and_then(|s| s.highest)
+        .map(|h| h + 1)
+        .unwrap_or(0);
+    Ok(match round.def.chasers.get(index) {
+        Some(step) => ChasePlan::Next {
+            step: step.id.replace(['_', '-'], " "),
+            purpose: step.purpose().describe().to_string(),
+        },
+        None => ChasePlan::None {
+            why: "every step of the chaser ladder has been taken".into(),
+        },
+    })
+}
+
+/// "Chase now": takes the next step of the ladder today, whatever its date. Refused (nothing
+/// queued) when a step already waits for approval: that one is next, and is approved instead.
+pub async fn chase_now(
+    app: &App,
+    reference: &Reference,
+    actor: &str,
+) -> Result<ChaseAction, ChaseError> {
+    match chase_plan(app, reference).await? {
+        ChasePlan::Next { .. } => {}
+        ChasePlan::Pending { step, .. } => {
+            return Err(StoreError::Conflict(format!(
+                "{reference}: \"{step}\" is waiting for approval; approve it (it is the next step). Nothing else was queued"
+            ))
+            .into())
+        }
+        ChasePlan::None { why } => {
+            return Err(StoreError::Invalid(format!("{reference}: {why}")).into())
+        }
+    }
+    let r = rounds::request_by_ref(&app.db, reference).await?;
+    let round = rounds::find_by_id(&app.db, r.round_id).await?;
+    let sent = sent_info_of(app, Some(&[r.id])).await?;
+    let info = sent.get(&r.id);
+    let index = info.and_then(|s| s.highest).map(|h| h + 1).unwrap_or(0);
+    let renderer = app.renderer().map_err(LetterError::from)?;
+    let step = Step {
+        index,
+        on: app.clock.today(),
+    };
+    let Some((action, item)) = take_step(app, &renderer, &round, &r, info, step, false)? else {
+        return Err(StoreError::Invalid(format!(
+            "{}: every step of the chaser ladder has been taken",
+            r.reference
+        ))
+        .into());
+    };
+    outbox::enqueue_many(&app.db, item.into_iter().collect(), actor, app.clock.now()).await?;
+    Ok(action)
+}
+
+/// The next chaser step and its date for each of `reqs` (the rows of a board page).
+pub async fn next_steps(
+    app: &App,
+    round: &Round,
+    reqs: &[RequestRow],
+) -> Result<HashMap<String, (String, NaiveDate)>, ChaseError> {
+    let ids: Vec<i32> = reqs.iter().map(|r| r.id).collect();
+    let sent = sent_info_of(app, Some(&ids)).await?;
+    let calendar = app.calendar.get();
+    let mut out = HashMap::new();
+    for r in reqs {
+        if !r.state.awaiting_body() && r.state != RequestState::InternalReviewRequested {
+            continue;
+        }
+        let cal = calendar.for_regime(r.regime);
+        let st = chase_state(&cal, r, sent.get(&r.id));
+        if let Some(n) = next_step(&cal, &round.def.chasers, &st)? {
+            out.insert(
+                r.reference.to_string(),
+                (round.def.chasers[n.index].id.clone(), n.on),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Chasers waiting for approval (optionally of one round).
+pub async fn awaiting_approval(
+    app: &App,
+    slug: Option<&str>,
+) -> Result<Vec<outbox::OutboxItem>, ChaseError> {
+    let prefix = match slug {
+        Some(s) => Some(
+            rounds::find(&app.db, s)
+                .await?
+                .def
+                .reference_prefix
+                .unwrap_or_default(),
+        ),
+        None => None,
+    };
+    Ok(outbox::list_unsent(&app.db)
+        .await?
+        .into_iter()
+        .filter(|m| m.state == OutboundState::Approval)
+        .filter(|m| match &prefix {
+            Some(p) => m
+                .reference
+                .as_deref()
+                .is_some_and(|r| r.starts_with(&format!("{p}-"))),
+            None => true,
+        })
+        .collect())
+}
+
+/// Approves queued chasers: one id, or all of a round; the events name `actor`.
+pub async fn approve(
+    app: &App,
+    slug: &str,
+    id: Option<i32>,
+    actor: &str,
+) -> Result<u64, ChaseError> {
+    let waiting = awaiting_approval(app, Some(slug)).await?;
+    let ids: Vec<i32> = waiting
+        .iter()
+        .map(|m| m.id)
+        .filter(|m| id.is_none_or(|i| i == *m))
+        .collect();
+    if let Some(i) = id {
+        if ids.is_empty() {
+            return Err(StoreError::NotFound(format!(
+                "no chaser {i} awaiting approval in round {slug}"
+            ))
+            .into());
+        }
+    }
+    Ok(outbox::approve(&app.db, &ids, actor, app.clock.now()).await?)
+}
+
+/// One row of `foi overdue`.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverdueRow {
+    pub round: String,
+    pub reference: String,
+    pub authority: String,
+    pub name: String,
+    pub state: RequestState,
+    pub due_date: Option<NaiveDate>,
+    pub working_days_overdue: u32,
+    /// `overdue` once the due date has passed; `very_overdue` 20 working days after it.
+    pub tier: Tier,
+    pub next_step: Option<String>,
+    pub next_step_date: Option<NaiveDate>,
+}
+
+/// Every overdue request across rounds (or of one), most overdue first. The database picks
+/// the overdue ones (`overdue_from <= today`); only those are loaded.
+pub async fn overdue(app: &App, slug: Option<&str>) -> Result<Vec<OverdueRow>, ChaseError> {
+    let today = app.clock.today();
+    let mut rows = Vec::new();
+    for round in letter_rounds(app, slug).await? {
+        let late_reqs = rounds::overdue_on(&app.db, round.id, today).await?;
+        let ids: Vec<i32> = late_reqs.iter().map(|r| r.id).collect();
+        let sent = sent_info_of(app, Some(&ids)).await?;
+        for r in late_reqs {
+            let Some(late) = super::requests::lateness(app, &r).filter(|l| l.tier != Tier::OnTime)
+            else {
+                continue;
+            };
+            let cal = app.calendar.get().for_regime(r.regime);
+            let st = chase_state(&cal, &r, sent.get(&r.id));
+            let next = next_step(&cal, &round.def.chasers, &st)?;
+            rows.push(OverdueRow {
+                round: round.slug.clone(),
+                reference: r.reference.to_string(),
+                authority: r.authority_code.clone(),
+                name: r.authority_name.clone(),
+                state: r.state,
+                due_date: Some(late.due_on),
+                working_days_overdue: late.working_days,
+                tier: late.tier,
+                next_step: next.as_ref().map(|n| round.def.chasers[n.index].id.clone()),
+                next_step_date: next.map(|n| n.on),
+            });
+        }
+    }
+    rows.sort_by(|a, b| {
+        b.working_days_overdue
+            .cmp(&a.working_days_overdue)
+            .then(a.reference.cmp(&b.reference))
+    });
+    Ok(rows)
+}

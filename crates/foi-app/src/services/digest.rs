@@ -1,0 +1,200 @@
+//! The team's digest: what needs attention this week.
+
+use super::chasers::{awaiting_approval, overdue, ChaseError};
+use crate::app::App;
+use crate::domain::ids::{EmailAddress, MessageId};
+use crate::domain::message::InboundState;
+use crate::domain::overdue::Tier;
+use crate::store::{inbox, outbox, rounds};
+use chrono::Duration;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Digest {
+    pub date: String,
+    pub due_this_week: Vec<String>,
+    pub newly_overdue: Vec<String>,
+    pub very_overdue: Vec<String>,
+    pub chasers_sent: Vec<String>,
+    pub awaiting_approval: Vec<String>,
+    pub replies_to_classify: Vec<String>,
+    pub triage: Vec<String>,
+    pub delivery_problems: Vec<String>,
+    /// The mailbox cannot be signed in to (a revoked OAuth sign-in): nothing goes out or
+    /// comes in until someone signs in again.
+    pub mailbox: Vec<String>,
+}
+
+/// Builds the digest as of today.
+pub async fn build(app: &App) -> Result<Digest, ChaseError> {
+    let today = app.clock.today();
+    let week_end = today + Duration::days(7);
+    let mut d = Digest {
+        date: today.to_string(),
+        ..Default::default()
+    };
+    for round in rounds::list(&app.db).await? {
+        // The database picks the week's due dates (kept `deadline_on`, indexed).
+        for r in rounds::due_between(&app.db, round.id, today, week_end).await? {
+            if let Some(due) = r.kept.deadline_on {
+                d.due_this_week
+                    .push(format!("{} {} — due {due}", r.reference, r.authority_name));
+            }
+        }
+    }
+    for o in overdue(app, None).await? {
+        let line = format!(
+            "{} {} — {} working day{} overdue",
+            o.reference,
+            o.name,
+            o.working_days_overdue,
+            if o.working_days_overdue == 1 { "" } else { "s" }
+        );
+        if o.tier == Tier::VeryOverdue {
+            d.very_overdue.push(line);
+        } else if o.working_days_overdue <= 5 {
+            d.newly_overdue.push(line);
+        }
+    }
+    let since = app.clock.now() - Duration::days(7);
+    for m in crate::store::letters::chasers_sent_since(&app.db, since).await? {
+        d.chasers_sent
+            .push(format!("{} to {} ({})", m.kind, m.to, m.subject));
+    }
+    for m in awaiting_approval(app, None).await? {
+        d.awaiting_approval.push(format!(
+            "#{} {} {} to {}",
+            m.id,
+            m.reference.unwrap_or_default(),
+            m.kind,
+            m.to
+        ));
+    }
+    for m in inbox::all_inbound(&app.db).await? {
+        if m.state == InboundState::Matched {
+            d.replies_to_classify.push(format!(
+                "#{} {} from {} \"{}\" (suggested: {})",
+                m.id,
+                m.reference.unwrap_or_default(),
+                m.from,
+                m.subject,
+                m.suggested.unwrap_or_default()
+            ));
+        }
+    }
+    for m in inbox::triage(&app.db).await? {
+        d.triage
+            .push(format!("#{} from {} \"{}\"", m.id, m.from, m.subject));
+    }
+    if let Some(p) = app.mailbox.problem() {
+        d.mailbox.push(format!(
+            "the mailbox {} needs signing in again: {}. Nothing is sent or read until then; queued letters wait (foi mailbox login)",
+            app.mailbox.mailbox, p.reason
+        ));
+    }
+    for m in outbox::list_unsent(&app.db).await? {
+        if m.state.is_problem() {
+            d.delivery_problems.push(format!(
+                "#{} {} {} to {}: {}",
+                m.id,
+                m.state,
+                m.reference.unwrap_or_default(),
+                m.to,
+                m.last_error.unwrap_or_default()
+            ));
+        }
+    }
+    Ok(d)
+}
+
+/// The digest as plain text.
+pub fn render(d: &Digest) -> String {
+    let mut s = format!("foi digest for {}\n", d.date);
+    for line in &d.mailbox {
+        s.push_str(&format!("\nACTION NEEDED: {line}\n"));
+    }
+    for (title, items) in [
+        ("Due this week", &d.due_this_week),
+        ("Newly overdue", &d.newly_overdue),
+        ("Very overdue", &d.very_overdue),
+        ("Chasers sent in the last 7 days", &d.chasers_sent),
+        (
+            "Chasers awaiting approval (foi chase SLUG --approve ID|--all)",
+            &d.awaiting_approval,
+        ),
+        (
+            "Replies needing classification (foi request set REF STATE)",
+            &d.replies_to_classify,
+        ),
+        ("Triage (foi triage list)", &d.triage),
+        (
+            "Failed, bounced or uncertain messages (foi outbox)",
+            &d.delivery_problems,
+        ),
+    ] {
+        s.push_str(&format!("\n{title}: {}\n", items.len()));
+        for i in items {
+            s.push_str(&format!("  - {i}\n"));
+        }
+    }
+    s
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DigestError {
+    #[error(transparent)]
+    Build(#[from] ChaseError),
+    #[error("[team] digest_to: {0}")]
+    Address(String),
+    #[error("composing the digest: {0}")]
+    Compose(String),
+    #[error(transparent)]
+    Raw(#[from] crate::rawstore::RawStoreError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// Queues today's digest to `[team] digest_to` (once a day: its Message-ID names the date).
+pub async fn queue(app: &App) -> Result<String, DigestError> {
+    let d = build(app).await?;
+    let Some(to) = app.config.team.digest_to.clone() else {
+        return Ok("skipped: no [team] digest_to configured".into());
+    };
+    let to: EmailAddress = to.parse().map_err(DigestError::Address)?;
+    let text = render(&d);
+    let mid: MessageId = format!("<foi.digest.{}@{}>", d.date, to.domain())
+        .parse()
+        .map_err(DigestError::Compose)?;
+    let letter = crate::outbound::render::Letter {
+        subject: format!("foi digest {}", d.date),
+        html: format!("<pre>{}</pre>", crate::report::charts::xml_escape(&text)),
+        text,
+    };
+    let env = crate::outbound::compose::Envelope {
+        from_name: "foi",
+        from_email: &to,
+        to_name: "",
+        to_email: &to,
+        reply_to: None,
+        message_id: &mid,
+        in_reply_to: None,
+        date: app.clock.now().into(),
+        reference: "digest",
+    };
+    let raw = crate::outbound::compose::compose(&env, &letter)
+        .map_err(|e| DigestError::Compose(e.to_string()))?;
+    let sha = app.raw_store().put(&raw)?;
+    outbox::enqueue_digest(
+        &app.db,
+        outbox::NewDigest {
+            message_id: &mid,
+            subject: &letter.subject,
+            to: &to,
+            raw_sha256: &sha,
+            raw_size: raw.len() as i64,
+        },
+        app.clock.now(),
+    )
+    .await?;
+    Ok(format!("digest queued to {to}"))
+}

@@ -1,0 +1,625 @@
+//! Use cases for findings: importing, setting and exporting codings; assembling the data of
+//! the findings report (tables, indicators, cross-tabs, timeliness, comparison).
+
+use crate::app::App;
+use crate::domain::aggregate::{self, Body, Findings, Values};
+use crate::domain::coding::{self, Agreement, CodingError, CodingRow};
+use crate::domain::compare;
+use crate::domain::ids::Reference;
+use crate::domain::request::RequestState;
+use crate::domain::timeliness::{self, Tracked};
+use crate::store::rounds::{self, RequestRow, Round};
+use crate::store::{authorities, codings, StoreError};
+pub use crate::domain::report::{
+    BodyChange, ComparedRow, ComparedVariable, Comparison, Coverage, DocumentsRead, ReportData,
+    RoundInfo, Source, Together,
+};
+pub use crate::report::report_json;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FindingsError {
+    #[error("{} problem(s); nothing was changed:\n{}", .0.len(), .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+    Coding(Vec<CodingError>),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("`{0}` is not variable=value")]
+    Assignment(String),
+    /// A value refused where it was given (a URL that is not a web address, text that is not
+    /// UTF-8), with what to do.
+    #[error("{0}")]
+    Url(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Validates rows against the round's codebook and bodies and stores them, all or nothing.
+async fn apply_rows(
+    app: &App,
+    round: &Round,
+    rows: &[CodingRow],
+    source: &str,
+    pass: i32,
+    coder: &str,
+    suggested: &BTreeMap<String, Values>,
+) -> Result<usize, FindingsError> {
+    let ids = codings::request_ids(&app.db, round.id).await?;
+    let bodies: HashSet<String> = ids.keys().cloned().collect();
+    let existing = codings::load(&app.db, round.id, pass).await?;
+    let merged = coding::apply(&round.def.codebook, source, &bodies, &existing, rows)
+        .map_err(FindingsError::Coding)?;
+    let touched: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.authority.trim().to_ascii_uppercase(),
+                r.variable.trim().to_string(),
+            )
+        })
+        .collect();
+    Ok(codings::replace(
+        &app.db,
+        round.id,
+        &merged,
+        &touched,
+        codings::CodedBy {
+            pass,
+            coder,
+            at: app.clock.now(),
+        },
+        suggested,
+    )
+    .await?)
+}
+
+/// `foi code import SLUG FILE.csv`.
+pub async fn import_codings(
+    app: &App,
+    slug: &str,
+    path: &Path,
+    pass: i32,
+    coder: &str,
+) -> Result<usize, FindingsError> {
+    let bytes = std::fs::read(path).map_err(|source| FindingsError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let text = crate::domain::text::utf8(&bytes, &path.display().to_string())
+        .map_err(FindingsError::Url)?
+        .to_string();
+    let name = path.display().to_string();
+    let rows = coding::parse_csv(&text, &name).map_err(FindingsError::Coding)?;
+    let round = rounds::find(&app.db, slug).await?;
+    apply_rows(app, &round, &rows, &name, pass, coder, &BTreeMap::new()).await
+}
+
+/// `foi code set REF variable=value ...` (repeat or comma-separate values of a multiple choice).
+pub async fn set_codings(
+    app: &App,
+    reference: &Reference,
+    assignments: &[String],
+    pass: i32,
+    coder: &str,
+) -> Result<usize, FindingsError> {
+    set_codings_offered(app, reference, assignments, pass, coder, &BTreeMap::new()).await
+}
+
+/// The same from the coding workbench, which offered `suggested` (variable → values): each
+/// coding records whether it took the suggestion as it was, changed it or cleared it.
+pub async fn set_codings_offered(
+    app: &App,
+    reference: &Reference,
+    assignments: &[String],
+    pass: i32,
+    coder: &str,
+    suggested: &Values,
+) -> Result<usize, FindingsError> {
+    let req = rounds::request_by_ref(&app.db, reference).await?;
+    let round = rounds::find_by_id(&app.db, req.round_id).await?;
+    let mut rows = Vec::new();
+    for (i, a) in assignments.iter().enumerate() {
+        let (var, vals) = a
+            .split_once('=')
+            .ok_or_else(|| FindingsError::Assignment(a.clone()))?;
+        if vals.trim().is_empty() {
+            // `var=` clears the variable.
+            rows.push(CodingRow {
+                line: i + 1,
+                authority: req.authority_code.clone(),
+                variable: var.trim().to_string(),
+                value: String::new(),
+            });
+        }
+        for v in vals.split(',').filter(|v| !v.trim().is_empty()) {
+            rows.push(CodingRow {
+                line: i + 1,
+                authority: req.authority_code.clone(),
+                variable: var.trim().to_string(),
+                value: v.trim().to_string(),
+            });
+        }
+    }
+    let offered = BTreeMap::from([(req.authority_code.clone(), suggested.clone())]);
+    apply_rows(app, &round, &rows, "argument", pass, coder, &offered).await
+}
+
+/// `foi code export SLUG`: (authority, variable, value) rows in codebook order.
+pub async fn export_codings(
+    app: &App,
+    slug: &str,
+    pass: i32,
+) -> Result<Vec<(String, String, String)>, FindingsError> {
+    let round = rounds::find(&app.db, slug).await?;
+    let all = codings::load(&app.db, round.id, pass).await?;
+    let mut out = Vec::new();
+    for (code, vals) in &all {
+        for v in &round.def.codebook.variables {
+            for x in vals.get(&v.id).into_iter().flatten() {
+                out.push((code.clone(), v.id.clone(), x.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Agreement between the primary (pass 1) and second (pass 2) coder.
+pub async fn agreement(app: &App, slug: &str) -> Result<Vec<Agreement>, FindingsError> {
+    let round = rounds::find(&app.db, slug).await?;
+    let a = codings::load(&app.db, round.id, 1).await?;
+    let b = codings::load(&app.db, round.id, 2).await?;
+    Ok(coding::agreement(&round.def.codebook, &a, &b))
+}
+
+/// `foi round source SLUG CODE URL`: a desk-research round's document for one body.
+pub async fn record_source(
+    app: &App,
+    slug: &str,
+    code: &str,
+    url: &str,
+    title: Option<&str>,
+) -> Result<(), FindingsError> {
+    let url: crate::domain::ids::WebUrl = url.parse().map_err(FindingsError::Url)?;
+    let round = rounds::find(&app.db, slug).await?;
+    rounds::set_source(
+        &app.db,
+        round.id,
+        code,
+        &url,
+        title,
+        &app.actor(),
+        app.clock.now(),
+    )
+    .await?;
+    Ok(())
+}
+
+fn info(r: &Round) -> RoundInfo {
+    RoundInfo {
+        slug: r.slug.clone(),
+        title: r.title.clone(),
+        register: r.register.clone(),
+        kind: r.kind.clone(),
+        description: r.def.description.clone().unwrap_or_default(),
+        bodies: r
+            .def
+            .report
+            .bodies
+            .clone()
+            .unwrap_or_else(|| "bodies".into()),
+    }
+}
+
+async fn bodies_of(
+    app: &App,
+    round: &Round,
+    reqs: &[RequestRow],
+) -> Result<Vec<Body>, FindingsError> {
+    let values = codings::load(&app.db, round.id, 1).await?;
+    Ok(reqs
+        .iter()
+        .map(|r| Body {
+            code: r.authority_code.clone(),
+            name: r.authority_name.clone(),
+            region: r.region.clone(),
+            values: values.get(&r.authority_code).cloned().unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// The tracking data of a round's requests, for the timeliness section.
+async fn tracked(app: &App, reqs: &[RequestRow]) -> Result<Vec<Tracked>, FindingsError> {
+    let ids: Vec<i32> = reqs.iter().map(|r| r.id).collect();
+    let evs: Vec<_> = crate::store::events::for_requests(&app.db, &ids)
+        .await?
+        .into_iter()
+        .filter_map(|e| Some((e.event.request_id?, e)))
+        .collect();
+    let responses = [
+        RequestState::AnsweredFull,
+        RequestState::AnsweredPart,
+        RequestState::Refused,
+        RequestState::NotHeld,
+    ]
+    .map(|s| s.as_str());
+    let mut first: HashMap<i32, chrono::NaiveDate> = HashMap::new();
+    let mut review: HashSet<i32> = HashSet::new();
+    let mut ico: HashSet<i32> = HashSet::new();
+    for (rid, e) in &evs {
+        let to: Option<RequestState> = e.event.to_state.as_deref().and_then(|s| s.parse().ok());
+        match to {
+            Some(s) if responses.contains(&s.as_str()) => {
+                let d = e.event.effective_on.unwrap_or_else(|| e.at.date_naive());
+                first.entry(*rid).or_insert(d);
+            }
+            Some(RequestState::InternalReviewRequested) => {
+                review.insert(*rid);
+            }
+            Some(RequestState::ReferredToIco) => {
+                ico.insert(*rid);
+            }
+            _ => {}
+        }
+    }
+    Ok(reqs
+        .iter()
+        .map(|r| Tracked {
+            state: r.state,
+            regime: r.regime,
+            received_on: r.clocks.received_on,
+            due_on: r.clocks.due_on,
+            responded_on: first.get(&r.id).copied(),
+            internal_review: review.contains(&r.id),
+            referred_to_ico: ico.contains(&r.id),
+        })
+        .collect())
+}
+
+fn values_label(v: Option<&BTreeSet<String>>) -> String {
+    v.filter(|s| !s.is_empty())
+        .map(|s| s.iter().cloned().collect::<Vec<_>>().join(", "))
+        .unwrap_or_else(|| "(not coded)".into())
+}
+
+async fn comparison(
+    app: &App,
+    current: &Round,
+    cur_bodies: &[Body],
+    cur: &Findings,
+    other: &str,
+) -> Result<Comparison, FindingsError> {
+    let base_round = rounds::find(&app.db, other).await?;
+    let base_reqs = rounds::requests(&app.db, base_round.id).await?;
+    let base_bodies = bodies_of(app, &base_round, &base_reqs).await?;
+    let base = aggregate::aggregate(&base_round.def.codebook, &base_bodies);
+    let cur_reg = authorities::list(&app.db, Some(&current.register)).await?;
+    let base_reg = authorities::list(&app.db, Some(&base_round.register)).await?;
+    let in_round = |reg: Vec<crate::domain::register::Authority>, bodies: &[Body]| {
+        let codes: HashSet<&str> = bodies.iter().map(|b| b.code.as_str()).collect();
+        reg.into_iter()
+            .filter(|a| codes.contains(a.record.code.as_str()))
+            .map(|a| a.record)
+            .collect::<Vec<_>>()
+    };
+    let (mappings, not_compared) = compare::map_bodies(
+        &in_round(cur_reg, cur_bodies),
+        &in_round(base_reg, &base_bodies),
+    );
+    let base_by_code: HashMap<&str, &Body> =
+        base_bodies.iter().map(|b| (b.code.as_str(), b)).collect();
+    let cur_by_code: HashMap<&str, &Body> =
+        cur_bodies.iter().map(|b| (b.code.as_str(), b)).collect();
+    let mut variables = Vec::new();
+    for cv in &cur.variables {
+        let Some(bv) = base.variables.iter().find(|b| b.id == cv.id) else {
+            continue;
+        };
+        let rows = cv
+            .categories
+            .iter()
+            .map(|c| {
+                let b = bv.categories.iter().find(|x| x.id == c.id);
+                ComparedRow {
+                    id: c.id.clone(),
+                    label: c.label.clone(),
+                    current: c.count,
+                    current_percent: c.percent,
+                    baseline: b.map(|b| b.count).unwrap_or(0),
+                    baseline_percent: b.map(|b| b.percent).unwrap_or(0.0),
+                }
+            })
+            .collect();
+        let bodies = mappings
+            .iter()
+            .map(|m| {
+                let now = values_label(
+                    cur_by_code
+                        .get(m.code.as_str())
+                        .and_then(|b| b.values.get(&cv.id)),
+                );
+                let parts: Vec<String> = m
+                    .baseline
+                    .iter()
+                    .map(|l| {
+                        let code = crate::domain::register::link_code(l);
+                        let v =
+                            values_label(base_by_code.get(code).and_then(|b| b.values.get(&cv.id)));
+                        if m.baseline.len() == 1 && code == m.code {
+                            v
+                        } else {
+                            format!("{l}: {v}")
+                        }
+                    })
+                    .collect();
+                let then = if parts.is_empty() {
+                    "(no predecessor)".to_string()
+                } else {
+                    parts.join("; ")
+                };
+                let changed = !(m.baseline.len() == 1 && then == now);
+                BodyChange {
+                    code: m.code.clone(),
+                    name: m.name.clone(),
+                    current: now,
+                    baseline: then,
+                    changed,
+                }
+            })
+            .collect();
+        variables.push(ComparedVariable {
+            id: cv.id.clone(),
+            label: cv.label.clone(),
+            current_base: cv.base,
+            baseline_base: bv.base,
+            rows,
+            bodies,
+        });
+    }
+    let indicators = cur
+        .indicators
+        .iter()
+        .filter_map(|i| {
+            base.indicators
+                .iter()
+                .find(|b| b.id == i.id)
+                .map(|b| ComparedRow {
+                    id: i.id.clone(),
+                    label: i.label.clone(),
+                    current: i.count,
+                    current_percent: i.percent,
+                    baseline: b.count,
+                    baseline_percent: b.percent,
+                })
+        })
+        .collect();
+    // The bodies both rounds cover (same code, fully coded in both).
+    let shared: Vec<&str> = cur_bodies
+        .iter()
+        .filter(|b| aggregate::complete(&current.def.codebook, &b.values))
+        .filter(|b| {
+            base_by_code
+                .get(b.code.as_str())
+                .is_some_and(|o| aggregate::complete(&base_round.def.codebook, &o.values))
+        })
+        .map(|b| b.code.as_str())
+        .collect();
+    let mut together = Vec::new();
+    if !shared.is_empty() {
+        for i in &cur.indicators {
+            for j in &base.indicators {
+                let bodies: Vec<String> = shared
+                    .iter()
+                    .filter(|c| {
+                        i.bodies.iter().any(|x| x == *c) && j.bodies.iter().any(|x| x == *c)
+                    })
+                    .map(|c| c.to_string())
+                    .collect();
+                together.push(Together {
+                    current: i.label.clone(),
+                    baseline: j.label.clone(),
+                    count: bodies.len(),
+                    base: shared.len(),
+                    percent: aggregate::percent(bodies.len(), shared.len()),
+                    bodies,
+                });
+            }
+        }
+    }
+    Ok(Comparison {
+        baseline: info(&base_round),
+        mappings,
+        not_compared,
+        variables,
+        indicators,
+        together,
+        together_base: shared.len(),
+    })
+}
+
+/// Everything the findings report shows for a round.
+pub async fn report_data(
+    app: &App,
+    slug: &str,
+    compare_with: Option<&str>,
+) -> Result<ReportData, FindingsError> {
+    let round = rounds::find(&app.db, slug).await?;
+    let reqs = rounds::requests(&app.db, round.id).await?;
+    let bodies = bodies_of(app, &round, &reqs).await?;
+    let cb = &round.def.codebook;
+    let mut findings = aggregate::aggregate(cb, &bodies);
+    // Responses coded while an attachment's text could not be read: the coder may not have
+    // seen the whole answer.
+    for r in reqs
+        .iter()
+        .filter(|r| r.kept.coded_count > 0 && r.kept.inbound_count > 0)
+    {
+        let reading = super::suggest::reading(app, r.id).await?;
+        for (file, why) in reading.unread {
+            findings.data_quality.push(aggregate::Issue {
+                authority: r.authority_code.clone(),
+                variable: "(attachments)".into(),
+                problem: format!(
+                    "coded without the text of {file} ({why}); check the file itself was read"
+                ),
+            });
+        }
+    }
+    let crosstabs = round
+        .def
+        .report
+        .crosstabs
+        .iter()
+        .filter_map(|v| aggregate::crosstab_by_region(cb, &bodies, v))
+        .collect();
+    let coverage = {
+        let records = round.def.kind != crate::domain::round::RoundKind::Letters
+            || super::rounds::history_reason(app, &round).await?.is_some();
+        let complete: HashSet<&str> = bodies
+            .iter()
+            .filter(|b| aggregate::complete(cb, &b.values))
+            .map(|b| b.code.as_str())
+            .collect();
+        // A letters round knows who has responded; a record or a desk round has everything
+        // there to code.
+        let not_received = if records {
+            0
+        } else {
+            reqs.iter()
+                .filter(|r| !complete.contains(r.authority_code.as_str()) && !r.state.responded())
+                .filter(|r| {
+                    bodies
+                        .iter()
+                        .find(|b| b.code == r.authority_code)
+                        .is_none_or(|b| b.values.values().all(|s| s.is_empty()))
+                })
+                .count()
+        };
+        Coverage::new(
+            bodies.len(),
+            complete.len(),
+            not_received,
+            &info(&round).bodies,
+        )
+    };
+    let tracked = tracked(app, &reqs).await?;
+    let timeliness = tracked
+        .iter()
+        .any(|t| t.received_on.is_some())
+        .then(|| timeliness::timeliness(&app.calendar.get(), &tracked, app.clock.today()));
+    let (sources, documents) = sources_of(app, &round, &reqs).await?;
+    let comparison = match compare_with {
+        Some(other) => Some(comparison(app, &round, &bodies, &findings, other).await?),
+        None => None,
+    };
+    Ok(ReportData {
+        round: info(&round),
+        generated_on: app.clock.today().to_string(),
+        coverage,
+        findings,
+        crosstabs,
+        timeliness,
+        sources,
+        documents,
+        comparison,
+    })
+}
+
+/// Per-body values of the primary coding, for the web coding form and exports.
+pub async fn body_values(app: &App, slug: &str) -> Result<BTreeMap<String, Values>, FindingsError> {
+    let round = rounds::find(&app.db, slug).await?;
+    Ok(codings::load(&app.db, round.id, 1).await?)
+}
+
+/// The sources behind a round's findings: each body's document, when it was retrieved and
+/// whether its text was read; for a desk-research round, the count the findings rest on.
+async fn sources_of(
+    app: &App,
+    round: &Round,
+    reqs: &[RequestRow],
+) -> Result<(Vec<Source>, Option<DocumentsRead>), FindingsError> {
+    let ids: Vec<i32> = reqs.iter().map(|r| r.id).collect();
+    let fetches = crate::store::sources::for_requests(&app.db, &ids).await?;
+    let shas: Vec<String> = fetches
+        .values()
+        .filter_map(|f| crate::store::sources::current(f).and_then(|c| c.sha256.clone()))
+        .collect();
+    let read = crate::store::extracts::of(&app.db, &shas).await?;
+    let uk = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&chrono_tz::Europe::London)
+            .format("%-d %B %Y")
+            .to_string()
+    };
+    let mut sources = Vec::new();
+    let mut docs = DocumentsRead {
+        bodies: reqs.len(),
+        read: 0,
+        first_retrieved: None,
+        last_retrieved: None,
+        without: Vec::new(),
+        without_count: 0,
+    };
+    let mut dates = Vec::new();
+    for r in reqs {
+        let f = fetches.get(&r.id).map(Vec::as_slice).unwrap_or_default();
+        let current = crate::store::sources::current(f);
+        let reading = match current {
+            Some(c) => match c.sha256.as_ref().and_then(|s| read.get(s)) {
+                Some(x) if x.status == "text" => "read".to_string(),
+                Some(x) if x.status == "no_text" => "no text: needs OCR".to_string(),
+                Some(x) => format!("not read: {}", x.reason.clone().unwrap_or_default()),
+                None => "kept, not read yet".to_string(),
+            },
+            None => match f.last() {
+                Some(last) => format!(
+                    "not fetched: {}",
+                    last.reason.clone().unwrap_or_else(|| last.outcome.clone())
+                ),
+                None if r.source_url.is_some() => "not fetched yet".to_string(),
+                None => "no source recorded".to_string(),
+            },
+        };
+        if reading == "read" {
+            docs.read += 1;
+            if let Some(c) = current {
+                dates.push(c.fetched_at);
+            }
+        } else {
+            docs.without.push(format!(
+                "{} ({}): {reading}",
+                r.authority_name, r.authority_code
+            ));
+        }
+        if r.source_url.is_none() && f.is_empty() {
+            continue;
+        }
+        // Only a web address becomes a link (a value stored before this check, or a file the
+        // team added, is shown as text).
+        let raw = r.source_url.clone().unwrap_or_default();
+        let web = raw.parse::<crate::domain::ids::WebUrl>().ok();
+        sources.push(Source {
+            code: r.authority_code.clone(),
+            name: r.authority_name.clone(),
+            title: match (&web, raw.strip_prefix("file:")) {
+                (Some(_), _) => r.source_title.clone(),
+                (None, Some(file)) => Some(format!(
+                    "{} (a file the team kept)",
+                    r.source_title.clone().unwrap_or_else(|| file.to_string())
+                )),
+                (None, None) => Some(format!("{raw} (not a web address, not linked)")),
+            },
+            url: web.map(String::from),
+            retrieved: current.map(|c| uk(c.fetched_at)),
+            versions: crate::store::sources::versions(f).len(),
+            reading,
+        });
+    }
+    docs.without_count = docs.without.len();
+    dates.sort();
+    docs.first_retrieved = dates.first().map(|t| uk(*t));
+    docs.last_retrieved = dates.last().map(|t| uk(*t));
+    let desk = round.kind == "desk";
+    Ok((sources, desk.then_some(docs)))
+}

@@ -1,0 +1,390 @@
+//! `foi publish SLUG --out DIR`: the round as a static site a team can put on any web host
+//! (or open from a disk): an index of bodies with state, dates and timeliness, one page per
+//! body with its correspondence and the text of what was attached, the findings report and the
+//! codings as CSV. Everything published passes through the round's redaction rules
+//! ([`crate::domain::redact`]); an original attachment is published only when a person marked
+//! it safe (`foi attachment publish ID`). Before the round's embargo date only a preview can be
+//! made, stamped on every page.
+//!
+//! The site is written to a new directory beside `DIR` and moved into place when whole, so a
+//! failure leaves the last published site as it was.
+
+use crate::app::App;
+use crate::domain::dates;
+use crate::domain::redact::{Redactor, RuleError};
+use crate::store::{events, extracts, inbox, letters, rounds, StoreError};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Rules(#[from] RuleError),
+    #[error(
+        "round {slug} is under embargo until {until}: `foi publish` makes the public site from that \
+         day; `--preview` makes a preview now, stamped on every page"
+    )]
+    Embargo {
+        slug: String,
+        until: chrono::NaiveDate,
+    },
+    #[error(
+        "{0} exists and was not made by foi publish: choose a new directory (foi replaces only a \
+         site it made)"
+    )]
+    NotOurs(String),
+    #[error("the site could not be written to {path}: {message}")]
+    Write { path: String, message: String },
+    #[error("the site's page could not be made: {0}")]
+    Template(String),
+    #[error(transparent)]
+    Findings(#[from] super::findings::FindingsError),
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
+}
+
+/// What was published.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Published {
+    pub pages: usize,
+    pub bodies: usize,
+    /// Original attachments published (marked safe).
+    pub files: usize,
+    /// Attachments kept back (not marked safe): their redacted text is published instead.
+    pub held_back: usize,
+    pub preview: bool,
+}
+
+/// The file that marks a directory as a site `foi publish` made (and may replace).
+const MARK: &str = ".foi-publish";
+
+/// `foi attachment publish ID [--undo]`: marks an original file safe to publish, or not.
+pub async fn mark_attachment(app: &App, id: i32, safe: bool) -> Result<String, PublishError> {
+    let marked = inbox::set_publishable(&app.db, id, safe).await?;
+    let name = marked.filename.clone();
+    events::append(
+        &app.db,
+        events::NewEvent {
+            request_id: marked.request_id,
+            message_id: Some(marked.message_id),
+            actor: app.actor(),
+            kind: if safe {
+                "attachment_marked_publishable".into()
+            } else {
+                "attachment_unmarked_publishable".into()
+            },
+            note: Some(name.clone()),
+            ..Default::default()
+        },
+        app.clock.now(),
+    )
+    .await?;
+    Ok(name)
+}
+
+fn handlebars() -> Result<handlebars::Handlebars<'static>, PublishError> {
+    let mut h = handlebars::Handlebars::new();
+    h.set_strict_mode(false);
+    for (name, text) in [
+        ("layout", include_str!("../../../../templates/publish/layout.hbs")),
+        ("index", include_str!("../../../../templates/publish/index.hbs")),
+        ("body", include_str!("../../../../templates/publish/body.hbs")),
+    ] {
+        h.register_template_string(name, text)
+            .map_err(|e| PublishError::Template(e.to_string()))?;
+    }
+    Ok(h)
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| PublishError::Write {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+    }
+    std::fs::write(path, bytes).map_err(|e| PublishError::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// Publishes round `slug` into `out`.
+pub async fn publish(
+    app: &App,
+    slug: &str,
+    out: &Path,
+    preview: bool,
+) -> Result<Published, PublishError> {
+    let round = rounds::find(&app.db, slug).await?;
+    let today = app.clock.today();
+    if let Some(until) = round.def.publish.embargo {
+        if !preview && today < until {
+            return Err(PublishError::Embargo {
+                slug: slug.into(),
+                until,
+            });
+        }
+    }
+    if out.exists()
+        && std::fs::read_dir(out)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+        && !out.join(MARK).exists()
+    {
+        return Err(PublishError::NotOurs(out.display().to_string()));
+    }
+    let rules = &round.def.publish.redact;
+    Redactor::check(rules)?;
+    let reqs = rounds::requests(&app.db, round.id).await?;
+    // Every body's FOI address stays readable; all other addresses go.
+    let foi_addresses: Vec<String> = reqs
+        .iter()
+        .filter_map(|r| r.to_address.as_ref().map(|a| a.to_string()))
+        .collect();
+    let everyone = Redactor::new(rules, "", &foi_addresses)?;
+    let hb = handlebars()?;
+    let staging = out.with_file_name(format!(
+        ".{}.publishing",
+        out.file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "site".into())
+    ));
+    let _ = std::fs::remove_dir_all(&staging);
+    let mut p = Published {
+        preview,
+        ..Default::default()
+    };
+    let common = |title: &str, root: &str| {
+        json!({
+            "title": title, "root": root, "preview": preview,
+            "round_title": round.title, "published_on": dates::short(today),
+        })
+    };
+    let merge = |mut a: serde_json::Value, b: serde_json::Value| {
+        if let (Some(a), serde_json::Value::Object(b)) = (a.as_object_mut(), b) {
+            a.extend(b);
+        }
+        a
+    };
+    let render = |name: &str, ctx: &serde_json::Value| {
+        hb.render(name, ctx)
+            .map_err(|e| PublishError::Template(e.to_string()))
+    };
+
+    let mut index_rows = Vec::new();
+    for r in &reqs {
+        let keep: Vec<String> = r.to_address.iter().map(|a| a.to_string()).collect();
+        let red = Redactor::new(rules, &r.authority_code, &keep)?;
+        let inbound = inbox::for_request(&app.db, r.id).await?;
+        let outbound = letters::for_request(&app.db, r.id).await?;
+        let ids: Vec<i32> = inbound.iter().map(|m| m.id).collect();
+        let att_ids = inbox::attachment_ids(&app.db, &ids).await?;
+        let att: Vec<i32> = att_ids.values().copied().collect();
+        let safe = inbox::publishable(&app.db, &att).await?;
+        let shas: Vec<String> = inbound
+            .iter()
+            .flat_map(|m| m.attachments.iter().map(|a| a.sha256.clone()))
+            .collect();
+        let texts = extracts::of(&app.db, &shas).await?;
+        let mut messages: Vec<(chrono::DateTime<chrono::Utc>, serde_json::Value)> = Vec::new();
+        for m in &outbound {
+            if m.sent_at.is_none() {
+                continue; // only what was sent is correspondence
+            }
+            let at = m.sent_at.unwrap_or(m.created_at);
+            let text = super::letters::text_of(app, m.raw_sha256.as_deref()).unwrap_or_default();
+            messages.push((at, json!({"inbound": false, "party": red.apply(&m.to), "subject": red.apply(&m.subject),
+                "when": dates::moment(at), "text": red.apply(&text), "attachments": []})));
+        }
+        for m in &inbound {
+            let at = m.received_at.unwrap_or_default();
+            let raw = m
+                .raw_sha256
+                .as_deref()
+                .and_then(|s| app.raw_store().get(s).ok());
+            let mut atts = Vec::new();
+            for a in &m.attachments {
+                let name = red.apply(&a.filename);
+                let id = att_ids.get(&(m.id, a.position)).copied();
+                let mut file = None;
+                if id.and_then(|i| safe.get(&i)).copied().unwrap_or(false) {
+                    let bytes = raw.as_deref().and_then(|b| {
+                        crate::inbound::mime::attachment_bytes(b, a.position, &a.sha256)
+                    });
+                    if let Some(bytes) = bytes {
+                        let rel = format!(
+                            "files/{}/{}-{}",
+                            r.authority_code,
+                            id.unwrap_or(0),
+                            crate::domain::mail::sanitise_filename(&name)
+                        );
+                        write(&staging.join(&rel), &bytes)?;
+                        p.files += 1;
+                        file = Some(rel);
+                    }
+                } else {
+                    p.held_back += 1;
+                }
+                let x = texts.get(&a.sha256);
+                atts.push(json!({
+                    "name": name,
+                    "file": file,
+                    "text": x.filter(|x| x.status == "text").map(|x| red.apply(&x.text)),
+                    "note": match x.map(|x| x.status.as_str()) {
+                        Some("text") => "",
+                        Some("no_text") => "A scan with no text layer: not published.",
+                        _ => "Its text could not be read: not published.",
+                    },
+                }));
+            }
+            messages.push((at, json!({"inbound": true, "party": red.apply(&m.from), "subject": red.apply(&m.subject),
+                "when": dates::moment(at), "text": red.apply(&crate::domain::suggest::unquoted(&m.text)), "attachments": atts})));
+        }
+        messages.sort_by_key(|(t, _)| *t);
+        // Timeliness: the first reply from the body against the due date.
+        let first = inbound.iter().filter_map(|m| m.received_at).min();
+        let cal = app.calendar.get().for_regime(r.regime);
+        let timeliness = match (first, r.clocks.due_on) {
+            (Some(f), Some(due)) => {
+                let day = dates::london_date(f);
+                if day <= due {
+                    "on time".to_string()
+                } else {
+                    let late = cal.working_days_between(due, day).unwrap_or(0);
+                    format!(
+                        "late by {late} working day{}",
+                        if late == 1 { "" } else { "s" }
+                    )
+                }
+            }
+            (None, Some(due)) if today > due => "no response; overdue".into(),
+            (None, _) => "no response yet".into(),
+            (Some(_), None) => "-".into(),
+        };
+        let row = json!({
+            "code": r.authority_code, "name": r.authority_name, "state": r.state.label(),
+            "sent": r.sent_at.map(dates::moment).unwrap_or_else(|| "-".into()),
+            "due": r.clocks.due_on.map(dates::short).unwrap_or_else(|| "-".into()),
+            "responded": first.map(dates::moment).unwrap_or_else(|| "-".into()),
+            "timeliness": timeliness,
+        });
+        let page = render(
+            "body",
+            &merge(
+                merge(
+                    common(
+                        &format!("{} ({})", r.authority_name, r.authority_code),
+                        "../",
+                    ),
+                    row.clone(),
+                ),
+                json!({"messages": messages.into_iter().map(|(_, v)| v).collect::<Vec<_>>()}),
+            ),
+        )?;
+        write(
+            &staging.join(format!("bodies/{}.html", r.authority_code)),
+            page.as_bytes(),
+        )?;
+        p.pages += 1;
+        p.bodies += 1;
+        index_rows.push(row);
+    }
+    let bodies_word = round
+        .def
+        .report
+        .bodies
+        .clone()
+        .unwrap_or_else(|| "bodies".into());
+    let index = render(
+        "index",
+        &merge(
+            common(&round.title, ""),
+            json!({"description": round.def.description.clone().unwrap_or_default(),
+                "count": reqs.len(), "bodies_word": bodies_word, "bodies": index_rows}),
+        ),
+    )?;
+    write(&staging.join("index.html"), index.as_bytes())?;
+    p.pages += 1;
+
+    // The findings report, redacted like everything else, stamped when a preview.
+    let data = super::findings::report_data(app, slug, None).await?;
+    let mut report = everyone.apply(&crate::report::render(
+        &data,
+        round.def.report.summary.as_deref(),
+        crate::report::ReportFormat::Html,
+        app.config.templates.override_dir.as_deref(),
+    )?);
+    if preview {
+        report = report.replacen(
+            "<body>",
+            "<body>\n<p style=\"background:#b00020;color:#fff;font-weight:700;text-align:center;padding:.5rem\">PREVIEW – NOT FOR PUBLICATION</p>",
+            1,
+        );
+    }
+    write(&staging.join("report.html"), report.as_bytes())?;
+    p.pages += 1;
+    let rows: Vec<Vec<String>> = super::findings::export_codings(app, slug, 1)
+        .await?
+        .into_iter()
+        .map(|(a, v, x)| vec![a, v, everyone.apply(&x)])
+        .collect();
+    write(
+        &staging.join("codings.csv"),
+        crate::report::csv_rows(&["authority", "variable", "value"], &rows).as_bytes(),
+    )?;
+    write(
+        &staging.join("style.css"),
+        include_str!("../../../../templates/publish/style.css").as_bytes(),
+    )?;
+    write(
+        &staging.join(MARK),
+        format!(
+            "made by foi publish {slug}{}\n",
+            if preview { " --preview" } else { "" }
+        )
+        .as_bytes(),
+    )?;
+    // Into place: the old site goes only once the new one is whole.
+    let old: PathBuf = out.with_file_name(format!(
+        ".{}.old",
+        out.file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "site".into())
+    ));
+    let _ = std::fs::remove_dir_all(&old);
+    if out.exists() {
+        std::fs::rename(out, &old).map_err(|e| PublishError::Write {
+            path: out.display().to_string(),
+            message: e.to_string(),
+        })?;
+    }
+    std::fs::rename(&staging, out).map_err(|e| PublishError::Write {
+        path: out.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let _ = std::fs::remove_dir_all(&old);
+    events::append(
+        &app.db,
+        events::NewEvent {
+            actor: app.actor(),
+            kind: if preview {
+                "round_previewed".into()
+            } else {
+                "round_published".into()
+            },
+            note: Some(format!(
+                "{slug}: {} pages, {} original files, to {}",
+                p.pages,
+                p.files,
+                out.display()
+            )),
+            ..Default::default()
+        },
+        app.clock.now(),
+    )
+    .await?;
+    Ok(p)
+}

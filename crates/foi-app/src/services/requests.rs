@@ -1,0 +1,301 @@
+//! Use cases for single requests: confirming a state change, and the status board rows.
+
+use crate::app::App;
+use crate::domain::calendar::Calendar;
+use crate::domain::ids::Reference;
+use crate::domain::overdue::{self, Deadline, Lateness, Tier};
+use crate::domain::request::{transition, Change, RequestState, TransitionError};
+use crate::store::rounds::{self, RequestRow, StateUpdate};
+use crate::store::StoreError;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error("request {reference}: {source}")]
+    Transition {
+        reference: String,
+        source: TransitionError,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Confirms a state change for a request (`foi request set`, the dashboard, auto-applied
+/// acknowledgements). `on` is the date it happened (default today).
+pub async fn set_state(
+    app: &App,
+    reference: &Reference,
+    change: Change,
+    on: Option<NaiveDate>,
+    note: Option<String>,
+    actor: &str,
+) -> Result<RequestRow, RequestError> {
+    let req = rounds::request_by_ref(&app.db, reference).await?;
+    apply(app, &req, change, on, note, actor).await?;
+    Ok(rounds::request_by_id(&app.db, req.id).await?)
+}
+
+/// The same for a request already loaded (ingest holds its id).
+pub(crate) async fn apply(
+    app: &App,
+    req: &RequestRow,
+    change: Change,
+    on: Option<NaiveDate>,
+    note: Option<String>,
+    actor: &str,
+) -> Result<(), RequestError> {
+    let on = on.unwrap_or_else(|| app.clock.today());
+    let cal = app.calendar.get().for_regime(req.regime);
+    let failed = |source: TransitionError| RequestError::Transition {
+        reference: req.reference.to_string(),
+        source,
+    };
+    let mut on_for_clock = on;
+    if change.target() == RequestState::AwaitingResponse {
+        // Our clarification sent: its date of receipt, on the round's reading (FOIA s.10(6)).
+        let round = rounds::find_by_id(&app.db, req.round_id).await?;
+        on_for_clock = round
+            .def
+            .receipt
+            .date_of_receipt(&cal, on)
+            .map_err(|e| failed(e.into()))?;
+    }
+    let clocks = transition(&cal, req.state, change, req.clocks, on_for_clock).map_err(failed)?;
+    let update = StateUpdate {
+        request_id: req.id,
+        from: req.state,
+        to: change.target(),
+        clocks,
+        on,
+        note,
+    };
+    rounds::update_state(&app.db, &app.calendar.get(), update, actor, app.clock.now()).await?;
+    Ok(())
+}
+
+/// How late `r` is today: the one definition ([`overdue::lateness`]). A date beyond the
+/// calendar data counts as not late here (`foi deadline` reports the missing year).
+pub fn lateness(app: &App, r: &RequestRow) -> Option<Lateness> {
+    lateness_on(&app.calendar.get(), app.clock.today(), r)
+}
+
+/// The same with the calendar and today already in hand (many rows at once).
+fn lateness_on(cal: &Calendar, today: NaiveDate, r: &RequestRow) -> Option<Lateness> {
+    overdue::lateness(&cal.for_regime(r.regime), r.state, &r.clocks, today)
+        .ok()
+        .flatten()
+}
+
+/// Working days overdue today (0 when not overdue or no clock is running).
+pub fn working_days_overdue(app: &App, r: &RequestRow) -> u32 {
+    lateness(app, r).map_or(0, |l| l.working_days)
+}
+
+/// One row of `foi status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusRow {
+    pub authority: String,
+    pub name: String,
+    pub reference: Reference,
+    pub state: RequestState,
+    /// The law it runs under: foia, foisa, eir, eisr.
+    pub regime: crate::domain::regime::Regime,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub due_date: Option<NaiveDate>,
+    pub working_days_overdue: u32,
+    /// `on_time`, `overdue` or `very_overdue`.
+    pub tier: Tier,
+    pub messages_in: usize,
+    pub last_in: Option<DateTime<Utc>>,
+    pub needs_classification: usize,
+    pub next_action: String,
+}
+
+/// The status board of a round: one row per body, by body code.
+pub async fn status(app: &App, slug: &str) -> Result<Vec<StatusRow>, RequestError> {
+    let mut out = Vec::new();
+    status_each(app, slug, |row| {
+        out.push(row);
+        Ok::<(), RequestError>(())
+    })
+    .await?;
+    Ok(out)
+}
+
+/// How many rows `foi status` reads at a time.
+const STATUS_BATCH: u64 = 1000;
+
+/// The status rows of a round, by body code, handed to `each` a batch at a time: memory stays
+/// flat however large the round (`foi status` of 100,000 bodies streams).
+pub async fn status_each<E: From<RequestError>>(
+    app: &App,
+    slug: &str,
+    mut each: impl FnMut(StatusRow) -> Result<(), E>,
+) -> Result<(), E> {
+    let round = rounds::find(&app.db, slug)
+        .await
+        .map_err(RequestError::from)?;
+    let (cal, today) = (app.calendar.get(), app.clock.today());
+    let history = super::rounds::history_reason(app, &round)
+        .await
+        .map_err(RequestError::from)?
+        .is_some();
+    let mut after: Option<String> = None;
+    loop {
+        let batch = rounds::after_reference(&app.db, round.id, after.as_deref(), STATUS_BATCH)
+            .await
+            .map_err(RequestError::from)?;
+        let Some(last) = batch.last() else {
+            return Ok(());
+        };
+        after = Some(last.reference.to_string());
+        let mut rows: Vec<(StatusRow, i32)> = batch
+            .iter()
+            .map(|r| {
+                let mut row = status_row(&cal, today, r);
+                if history {
+                    as_record(&mut row, r);
+                }
+                (row, r.id)
+            })
+            .collect();
+        refine_coding(app, &round.def.codebook, &mut rows).await?;
+        for (row, _) in rows {
+            each(row)?;
+        }
+    }
+}
+
+/// "coded" or "partly coded: 3 of 8" for the rows whose next action says they are coded,
+/// from their values (one query for all of `rows`).
+pub async fn refine_coding(
+    app: &App,
+    cb: &crate::domain::codebook::Codebook,
+    rows: &mut [(StatusRow, i32)],
+) -> Result<(), RequestError> {
+    let ids: Vec<i32> = rows
+        .iter()
+        .filter(|(r, _)| r.next_action.starts_with("coded"))
+        .map(|(_, id)| *id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let values = crate::store::codings::values_of(&app.db, &ids).await?;
+    for (row, id) in rows.iter_mut() {
+        if let Some(v) = values.get(id) {
+            if row.next_action.starts_with("coded") {
+                let (done, of) = crate::domain::aggregate::progress(cb, v);
+                if done < of {
+                    let suffix = row
+                        .next_action
+                        .strip_prefix("coded")
+                        .unwrap_or("")
+                        .to_string();
+                    row.next_action = format!("partly coded: {done} of {of}{suffix}");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A request of a round that is history (never launched from here): what remains is coding.
+pub fn as_record(row: &mut StatusRow, r: &RequestRow) {
+    if r.state == RequestState::Draft {
+        row.next_action = if r.kept.coded_count > 0 {
+            "coded (imported record)".into()
+        } else {
+            "code the response (imported record)".into()
+        };
+    }
+}
+
+/// What a person should do next about a request.
+fn next_action(r: &RequestRow, late: Option<&Lateness>) -> String {
+    let waiting = r.kept.waiting_count;
+    if waiting == 1 {
+        return "classify 1 reply".into();
+    }
+    if waiting > 1 {
+        return format!("classify {waiting} replies");
+    }
+    let tier = late.map_or(Tier::OnTime, |l| l.tier);
+    let days = |n: u32| {
+        if n == 1 {
+            "1 working day".to_string()
+        } else {
+            format!("{n} working days")
+        }
+    };
+    match (r.state, late.map(|l| l.deadline), tier) {
+        (RequestState::Draft, _, _) if r.to_address.is_none() => "find an FOI address".into(),
+        (RequestState::Draft, _, _) => "launch".into(),
+        (RequestState::ClarificationRequested, _, _) => "send the clarification".into(),
+        (_, Some(Deadline::InternalReview), Tier::Overdue | Tier::VeryOverdue) => {
+            format!("review overdue ({}): refer to the ICO", days(days_n(late)))
+        }
+        (_, Some(Deadline::Response), Tier::VeryOverdue) => {
+            format!("very overdue ({}): escalate", days(days_n(late)))
+        }
+        (_, Some(Deadline::Response), Tier::Overdue) => {
+            format!("overdue ({}): chase", days(days_n(late)))
+        }
+        (s, _, _) if s.awaiting_body() => "wait".into(),
+        (s, _, _) if crate::domain::board::needs_coding_state(s) && r.kept.coded_count > 0 => {
+            "coded".into()
+        }
+        (
+            RequestState::AnsweredFull
+            | RequestState::AnsweredPart
+            | RequestState::Refused
+            | RequestState::NotHeld,
+            _,
+            _,
+        ) => "code the response".into(),
+        (RequestState::DeskResearch, _, _) if r.source_url.is_none() => {
+            "record the source document".into()
+        }
+        (RequestState::DeskResearch, _, _) => "code the document".into(),
+        _ => "-".into(),
+    }
+}
+
+fn days_n(late: Option<&Lateness>) -> u32 {
+    late.map_or(0, |l| l.working_days)
+}
+
+/// The status row of one loaded request (its counts are the kept ones).
+pub fn status_row(cal: &Calendar, today: NaiveDate, r: &RequestRow) -> StatusRow {
+    let late = lateness_on(cal, today, r);
+    StatusRow {
+        authority: r.authority_code.clone(),
+        name: r.authority_name.clone(),
+        reference: r.reference.clone(),
+        state: r.state,
+        regime: r.regime,
+        sent_at: r.sent_at,
+        due_date: r.kept.deadline_on,
+        working_days_overdue: late.map_or(0, |l| l.working_days),
+        tier: late.map_or(Tier::OnTime, |l| l.tier),
+        messages_in: r.kept.inbound_count as usize,
+        last_in: r.kept.last_inbound_at,
+        needs_classification: r.kept.waiting_count as usize,
+        next_action: next_action(r, late.as_ref()),
+    }
+}
+
+/// Status rows of loaded requests.
+pub fn status_rows(app: &App, reqs: &[RequestRow]) -> Vec<StatusRow> {
+    let (cal, today) = (app.calendar.get(), app.clock.today());
+    reqs.iter().map(|r| status_row(&cal, today, r)).collect()
+}
+
+pub use crate::store::kept::Recomputed;
+
+/// `foi db recompute`: rebuilds what the board keeps on each request (reply counts, coding,
+/// due dates, the day it becomes overdue) from the messages, codings and calendar.
+pub async fn recompute(app: &App) -> Result<Recomputed, StoreError> {
+    crate::store::kept::recompute(&app.db, &app.calendar.get()).await
+}

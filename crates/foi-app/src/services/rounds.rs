@@ -1,0 +1,386 @@
+//! Use cases for rounds: create from a file, preview every letter, launch (enqueue).
+
+use super::letters::{compose_letter, LetterError};
+use crate::app::App;
+use crate::domain::message::{MessageKind, OutboundState};
+use crate::domain::request::RequestState;
+use crate::domain::round::{RoundDef, RoundError, RoundKind};
+use crate::outbound::render::{Renderer, TemplateError};
+use crate::rawstore::{RawStore, RawStoreError};
+use crate::store::outbox::{self, NewOutbound};
+use crate::store::rounds;
+use crate::store::{authorities, StoreError};
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RoundServiceError {
+    #[error("{} problem(s) in the round file; nothing was created:\n{}", .0.len(),
+        .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+    Definition(Vec<RoundError>),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error(transparent)]
+    Letter(#[from] LetterError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Raw(#[from] RawStoreError),
+    #[error("round {0} is a desk-research round: it sends no letters")]
+    Desk(String),
+    /// A record of the past (historical, launched before, or on a register with abolished
+    /// bodies): the text says why.
+    #[error("{0}")]
+    History(String),
+}
+
+/// The bodies of a register that have been abolished (they name successors).
+pub async fn abolished_in(
+    app: &App,
+    register: &str,
+) -> Result<Vec<crate::domain::round::Abolished>, StoreError> {
+    Ok(authorities::list(&app.db, Some(register))
+        .await?
+        .into_iter()
+        .filter(|a| {
+            !a.record.successors.is_empty()
+                || a.record
+                    .status
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("abolished"))
+        })
+        .map(|a| crate::domain::round::Abolished {
+            code: a.record.code,
+            name: a.record.name,
+            successors: a.record.successors,
+        })
+        .collect())
+}
+
+/// Why the round cannot be launched because it is history, if so.
+pub async fn history_reason(app: &App, round: &Round) -> Result<Option<String>, StoreError> {
+    let abolished = abolished_in(app, &round.register).await?;
+    Ok(crate::domain::round::why_history(
+        &round.def,
+        app.clock.today(),
+        &abolished,
+    ))
+}
+
+impl App {
+    pub fn renderer(&self) -> Result<Renderer, TemplateError> {
+        Renderer::load(
+            self.config.templates.override_dir.as_deref(),
+            &self.calendar.get(),
+        )
+    }
+
+    pub fn raw_store(&self) -> RawStore {
+        RawStore::new(&self.data_dir)
+    }
+
+    /// The name recorded in events for actions taken from this process.
+    pub fn actor(&self) -> String {
+        std::env::var("FOI_ACTOR")
+            .or_else(|_| std::env::var("USER"))
+            .unwrap_or_else(|_| "operator".into())
+    }
+}
+
+/// Parses and validates a round file against the database (register) and templates.
+pub async fn parse_round_file(
+    app: &App,
+    path: &Path,
+) -> Result<(RoundDef, String), RoundServiceError> {
+    let bytes = std::fs::read(path).map_err(|source| RoundServiceError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let text = crate::domain::text::utf8(&bytes, &path.display().to_string())
+        .map_err(|message| {
+            RoundServiceError::Definition(vec![RoundError {
+                file: path.display().to_string(),
+                line: None,
+                message,
+            }])
+        })?
+        .to_string();
+    let renderer = app.renderer()?;
+    let file = path.display().to_string();
+    let def = RoundDef::parse(&text, &file, &|t| renderer.has_letter(t))
+        .map_err(RoundServiceError::Definition)?;
+    let regs = authorities::registers(&app.db).await?;
+    if !regs.iter().any(|r| r == def.register()) {
+        let line = crate::domain::round::line_of(&text, def.register.span().start);
+        return Err(RoundServiceError::Definition(vec![RoundError {
+            file,
+            line: Some(line),
+            message: format!(
+                "unknown register `{}`; loaded registers: {}. Run `foi init` or `foi authorities import FILE --register {}`",
+                def.register(),
+                if regs.is_empty() { "none".to_string() } else { regs.join(", ") },
+                def.register()
+            ),
+        }]));
+    }
+    Ok((def, text))
+}
+
+/// `foi round create FILE`.
+pub async fn create_round(
+    app: &App,
+    path: &Path,
+) -> Result<(RoundDef, Created), RoundServiceError> {
+    let (def, text) = parse_round_file(app, path).await?;
+    // Every letter the round can send is rendered for one body *before* anything is written:
+    // a template problem creates nothing.
+    if def.kind != RoundKind::Desk {
+        preflight(app, &def).await?;
+    }
+    let created = rounds::create(&app.db, &def, &text, &app.actor(), app.clock.now()).await?;
+    Ok((def, created))
+}
+
+/// Renders the request letter and every chaser of `def` for the register's first body with an
+/// FOI address, as it would be sent (strict templates: a missing variable is an error).
+async fn preflight(app: &App, def: &RoundDef) -> Result<(), RoundServiceError> {
+    let bodies = authorities::list(&app.db, Some(def.register())).await?;
+    let Some(b) = bodies.iter().find(|b| b.record.foi_email.is_some()) else {
+        return Ok(());
+    };
+    let prefix = def
+        .reference_prefix
+        .clone()
+        .unwrap_or_else(|| def.slug().to_ascii_uppercase());
+    let today = app.clock.today();
+    let cal = app.calendar.get();
+    let row = RequestRow {
+        id: 0,
+        round_id: 0,
+        reference: crate::domain::ids::Reference::new(&prefix, &b.record.code),
+        state: RequestState::AwaitingResponse,
+        regime: def.regime.unwrap_or(b.record.regime),
+        to_address: b.record.foi_email.clone(),
+        sent_at: Some(app.clock.now()),
+        clocks: crate::domain::request::Clocks {
+            received_on: Some(today),
+            due_on: cal.due_date(today).ok(),
+            review_due_on: None,
+        },
+        authority_id: b.id,
+        authority_code: b.record.code.clone(),
+        authority_name: b.record.name.clone(),
+        region: b.record.region.clone(),
+        email_verified: b.record.email_verified,
+        source_url: None,
+        source_title: None,
+        kept: Default::default(),
+    };
+    let renderer = app.renderer()?;
+    let composer = super::letters::Composer {
+        renderer: &renderer,
+        calendar: &cal,
+        now: app.clock.now(),
+        reply_to_pattern: &app.config.send.reply_to_pattern,
+    };
+    let original = super::letters::Original {
+        sent_on: today,
+        subject: "Freedom of Information request".into(),
+        message_id: crate::outbound::compose::message_id(
+            &row.reference,
+            "request",
+            "foi@example.org",
+        ),
+    };
+    let mut letters = vec![(
+        def.templates.request.get_ref().as_str(),
+        MessageKind::Request.as_str(),
+        None,
+    )];
+    for step in &def.chasers {
+        letters.push((
+            step.template_name(&def.templates),
+            step.id.as_str(),
+            Some(&original),
+        ));
+    }
+    for (template, step, original) in letters {
+        let which = super::letters::Which {
+            template,
+            step,
+            original,
+            working_days_overdue: 1,
+        };
+        compose_letter(&composer, def, &row, which)?;
+    }
+    Ok(())
+}
+
+fn render_request(
+    app: &App,
+    renderer: &Renderer,
+    round: &Round,
+    r: &RequestRow,
+) -> Result<super::letters::Composed, LetterError> {
+    let composer = super::letters::Composer {
+        renderer,
+        calendar: &app.calendar.get(),
+        now: app.clock.now(),
+        reply_to_pattern: &app.config.send.reply_to_pattern,
+    };
+    let which = super::letters::Which {
+        template: round.def.templates.request.get_ref(),
+        step: MessageKind::Request.as_str(),
+        original: None,
+        working_days_overdue: 0,
+    };
+    compose_letter(&composer, &round.def, r, which)
+}
+
+/// What a launch or preview covers.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Plan {
+    pub round: String,
+    pub bodies: usize,
+    pub to_send: Vec<String>,
+    pub already_queued_or_sent: usize,
+    pub missing_address: Vec<String>,
+    pub unverified_address: Vec<String>,
+}
+
+async fn plan_and_render(
+    app: &App,
+    slug: &str,
+) -> Result<(Round, Plan, Vec<(RequestRow, super::letters::Composed)>), RoundServiceError> {
+    let round = rounds::find(&app.db, slug).await?;
+    if round.def.kind == RoundKind::Desk {
+        return Err(RoundServiceError::Desk(slug.into()));
+    }
+    if let Some(why) = history_reason(app, &round).await? {
+        return Err(RoundServiceError::History(why));
+    }
+    let renderer = app.renderer()?;
+    let reqs = rounds::requests(&app.db, round.id).await?;
+    let mut plan = Plan {
+        round: slug.into(),
+        bodies: reqs.len(),
+        ..Default::default()
+    };
+    let mut letters = Vec::new();
+    for r in reqs {
+        let label = format!(
+            "{} {} ({})",
+            r.reference, r.authority_name, r.authority_code
+        );
+        if r.state != RequestState::Draft {
+            plan.already_queued_or_sent += 1;
+            continue;
+        }
+        let Some(addr) = r.to_address.clone() else {
+            plan.missing_address.push(label);
+            continue;
+        };
+        if !r.email_verified {
+            plan.unverified_address.push(format!("{label} <{addr}>"));
+        }
+        let c = render_request(app, &renderer, &round, &r)?;
+        plan.to_send.push(label);
+        letters.push((r, c));
+    }
+    Ok((round, plan, letters))
+}
+
+/// `foi round preview SLUG --out DIR`: every letter as the `.eml` that would be sent.
+pub async fn preview(app: &App, slug: &str, out: &Path) -> Result<Plan, RoundServiceError> {
+    let (_, plan, letters) = plan_and_render(app, slug).await?;
+    std::fs::create_dir_all(out).map_err(|source| RoundServiceError::Read {
+        path: out.display().to_string(),
+        source,
+    })?;
+    for (r, c) in letters {
+        let p = out.join(format!("{}.eml", r.reference));
+        std::fs::write(&p, &c.raw).map_err(|source| RoundServiceError::Read {
+            path: p.display().to_string(),
+            source,
+        })?;
+    }
+    Ok(plan)
+}
+
+/// Renders every unsent request letter, stores the bytes, and queues them all in one
+/// transaction. Letters already queued or sent (same Message-ID) are never queued again.
+pub async fn enqueue_round(
+    app: &App,
+    slug: &str,
+    dry_run: bool,
+) -> Result<(Plan, usize), RoundServiceError> {
+    let (round, mut plan, letters) = plan_and_render(app, slug).await?;
+    if dry_run {
+        return Ok((plan, 0));
+    }
+    let raw = app.raw_store();
+    let mut items = Vec::with_capacity(letters.len());
+    for (r, c) in letters {
+        let sha = raw.put_opts(&c.raw, false)?;
+        items.push(NewOutbound {
+            request_id: r.id,
+            kind: MessageKind::Request,
+            chase_step: None,
+            message_id: c.message_id,
+            in_reply_to: None,
+            subject: c.subject,
+            from_addr: c.from,
+            to_addr: c.to,
+            raw_sha256: sha,
+            raw_size: c.raw.len() as i64,
+            state: OutboundState::Queued,
+        });
+    }
+    let n = outbox::enqueue_many(&app.db, items, &app.actor(), app.clock.now()).await?;
+    rounds::mark_launched(&app.db, round.id, app.clock.now()).await?;
+    plan.already_queued_or_sent += plan.to_send.len() - n;
+    Ok((plan, n))
+}
+
+pub use crate::store::rounds::{Created, RequestRow, Round};
+
+/// Every round.
+pub async fn list(app: &App) -> Result<Vec<Round>, StoreError> {
+    rounds::list(&app.db).await
+}
+
+/// The round called `slug`.
+pub async fn find(app: &App, slug: &str) -> Result<Round, StoreError> {
+    rounds::find(&app.db, slug).await
+}
+
+/// The round a request belongs to.
+pub async fn round_of(app: &App, request: &RequestRow) -> Result<Round, StoreError> {
+    rounds::find_by_id(&app.db, request.round_id).await
+}
+
+/// Every request of a round with its body, by body code.
+pub async fn requests(app: &App, round_id: i32) -> Result<Vec<RequestRow>, StoreError> {
+    rounds::requests(&app.db, round_id).await
+}
+
+/// One request by its reference.
+pub async fn request(
+    app: &App,
+    reference: &crate::domain::ids::Reference,
+) -> Result<RequestRow, StoreError> {
+    rounds::request_by_ref(&app.db, reference).await
+}
+
+/// How many of a round's requests are in each state, and how many are overdue today.
+pub async fn state_counts(
+    app: &App,
+    round_id: i32,
+) -> Result<(Vec<(RequestState, u64)>, u64), StoreError> {
+    crate::store::board::state_counts(&app.db, round_id, app.clock.today()).await
+}

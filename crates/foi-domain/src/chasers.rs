@@ -1,0 +1,257 @@
+//! The chaser ladder: which step to take for a request today.
+//!
+//! A round's policy is a ladder of steps, each so many working days after the due date
+//! (reminder at 1, second reminder at 10, internal review request at 20, a drafted ICO
+//! complaint at 40). Rules:
+//!
+//! * only requests waiting on the body are chased (awaiting response, acknowledged, extended);
+//!   never one that is answered, refused, not held, withdrawn, or waiting for *our*
+//!   clarification. Once an internal review has been requested, only steps after the
+//!   internal-review step remain (the ICO complaint), and that step also falls due when the
+//!   review is itself 20 working days late;
+//! * a reply that has arrived but is not yet classified pauses the ladder; it resumes when a
+//!   person has classified the reply and the request is still open;
+//! * a step is never taken twice, and the ladder only moves up: if the service was down and
+//!   several steps fell due, only the highest is taken (the ones passed over are not sent
+//!   late).
+
+use super::calendar::{Calendar, CalendarError, INTERNAL_REVIEW_DAYS};
+use super::request::RequestState;
+use super::round::{ChasePurpose, ChaseStep};
+use chrono::NaiveDate;
+
+/// What the ladder needs to know about one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChaseState {
+    pub state: RequestState,
+    pub due_on: Option<NaiveDate>,
+    pub review_due_on: Option<NaiveDate>,
+    /// Index of the highest step already taken (any outcome), if any.
+    pub highest_taken: Option<usize>,
+    /// Replies on the request waiting to be classified.
+    pub unclassified_replies: usize,
+}
+
+/// The step to take today, with the date it fell due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub index: usize,
+    pub on: NaiveDate,
+}
+
+fn is_review_step(s: &ChaseStep) -> bool {
+    s.purpose() == ChasePurpose::InternalReview
+}
+
+/// The date step `s` falls due for a request due on `due`.
+pub fn step_date(
+    cal: &Calendar,
+    due: NaiveDate,
+    s: &ChaseStep,
+) -> Result<NaiveDate, CalendarError> {
+    cal.add_working_days(due, s.after_working_days)
+}
+
+/// The next step of the ladder and its date (whether or not it has arrived), for `foi overdue`.
+pub fn next_step(
+    cal: &Calendar,
+    ladder: &[ChaseStep],
+    st: &ChaseState,
+) -> Result<Option<Due>, CalendarError> {
+    let Some(due) = st.due_on else {
+        return Ok(None);
+    };
+    let start = st.highest_taken.map(|i| i + 1).unwrap_or(0);
+    match ladder.get(start) {
+        Some(s) => Ok(Some(Due {
+            index: start,
+            on: step_date(cal, due, s)?,
+        })),
+        None => Ok(None),
+    }
+}
+
+/// The step to take on `today`, if any.
+pub fn step_due(
+    cal: &Calendar,
+    ladder: &[ChaseStep],
+    st: &ChaseState,
+    today: NaiveDate,
+) -> Result<Option<Due>, CalendarError> {
+    if st.unclassified_replies > 0 {
+        return Ok(None);
+    }
+    let review_index = ladder.iter().position(is_review_step);
+    let in_review = st.state == RequestState::InternalReviewRequested;
+    if !st.state.awaiting_body() && !in_review {
+        return Ok(None);
+    }
+    let Some(due) = st.due_on else {
+        return Ok(None);
+    };
+    let start = st.highest_taken.map(|i| i + 1).unwrap_or(0);
+    let mut best: Option<Due> = None;
+    for (i, s) in ladder.iter().enumerate().skip(start) {
+        if in_review && review_index.is_some_and(|r| i <= r) {
+            continue;
+        }
+        let mut on = step_date(cal, due, s)?;
+        // A late internal review brings the ICO step forward.
+        if in_review && s.purpose() == ChasePurpose::IcoDraft {
+            if let Some(rd) = st.review_due_on {
+                let late = cal.add_working_days(rd, INTERNAL_REVIEW_DAYS)?;
+                on = on.min(late);
+            }
+        }
+        if on <= today {
+            best = Some(Due { index: i, on });
+        }
+    }
+    Ok(best)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::round::ChaseMode;
+    use toml::Spanned;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn ladder() -> Vec<ChaseStep> {
+        [
+            ("reminder-1", 1, ChasePurpose::Reminder),
+            ("reminder-2", 10, ChasePurpose::Reminder),
+            ("internal-review", 20, ChasePurpose::InternalReview),
+            ("ico-complaint", 40, ChasePurpose::IcoDraft),
+        ]
+        .into_iter()
+        .map(|(id, n, t)| ChaseStep {
+            id: id.into(),
+            after_working_days: n,
+            purpose: Spanned::new(0..0, t),
+            template: None,
+            mode: ChaseMode::Auto,
+        })
+        .collect()
+    }
+
+    fn st(state: RequestState) -> ChaseState {
+        ChaseState {
+            state,
+            due_on: Some(d("2025-12-22")),
+            review_due_on: None,
+            highest_taken: None,
+            unclassified_replies: 0,
+        }
+    }
+
+    #[test]
+    fn steps_fall_due_on_working_days_after_the_due_date_across_christmas() {
+        let cal = Calendar::shipped();
+        let l = ladder();
+        let s = st(RequestState::AwaitingResponse);
+        assert_eq!(
+            step_due(&cal, &l, &s, d("2025-12-22")).unwrap(),
+            None,
+            "not overdue on the due date"
+        );
+        assert_eq!(
+            step_due(&cal, &l, &s, d("2025-12-23")).unwrap(),
+            Some(Due {
+                index: 0,
+                on: d("2025-12-23")
+            })
+        );
+        // 10 working days: 23, 24, 29, 30, 31 Dec, then 5–9 Jan (25, 26 Dec, 1 Jan and
+        // Scotland's 2 Jan are holidays) → 9 Jan 2026.
+        assert_eq!(
+            step_date(&cal, d("2025-12-22"), &l[1]).unwrap(),
+            d("2026-01-09")
+        );
+        assert_eq!(
+            step_date(&cal, d("2025-12-22"), &l[2]).unwrap(),
+            d("2026-01-23")
+        );
+        assert_eq!(
+            step_date(&cal, d("2025-12-22"), &l[3]).unwrap(),
+            d("2026-02-20")
+        );
+    }
+
+    #[test]
+    fn never_chase_closed_or_paused_requests() {
+        let cal = Calendar::shipped();
+        let l = ladder();
+        for state in [
+            RequestState::AnsweredFull,
+            RequestState::AnsweredPart,
+            RequestState::Refused,
+            RequestState::NotHeld,
+            RequestState::Withdrawn,
+            RequestState::ClarificationRequested,
+            RequestState::Draft,
+        ] {
+            assert_eq!(
+                step_due(&cal, &l, &st(state), d("2026-03-01")).unwrap(),
+                None,
+                "{state}"
+            );
+        }
+        let mut paused = st(RequestState::Acknowledged);
+        paused.unclassified_replies = 1;
+        assert_eq!(step_due(&cal, &l, &paused, d("2026-03-01")).unwrap(), None);
+        paused.unclassified_replies = 0;
+        assert!(
+            step_due(&cal, &l, &paused, d("2026-03-01"))
+                .unwrap()
+                .is_some(),
+            "resumes once classified"
+        );
+    }
+
+    #[test]
+    fn steps_are_not_repeated_and_a_catch_up_takes_only_the_highest() {
+        let cal = Calendar::shipped();
+        let l = ladder();
+        let mut s = st(RequestState::AwaitingResponse);
+        s.highest_taken = Some(0);
+        assert_eq!(
+            step_due(&cal, &l, &s, d("2025-12-30")).unwrap(),
+            None,
+            "reminder-1 done, reminder-2 not yet due"
+        );
+        s.highest_taken = None;
+        // Down from 22 Dec to 27 Jan: reminder-1, -2 and the review request are all due.
+        assert_eq!(
+            step_due(&cal, &l, &s, d("2026-01-27"))
+                .unwrap()
+                .unwrap()
+                .index,
+            2
+        );
+    }
+
+    #[test]
+    fn a_late_internal_review_brings_the_ico_step_forward() {
+        let cal = Calendar::shipped();
+        let l = ladder();
+        let mut s = st(RequestState::InternalReviewRequested);
+        s.highest_taken = Some(2);
+        s.due_on = Some(d("2025-12-22"));
+        s.review_due_on = Some(d("2026-01-05"));
+        // The review is 20 working days late on 2 Feb 2026, before the 40-day mark (20 Feb).
+        assert_eq!(
+            step_due(&cal, &l, &s, d("2026-02-02")).unwrap(),
+            Some(Due {
+                index: 3,
+                on: d("2026-02-02")
+            })
+        );
+        // In review, earlier steps are never taken.
+        s.highest_taken = Some(0);
+        assert_eq!(step_due(&cal, &l, &s, d("2026-01-27")).unwrap(), None);
+    }
+}

@@ -1,0 +1,257 @@
+//! What was read out of each attachment (`extracts`, by content hash), and which attachments
+//! still wait to be read.
+
+use super::entities::{attachment, extract, message, request};
+use super::StoreError;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
+use std::collections::{HashMap, HashSet};
+
+/// A file to read: an attachment or a kept desk-research document.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub sha256: String,
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: WhereBytes,
+}
+
+/// Where a file's bytes are.
+#[derive(Debug, Clone)]
+pub enum WhereBytes {
+    /// Inside a stored message, at this attachment position.
+    InMessage { raw_sha256: String, position: usize },
+    /// In the raw store under the file's own hash (a kept source document).
+    Kept,
+}
+
+/// A stored extraction.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Stored {
+    pub sha256: String,
+    pub extractor: String,
+    pub version: i32,
+    /// `text`, `no_text`, `failed`, `unsupported`.
+    pub status: String,
+    pub reason: Option<String>,
+    pub text: String,
+    pub flags: Vec<crate::domain::extracted::Flag>,
+    pub extracted_at: DateTime<Utc>,
+}
+
+fn to_stored(m: extract::Model) -> Stored {
+    Stored {
+        flags: serde_json::from_str(&m.flags).unwrap_or_default(),
+        sha256: m.sha256,
+        extractor: m.extractor,
+        version: m.version,
+        status: m.status,
+        reason: m.reason,
+        text: m.text,
+        extracted_at: m.extracted_at,
+    }
+}
+
+/// Up to `limit` attachments whose content has no extraction by `version` or later: one per
+/// content (the same file attached twice is read once), oldest first. With `ocr` (OCR is
+/// switched on and installed), scans and pictures read without it wait again.
+pub async fn pending(
+    db: &DatabaseConnection,
+    version: i32,
+    limit: usize,
+    ocr: bool,
+) -> Result<Vec<Pending>, StoreError> {
+    let mut cond = Condition::all().add(extract::Column::Version.gte(version));
+    if ocr {
+        cond = cond
+            .add(
+                Condition::all()
+                    .add(extract::Column::Extractor.eq("pdf"))
+                    .add(extract::Column::Status.eq("no_text"))
+                    .not(),
+            )
+            .add(extract::Column::Extractor.ne("image"));
+    }
+    let done: HashSet<String> = extract::Entity::find()
+        .filter(cond)
+        .select_only()
+        .column(extract::Column::Sha256)
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut out: Vec<Pending> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut after = 0;
+    // Paged by id, so a large mailbox is walked without holding it all.
+    while out.len() < limit {
+        let page = attachment::Entity::find()
+            .filter(attachment::Column::Id.gt(after))
+            .order_by_asc(attachment::Column::Id)
+            .limit(500)
+            .all(db)
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        let todo: Vec<&attachment::Model> = page
+            .iter()
+            .filter(|a| !done.contains(&a.sha256) && !seen.contains(&a.sha256))
+            .collect();
+        let ids: Vec<i32> = todo.iter().map(|a| a.message_id).collect();
+        let raws: HashMap<i32, Option<String>> = message::Entity::find()
+            .filter(message::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m.raw_sha256))
+            .collect();
+        for a in todo {
+            if out.len() >= limit {
+                break;
+            }
+            let Some(Some(raw)) = raws.get(&a.message_id) else {
+                continue;
+            };
+            // The same content attached twice: read once.
+            if !seen.insert(a.sha256.clone()) {
+                continue;
+            }
+            out.push(Pending {
+                sha256: a.sha256.clone(),
+                filename: a.filename.clone(),
+                content_type: a.content_type.clone(),
+                bytes: WhereBytes::InMessage {
+                    raw_sha256: raw.clone(),
+                    position: a.position.max(0) as usize,
+                },
+            });
+        }
+    }
+    let mut read: HashSet<String> = done;
+    read.extend(out.iter().map(|p| p.sha256.clone()));
+    for (_, sha, name) in super::sources::unread(db, &read, limit.saturating_sub(out.len())).await?
+    {
+        out.push(Pending {
+            sha256: sha,
+            filename: name,
+            content_type: String::new(),
+            bytes: WhereBytes::Kept,
+        });
+    }
+    Ok(out)
+}
+
+/// Records an extraction (replacing an older one of the same content).
+pub async fn save(
+    db: &DatabaseConnection,
+    sha256: &str,
+    e: &crate::domain::extracted::Extracted,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use crate::domain::extracted::Outcome;
+    let (status, reason) = match &e.outcome {
+        Outcome::Text => ("text", None),
+        Outcome::NoText => ("no_text", None),
+        Outcome::Failed(r) => ("failed", Some(r.clone())),
+        Outcome::Unsupported(r) => ("unsupported", Some(r.clone())),
+    };
+    let row = extract::ActiveModel {
+        sha256: Set(sha256.to_string()),
+        extractor: Set(e.extractor.to_string()),
+        version: Set(e.version as i32),
+        status: Set(status.into()),
+        reason: Set(reason),
+        // NUL bytes are not text (PostgreSQL refuses them).
+        text: Set(e.text.replace('\0', "")),
+        flags: Set(serde_json::to_string(&e.flags).unwrap_or_else(|_| "[]".into())),
+        extracted_at: Set(now),
+    };
+    // Its attachments leave the search index; the next catch-up indexes the new text.
+    super::search::forget_content(db, sha256).await?;
+    extract::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(extract::Column::Sha256)
+                .update_columns([
+                    extract::Column::Extractor,
+                    extract::Column::Version,
+                    extract::Column::Status,
+                    extract::Column::Reason,
+                    extract::Column::Text,
+                    extract::Column::Flags,
+                    extract::Column::ExtractedAt,
+                ])
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The extractions of these contents, by content hash.
+pub async fn of(
+    db: &DatabaseConnection,
+    shas: &[String],
+) -> Result<HashMap<String, Stored>, StoreError> {
+    let mut out = HashMap::new();
+    for chunk in shas.chunks(500) {
+        for m in extract::Entity::find()
+            .filter(extract::Column::Sha256.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            out.insert(m.sha256.clone(), to_stored(m));
+        }
+    }
+    Ok(out)
+}
+
+/// Which extractions to forget so they are read again.
+#[derive(Debug, Clone)]
+pub enum Again {
+    All,
+    Failed,
+    Round(i32),
+}
+
+/// Forgets extractions (`foi extract --all|--failed|--round`); they are read again by the next
+/// run. Returns how many were forgotten.
+pub async fn forget(db: &DatabaseConnection, which: Again) -> Result<u64, StoreError> {
+    let cond = match which {
+        Again::All => Condition::all(),
+        Again::Failed => Condition::all().add(extract::Column::Status.eq("failed")),
+        Again::Round(round_id) => {
+            let reqs: Vec<i32> = request::Entity::find()
+                .filter(request::Column::RoundId.eq(round_id))
+                .select_only()
+                .column(request::Column::Id)
+                .into_tuple::<i32>()
+                .all(db)
+                .await?;
+            let msgs: Vec<i32> = message::Entity::find()
+                .filter(message::Column::RequestId.is_in(reqs))
+                .select_only()
+                .column(message::Column::Id)
+                .into_tuple::<i32>()
+                .all(db)
+                .await?;
+            let shas: Vec<String> = attachment::Entity::find()
+                .filter(attachment::Column::MessageId.is_in(msgs))
+                .select_only()
+                .column(attachment::Column::Sha256)
+                .into_tuple::<String>()
+                .all(db)
+                .await?;
+            Condition::all().add(extract::Column::Sha256.is_in(shas))
+        }
+    };
+    Ok(extract::Entity::delete_many()
+        .filter(cond)
+        .exec(db)
+        .await?
+        .rows_affected)
+}

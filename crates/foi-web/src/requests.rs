@@ -1,0 +1,402 @@
+//! A request's page (thread, events, suggested classification, state and coding forms) and
+//! its actions: confirm a state, save the coding, chase now.
+
+use super::guards::Editor;
+use super::rounds::date;
+use super::{back, render, Sess, WebError, WebState};
+use crate::domain::classify::Suggestion;
+use crate::domain::ids::Reference;
+use crate::domain::message::{Direction, InboundState};
+use crate::domain::request::{Change, RequestState};
+use crate::services::{request_view, rounds};
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use serde_json::json;
+use std::collections::HashMap;
+
+/// A reference from the address bar: one that cannot be one is simply not found.
+fn reference(s: &str) -> Result<Reference, WebError> {
+    s.parse()
+        .map_err(|_| WebError::NotFound(format!("no request {s}")))
+}
+
+fn flash(q: &HashMap<String, String>) -> Option<&'static str> {
+    Some(match q.get("done")?.as_str() {
+        "state" => "State saved.",
+        "coding" => "Coding saved.",
+        "chase" => "Chaser queued: see it at the top of the thread.",
+        _ => return None,
+    })
+}
+
+fn suggestion_state(key: &str) -> Option<RequestState> {
+    let s = match key.split(':').next()? {
+        "acknowledgement" => Suggestion::Acknowledgement,
+        "clarification_request" => Suggestion::ClarificationRequest,
+        "refusal" => Suggestion::Refusal { sections: vec![] },
+        "not_held" => Suggestion::NotHeld,
+        "partial_response" => Suggestion::PartialResponse { sections: vec![] },
+        "response" => Suggestion::Response,
+        _ => return None, // an extension needs its new date: the form below
+    };
+    s.state()
+}
+
+/// A coding form sent back with problems: what was chosen (kept) and, by variable, what is
+/// wrong, in plain words.
+#[derive(Default)]
+pub struct CodingForm {
+    values: HashMap<String, Vec<String>>,
+    errors: HashMap<String, String>,
+}
+
+/// A request: its thread, events, suggested classification, state form and coding form.
+/// The evidence bundle (`foi request bundle`), as a download.
+pub async fn bundle(
+    State(st): State<WebState>,
+    Extension(_s): Extension<Sess>,
+    Path(reference_text): Path<String>,
+) -> Result<Response, WebError> {
+    let r = reference(reference_text.trim_end_matches(".zip"))?;
+    let files = crate::services::bundle::entries(&st.app, &r)
+        .await
+        .map_err(|e| match e {
+            crate::services::bundle::BundleError::Store(s) => WebError::from(s),
+            other => WebError::internal(other.to_string()),
+        })?;
+    let bytes =
+        crate::services::bundle::zip(&files).map_err(|e| WebError::internal(e.to_string()))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/zip".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{r}-bundle.zip\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub async fn request(
+    State(st): State<WebState>,
+    Extension(s): Extension<Sess>,
+    Path(reference_text): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let queued = q
+        .get("step")
+        .filter(|_| q.get("done").map(String::as_str) == Some("chase"))
+        .map(|step| {
+            format!(
+                "Chaser queued: {} (see the thread).",
+                step.replace(['_', '-'], " ")
+            )
+        });
+    page(
+        &st,
+        &s,
+        &reference_text,
+        queued.as_deref().or(flash(&q)),
+        None,
+    )
+    .await
+}
+
+async fn page(
+    st: &WebState,
+    s: &Sess,
+    reference_text: &str,
+    flash: Option<&str>,
+    form: Option<CodingForm>,
+) -> Result<Response, WebError> {
+    let app = &st.app;
+    let view = request_view::load(app, &reference(reference_text)?).await?;
+    let (req, round, inbound) = (&view.request, &view.round, &view.inbound);
+    let (att_ids, extracted, ocr) = (&view.attachment_ids, &view.readings, &view.no_text_label);
+    let reading = |sha: &str| -> serde_json::Value {
+        match extracted.get(sha) {
+            None => json!({"status": "waiting", "label": "text not read yet"}),
+            Some(x) => json!({
+                "status": x.status,
+                "label": match x.status.as_str() {
+                    "text" if x.extractor == crate::services::extract::OCR_EXTRACTOR => {
+                        "text of the file, read by OCR (check it against the file)".to_string()
+                    }
+                    "text" => "text of the file".to_string(),
+                    "no_text" if x.extractor == crate::services::extract::OCR_EXTRACTOR => {
+                        "no words found, even by OCR".to_string()
+                    }
+                    "no_text" => ocr.clone(),
+                    _ => format!("text not read: {}", x.reason.clone().unwrap_or_default()),
+                },
+                "text": x.text,
+                "warnings": x.flags.iter().map(|f| f.describe()).collect::<Vec<_>>(),
+            }),
+        }
+    };
+    let mut thread: Vec<(chrono::DateTime<chrono::Utc>, serde_json::Value)> = Vec::new();
+    for l in &view.letters {
+        let (m, text) = (&l.letter, &l.text);
+        let at = m.sent_at.unwrap_or(m.created_at);
+        thread.push((at, json!({"direction": Direction::Out, "inbound": false, "to": m.to, "when": date(Some(at)), "state": m.state,
+            "state_label": m.state.to_string().replace('_', " "), "kind": m.kind.to_string().replace('_', " "), "subject": m.subject, "text": text, "attachments": []})));
+    }
+    for m in inbound {
+        let at = m.received_at.unwrap_or_default();
+        let atts: Vec<_> = m
+            .attachments
+            .iter()
+            .map(|a| json!({"id": att_ids.get(&(m.id, a.position)), "filename": a.filename, "content_type": a.content_type, "size": a.size,
+                "nested": a.parent.is_some(), "source": a.source, "reading": reading(&a.sha256)}))
+            .collect();
+        thread.push((at, json!({"direction": Direction::In, "inbound": true, "from": m.from, "from_name": m.from_name, "when": date(Some(at)), "state": m.state, "rule": m.match_rule,
+            "same_message_id": m.same_message_id, "decoding_note": m.decoding_note, "failed_recipients": m.failed_recipients,
+            "subject": m.subject, "text": m.text, "attachments": atts})));
+    }
+    thread.sort_by_key(|(t, _)| *t);
+    let latest = inbound
+        .iter()
+        .rev()
+        .find(|m| m.state == InboundState::Matched);
+    let suggestion = latest.and_then(|m| {
+        let key = m.suggested.clone()?;
+        let target = suggestion_state(&key).filter(|t| req.state.allowed_next().contains(t));
+        Some(json!({
+            "label": key
+                .replace("partial_response", "answered in part")
+                .replace('_', " ")
+                .replace("refusal:", "refusal citing s."),
+            "state": target.map(|t| t.as_str()), "state_label": target.map(|t| t.label()),
+            "date": m.received_at.map(crate::domain::dates::iso_day_of).unwrap_or_default(),
+        }))
+    });
+    let evs = &view.events;
+    let mut mine = view.coding.clone();
+    let form = form.unwrap_or_default();
+    if !form.values.is_empty() || !form.errors.is_empty() {
+        // The selections as sent, not as stored: nothing chosen is lost to an error.
+        for v in &round.def.codebook.variables {
+            mine.insert(
+                v.id.clone(),
+                form.values
+                    .get(&v.id)
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect(),
+            );
+        }
+    }
+    let can_edit = s.user.role == crate::services::users::Role::Editor;
+    // The workbench: what the response says, and what its codebook's hints suggest.
+    let (reading, suggestions) = crate::services::suggest::for_request(app, round, req.id).await?;
+    let workbench = super::workbench::documents(&reading, &suggestions);
+    let mentions = crate::domain::suggest::mentions(&round.def.codebook, &reading.docs);
+    // Desk research: every fetch of the body's source, with a link to each kept version.
+    let sources: Vec<_> = view
+        .fetches
+        .iter()
+        .rev()
+        .map(|f| json!({
+            "id": f.id, "when": crate::domain::dates::moment(f.fetched_at), "outcome": f.outcome,
+            "kept": f.outcome == "kept", "file": f.filename, "url": f.final_url.clone().unwrap_or_else(|| f.url.clone()),
+            "status": f.http_status, "reason": f.reason,
+            "size": f.size.map(|n| format!("{} KB", (n + 1023) / 1024)),
+            "redirected": f.final_url.as_deref().is_some_and(|u| u != f.url),
+        }))
+        .collect();
+    // Not yet coded and no form sent back: the suggestion is pre-selected for the coder to
+    // take, change or clear.
+    let fresh = can_edit && form.values.is_empty() && form.errors.is_empty();
+    for sug in &suggestions {
+        if fresh && mine.get(&sug.variable).is_none_or(|v| v.is_empty()) {
+            mine.insert(sug.variable.clone(), sug.values.iter().cloned().collect());
+        }
+    }
+    let chase = crate::services::chasers::chase_plan(app, &req.reference).await?;
+    use crate::domain::codebook::VarKind;
+    let coding: Vec<_> = round
+        .def
+        .codebook
+        .variables
+        .iter()
+        .map(|v| {
+            let have = mine.get(&v.id).cloned().unwrap_or_default();
+            let options: Vec<_> = match v.kind {
+                VarKind::YesNo => vec![("yes".to_string(), "Yes".to_string()), ("no".to_string(), "No".to_string())],
+                _ => v.categories.iter().map(|c| (c.id.clone(), c.label.clone())).collect(),
+            }
+            .into_iter()
+            .map(|(id, label)| json!({"on": have.contains(&id), "id": id, "label": label}))
+            .collect();
+            let condition = v.when.as_deref().and_then(|w| crate::domain::codebook::Condition::parse(w).ok());
+            let shown: Vec<String> = options.iter().filter(|o| o["on"] == true).filter_map(|o| o["label"].as_str().map(str::to_string)).collect();
+            json!({"id": v.id, "label": v.label, "when": v.when, "single": matches!(v.kind, VarKind::Single | VarKind::YesNo),
+                "multiple": v.kind == VarKind::Multiple, "free": matches!(v.kind, VarKind::Number | VarKind::Text),
+                "value": have.iter().next().cloned().unwrap_or_default(), "options": options,
+                "when_var": condition.as_ref().map(|c| c.variable.clone()),
+                "when_values": condition.as_ref().map(|c| c.values.join(" ")),
+                "when_negated": condition.as_ref().map(|c| c.negated),
+                "error": form.errors.get(&v.id),
+                "suggested": super::workbench::suggestion_for(v, &suggestions),
+                "counts": super::workbench::counts_for(v, &mentions),
+                "read": if shown.is_empty() { if have.is_empty() { "not coded".to_string() } else { have.iter().cloned().collect::<Vec<_>>().join(", ") } } else { shown.join(", ") }})
+        })
+        .collect();
+    let data = json!({
+        "req": {"reference": req.reference, "authority_name": req.authority_name, "state": req.state.as_str()},
+        "state_label": req.state.label(),
+        "regime": req.regime.label(),
+        "act": req.regime.act(),
+        "round": {"slug": round.slug, "title": round.title},
+        "sent": date(req.sent_at),
+        "received": req.clocks.received_on.map(crate::domain::dates::short).unwrap_or_else(|| "-".into()),
+        "due": req.clocks.due_on.map(crate::domain::dates::short).unwrap_or_else(|| "-".into()),
+        "overdue": view.working_days_overdue,
+        "overdue_words": match view.working_days_overdue {
+            1 => "1 working day".to_string(),
+            n => format!("{n} working days"),
+        },
+        "today": app.clock.today().to_string(),
+        "suggestion": suggestion,
+        "next_states": req.state.allowed_next().iter().map(|s| json!({"id": s.as_str(), "label": s.label()})).collect::<Vec<_>>(),
+        "thread": thread.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+        "events": evs.iter().rev().map(|e| json!({"at": crate::domain::dates::moment(e.at), "actor": e.event.actor,
+            "kind": e.event.kind, "to_state": e.event.to_state, "note": e.event.note})).collect::<Vec<_>>(),
+        "coding": coding,
+        "workbench": workbench,
+        "sources": sources,
+        "versions": view.versions_kept(),
+        "coding_errors": !form.errors.is_empty(),
+        "chase": chase,
+        "can_edit": can_edit,
+        "flash": flash,
+    });
+    render(st, "request", &req.reference, Some(s), data).await
+}
+
+/// A coding problem in the words of the form (the CLI's own words name its syntax).
+fn plain(message: &str, when: Option<&str>) -> String {
+    if message.contains("applies only when") {
+        format!(
+            "This question applies only when {}. Leave it empty, or change that answer first.",
+            when.unwrap_or("another answer allows it")
+        )
+    } else if message.contains("is not a value of") {
+        "Choose one of the listed answers.".into()
+    } else {
+        message.replace('`', "")
+    }
+}
+
+pub async fn set_state(
+    State(st): State<WebState>,
+    Path(reference_text): Path<String>,
+    e: Editor,
+) -> Result<Response, WebError> {
+    let reference = reference(&reference_text)?;
+    let to: RequestState =
+        e.form.get("state").unwrap_or("").parse().map_err(|_| {
+            WebError::BadRequest("choose the request's new state from the list".into())
+        })?;
+    let on = e.form.date("date", "date")?;
+    let due = e.form.date("due", "new due date")?;
+    let change = Change::new(to, due)?;
+    let note = e.form.text("note").map(str::to_string);
+    crate::services::requests::set_state(&st.app, &reference, change, on, note, e.name()).await?;
+    Ok(back(&format!("/requests/{reference}"), "state"))
+}
+
+pub async fn set_coding(
+    State(st): State<WebState>,
+    Path(reference_text): Path<String>,
+    e: Editor,
+) -> Result<Response, WebError> {
+    let reference = reference(&reference_text)?;
+    let req = rounds::request(&st.app, &reference).await?;
+    let round = rounds::round_of(&st.app, &req).await?;
+    // Every codebook variable is set from the form: values given, or cleared.
+    let vars = &round.def.codebook.variables;
+    let assignments: Vec<String> = vars
+        .iter()
+        .map(|v| format!("{}={}", v.id, e.form.all(&v.id).join(",")))
+        .collect();
+    // What the workbench offered, computed again here: the coding records whether it was taken.
+    let (_, suggestions) = crate::services::suggest::for_request(&st.app, &round, req.id).await?;
+    let offered = suggestions
+        .into_iter()
+        .map(|s| (s.variable, s.values.into_iter().collect()))
+        .collect();
+    match crate::services::findings::set_codings_offered(
+        &st.app,
+        &reference,
+        &assignments,
+        1,
+        e.name(),
+        &offered,
+    )
+    .await
+    {
+        Ok(_) => Ok(back(&format!("/requests/{reference}"), "coding")),
+        Err(crate::services::findings::FindingsError::Coding(problems)) => {
+            // Shown beside each field, with every selection kept.
+            let mut form = CodingForm::default();
+            for v in vars {
+                form.values.insert(
+                    v.id.clone(),
+                    e.form.all(&v.id).iter().map(|s| s.to_string()).collect(),
+                );
+            }
+            for p in problems {
+                // Assignment n (1-based) is the codebook's variable n.
+                if let Some(v) = vars.get(p.line.saturating_sub(1)) {
+                    form.errors
+                        .insert(v.id.clone(), plain(&p.message, v.when.as_deref()));
+                }
+            }
+            let mut r = page(&st, &e.sess, &reference_text, None, Some(form)).await?;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn chase_now(
+    State(st): State<WebState>,
+    Path(reference_text): Path<String>,
+    e: Editor,
+) -> Result<Response, WebError> {
+    let reference = reference(&reference_text)?;
+    let action = crate::services::chasers::chase_now(&st.app, &reference, e.name()).await?;
+    Ok(axum::response::Redirect::to(&format!(
+        "/requests/{reference}?done=chase&step={}",
+        super::http_query(&action.step)
+    ))
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_suggestions_offer_the_state_they_mean() {
+        assert_eq!(
+            suggestion_state("partial_response"),
+            Some(RequestState::AnsweredPart)
+        );
+        assert_eq!(suggestion_state("refusal:12"), Some(RequestState::Refused));
+        assert_eq!(
+            suggestion_state("acknowledgement"),
+            Some(RequestState::Acknowledged)
+        );
+        assert_eq!(suggestion_state("extension_notice"), None);
+    }
+}
