@@ -9,7 +9,7 @@
 //! created and dropped. The round is created by the service (one request per body); its
 //! states, due dates and reply counts are then set in bulk by SQL (a mix like a round three
 //! months in: most answered, some overdue, one in ten with replies waiting, some coded) and the
-//! deadlines kept by `store::kept`, since the benchmark measures reading, not a round's life.
+//! deadlines kept by `store::board_values`, since the benchmark measures reading, not a round's life.
 
 use foi::app::{App, Globals};
 use foi::config::Config;
@@ -105,7 +105,7 @@ async fn build(n: usize, store: &str, tmp: &std::path::Path) -> (App, Option<Str
     for s in sqls {
         app.db.execute_unprepared(&s).await.unwrap();
     }
-    foi::store::kept::fill_missing_deadlines(&app.db, &app.calendar.get())
+    foi::store::board_values::fill_missing_deadlines(&app.db, &app.calendar.get())
         .await
         .unwrap();
     // Planner statistics, as a database in use has them (PostgreSQL's autovacuum; SQLite's

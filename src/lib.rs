@@ -1,34 +1,17 @@
-//! `foi` runs Freedom of Information request campaigns end to end.
+//! `foi` runs Freedom of Information request campaigns end to end. This crate is the binary's
+//! own code; the layers below it are crates of the workspace (see the README's "How the code is
+//! laid out"), and `tests/layers.rs` fails if one gains a dependency its layer may not have.
 //!
-//! Dependencies point down this list, never up (see `ARCHITECTURE.md`):
-//!
-//! **Entry points**
-//! * [`cli`] — the command line, one file per command (`foi round` → `cli/round.rs`).
-//! * [`web`] — the dashboard (axum): one file per resource, one error type, typed POST checks.
-//! * [`daemon`] — `foi serve`'s process: the supervised worker and scheduler, and the web server.
-//!
-//! **Use cases**
-//! * [`services`] — every action a person or the scheduler takes, one function each, each
-//!   leaving an event naming who did it.
-//!
-//! **Adapters** (each given what it needs — a database handle, a clock, a raw store — never
-//! the whole application)
-//! * [`store`] — SeaORM over SQLite or PostgreSQL; every query lives here.
-//! * [`outbound`] — letter templates, MIME composition, SMTP/file transports, the delivery worker.
-//! * [`inbound`] — MIME parsing and the mail sources (IMAP, Maildir, .eml/.mbox).
-//! * [`schedule`] — cron evaluation in London time and catch-up of missed ticks.
-//! * [`report`] — rendering the findings (Markdown, HTML with SVG charts, CSV, JSON).
-//! * [`rawstore`] — received and sent messages as bytes, addressed by SHA-256.
-//!
-//! **Rules**
-//! * [`domain`] — calendar, registers, rounds, request states, overdue tiers, matching,
-//!   classification, chaser ladder, codebook, aggregation: pure and unit-tested, no I/O.
-//!
-//! **Plumbing**
-//! * [`app`] — builds the application (configuration, database, clock, calendar) for an entry point.
-//! * [`config`] — configuration files and environment, with file and line in every error.
-//! * [`clock`] — injected time (`--today`, tests' manual clock).
+//! * [`cli`] — the command line, one file per command (`foi round` → `cli/round.rs`): parses
+//!   arguments, calls services, prints.
+//! * [`daemon`] — `foi serve`'s process: the supervised delivery worker and scheduler, and the
+//!   web server.
 //! * [`output`] — tables, CSV and JSON for the CLI.
+//!
+//! The layers are re-exported under their old names (`foi::services`, `foi::store`,
+//! `foi::domain` …) for the integration tests and benchmarks, which drive the whole program:
+//! `foi-web` (the dashboard) → `foi-app` (the use cases) → `foi-report`, `foi-docs`,
+//! `foi-mail`, `foi-store` (the adapters) → `foi-config`, `foi-domain` (the rules).
 pub mod cli;
 pub mod daemon;
 pub mod output;

@@ -1,4 +1,4 @@
-//! The round board in the database (`store::board`, `store::kept`): a round walked through
+//! The round board in the database (`store::board`, `store::board_values`): a round walked through
 //! every state on each store, its board's pages (every filter × every order, forwards and
 //! backwards) and counts compared with a brute-force computation from the messages, codings
 //! and calendar; and the kept values compared with a full recomputation.
@@ -379,7 +379,7 @@ async fn board_matches_brute_force(backend: Backend) {
         }
     }
     // The kept values are what a full recomputation gives.
-    let r = foi::store::kept::recompute(&app.db, &app.calendar.get())
+    let r = foi::store::board_values::recompute(&app.db, &app.calendar.get())
         .await
         .unwrap();
     assert_eq!(r.requests, N);
@@ -415,12 +415,12 @@ async fn recompute_finds_and_corrects_stale_values() {
         .execute_unprepared("UPDATE request_tallies SET n = n + 5 WHERE state = 'refused'")
         .await
         .unwrap();
-    let r = foi::store::kept::recompute(&app.db, &app.calendar.get())
+    let r = foi::store::board_values::recompute(&app.db, &app.calendar.get())
         .await
         .unwrap();
     assert_eq!(r.stale, 2);
     assert!(r.stale_tallies > 0, "the tampered tallies are found");
-    let again = foi::store::kept::recompute(&app.db, &app.calendar.get())
+    let again = foi::store::board_values::recompute(&app.db, &app.calendar.get())
         .await
         .unwrap();
     assert_eq!(again.stale, 0);

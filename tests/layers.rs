@@ -80,7 +80,13 @@ const NOT_IN_DOMAIN: &[&str] = &[
 fn dependencies() -> BTreeMap<String, BTreeSet<String>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");
@@ -120,7 +126,10 @@ fn every_crate_of_the_workspace_has_a_layer() {
         "crates with no layer in tests/layers.rs: {unplaced:?} — add each to LAYERS"
     );
     for (c, _) in LAYERS {
-        assert!(deps.contains_key(*c), "{c} is in LAYERS but not in the workspace");
+        assert!(
+            deps.contains_key(*c),
+            "{c} is in LAYERS but not in the workspace"
+        );
     }
 }
 

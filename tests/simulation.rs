@@ -423,7 +423,7 @@ async fn a_42_body_round_over_70_working_days_across_christmas() {
         .unwrap();
     assert_eq!(runs.len(), 76, "weekdays from 24 Nov 2025 to 9 Mar 2026");
     // What the board keeps on each request followed every change of the 70 working days.
-    let r = foi::store::kept::recompute(&sim.app.db, &sim.app.calendar.get())
+    let r = foi::store::board_values::recompute(&sim.app.db, &sim.app.calendar.get())
         .await
         .unwrap();
     assert_eq!(r.requests, 42);

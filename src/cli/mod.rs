@@ -186,10 +186,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             command: DbCommand::Migrate,
         } => {
             let app = open(&g).await?;
-            println!(
-                "migrations applied ({})",
-                app.database_name()
-            );
+            println!("migrations applied ({})", app.database_name());
             Ok(())
         }
         Command::Db {

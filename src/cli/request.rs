@@ -6,8 +6,8 @@ use crate::domain::dates;
 use crate::domain::ids::Reference;
 use crate::domain::request::{Change, RequestState};
 use crate::output::{self, Format};
-use crate::services::requests as svc;
 use crate::services::request_view;
+use crate::services::requests as svc;
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]

@@ -264,11 +264,8 @@ pub(crate) async fn deliver_foreground(app: &App, throttle: &Throttle) -> anyhow
     if recovered > 0 {
         println!("{recovered} message(s) found mid-send after a crash are now `uncertain`: see `foi outbox`");
     }
-    let queued = crate::services::outbox::count(
-        app,
-        crate::domain::message::OutboundState::Queued,
-    )
-    .await?;
+    let queued =
+        crate::services::outbox::count(app, crate::domain::message::OutboundState::Queued).await?;
     let pb = ProgressBar::new(queued);
     pb.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} sent, {per_sec}, ETA {eta}")
@@ -295,11 +292,9 @@ pub(crate) async fn deliver_foreground(app: &App, throttle: &Throttle) -> anyhow
         Err(worker::DeliveryError::Mailbox(e)) => {
             ctrl_c.abort();
             pb.finish_and_clear();
-            let left = crate::services::outbox::count(
-        app,
-                crate::domain::message::OutboundState::Queued,
-            )
-            .await?;
+            let left =
+                crate::services::outbox::count(app, crate::domain::message::OutboundState::Queued)
+                    .await?;
             anyhow::bail!("{e}\n{left} letter(s) stay queued; none was marked sent or failed");
         }
         Err(e) => return Err(e.into()),
@@ -310,11 +305,8 @@ pub(crate) async fn deliver_foreground(app: &App, throttle: &Throttle) -> anyhow
         "sent {}, bounced {}, failed {}, retried {}",
         report.sent, report.bounced, report.failed, report.retried
     );
-    let left = crate::services::outbox::count(
-        app,
-        crate::domain::message::OutboundState::Queued,
-    )
-    .await?;
+    let left =
+        crate::services::outbox::count(app, crate::domain::message::OutboundState::Queued).await?;
     if report.gave_up {
         println!(
             "{left} message(s) stay queued for a later retry: the mail server did not take them ({}). Check [smtp] host, port and security, and that the server accepts connections from here; `foi send` again later, or `foi serve` retries on its own",

@@ -47,7 +47,7 @@ fn cells(r: &StatusRow, uk: bool) -> Vec<String> {
         r.working_days_overdue.to_string(),
         r.messages_in.to_string(),
         r.last_in.map(at).unwrap_or_default(),
-        r.next_action.clone(),
+        r.next_action.to_string(),
     ]
 }
 

@@ -3,8 +3,8 @@
 use crate::app::Globals;
 use crate::domain::ids::Reference;
 use crate::output::{self, Format};
-use crate::services::triage;
 use crate::services::rounds;
+use crate::services::triage;
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]

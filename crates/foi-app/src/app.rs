@@ -17,7 +17,7 @@ pub enum AppError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Calendar(#[from] crate::services::calendar::CalendarFileError),
+    Calendar(#[from] crate::store::calendar_file::CalendarFileError),
 }
 
 /// Checks the data directory is for its owner only (it holds password hashes, session
@@ -115,9 +115,9 @@ impl App {
             Some(d) => Arc::new(TodayClock(d)),
             None => Arc::new(SystemClock),
         };
-        let calendar = crate::services::calendar::load(&g.data_dir)?;
+        let calendar = crate::store::calendar_file::load(&g.data_dir)?;
         // Rows from before the board's kept columns: their deadlines need the calendar.
-        store::kept::fill_missing_deadlines(&db, &calendar).await?;
+        store::board_values::fill_missing_deadlines(&db, &calendar).await?;
         let mailbox = crate::mailbox::MailboxAuth::from_config(&config, &g.data_dir);
         Ok(App {
             mailbox,

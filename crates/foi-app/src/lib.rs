@@ -17,8 +17,8 @@ pub mod tasks;
 
 use foi_config as config;
 use foi_docs::{extract, fetch};
-use foi_domain::clock;
 use foi_domain as domain;
+use foi_domain::clock;
 use foi_mail::{inbound, mailbox, outbound};
 use foi_report as report;
 use foi_store::{self as store, rawstore};

@@ -486,15 +486,22 @@ mod tests {
         assert!(e.contains("line 3"), "{e}");
     }
 
+    /// A file of the workspace's `config/` (tests run in the crate's directory).
+    fn shipped(rel: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(rel)
+    }
+
     #[test]
     fn the_sample_local_configs_are_valid() {
         for name in ["microsoft365", "google", "generic"] {
-            let f = format!("config/examples/local.{name}.toml");
-            let c = load(Some(Path::new(&f)), Vec::new()).unwrap_or_else(|e| panic!("{f}: {e}"));
-            assert_eq!(c.smtp.transport, Transport::Smtp, "{f}");
+            let f = shipped(&format!("config/examples/local.{name}.toml"));
+            let c = load(Some(&f), Vec::new()).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            assert_eq!(c.smtp.transport, Transport::Smtp, "{}", f.display());
         }
         let m = load(
-            Some(Path::new("config/examples/local.microsoft365.toml")),
+            Some(&shipped("config/examples/local.microsoft365.toml")),
             Vec::new(),
         )
         .unwrap();
@@ -505,7 +512,7 @@ mod tests {
     #[test]
     fn oauth_settings_from_the_environment() {
         let c = load(
-            Some(Path::new("config/default.toml")),
+            Some(&shipped("config/default.toml")),
             vec![
                 ("FOI__IMAP__AUTH".into(), "xoauth2".into()),
                 ("FOI__OAUTH__FLOW".into(), "client_credentials".into()),
@@ -517,7 +524,7 @@ mod tests {
         assert_eq!(c.oauth.flow, OAuthFlow::ClientCredentials);
         assert_eq!(c.oauth.scopes, vec!["a".to_string(), "b".to_string()]);
         let e = load(
-            Some(Path::new("config/default.toml")),
+            Some(&shipped("config/default.toml")),
             vec![("FOI__SMTP__AUTH".into(), "basic".into())],
         )
         .unwrap_err()
@@ -540,7 +547,7 @@ mod tests {
     #[test]
     fn bad_env_value_names_the_variable() {
         let e = load(
-            Some(Path::new("config/default.toml")),
+            Some(&shipped("config/default.toml")),
             vec![("FOI__SMTP__SECURITY".into(), "sometimes".into())],
         )
         .unwrap_err()

@@ -26,6 +26,19 @@ pub struct CodingError {
     pub line: usize,
     pub field: &'static str,
     pub message: String,
+    /// What kind of problem, for a form to say it in its own words.
+    pub problem: Problem,
+}
+
+/// What kind of coding problem a [`CodingError`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Problem {
+    /// The value is not one the variable allows.
+    NotAValue,
+    /// The variable applies only when another answer allows it, and that is not so.
+    NotApplicable,
+    #[default]
+    Other,
 }
 
 /// Validates `rows` and returns the new values of every body they touch (existing values
@@ -43,6 +56,7 @@ pub fn apply(
         line,
         field,
         message,
+        problem: Problem::Other,
     };
     let mut fresh: BTreeMap<(String, String), Vec<(usize, String)>> = BTreeMap::new();
     for r in rows {
@@ -89,11 +103,14 @@ pub fn apply(
                 VarKind::Number => "a number".into(),
                 VarKind::Text => "any non-empty text".into(),
             };
-            errs.push(err(
-                r.line,
-                "value",
-                format!("`{value}` is not a value of `{}`; allowed: {allowed}", v.id),
-            ));
+            errs.push(CodingError {
+                problem: Problem::NotAValue,
+                ..err(
+                    r.line,
+                    "value",
+                    format!("`{value}` is not a value of `{}`; allowed: {allowed}", v.id),
+                )
+            });
             continue;
         }
         let entry = fresh.entry((code, v.id.clone())).or_default();
@@ -159,7 +176,10 @@ pub fn apply(
                 .or_else(|| first_line(code, &c.variable))
                 .or_else(|| row_of_body.get(code).copied())
                 .unwrap_or(0);
-            errs.push(err(line, "value", message));
+            errs.push(CodingError {
+                problem: Problem::NotApplicable,
+                ..err(line, "value", message)
+            });
         }
     }
     if errs.is_empty() {
@@ -181,6 +201,7 @@ pub fn parse_csv(text: &str, source_name: &str) -> Result<Vec<CodingRow>, Vec<Co
             line: 1,
             field: "header",
             message: e.to_string(),
+            problem: Problem::Other,
         }]
     })?;
     let col = |n: &str| {
@@ -194,6 +215,7 @@ pub fn parse_csv(text: &str, source_name: &str) -> Result<Vec<CodingRow>, Vec<Co
             line: 1,
             field: "header",
             message: "the header must be `authority,variable,value`".into(),
+            problem: Problem::Other,
         }]);
     };
     let mut rows = Vec::new();
@@ -212,6 +234,7 @@ pub fn parse_csv(text: &str, source_name: &str) -> Result<Vec<CodingRow>, Vec<Co
                         "a field is longer than {} characters; shorten it and import again",
                         super::text::MAX_CSV_FIELD
                     ),
+                    problem: Problem::Other,
                 })
             }
             Ok(r) => rows.push(CodingRow {
@@ -225,6 +248,7 @@ pub fn parse_csv(text: &str, source_name: &str) -> Result<Vec<CodingRow>, Vec<Co
                 line: e.position().map(|p| p.line() as usize).unwrap_or(0),
                 field: "row",
                 message: format!("{e}; check quoting and the number of fields"),
+                problem: Problem::Other,
             }),
         }
     }

@@ -84,10 +84,16 @@ mod tests {
 
     #[test]
     fn every_2026_body_maps_to_2024_and_none_is_dropped() {
-        let r24 =
-            parse_register(include_str!("../../../config/registers/icbs-2024.csv"), "24").unwrap();
-        let r26 =
-            parse_register(include_str!("../../../config/registers/icbs-2026.csv"), "26").unwrap();
+        let r24 = parse_register(
+            include_str!("../../../config/registers/icbs-2024.csv"),
+            "24",
+        )
+        .unwrap();
+        let r26 = parse_register(
+            include_str!("../../../config/registers/icbs-2026.csv"),
+            "26",
+        )
+        .unwrap();
         let (maps, unmapped) = map_bodies(&r26, &r24);
         assert_eq!(maps.len(), 36);
         assert!(unmapped.is_empty(), "{unmapped:?}");

@@ -1,15 +1,33 @@
 //! The domain: the rules of FOI campaigning as plain Rust. No database, mail or web types in
-//! these signatures, no clock reads and no I/O, so every rule is unit-tested on its own.
+//! these signatures, no clock reads in the rules and no I/O, so every rule is unit-tested on
+//! its own. `tests/layers.rs` keeps sea-orm, sqlx, lettre, axum, tokio, reqwest and mail-parser
+//! out of this crate's dependencies.
+//!
+//! * Time and law: [`calendar`], [`holidays`] (gov.uk data), [`regime`] (FOIA, FOISA, EIR,
+//!   EISR), [`dates`], [`clock`] (the injected clock's trait; `SystemClock` is the one reader of
+//!   real time).
+//! * Bodies and rounds: [`register`], [`round`] (round files, checked whole), [`reference`],
+//!   [`ids`] (`EmailAddress`, `Reference`, `MessageId`).
+//! * A request's life: [`request`] (states and typed changes), [`overdue`] (one definition),
+//!   [`need`] (what to do next), [`chasers`] (the ladder), [`event`] (audit-log kinds),
+//!   [`timeliness`].
+//! * Mail: [`message`] (directions, states, kinds), [`mail`] (a parsed message), [`matching`],
+//!   [`classify`], [`mailbox_errors`].
+//! * Reading and coding: [`extracted`] (what reading a file gave), [`search`], [`suggest`],
+//!   [`codebook`], [`coding`], [`aggregate`], [`compare`], [`proportion`], [`report`] (the
+//!   findings report's content), [`redact`], [`board`] (the board's filters and orders),
+//!   [`fetch`] (desk-research fetch rules), [`text`].
 pub mod aggregate;
 pub mod board;
 pub mod calendar;
 pub mod chasers;
 pub mod classify;
+pub mod clock;
 pub mod codebook;
 pub mod coding;
 pub mod compare;
-pub mod clock;
 pub mod dates;
+pub mod event;
 pub mod extracted;
 pub mod fetch;
 pub mod holidays;
@@ -18,6 +36,7 @@ pub mod mail;
 pub mod mailbox_errors;
 pub mod matching;
 pub mod message;
+pub mod need;
 pub mod overdue;
 pub mod proportion;
 pub mod redact;

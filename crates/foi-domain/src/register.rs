@@ -261,10 +261,16 @@ mod tests {
 
     #[test]
     fn shipped_registers_parse_with_the_right_counts() {
-        let r24 =
-            parse_register(include_str!("../../../config/registers/icbs-2024.csv"), "24").unwrap();
-        let r26 =
-            parse_register(include_str!("../../../config/registers/icbs-2026.csv"), "26").unwrap();
+        let r24 = parse_register(
+            include_str!("../../../config/registers/icbs-2024.csv"),
+            "24",
+        )
+        .unwrap();
+        let r26 = parse_register(
+            include_str!("../../../config/registers/icbs-2026.csv"),
+            "26",
+        )
+        .unwrap();
         assert_eq!(r24.len(), 42);
         assert_eq!(r26.len(), 36);
         // 12 abolished bodies in 2024, each with at least one successor in 2026.

@@ -13,8 +13,8 @@ pub mod mailbox;
 pub mod outbound;
 
 use foi_config as config;
-use foi_domain::clock;
 use foi_domain as domain;
+use foi_domain::clock;
 use foi_store::{self as store, rawstore};
 
 /// Documents built for tests, shared with the integration tests and benchmarks.

@@ -1,12 +1,12 @@
 //! The round board in the database: its filters, orders and counts as indexed queries over the
-//! kept columns (`store::kept`), paged by seeking from a position (keyset pagination), so a
+//! kept columns (`store::board_values`), paged by seeking from a position (keyset pagination), so a
 //! page of a 100,000-body round costs what a page of a 1,000-body round does.
 //!
 //! The rules are `domain::board`'s: each order's segments are queried in turn, each in its
 //! key's order, until a page is full.
 
 use super::entities::request;
-use super::rounds::{requests_page, RequestQuery, RequestRow};
+use super::requests::{requests_page, RequestQuery, RequestRow};
 use super::StoreError;
 use crate::domain::board::{self, Facts, Filter, Key, Position, Segment, Sort};
 use crate::domain::request::{RequestState, ALL_STATES};

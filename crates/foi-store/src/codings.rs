@@ -3,6 +3,7 @@
 use super::entities::{authority, coding, request};
 use super::{events, StoreError};
 use crate::domain::aggregate::Values;
+use crate::domain::event::EventKind;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -154,18 +155,14 @@ pub async fn replace(
         ));
     }
     let rids: Vec<i32> = per_request.keys().copied().collect();
-    super::kept::refresh_counts(&txn, &rids).await?;
+    super::board_values::refresh_counts(&txn, &rids).await?;
     for (rid, changes) in per_request {
         events::append(
             &txn,
             events::NewEvent {
                 request_id: Some(rid),
                 actor: coder.to_string(),
-                kind: if pass == 1 {
-                    "coded".into()
-                } else {
-                    format!("coded_pass_{pass}")
-                },
+                kind: EventKind::Coded { pass },
                 note: Some(changes.join(", ")),
                 ..Default::default()
             },

@@ -3,6 +3,7 @@
 
 use super::entities::event;
 use super::StoreError;
+pub use crate::domain::event::EventKind;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -16,7 +17,7 @@ pub struct NewEvent {
     /// The message the event is about (a dismissed triage message, a retried letter).
     pub message_id: Option<i32>,
     pub actor: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub from_state: Option<String>,
     pub to_state: Option<String>,
     pub effective_on: Option<NaiveDate>,
@@ -34,11 +35,11 @@ pub struct Event {
 
 impl NewEvent {
     /// An event on a request.
-    pub fn on_request(request_id: i32, actor: &str, kind: impl Into<String>) -> NewEvent {
+    pub fn on_request(request_id: i32, actor: &str, kind: EventKind) -> NewEvent {
         NewEvent {
             request_id: Some(request_id),
             actor: actor.into(),
-            kind: kind.into(),
+            kind,
             ..Default::default()
         }
     }
@@ -64,7 +65,7 @@ fn model(e: NewEvent, at: DateTime<Utc>) -> event::ActiveModel {
         message_id: Set(e.message_id),
         at: Set(at),
         actor: Set(e.actor),
-        kind: Set(e.kind),
+        kind: Set(e.kind.as_string()),
         from_state: Set(e.from_state),
         to_state: Set(e.to_state),
         effective_on: Set(e.effective_on),
@@ -133,7 +134,7 @@ fn to_event(m: event::Model) -> Event {
             request_id: m.request_id,
             message_id: m.message_id,
             actor: m.actor,
-            kind: m.kind,
+            kind: EventKind::parse(&m.kind),
             from_state: m.from_state,
             to_state: m.to_state,
             effective_on: m.effective_on,

@@ -4,6 +4,7 @@
 
 use super::entities::{attachment, authority, authority_address, message, request};
 use super::{events, outbox, StoreError};
+use crate::domain::event::EventKind;
 use crate::domain::mail::{AttachmentInfo, AttachmentSource, ParsedMail};
 use crate::domain::matching::Catalog;
 use crate::domain::message::{Direction, InboundState, MessageKind};
@@ -165,14 +166,14 @@ pub async fn insert(
         .await?;
     }
     if let Some(rid) = m.request_id {
-        super::kept::refresh_counts(&txn, &[rid]).await?;
+        super::board_values::refresh_counts(&txn, &[rid]).await?;
         events::append(
             &txn,
             events::NewEvent {
                 request_id: Some(rid),
                 message_id: Some(id),
                 actor: "foi ingest".into(),
-                kind: format!("{}_received", m.kind),
+                kind: EventKind::Received(m.kind),
                 note: Some(format!(
                     "from {} \"{}\"; matched by {}; suggested: {}",
                     p.from_addr.unwrap_or_default(),
@@ -208,7 +209,7 @@ pub async fn delay_outbound(
                     request_id: rid,
                     message_id: Some(id),
                     actor: "foi ingest".into(),
-                    kind: "delivery_delayed".into(),
+                    kind: EventKind::DeliveryDelayed,
                     note: Some(format!("delay notice: {text}")),
                     ..Default::default()
                 },
@@ -442,7 +443,7 @@ pub async fn assign(
     am.match_rule = Set(Some(format!("assigned by {actor}")));
     am.update(&txn).await?;
     let touched: Vec<i32> = std::iter::once(request_id).chain(previous).collect();
-    super::kept::refresh_counts(&txn, &touched).await?;
+    super::board_values::refresh_counts(&txn, &touched).await?;
     let mut learned = None;
     if from.contains('@') {
         let exists = authority_address::Entity::find()
@@ -469,7 +470,7 @@ pub async fn assign(
             request_id: Some(request_id),
             message_id: Some(id),
             actor: actor.into(),
-            kind: "reply_assigned".into(),
+            kind: EventKind::ReplyAssigned,
             note: Some(format!(
                 "message {id} from {from} \"{}\" assigned from triage{}",
                 m.subject,
@@ -511,7 +512,7 @@ pub async fn dismiss(
     am.state = Set(InboundState::Dismissed.as_str().into());
     am.update(&txn).await?;
     if let Some(rid) = rid {
-        super::kept::refresh_counts(&txn, &[rid]).await?;
+        super::board_values::refresh_counts(&txn, &[rid]).await?;
     }
     events::append(
         &txn,
@@ -519,7 +520,7 @@ pub async fn dismiss(
             request_id: rid,
             message_id: Some(id),
             actor: actor.into(),
-            kind: "triage_dismissed".into(),
+            kind: EventKind::TriageDismissed,
             note: Some(note),
             ..Default::default()
         },
@@ -542,7 +543,7 @@ pub async fn mark_classified(db: &impl ConnectionTrait, request_id: i32) -> Resu
         .filter(message::Column::State.eq(InboundState::Matched.as_str()))
         .exec(db)
         .await?;
-    super::kept::refresh_counts(db, &[request_id]).await?;
+    super::board_values::refresh_counts(db, &[request_id]).await?;
     Ok(())
 }
 

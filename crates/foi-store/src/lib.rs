@@ -1,5 +1,16 @@
-//! Storage adapter: connecting to SQLite or PostgreSQL, running migrations, and repository
-//! functions that take and return domain types. SeaORM types do not leave this module.
+//! Storage adapter: connecting to SQLite or PostgreSQL, running migrations, and every query,
+//! each a function named for what it means that takes and returns domain types or this
+//! crate's own rows. The only SeaORM type in its API is the [`Db`] handle; no other crate of
+//! the workspace depends on SeaORM.
+//!
+//! * One module per table or concept: [`rounds`], [`requests`] (the one query every list of
+//!   requests goes through, and the named sets: due between, overdue on, chase batch …),
+//!   [`board`] (the board's pages and counts), [`board_values`] (what the board keeps on each
+//!   request), [`inbox`], [`outbox`], [`letters`], [`events`], [`codings`], [`extracts`],
+//!   [`search`], [`sources`], [`authorities`], [`users`], [`jobs`], [`mailbox`].
+//! * [`changes`] — the changes that reach across tables, each in one transaction.
+//! * [`rawstore`] — messages as bytes, addressed by SHA-256; [`calendar_file`] — the refreshed
+//!   bank-holiday calendar.
 
 pub mod rawstore;
 
@@ -7,16 +18,19 @@ use foi_domain as domain;
 
 pub mod authorities;
 pub mod board;
+pub mod board_values;
+pub mod calendar_file;
+pub mod changes;
 pub mod codings;
 pub mod entities;
 pub mod events;
 pub mod extracts;
 pub mod inbox;
 pub mod jobs;
-pub mod kept;
 pub mod letters;
 pub mod mailbox;
 pub mod outbox;
+pub mod requests;
 pub mod rounds;
 pub mod search;
 pub mod sources;
@@ -190,12 +204,6 @@ pub fn backend_name(db: &DatabaseConnection) -> &'static str {
         DbBackend::Postgres => "postgres",
         _ => "other",
     }
-}
-
-/// A database error with this text, for tests here.
-#[cfg(test)]
-pub(crate) fn test_db_error(text: &str) -> sea_orm::DbErr {
-    sea_orm::DbErr::Custom(text.into())
 }
 
 impl StoreError {

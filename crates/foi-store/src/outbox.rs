@@ -13,6 +13,7 @@
 use super::entities::{message, request};
 use super::{events, StoreError};
 use crate::domain::calendar::Calendar;
+use crate::domain::event::EventKind;
 use crate::domain::ids::{EmailAddress, MessageId};
 use crate::domain::message::{Direction, MessageKind, OutboundState};
 use crate::domain::request::{transition, Change, Clocks, RequestState};
@@ -96,8 +97,12 @@ pub async fn enqueue_many(
         .await?;
         events::append(
             &txn,
-            events::NewEvent::on_request(it.request_id, actor, format!("{}_{}", it.kind, it.state))
-                .note(format!("{} to {}", it.message_id, it.to_addr)),
+            events::NewEvent::on_request(
+                it.request_id,
+                actor,
+                EventKind::LetterQueued(it.kind, it.state),
+            )
+            .note(format!("{} to {}", it.message_id, it.to_addr)),
             now,
         )
         .await?;
@@ -251,7 +256,7 @@ pub async fn mark_sent(
             .ok_or_else(|| StoreError::NotFound(format!("request {rid}")))?;
         let state: RequestState = r.state.parse().map_err(StoreError::Invalid)?;
         let mut note = format!("{kind} accepted by the server: {server_reply}");
-        let mut ev = events::NewEvent::on_request(rid, actor, format!("{kind}_sent"));
+        let mut ev = events::NewEvent::on_request(rid, actor, EventKind::LetterSent(kind));
         // Sending a request letter starts the statutory clock; sending our internal review
         // request starts the review's own 20-working-day clock.
         let target = match (kind, state) {
@@ -296,7 +301,7 @@ pub async fn mark_sent(
             ra.review_due_on = Set(c.review_due_on);
             ra.updated_at = Set(now);
             ra.update(&txn).await?;
-            super::kept::refresh_deadlines(&txn, cal, &[rid]).await?;
+            super::board_values::refresh_deadlines(&txn, cal, &[rid]).await?;
             ev.from_state = Some(state.as_str().into());
             ev.to_state = Some(to.as_str().into());
             ev.effective_on = Some(today);
@@ -360,7 +365,7 @@ pub async fn mark_transient(
     if let (None, Some(rid)) = (next_at, rid) {
         events::append(
             &txn,
-            events::NewEvent::on_request(rid, "foi send", "delivery_failed").note(error),
+            events::NewEvent::on_request(rid, "foi send", EventKind::DeliveryFailed).note(error),
             now,
         )
         .await?;
@@ -386,8 +391,7 @@ pub async fn mark_bounced(
     if let Some(rid) = rid {
         events::append(
             &txn,
-            events::NewEvent::on_request(rid, "foi send", OutboundState::Bounced.as_str())
-                .note(error),
+            events::NewEvent::on_request(rid, "foi send", EventKind::Bounced).note(error),
             now,
         )
         .await?;
@@ -519,7 +523,7 @@ pub async fn retry(
                 request_id: m.request_id,
                 message_id: Some(m.id),
                 actor: actor.into(),
-                kind: "retry_chosen".into(),
+                kind: EventKind::RetryChosen,
                 note: Some(format!("message {} was {was}; queued again", m.id)),
                 ..Default::default()
             },
@@ -575,7 +579,7 @@ pub async fn resolve(
                 request_id: rid,
                 message_id: Some(id),
                 actor: actor.into(),
-                kind: "resend_chosen".into(),
+                kind: EventKind::ResendChosen,
                 note: Some(format!("message {id} was uncertain; sent again")),
                 ..Default::default()
             },
@@ -614,7 +618,7 @@ pub async fn approve(
                 request_id: m.request_id,
                 message_id: Some(m.id),
                 actor: actor.into(),
-                kind: format!("{}_approved", m.kind),
+                kind: EventKind::LetterApproved(m.kind.parse().map_err(StoreError::Invalid)?),
                 note: m.message_id.clone(),
                 ..Default::default()
             },

@@ -25,8 +25,8 @@ pub mod triage;
 pub mod workbench;
 
 use crate::app::App;
-use crate::tasks::Tasks;
 use crate::services::users::{Role, User};
+use crate::tasks::Tasks;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -112,11 +112,17 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("setup", include_str!("../../../templates/web/setup.hbs")),
     ("rounds", include_str!("../../../templates/web/rounds.hbs")),
     ("board", include_str!("../../../templates/web/board.hbs")),
-    ("request", include_str!("../../../templates/web/request.hbs")),
+    (
+        "request",
+        include_str!("../../../templates/web/request.hbs"),
+    ),
     ("triage", include_str!("../../../templates/web/triage.hbs")),
     ("search", include_str!("../../../templates/web/search.hbs")),
     ("outbox", include_str!("../../../templates/web/outbox.hbs")),
-    ("chasers", include_str!("../../../templates/web/chasers.hbs")),
+    (
+        "chasers",
+        include_str!("../../../templates/web/chasers.hbs"),
+    ),
     (
         "chasers_confirm",
         include_str!("../../../templates/web/chasers_confirm.hbs"),

@@ -5,6 +5,7 @@ use super::guards::Editor;
 use super::rounds::date;
 use super::{back, render, Sess, WebError, WebState};
 use crate::domain::classify::Suggestion;
+use crate::domain::coding::{CodingError, Problem};
 use crate::domain::ids::Reference;
 use crate::domain::message::{Direction, InboundState};
 use crate::domain::request::{Change, RequestState};
@@ -282,16 +283,14 @@ async fn page(
 }
 
 /// A coding problem in the words of the form (the CLI's own words name its syntax).
-fn plain(message: &str, when: Option<&str>) -> String {
-    if message.contains("applies only when") {
-        format!(
+fn plain(e: &CodingError, when: Option<&str>) -> String {
+    match e.problem {
+        Problem::NotApplicable => format!(
             "This question applies only when {}. Leave it empty, or change that answer first.",
             when.unwrap_or("another answer allows it")
-        )
-    } else if message.contains("is not a value of") {
-        "Choose one of the listed answers.".into()
-    } else {
-        message.replace('`', "")
+        ),
+        Problem::NotAValue => "Choose one of the listed answers.".into(),
+        Problem::Other => e.message.replace('`', ""),
     }
 }
 
@@ -357,7 +356,7 @@ pub async fn set_coding(
                 // Assignment n (1-based) is the codebook's variable n.
                 if let Some(v) = vars.get(p.line.saturating_sub(1)) {
                     form.errors
-                        .insert(v.id.clone(), plain(&p.message, v.when.as_deref()));
+                        .insert(v.id.clone(), plain(&p, v.when.as_deref()));
                 }
             }
             let mut r = page(&st, &e.sess, &reference_text, None, Some(form)).await?;

@@ -26,9 +26,7 @@ pub async fn rounds(
     let mut out = Vec::new();
     for r in rounds::list(app).await? {
         let (by, overdue) = rounds::state_counts(app, r.id).await?;
-        let history = rounds::history_reason(app, &r)
-            .await?
-            .is_some();
+        let history = rounds::history_reason(app, &r).await?.is_some();
         let total: u64 = by.iter().map(|(_, n)| n).sum();
         let done: u64 = by
             .iter()

@@ -3,8 +3,8 @@
 
 use super::{render, Sess, WebError, WebState};
 use crate::domain::search::{MARK_END, MARK_START};
-use crate::services::search::{self as svc, SearchError};
 use crate::services::search::Filters;
+use crate::services::search::{self as svc, SearchError};
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::Extension;

@@ -126,7 +126,7 @@ pub async fn entries(app: &App, reference: &Reference) -> Result<Vec<Entry>, Bun
             what: match (&e.event.from_state, &e.event.to_state) {
                 (Some(f), Some(t)) => format!("{}: {f} → {t}", e.event.kind),
                 (None, Some(t)) => format!("{}: → {t}", e.event.kind),
-                _ => e.event.kind.clone(),
+                _ => e.event.kind.to_string(),
             },
             detail: format!(
                 "{}{}",

@@ -9,7 +9,8 @@ use crate::domain::calendar::{
 };
 use crate::domain::holidays::{self, Diff};
 use crate::domain::request::RequestState;
-use crate::store::rounds::{self, DueChange};
+use crate::store::changes::{self, DueChange};
+use crate::store::rounds;
 use crate::store::{events, StoreError};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -24,37 +25,14 @@ pub const STALE_AFTER_DAYS: i64 = 90;
 const MAX_BYTES: usize = 5 * 1024 * 1024;
 
 fn file(data_dir: &Path) -> PathBuf {
-    data_dir.join("calendar").join("uk-bank-holidays.csv")
+    crate::store::calendar_file::path(data_dir)
 }
 
 fn meta_file(data_dir: &Path) -> PathBuf {
     data_dir.join("calendar").join("refreshed.json")
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("the stored calendar {path} cannot be read: {message}. Run `foi calendar update` again, or delete it to use the shipped calendar")]
-pub struct CalendarFileError {
-    pub path: String,
-    pub message: String,
-}
-
-/// The calendar in force for a data directory.
-pub fn load(data_dir: &Path) -> Result<Calendar, CalendarFileError> {
-    let p = file(data_dir);
-    match std::fs::read_to_string(&p) {
-        Ok(text) => {
-            Calendar::from_csv(&text, &p.display().to_string()).map_err(|e| CalendarFileError {
-                path: p.display().to_string(),
-                message: e.to_string(),
-            })
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Calendar::shipped()),
-        Err(e) => Err(CalendarFileError {
-            path: p.display().to_string(),
-            message: e.to_string(),
-        }),
-    }
-}
+pub use crate::store::calendar_file::{load, CalendarFileError};
 
 /// When and from where the calendar in force was refreshed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -294,10 +272,10 @@ pub async fn update(
         &meta_file(&app.data_dir),
         &serde_json::to_string(&meta).unwrap_or_default(),
     )?;
-    rounds::apply_due_changes(&app.db, &new_cal, &moved, actor, app.clock.now()).await?;
+    changes::apply_due_changes(&app.db, &new_cal, &moved, actor, app.clock.now()).await?;
     // A new holiday straight after a due date moves the day the request becomes overdue
     // even where the due date stays.
-    crate::store::kept::refresh_running_deadlines(&app.db, &new_cal).await?;
+    crate::store::board_values::refresh_running_deadlines(&app.db, &new_cal).await?;
     app.calendar.set(new_cal);
     Ok(UpdateReport {
         source: source.into(),

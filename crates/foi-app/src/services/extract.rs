@@ -39,7 +39,9 @@ fn files(n: usize) -> String {
 
 /// Reads up to `limit` attachments that wait; returns what came of them.
 pub async fn run_pending(app: &App, limit: usize) -> Result<ExtractSummary, StoreError> {
-    let ocr = crate::extract::ocr::status(&app.config.extract).ready().cloned();
+    let ocr = crate::extract::ocr::status(&app.config.extract)
+        .ready()
+        .cloned();
     let todo = extracts::pending(&app.db, extract::VERSION as i32, limit, ocr.is_some()).await?;
     let mut s = ExtractSummary::default();
     let raw = app.raw_store();
@@ -145,10 +147,14 @@ pub async fn run(
 
 /// How many files wait to be read (up to `limit`), with OCR counted as OCR is set up now.
 pub async fn waiting(app: &App, limit: usize) -> Result<usize, StoreError> {
-    let ocr = crate::extract::ocr::status(&app.config.extract).ready().is_some();
-    Ok(extracts::pending(&app.db, extract::VERSION as i32, limit, ocr)
-        .await?
-        .len())
+    let ocr = crate::extract::ocr::status(&app.config.extract)
+        .ready()
+        .is_some();
+    Ok(
+        extracts::pending(&app.db, extract::VERSION as i32, limit, ocr)
+            .await?
+            .len(),
+    )
 }
 
 /// The extractor name of text read by OCR (the request page says such text needs checking).

@@ -65,7 +65,11 @@ pub async fn report(app: &App) -> Result<Health, StoreError> {
         } else {
             "password"
         },
-        status: if problem.is_some() { "needs_login" } else { "ok" },
+        status: if problem.is_some() {
+            "needs_login"
+        } else {
+            "ok"
+        },
         error: problem.map(|p| {
             format!(
                 "the mailbox {} needs signing in again: {}",

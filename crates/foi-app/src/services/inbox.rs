@@ -27,10 +27,7 @@ pub async fn attachment(
 
 /// An attachment's file name and bytes, read out of its stored message; `None` when the
 /// stored message is missing or no longer holds it.
-pub async fn attachment_file(
-    app: &App,
-    id: i32,
-) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+pub async fn attachment_file(app: &App, id: i32) -> Result<Option<(String, Vec<u8>)>, StoreError> {
     let (a, raw_sha) = inbox::attachment(&app.db, id).await?;
     let bytes = raw_sha
         .as_deref()

@@ -11,6 +11,7 @@
 
 use crate::app::App;
 use crate::domain::dates;
+use crate::domain::event::EventKind;
 use crate::domain::redact::{Redactor, RuleError};
 use crate::store::{events, extracts, inbox, letters, rounds, StoreError};
 use serde_json::json;
@@ -71,9 +72,9 @@ pub async fn mark_attachment(app: &App, id: i32, safe: bool) -> Result<String, P
             message_id: Some(marked.message_id),
             actor: app.actor(),
             kind: if safe {
-                "attachment_marked_publishable".into()
+                EventKind::AttachmentMarkedPublishable
             } else {
-                "attachment_unmarked_publishable".into()
+                EventKind::AttachmentUnmarkedPublishable
             },
             note: Some(name.clone()),
             ..Default::default()
@@ -88,9 +89,18 @@ fn handlebars() -> Result<handlebars::Handlebars<'static>, PublishError> {
     let mut h = handlebars::Handlebars::new();
     h.set_strict_mode(false);
     for (name, text) in [
-        ("layout", include_str!("../../../../templates/publish/layout.hbs")),
-        ("index", include_str!("../../../../templates/publish/index.hbs")),
-        ("body", include_str!("../../../../templates/publish/body.hbs")),
+        (
+            "layout",
+            include_str!("../../../../templates/publish/layout.hbs"),
+        ),
+        (
+            "index",
+            include_str!("../../../../templates/publish/index.hbs"),
+        ),
+        (
+            "body",
+            include_str!("../../../../templates/publish/body.hbs"),
+        ),
     ] {
         h.register_template_string(name, text)
             .map_err(|e| PublishError::Template(e.to_string()))?;
@@ -371,9 +381,9 @@ pub async fn publish(
         events::NewEvent {
             actor: app.actor(),
             kind: if preview {
-                "round_previewed".into()
+                EventKind::RoundPreviewed
             } else {
-                "round_published".into()
+                EventKind::RoundPublished
             },
             note: Some(format!(
                 "{slug}: {} pages, {} original files, to {}",

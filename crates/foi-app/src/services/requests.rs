@@ -3,9 +3,11 @@
 use crate::app::App;
 use crate::domain::calendar::Calendar;
 use crate::domain::ids::Reference;
+use crate::domain::need::Need;
 use crate::domain::overdue::{self, Deadline, Lateness, Tier};
 use crate::domain::request::{transition, Change, RequestState, TransitionError};
-use crate::store::rounds::{self, RequestRow, StateUpdate};
+use crate::store::changes::{self, StateUpdate};
+use crate::store::rounds::{self, RequestRow};
 use crate::store::StoreError;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -70,7 +72,7 @@ pub(crate) async fn apply(
         on,
         note,
     };
-    rounds::update_state(&app.db, &app.calendar.get(), update, actor, app.clock.now()).await?;
+    changes::update_state(&app.db, &app.calendar.get(), update, actor, app.clock.now()).await?;
     Ok(())
 }
 
@@ -109,7 +111,7 @@ pub struct StatusRow {
     pub messages_in: usize,
     pub last_in: Option<DateTime<Utc>>,
     pub needs_classification: usize,
-    pub next_action: String,
+    pub next_action: Need,
 }
 
 /// The status board of a round: one row per body, by body code.
@@ -174,9 +176,10 @@ pub async fn refine_coding(
     cb: &crate::domain::codebook::Codebook,
     rows: &mut [(StatusRow, i32)],
 ) -> Result<(), RequestError> {
+    let coded = |r: &StatusRow| matches!(r.next_action, Need::Coded { .. });
     let ids: Vec<i32> = rows
         .iter()
-        .filter(|(r, _)| r.next_action.starts_with("coded"))
+        .filter(|(r, _)| coded(r))
         .map(|(_, id)| *id)
         .collect();
     if ids.is_empty() {
@@ -184,18 +187,9 @@ pub async fn refine_coding(
     }
     let values = crate::store::codings::values_of(&app.db, &ids).await?;
     for (row, id) in rows.iter_mut() {
-        if let Some(v) = values.get(id) {
-            if row.next_action.starts_with("coded") {
-                let (done, of) = crate::domain::aggregate::progress(cb, v);
-                if done < of {
-                    let suffix = row
-                        .next_action
-                        .strip_prefix("coded")
-                        .unwrap_or("")
-                        .to_string();
-                    row.next_action = format!("partly coded: {done} of {of}{suffix}");
-                }
-            }
+        if let Some(v) = values.get(id).filter(|_| coded(row)) {
+            let (done, of) = crate::domain::aggregate::progress(cb, v);
+            row.next_action = row.next_action.with_progress(done, of);
         }
     }
     Ok(())
@@ -205,46 +199,33 @@ pub async fn refine_coding(
 pub fn as_record(row: &mut StatusRow, r: &RequestRow) {
     if r.state == RequestState::Draft {
         row.next_action = if r.kept.coded_count > 0 {
-            "coded (imported record)".into()
+            Need::Coded { record: true }
         } else {
-            "code the response (imported record)".into()
+            Need::CodeResponse { record: true }
         };
     }
 }
 
 /// What a person should do next about a request.
-fn next_action(r: &RequestRow, late: Option<&Lateness>) -> String {
+fn next_action(r: &RequestRow, late: Option<&Lateness>) -> Need {
     let waiting = r.kept.waiting_count;
-    if waiting == 1 {
-        return "classify 1 reply".into();
-    }
-    if waiting > 1 {
-        return format!("classify {waiting} replies");
+    if waiting > 0 {
+        return Need::Classify { replies: waiting };
     }
     let tier = late.map_or(Tier::OnTime, |l| l.tier);
-    let days = |n: u32| {
-        if n == 1 {
-            "1 working day".to_string()
-        } else {
-            format!("{n} working days")
-        }
-    };
+    let working_days = days_n(late);
     match (r.state, late.map(|l| l.deadline), tier) {
-        (RequestState::Draft, _, _) if r.to_address.is_none() => "find an FOI address".into(),
-        (RequestState::Draft, _, _) => "launch".into(),
-        (RequestState::ClarificationRequested, _, _) => "send the clarification".into(),
+        (RequestState::Draft, _, _) if r.to_address.is_none() => Need::FindAddress,
+        (RequestState::Draft, _, _) => Need::Launch,
+        (RequestState::ClarificationRequested, _, _) => Need::SendClarification,
         (_, Some(Deadline::InternalReview), Tier::Overdue | Tier::VeryOverdue) => {
-            format!("review overdue ({}): refer to the ICO", days(days_n(late)))
+            Need::ReviewOverdue { working_days }
         }
-        (_, Some(Deadline::Response), Tier::VeryOverdue) => {
-            format!("very overdue ({}): escalate", days(days_n(late)))
-        }
-        (_, Some(Deadline::Response), Tier::Overdue) => {
-            format!("overdue ({}): chase", days(days_n(late)))
-        }
-        (s, _, _) if s.awaiting_body() => "wait".into(),
+        (_, Some(Deadline::Response), Tier::VeryOverdue) => Need::Escalate { working_days },
+        (_, Some(Deadline::Response), Tier::Overdue) => Need::Chase { working_days },
+        (s, _, _) if s.awaiting_body() => Need::Wait,
         (s, _, _) if crate::domain::board::needs_coding_state(s) && r.kept.coded_count > 0 => {
-            "coded".into()
+            Need::Coded { record: false }
         }
         (
             RequestState::AnsweredFull
@@ -253,12 +234,10 @@ fn next_action(r: &RequestRow, late: Option<&Lateness>) -> String {
             | RequestState::NotHeld,
             _,
             _,
-        ) => "code the response".into(),
-        (RequestState::DeskResearch, _, _) if r.source_url.is_none() => {
-            "record the source document".into()
-        }
-        (RequestState::DeskResearch, _, _) => "code the document".into(),
-        _ => "-".into(),
+        ) => Need::CodeResponse { record: false },
+        (RequestState::DeskResearch, _, _) if r.source_url.is_none() => Need::RecordSource,
+        (RequestState::DeskResearch, _, _) => Need::CodeDocument,
+        _ => Need::Nothing,
     }
 }
 
@@ -292,10 +271,10 @@ pub fn status_rows(app: &App, reqs: &[RequestRow]) -> Vec<StatusRow> {
     reqs.iter().map(|r| status_row(&cal, today, r)).collect()
 }
 
-pub use crate::store::kept::Recomputed;
+pub use crate::store::board_values::Recomputed;
 
 /// `foi db recompute`: rebuilds what the board keeps on each request (reply counts, coding,
 /// due dates, the day it becomes overdue) from the messages, codings and calendar.
 pub async fn recompute(app: &App) -> Result<Recomputed, StoreError> {
-    crate::store::kept::recompute(&app.db, &app.calendar.get()).await
+    crate::store::board_values::recompute(&app.db, &app.calendar.get()).await
 }

@@ -4,6 +4,7 @@
 //! read by the same reader as attachments (so it is searched and suggested from alike).
 
 use crate::app::App;
+use crate::domain::event::EventKind;
 use crate::fetch::{self, Conditional, Outcome};
 use crate::store::events::{self, NewEvent};
 use crate::store::sources::{self, FetchOutcome, NewFetch};
@@ -151,7 +152,7 @@ pub async fn fetch_round(
             NewEvent {
                 request_id: Some(r.id),
                 actor: app.actor(),
-                kind: format!("source_{}", outcome.as_str()),
+                kind: EventKind::SourceFetched(outcome.as_str().into()),
                 note: Some(format!("{url}: {note}")),
                 ..Default::default()
             },
@@ -257,7 +258,7 @@ pub async fn add_file(
         NewEvent {
             request_id: Some(req.id),
             actor: app.actor(),
-            kind: format!("source_{}", outcome.as_str()),
+            kind: EventKind::SourceFetched(outcome.as_str().into()),
             note: Some(note.clone()),
             ..Default::default()
         },

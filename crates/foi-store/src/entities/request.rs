@@ -23,7 +23,7 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub regime: String,
-    /// Kept for the board (see `store::kept`): inbound replies, the last one's arrival,
+    /// Kept for the board (see `store::board_values`): inbound replies, the last one's arrival,
     /// replies matched but not yet classified, variables coded (first pass).
     pub inbound_count: i32,
     pub last_inbound_at: Option<DateTimeUtc>,

@@ -1,0 +1,208 @@
+//! What an entry of the audit log records. Each kind is stored as the string it always was
+//! (`"state_changed"`, `"request_sent"`, `"reply_received"`, `"coded_pass_2"` …), so the
+//! database needs no migration; the store converts at its edge. A kind this version does not
+//! know (written by a later one) is kept as it is, never lost.
+
+use crate::message::{MessageKind, OutboundState};
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum EventKind {
+    /// The request was created with its round.
+    Created,
+    /// A desk-research source was recorded for the body.
+    SourceRecorded,
+    /// A fetch of the body's source came to this outcome (`kept`, `unchanged`, `failed`,
+    /// `refused`).
+    SourceFetched(String),
+    /// The request's state changed (the event carries from and to).
+    #[default]
+    StateChanged,
+    /// A bank-holiday refresh moved the due date.
+    DueDateMoved,
+    /// A letter entered the outbox in this state (`request_queued`, `chaser_approval` …; never
+    /// `sent`, which is [`EventKind::LetterSent`]).
+    LetterQueued(MessageKind, OutboundState),
+    /// The mail server accepted a letter (`request_sent`, `chaser_sent` …).
+    LetterSent(MessageKind),
+    /// The team approved a letter awaiting approval (`chaser_approved`).
+    LetterApproved(MessageKind),
+    /// A failed or bounced letter was put back in the queue.
+    RetryChosen,
+    /// An uncertain letter is to be sent again.
+    ResendChosen,
+    /// Delivery failed for good.
+    DeliveryFailed,
+    /// The server refused the letter.
+    Bounced,
+    /// A delay notice came for a letter (still being retried).
+    DeliveryDelayed,
+    /// A message of this kind arrived for the request (`reply_received`, `auto_reply_received`
+    /// …).
+    Received(MessageKind),
+    /// A message from triage was assigned to the request.
+    ReplyAssigned,
+    /// A message in triage was dismissed.
+    TriageDismissed,
+    /// The response was coded in this pass (1 is the first coder, 2 the second).
+    Coded {
+        pass: i32,
+    },
+    AttachmentMarkedPublishable,
+    AttachmentUnmarkedPublishable,
+    RoundPreviewed,
+    RoundPublished,
+    /// Written by another version of foi: kept as it is.
+    Other(String),
+}
+
+/// The kinds with a fixed name.
+const FIXED: &[(EventKind, &str)] = &[
+    (EventKind::Created, "created"),
+    (EventKind::SourceRecorded, "source_recorded"),
+    (EventKind::StateChanged, "state_changed"),
+    (EventKind::DueDateMoved, "due_date_moved"),
+    (EventKind::RetryChosen, "retry_chosen"),
+    (EventKind::ResendChosen, "resend_chosen"),
+    (EventKind::DeliveryFailed, "delivery_failed"),
+    (EventKind::Bounced, "bounced"),
+    (EventKind::DeliveryDelayed, "delivery_delayed"),
+    (EventKind::ReplyAssigned, "reply_assigned"),
+    (EventKind::TriageDismissed, "triage_dismissed"),
+    (
+        EventKind::AttachmentMarkedPublishable,
+        "attachment_marked_publishable",
+    ),
+    (
+        EventKind::AttachmentUnmarkedPublishable,
+        "attachment_unmarked_publishable",
+    ),
+    (EventKind::RoundPreviewed, "round_previewed"),
+    (EventKind::RoundPublished, "round_published"),
+];
+
+impl EventKind {
+    /// The stored string.
+    pub fn as_string(&self) -> String {
+        if let Some((_, s)) = FIXED.iter().find(|(k, _)| k == self) {
+            return (*s).to_string();
+        }
+        match self {
+            EventKind::SourceFetched(outcome) => format!("source_{outcome}"),
+            EventKind::LetterQueued(kind, state) => format!("{kind}_{state}"),
+            EventKind::LetterSent(kind) => format!("{kind}_sent"),
+            EventKind::LetterApproved(kind) => format!("{kind}_approved"),
+            EventKind::Received(kind) => format!("{kind}_received"),
+            EventKind::Coded { pass: 1 } => "coded".into(),
+            EventKind::Coded { pass } => format!("coded_pass_{pass}"),
+            EventKind::Other(s) => s.clone(),
+            _ => unreachable!("every fixed kind is in FIXED"),
+        }
+    }
+
+    /// The kind a stored string names; one this version does not know is [`EventKind::Other`].
+    pub fn parse(s: &str) -> EventKind {
+        if let Some((k, _)) = FIXED.iter().find(|(_, name)| *name == s) {
+            return k.clone();
+        }
+        if s == "coded" {
+            return EventKind::Coded { pass: 1 };
+        }
+        if let Some(pass) = s.strip_prefix("coded_pass_").and_then(|p| p.parse().ok()) {
+            return EventKind::Coded { pass };
+        }
+        if let Some(o) = s.strip_prefix("source_") {
+            return EventKind::SourceFetched(o.to_string());
+        }
+        // "{kind}_{what}": message kinds contain underscores, so try each kind as the prefix.
+        for kind in MessageKind::ALL {
+            let Some(rest) = s
+                .strip_prefix(kind.as_str())
+                .and_then(|r| r.strip_prefix('_'))
+            else {
+                continue;
+            };
+            match rest {
+                "sent" => return EventKind::LetterSent(*kind),
+                "approved" => return EventKind::LetterApproved(*kind),
+                "received" => return EventKind::Received(*kind),
+                _ => {}
+            }
+            if let Ok(state) = rest.parse::<OutboundState>() {
+                return EventKind::LetterQueued(*kind, state);
+            }
+        }
+        EventKind::Other(s.to_string())
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.as_string())
+    }
+}
+
+impl Serialize for EventKind {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.as_string())
+    }
+}
+
+impl PartialEq<&str> for EventKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_string() == *other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_reads_back_from_its_stored_string() {
+        let mut kinds: Vec<EventKind> = FIXED.iter().map(|(k, _)| k.clone()).collect();
+        for m in MessageKind::ALL {
+            kinds.push(EventKind::LetterSent(*m));
+            kinds.push(EventKind::LetterApproved(*m));
+            kinds.push(EventKind::Received(*m));
+            // A letter never enters the outbox as sent: "request_sent" is LetterSent.
+            for s in OutboundState::ALL
+                .iter()
+                .filter(|s| **s != OutboundState::Sent)
+            {
+                kinds.push(EventKind::LetterQueued(*m, *s));
+            }
+        }
+        kinds.push(EventKind::Coded { pass: 1 });
+        kinds.push(EventKind::Coded { pass: 2 });
+        kinds.push(EventKind::SourceFetched("kept".into()));
+        for k in kinds {
+            assert_eq!(EventKind::parse(&k.as_string()), k, "{k}");
+        }
+    }
+
+    #[test]
+    fn stored_strings_are_those_of_earlier_versions() {
+        assert_eq!(EventKind::StateChanged.as_string(), "state_changed");
+        assert_eq!(
+            EventKind::LetterQueued(MessageKind::Chaser, OutboundState::Approval).as_string(),
+            "chaser_approval"
+        );
+        assert_eq!(
+            EventKind::LetterSent(MessageKind::InternalReview).as_string(),
+            "internal_review_sent"
+        );
+        assert_eq!(
+            EventKind::Received(MessageKind::AutoReply).as_string(),
+            "auto_reply_received"
+        );
+        assert_eq!(EventKind::Coded { pass: 1 }.as_string(), "coded");
+        assert_eq!(EventKind::Coded { pass: 2 }.as_string(), "coded_pass_2");
+        assert_eq!(EventKind::parse("made_up_later"), "made_up_later");
+        assert_eq!(
+            EventKind::parse("made_up_later"),
+            EventKind::Other("made_up_later".into())
+        );
+    }
+}

@@ -1,0 +1,428 @@
+//! A round's requests with their bodies: the one query every list of requests goes through,
+//! and the named sets callers ask for (due this week, overdue on a day, the next chaser batch,
+//! after a reference). Depends on no other query module of the store.
+
+use super::entities::{authority, request};
+use super::{events, StoreError};
+use crate::domain::event::EventKind;
+use crate::domain::ids::{EmailAddress, Reference};
+use crate::domain::regime::Regime;
+use crate::domain::request::{Clocks, RequestState};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde::Serialize;
+
+/// A request with its body: what most views need.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestRow {
+    pub id: i32,
+    pub round_id: i32,
+    pub reference: Reference,
+    pub state: RequestState,
+    /// The law the request runs under (and so its calendar).
+    pub regime: Regime,
+    pub to_address: Option<EmailAddress>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub clocks: Clocks,
+    pub authority_id: i32,
+    pub authority_code: String,
+    pub authority_name: String,
+    pub region: Option<String>,
+    pub email_verified: bool,
+    pub source_url: Option<String>,
+    pub source_title: Option<String>,
+    /// What the board filters and sorts on, kept with the request (`store::board_values`).
+    pub kept: Kept,
+}
+
+/// The values kept on a request for the board (see `store::board_values`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Kept {
+    /// Replies received (inbound messages matched to the request).
+    pub inbound_count: u32,
+    pub last_inbound_at: Option<DateTime<Utc>>,
+    /// Replies matched and not yet classified.
+    pub waiting_count: u32,
+    /// Variables coded (first pass).
+    pub coded_count: u32,
+    /// The due date the board shows (the internal review's while one is requested).
+    pub deadline_on: Option<chrono::NaiveDate>,
+    /// While a clock runs, the first day on which the request is overdue.
+    pub overdue_from: Option<chrono::NaiveDate>,
+}
+
+impl Kept {
+    /// From the stored columns (counts are never negative; a hand-edited one reads as 0).
+    fn from_columns(
+        inbound_count: i32,
+        last_inbound_at: Option<DateTime<Utc>>,
+        waiting_count: i32,
+        coded_count: i32,
+        deadline_on: Option<chrono::NaiveDate>,
+        overdue_from: Option<chrono::NaiveDate>,
+    ) -> Kept {
+        let count = |n: i32| n.max(0) as u32;
+        Kept {
+            inbound_count: count(inbound_count),
+            last_inbound_at,
+            waiting_count: count(waiting_count),
+            coded_count: count(coded_count),
+            deadline_on,
+            overdue_from,
+        }
+    }
+
+    /// Overdue on `today` (at least one working day past the due date in force).
+    pub fn overdue_on(&self, today: chrono::NaiveDate) -> bool {
+        self.overdue_from.is_some_and(|f| f <= today)
+    }
+}
+
+fn parse_reference(s: &str) -> Result<Reference, StoreError> {
+    s.parse().map_err(StoreError::Invalid)
+}
+
+fn parse_address(reference: &str, a: Option<String>) -> Result<Option<EmailAddress>, StoreError> {
+    a.map(|a| {
+        a.parse()
+            .map_err(|e| StoreError::Invalid(format!("request {reference}: {e}")))
+    })
+    .transpose()
+}
+
+pub(crate) fn to_row(r: request::Model, a: &authority::Model) -> Result<RequestRow, StoreError> {
+    Ok(RequestRow {
+        state: r
+            .state
+            .parse()
+            .map_err(|e: String| StoreError::Invalid(format!("request {}: {e}", r.reference)))?,
+        id: r.id,
+        round_id: r.round_id,
+        regime: r.regime.parse().map_err(StoreError::Invalid)?,
+        to_address: parse_address(&r.reference, r.to_address)?,
+        reference: parse_reference(&r.reference)?,
+        sent_at: r.sent_at,
+        clocks: Clocks {
+            received_on: r.received_on,
+            due_on: r.due_on,
+            review_due_on: r.review_due_on,
+        },
+        authority_id: a.id,
+        authority_code: a.code.clone(),
+        authority_name: a.name.clone(),
+        region: a.region.clone(),
+        email_verified: a.email_verified,
+        source_url: r.source_url,
+        source_title: r.source_title,
+        kept: Kept::from_columns(
+            r.inbound_count,
+            r.last_inbound_at,
+            r.waiting_count,
+            r.coded_count,
+            r.deadline_on,
+            r.overdue_from,
+        ),
+    })
+}
+
+/// Every request of a round with its body, ordered by body code. (A whole round in memory:
+/// for pages and streams of a large round see [`requests_page`].)
+pub async fn requests(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+) -> Result<Vec<RequestRow>, StoreError> {
+    let mut out = requests_page(db, RequestQuery::round(round_id)).await?;
+    out.sort_by(|a, b| a.authority_code.cmp(&b.authority_code));
+    Ok(out)
+}
+
+/// Which requests to load, in which order, how many: the database does the work. Private to
+/// the store: callers ask for a named set ([`due_between`], [`overdue_on`], [`chase_batch`],
+/// [`after_reference`], the board's pages).
+#[derive(Debug, Clone)]
+pub(crate) struct RequestQuery {
+    pub(crate) condition: sea_orm::Condition,
+    /// Columns to order by, in turn (`true` for descending).
+    pub(crate) order: Vec<(request::Column, bool)>,
+    pub(crate) limit: Option<u64>,
+}
+
+impl RequestQuery {
+    /// Every request of a round, in no particular order.
+    pub(crate) fn round(round_id: i32) -> RequestQuery {
+        RequestQuery {
+            condition: sea_orm::Condition::all().add(request::Column::RoundId.eq(round_id)),
+            order: Vec::new(),
+            limit: None,
+        }
+    }
+}
+
+/// The states in which the body owes us something (its answer, or our internal review's).
+fn states_where(keep: impl Fn(RequestState) -> bool) -> Vec<&'static str> {
+    crate::domain::request::ALL_STATES
+        .into_iter()
+        .filter(|s| keep(*s))
+        .map(|s| s.as_str())
+        .collect()
+}
+
+/// A round's requests whose body owes an answer and whose deadline in force falls on or after
+/// `from` and before `until`, by reference (the digest's "due this week").
+pub async fn due_between(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<RequestRow>, StoreError> {
+    let mut q = RequestQuery::round(round_id);
+    q.condition = q
+        .condition
+        .add(request::Column::DeadlineOn.gte(from))
+        .add(request::Column::DeadlineOn.lt(until))
+        .add(request::Column::State.is_in(states_where(|s| s.awaiting_body())));
+    q.order = vec![(request::Column::Reference, false)];
+    requests_page(db, q).await
+}
+
+/// A round's requests overdue on `day` (their kept `overdue_from` is on or before it).
+pub async fn overdue_on(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    day: NaiveDate,
+) -> Result<Vec<RequestRow>, StoreError> {
+    let mut q = RequestQuery::round(round_id);
+    q.condition = q.condition.add(request::Column::OverdueFrom.lte(day));
+    requests_page(db, q).await
+}
+
+/// The next `limit` requests of a round after reference `after` that a chaser could concern:
+/// the body's clock running, or our internal review awaited; by reference.
+pub async fn chase_batch(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<RequestRow>, StoreError> {
+    let mut q = RequestQuery::round(round_id);
+    q.condition = q
+        .condition
+        .add(request::Column::State.is_in(states_where(|s| {
+            s.awaiting_body() || s == RequestState::InternalReviewRequested
+        })));
+    if let Some(a) = after {
+        q.condition = q.condition.add(request::Column::Reference.gt(a));
+    }
+    q.order = vec![(request::Column::Reference, false)];
+    q.limit = Some(limit);
+    requests_page(db, q).await
+}
+
+/// The next `limit` requests of a round after reference `after`, by reference (a round
+/// streamed in batches: memory stays flat however large it is).
+pub async fn after_reference(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<RequestRow>, StoreError> {
+    let mut q = RequestQuery::round(round_id);
+    if let Some(a) = after {
+        q.condition = q.condition.add(request::Column::Reference.gt(a));
+    }
+    q.order = vec![(request::Column::Reference, false)];
+    q.limit = Some(limit);
+    requests_page(db, q).await
+}
+
+/// Requests with their bodies, selected, ordered and limited by the database.
+pub(crate) async fn requests_page(
+    db: &impl ConnectionTrait,
+    q: RequestQuery,
+) -> Result<Vec<RequestRow>, StoreError> {
+    use sea_orm::{FromQueryResult, JoinType, Order, QuerySelect, RelationTrait};
+    /// Only the columns a [`RequestRow`] needs, in one joined query.
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: i32,
+        round_id: i32,
+        reference: String,
+        state: String,
+        regime: String,
+        to_address: Option<String>,
+        sent_at: Option<DateTime<Utc>>,
+        received_on: Option<chrono::NaiveDate>,
+        due_on: Option<chrono::NaiveDate>,
+        review_due_on: Option<chrono::NaiveDate>,
+        source_url: Option<String>,
+        source_title: Option<String>,
+        inbound_count: i32,
+        last_inbound_at: Option<DateTime<Utc>>,
+        waiting_count: i32,
+        coded_count: i32,
+        deadline_on: Option<chrono::NaiveDate>,
+        overdue_from: Option<chrono::NaiveDate>,
+        authority_id: i32,
+        a_code: String,
+        a_name: String,
+        a_region: Option<String>,
+        a_verified: bool,
+    }
+    let mut select = request::Entity::find()
+        .select_only()
+        .columns([
+            request::Column::Id,
+            request::Column::RoundId,
+            request::Column::Reference,
+            request::Column::State,
+            request::Column::Regime,
+            request::Column::ToAddress,
+            request::Column::SentAt,
+            request::Column::ReceivedOn,
+            request::Column::DueOn,
+            request::Column::ReviewDueOn,
+            request::Column::SourceUrl,
+            request::Column::SourceTitle,
+            request::Column::InboundCount,
+            request::Column::LastInboundAt,
+            request::Column::WaitingCount,
+            request::Column::CodedCount,
+            request::Column::DeadlineOn,
+            request::Column::OverdueFrom,
+            request::Column::AuthorityId,
+        ])
+        .column_as(authority::Column::Code, "a_code")
+        .column_as(authority::Column::Name, "a_name")
+        .column_as(authority::Column::Region, "a_region")
+        .column_as(authority::Column::EmailVerified, "a_verified")
+        .join(JoinType::InnerJoin, request::Relation::Authority.def())
+        .filter(q.condition);
+    for (col, desc) in q.order {
+        select = select.order_by(col, if desc { Order::Desc } else { Order::Asc });
+    }
+    if let Some(n) = q.limit {
+        select = select.limit(n);
+    }
+    let rows = select.into_model::<Row>().all(db).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(RequestRow {
+            state: r.state.parse().map_err(|e: String| {
+                StoreError::Invalid(format!("request {}: {e}", r.reference))
+            })?,
+            id: r.id,
+            round_id: r.round_id,
+            regime: r.regime.parse().map_err(StoreError::Invalid)?,
+            to_address: parse_address(&r.reference, r.to_address)?,
+            reference: parse_reference(&r.reference)?,
+            sent_at: r.sent_at,
+            clocks: Clocks {
+                received_on: r.received_on,
+                due_on: r.due_on,
+                review_due_on: r.review_due_on,
+            },
+            authority_id: r.authority_id,
+            authority_code: r.a_code,
+            authority_name: r.a_name,
+            region: r.a_region,
+            email_verified: r.a_verified,
+            source_url: r.source_url,
+            source_title: r.source_title,
+            kept: Kept::from_columns(
+                r.inbound_count,
+                r.last_inbound_at,
+                r.waiting_count,
+                r.coded_count,
+                r.deadline_on,
+                r.overdue_from,
+            ),
+        });
+    }
+    Ok(out)
+}
+
+/// One request by its reference.
+pub async fn request_by_ref(
+    db: &impl ConnectionTrait,
+    reference: &Reference,
+) -> Result<RequestRow, StoreError> {
+    one_request(
+        db,
+        request::Column::Reference.eq(reference.as_str()),
+        || format!("no request `{reference}`; `foi status SLUG` lists them"),
+    )
+    .await
+}
+
+/// One request by its row id (what the matcher and the outbox hold).
+pub async fn request_by_id(db: &impl ConnectionTrait, id: i32) -> Result<RequestRow, StoreError> {
+    one_request(db, request::Column::Id.eq(id), || {
+        format!("no request {id}")
+    })
+    .await
+}
+
+async fn one_request(
+    db: &impl ConnectionTrait,
+    cond: sea_orm::sea_query::SimpleExpr,
+    missing: impl FnOnce() -> String,
+) -> Result<RequestRow, StoreError> {
+    let (r, a) = request::Entity::find()
+        .filter(cond)
+        .find_also_related(authority::Entity)
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(missing()))?;
+    let a = a.ok_or_else(|| StoreError::Invalid(format!("request {} has no body", r.reference)))?;
+    to_row(r, &a)
+}
+
+/// Records the public document a desk-research entry is coded from.
+pub async fn set_source(
+    db: &DatabaseConnection,
+    round_id: i32,
+    code: &str,
+    url: &str,
+    title: Option<&str>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let txn = super::write_txn(db).await?;
+    let (r, _) = request::Entity::find()
+        .filter(request::Column::RoundId.eq(round_id))
+        .find_also_related(authority::Entity)
+        .all(&txn)
+        .await?
+        .into_iter()
+        .find(|(_, a)| {
+            a.as_ref()
+                .is_some_and(|a| a.code.eq_ignore_ascii_case(code))
+        })
+        .ok_or_else(|| StoreError::NotFound(format!("no body `{code}` in this round")))?;
+    let rid = r.id;
+    let mut am: request::ActiveModel = r.into();
+    am.source_url = Set(Some(url.to_string()));
+    am.source_title = Set(title.map(str::to_string));
+    am.updated_at = Set(now);
+    am.update(&txn).await?;
+    events::append(
+        &txn,
+        events::NewEvent {
+            request_id: Some(rid),
+            actor: actor.into(),
+            kind: EventKind::SourceRecorded,
+            note: Some(format!(
+                "{}{url}",
+                title.map(|t| format!("{t}: ")).unwrap_or_default()
+            )),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
