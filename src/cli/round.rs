@@ -96,101 +96,14 @@ pub async fn run(g: &Globals, cmd: RoundCommand) -> anyhow::Result<()> {
                 ),
             }
         }
-        RoundCommand::List { format } => {
-            let list = rounds::list(&app).await?;
-            let mut rows = Vec::new();
-            let mut items = Vec::new();
-            for r in list {
-                let reqs = rounds::requests(&app, r.id).await?;
-                let mut by: BTreeMap<RequestState, usize> = BTreeMap::new();
-                for q in &reqs {
-                    *by.entry(q.state).or_default() += 1;
-                }
-                let states = by
-                    .iter()
-                    .map(|(s, n)| format!("{s}={n}"))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                rows.push(vec![
-                    r.slug.clone(),
-                    r.kind.clone(),
-                    r.register.clone(),
-                    reqs.len().to_string(),
-                    states.clone(),
-                    r.title.clone(),
-                ]);
-                items.push(serde_json::json!({"slug": r.slug, "kind": r.kind, "register": r.register, "requests": reqs.len(),
-                    "states": by.iter().map(|(s, n)| (s.as_str().to_string(), *n)).collect::<BTreeMap<_, _>>(), "title": r.title}));
-            }
-            print!(
-                "{}",
-                output::render(
-                    format,
-                    &["slug", "kind", "register", "requests", "states", "title"],
-                    &rows,
-                    &items
-                )
-            );
-        }
+        RoundCommand::List { format } => list(&app, format).await?,
         RoundCommand::Source {
             slug,
             code,
             url,
             title,
-        } => {
-            let is_web = url.to_ascii_lowercase().starts_with("http://")
-                || url.to_ascii_lowercase().starts_with("https://");
-            let path = std::path::Path::new(&url);
-            if !is_web && path.is_file() {
-                let line =
-                    crate::services::sources::add_file(&app, &slug, &code, path, title.as_deref())
-                        .await?;
-                println!("{slug}: {}: {}", line.code, line.note);
-            } else if !is_web && !url.contains("://") {
-                anyhow::bail!(
-                    "`{url}` is not a web address: only http:// and https:// links are kept (or give the path of a file that exists)"
-                );
-            } else {
-                crate::services::findings::record_source(
-                    &app,
-                    &slug,
-                    &code,
-                    &url,
-                    title.as_deref(),
-                )
-                .await?;
-                println!("{slug}: source recorded for {code}; `foi round fetch {slug} --code {code}` keeps a copy");
-            }
-        }
-        RoundCommand::Fetch { slug, code, format } => {
-            let pb = ProgressBar::new_spinner();
-            let s = crate::services::sources::fetch_round(&app, &slug, code.as_deref(), |c| {
-                pb.set_message(format!("fetching {c}"))
-            })
-            .await?;
-            pb.finish_and_clear();
-            let rows: Vec<Vec<String>> = s
-                .lines
-                .iter()
-                .map(|l| {
-                    vec![
-                        l.code.clone(),
-                        l.outcome.as_str().to_string(),
-                        l.note.clone(),
-                    ]
-                })
-                .collect();
-            print!(
-                "{}",
-                output::render(format, &["code", "outcome", "note"], &rows, &s.lines)
-            );
-            if format == Format::Table {
-                println!("{}", s.line());
-                if s.kept > 0 {
-                    println!("`foi extract` reads the new documents now (`foi serve` does it on its own).");
-                }
-            }
-        }
+        } => source(&app, &slug, &code, &url, title).await?,
+        RoundCommand::Fetch { slug, code, format } => fetch(&app, &slug, code, format).await?,
         RoundCommand::Preview { slug, out } => {
             let plan = svc::preview(&app, &slug, &out).await?;
             print_plan(&plan);
@@ -205,44 +118,152 @@ pub async fn run(g: &Globals, cmd: RoundCommand) -> anyhow::Result<()> {
             dry_run,
             yes,
             enqueue_only,
-        } => {
-            if dry_run {
-                let (plan, _) = svc::enqueue_round(&app, &slug, true).await?;
-                print_plan(&plan);
-                for s in &plan.to_send {
-                    println!("  would send: {s}");
-                }
-                return Ok(());
-            }
-            if !yes {
-                let (plan, _) = svc::enqueue_round(&app, &slug, true).await?;
-                print_plan(&plan);
-                if !std::io::stdin().is_terminal() {
-                    anyhow::bail!("not a terminal: add --yes to launch without confirmation");
-                }
-                eprint!("Send {} letter(s)? [y/N] ", plan.to_send.len());
-                let mut answer = String::new();
-                std::io::stdin().read_line(&mut answer)?;
-                if !matches!(answer.trim(), "y" | "Y" | "yes") {
-                    println!("nothing sent");
-                    return Ok(());
-                }
-            }
-            let (plan, n) = svc::enqueue_round(&app, &slug, false).await?;
-            print_plan(&plan);
-            println!("{n} letter(s) queued");
-            if !enqueue_only {
-                let round = rounds::find(&app, &slug).await?;
-                let mut throttle = Throttle::from_config(&app.config.send)?;
-                if let Some(pm) = round.def.throttle.per_minute {
-                    throttle.per_minute = pm;
-                }
-                if let Some(pd) = round.def.throttle.per_day {
-                    throttle.per_day = pd;
-                }
-                deliver_foreground(&app, &throttle).await?;
-            }
+        } => launch(&app, &slug, dry_run, yes, enqueue_only).await?,
+    }
+    Ok(())
+}
+
+/// `foi round list`: every round with its requests counted by state.
+async fn list(app: &App, format: Format) -> anyhow::Result<()> {
+    let list = rounds::list(app).await?;
+    let mut rows = Vec::new();
+    let mut items = Vec::new();
+    for r in list {
+        let reqs = rounds::requests(app, r.id).await?;
+        let mut by: BTreeMap<RequestState, usize> = BTreeMap::new();
+        for q in &reqs {
+            *by.entry(q.state).or_default() += 1;
         }
+        let states = by
+            .iter()
+            .map(|(s, n)| format!("{s}={n}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        rows.push(vec![
+            r.slug.clone(),
+            r.kind.clone(),
+            r.register.clone(),
+            reqs.len().to_string(),
+            states.clone(),
+            r.title.clone(),
+        ]);
+        items.push(serde_json::json!({"slug": r.slug, "kind": r.kind, "register": r.register, "requests": reqs.len(),
+            "states": by.iter().map(|(s, n)| (s.as_str().to_string(), *n)).collect::<BTreeMap<_, _>>(), "title": r.title}));
+    }
+    print!(
+        "{}",
+        output::render(
+            format,
+            &["slug", "kind", "register", "requests", "states", "title"],
+            &rows,
+            &items
+        )
+    );
+    Ok(())
+}
+
+/// `foi round source SLUG CODE URL|FILE`: a web address is recorded (and fetched later); a
+/// file the team has is kept at once.
+async fn source(
+    app: &App,
+    slug: &str,
+    code: &str,
+    url: &str,
+    title: Option<String>,
+) -> anyhow::Result<()> {
+    let is_web = url.to_ascii_lowercase().starts_with("http://")
+        || url.to_ascii_lowercase().starts_with("https://");
+    let path = std::path::Path::new(&url);
+    if !is_web && path.is_file() {
+        let line =
+            crate::services::sources::add_file(app, slug, code, path, title.as_deref()).await?;
+        println!("{slug}: {}: {}", line.code, line.note);
+    } else if !is_web && !url.contains("://") {
+        anyhow::bail!(
+            "`{url}` is not a web address: only http:// and https:// links are kept (or give the path of a file that exists)"
+        );
+    } else {
+        crate::services::findings::record_source(app, slug, code, url, title.as_deref()).await?;
+        println!("{slug}: source recorded for {code}; `foi round fetch {slug} --code {code}` keeps a copy");
+    }
+    Ok(())
+}
+
+/// `foi round fetch SLUG [--code CODE]`.
+async fn fetch(app: &App, slug: &str, code: Option<String>, format: Format) -> anyhow::Result<()> {
+    let pb = ProgressBar::new_spinner();
+    let s = crate::services::sources::fetch_round(app, slug, code.as_deref(), |c| {
+        pb.set_message(format!("fetching {c}"))
+    })
+    .await?;
+    pb.finish_and_clear();
+    let rows: Vec<Vec<String>> = s
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.code.clone(),
+                l.outcome.as_str().to_string(),
+                l.note.clone(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        output::render(format, &["code", "outcome", "note"], &rows, &s.lines)
+    );
+    if format == Format::Table {
+        println!("{}", s.line());
+        if s.kept > 0 {
+            println!("`foi extract` reads the new documents now (`foi serve` does it on its own).");
+        }
+    }
+    Ok(())
+}
+
+/// `foi round launch SLUG [--dry-run] [--yes] [--enqueue-only]`.
+async fn launch(
+    app: &App,
+    slug: &str,
+    dry_run: bool,
+    yes: bool,
+    enqueue_only: bool,
+) -> anyhow::Result<()> {
+    if dry_run {
+        let (plan, _) = svc::enqueue_round(app, slug, true).await?;
+        print_plan(&plan);
+        for s in &plan.to_send {
+            println!("  would send: {s}");
+        }
+        return Ok(());
+    }
+    if !yes {
+        let (plan, _) = svc::enqueue_round(app, slug, true).await?;
+        print_plan(&plan);
+        if !std::io::stdin().is_terminal() {
+            anyhow::bail!("not a terminal: add --yes to launch without confirmation");
+        }
+        eprint!("Send {} letter(s)? [y/N] ", plan.to_send.len());
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            println!("nothing sent");
+            return Ok(());
+        }
+    }
+    let (plan, n) = svc::enqueue_round(app, slug, false).await?;
+    print_plan(&plan);
+    println!("{n} letter(s) queued");
+    if !enqueue_only {
+        let round = rounds::find(app, slug).await?;
+        let mut throttle = Throttle::from_config(&app.config.send)?;
+        if let Some(pm) = round.def.throttle.per_minute {
+            throttle.per_minute = pm;
+        }
+        if let Some(pd) = round.def.throttle.per_day {
+            throttle.per_day = pd;
+        }
+        deliver_foreground(app, &throttle).await?;
     }
     Ok(())
 }

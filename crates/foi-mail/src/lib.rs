@@ -5,9 +5,11 @@
 //! * [`outbound`] — letter templates, MIME composition (lettre), the SMTP and file transports,
 //!   and the delivery worker (given a database handle, a clock, a calendar and the raw store).
 //! * [`mailbox`] — passwords or OAuth 2.0 for SMTP and IMAP, and `foi mailbox test`.
+//! * [`hosts`] — which hosts may be spoken to without TLS (this machine only).
 //!
 //! Depends on the domain, the configuration and the store; never on the use cases above it.
 
+pub mod hosts;
 pub mod inbound;
 pub mod mailbox;
 pub mod outbound;

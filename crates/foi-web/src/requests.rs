@@ -9,7 +9,8 @@ use crate::domain::coding::{CodingError, Problem};
 use crate::domain::ids::Reference;
 use crate::domain::message::{Direction, InboundState};
 use crate::domain::request::{Change, RequestState};
-use crate::services::{request_view, rounds};
+use crate::services::request_view::{self, RequestView};
+use crate::services::rounds;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
@@ -109,6 +110,104 @@ pub async fn request(
     .await
 }
 
+/// What was read out of one attachment, in the words of the request page.
+fn reading(view: &RequestView, sha: &str) -> serde_json::Value {
+    let ocr = crate::services::extract::OCR_EXTRACTOR;
+    match view.readings.get(sha) {
+        None => json!({"status": "waiting", "label": "text not read yet"}),
+        Some(x) => json!({
+            "status": x.status,
+            "label": match x.status.as_str() {
+                "text" if x.extractor == ocr => {
+                    "text of the file, read by OCR (check it against the file)".to_string()
+                }
+                "text" => "text of the file".to_string(),
+                "no_text" if x.extractor == ocr => "no words found, even by OCR".to_string(),
+                "no_text" => view.no_text_label.clone(),
+                _ => format!("text not read: {}", x.reason.clone().unwrap_or_default()),
+            },
+            "text": x.text,
+            "warnings": x.flags.iter().map(|f| f.describe()).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+/// The thread, oldest first: our letters (with their full text) and what came in (with each
+/// attachment and what was read out of it).
+fn thread(view: &RequestView) -> Vec<(chrono::DateTime<chrono::Utc>, serde_json::Value)> {
+    let mut thread = Vec::new();
+    for l in &view.letters {
+        let (m, text) = (&l.letter, &l.text);
+        let at = m.sent_at.unwrap_or(m.created_at);
+        thread.push((at, json!({"direction": Direction::Out, "inbound": false, "to": m.to, "when": date(Some(at)), "state": m.state,
+            "state_label": m.state.to_string().replace('_', " "), "kind": m.kind.to_string().replace('_', " "), "subject": m.subject, "text": text, "attachments": []})));
+    }
+    for m in &view.inbound {
+        let at = m.received_at.unwrap_or_default();
+        let atts: Vec<_> = m
+            .attachments
+            .iter()
+            .map(|a| json!({"id": view.attachment_ids.get(&(m.id, a.position)), "filename": a.filename, "content_type": a.content_type, "size": a.size,
+                "nested": a.parent.is_some(), "source": a.source, "reading": reading(view, &a.sha256)}))
+            .collect();
+        thread.push((at, json!({"direction": Direction::In, "inbound": true, "from": m.from, "from_name": m.from_name, "when": date(Some(at)), "state": m.state, "rule": m.match_rule,
+            "same_message_id": m.same_message_id, "decoding_note": m.decoding_note, "failed_recipients": m.failed_recipients,
+            "subject": m.subject, "text": m.text, "attachments": atts})));
+    }
+    thread.sort_by_key(|(t, _)| *t);
+    thread
+}
+
+/// One question of the coding form: its answers (those given ticked), its condition, any
+/// error, the suggestion and the counts of mentions behind it.
+fn coding_field(
+    v: &crate::domain::codebook::Variable,
+    have: &std::collections::BTreeSet<String>,
+    error: Option<&String>,
+    suggestions: &[crate::domain::suggest::Suggestion],
+    mentions: &[crate::domain::suggest::Mentions],
+) -> serde_json::Value {
+    use crate::domain::codebook::VarKind;
+    let options: Vec<_> = match v.kind {
+        VarKind::YesNo => vec![
+            ("yes".to_string(), "Yes".to_string()),
+            ("no".to_string(), "No".to_string()),
+        ],
+        _ => v
+            .categories
+            .iter()
+            .map(|c| (c.id.clone(), c.label.clone()))
+            .collect(),
+    }
+    .into_iter()
+    .map(|(id, label)| json!({"on": have.contains(&id), "id": id, "label": label}))
+    .collect();
+    let condition = v
+        .when
+        .as_deref()
+        .and_then(|w| crate::domain::codebook::Condition::parse(w).ok());
+    let shown: Vec<String> = options
+        .iter()
+        .filter(|o| o["on"] == true)
+        .filter_map(|o| o["label"].as_str().map(str::to_string))
+        .collect();
+    let read = match (shown.is_empty(), have.is_empty()) {
+        (false, _) => shown.join(", "),
+        (true, true) => "not coded".to_string(),
+        (true, false) => have.iter().cloned().collect::<Vec<_>>().join(", "),
+    };
+    json!({"id": v.id, "label": v.label, "when": v.when, "single": matches!(v.kind, VarKind::Single | VarKind::YesNo),
+        "multiple": v.kind == VarKind::Multiple, "free": matches!(v.kind, VarKind::Number | VarKind::Text),
+        "value": have.iter().next().cloned().unwrap_or_default(), "options": options,
+        "when_var": condition.as_ref().map(|c| c.variable.clone()),
+        "when_values": condition.as_ref().map(|c| c.values.join(" ")),
+        "when_negated": condition.as_ref().map(|c| c.negated),
+        "error": error,
+        "suggested": super::workbench::suggestion_for(v, suggestions),
+        "counts": super::workbench::counts_for(v, mentions),
+        "read": read})
+}
+
 async fn page(
     st: &WebState,
     s: &Sess,
@@ -119,48 +218,7 @@ async fn page(
     let app = &st.app;
     let view = request_view::load(app, &reference(reference_text)?).await?;
     let (req, round, inbound) = (&view.request, &view.round, &view.inbound);
-    let (att_ids, extracted, ocr) = (&view.attachment_ids, &view.readings, &view.no_text_label);
-    let reading = |sha: &str| -> serde_json::Value {
-        match extracted.get(sha) {
-            None => json!({"status": "waiting", "label": "text not read yet"}),
-            Some(x) => json!({
-                "status": x.status,
-                "label": match x.status.as_str() {
-                    "text" if x.extractor == crate::services::extract::OCR_EXTRACTOR => {
-                        "text of the file, read by OCR (check it against the file)".to_string()
-                    }
-                    "text" => "text of the file".to_string(),
-                    "no_text" if x.extractor == crate::services::extract::OCR_EXTRACTOR => {
-                        "no words found, even by OCR".to_string()
-                    }
-                    "no_text" => ocr.clone(),
-                    _ => format!("text not read: {}", x.reason.clone().unwrap_or_default()),
-                },
-                "text": x.text,
-                "warnings": x.flags.iter().map(|f| f.describe()).collect::<Vec<_>>(),
-            }),
-        }
-    };
-    let mut thread: Vec<(chrono::DateTime<chrono::Utc>, serde_json::Value)> = Vec::new();
-    for l in &view.letters {
-        let (m, text) = (&l.letter, &l.text);
-        let at = m.sent_at.unwrap_or(m.created_at);
-        thread.push((at, json!({"direction": Direction::Out, "inbound": false, "to": m.to, "when": date(Some(at)), "state": m.state,
-            "state_label": m.state.to_string().replace('_', " "), "kind": m.kind.to_string().replace('_', " "), "subject": m.subject, "text": text, "attachments": []})));
-    }
-    for m in inbound {
-        let at = m.received_at.unwrap_or_default();
-        let atts: Vec<_> = m
-            .attachments
-            .iter()
-            .map(|a| json!({"id": att_ids.get(&(m.id, a.position)), "filename": a.filename, "content_type": a.content_type, "size": a.size,
-                "nested": a.parent.is_some(), "source": a.source, "reading": reading(&a.sha256)}))
-            .collect();
-        thread.push((at, json!({"direction": Direction::In, "inbound": true, "from": m.from, "from_name": m.from_name, "when": date(Some(at)), "state": m.state, "rule": m.match_rule,
-            "same_message_id": m.same_message_id, "decoding_note": m.decoding_note, "failed_recipients": m.failed_recipients,
-            "subject": m.subject, "text": m.text, "attachments": atts})));
-    }
-    thread.sort_by_key(|(t, _)| *t);
+    let thread = thread(&view);
     let latest = inbound
         .iter()
         .rev()
@@ -221,7 +279,6 @@ async fn page(
         }
     }
     let chase = crate::services::chasers::chase_plan(app, &req.reference).await?;
-    use crate::domain::codebook::VarKind;
     let coding: Vec<_> = round
         .def
         .codebook
@@ -229,25 +286,7 @@ async fn page(
         .iter()
         .map(|v| {
             let have = mine.get(&v.id).cloned().unwrap_or_default();
-            let options: Vec<_> = match v.kind {
-                VarKind::YesNo => vec![("yes".to_string(), "Yes".to_string()), ("no".to_string(), "No".to_string())],
-                _ => v.categories.iter().map(|c| (c.id.clone(), c.label.clone())).collect(),
-            }
-            .into_iter()
-            .map(|(id, label)| json!({"on": have.contains(&id), "id": id, "label": label}))
-            .collect();
-            let condition = v.when.as_deref().and_then(|w| crate::domain::codebook::Condition::parse(w).ok());
-            let shown: Vec<String> = options.iter().filter(|o| o["on"] == true).filter_map(|o| o["label"].as_str().map(str::to_string)).collect();
-            json!({"id": v.id, "label": v.label, "when": v.when, "single": matches!(v.kind, VarKind::Single | VarKind::YesNo),
-                "multiple": v.kind == VarKind::Multiple, "free": matches!(v.kind, VarKind::Number | VarKind::Text),
-                "value": have.iter().next().cloned().unwrap_or_default(), "options": options,
-                "when_var": condition.as_ref().map(|c| c.variable.clone()),
-                "when_values": condition.as_ref().map(|c| c.values.join(" ")),
-                "when_negated": condition.as_ref().map(|c| c.negated),
-                "error": form.errors.get(&v.id),
-                "suggested": super::workbench::suggestion_for(v, &suggestions),
-                "counts": super::workbench::counts_for(v, &mentions),
-                "read": if shown.is_empty() { if have.is_empty() { "not coded".to_string() } else { have.iter().cloned().collect::<Vec<_>>().join(", ") } } else { shown.join(", ") }})
+            coding_field(v, &have, form.errors.get(&v.id), &suggestions, &mentions)
         })
         .collect();
     let data = json!({

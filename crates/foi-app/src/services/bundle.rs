@@ -10,6 +10,7 @@
 use crate::app::App;
 use crate::domain::dates;
 use crate::domain::ids::Reference;
+use crate::store::rounds::RequestRow;
 use crate::store::{events, extracts, inbox, letters, rounds, StoreError};
 use chrono::{DateTime, Utc};
 use std::io::Write;
@@ -119,8 +120,51 @@ pub async fn entries(app: &App, reference: &Reference) -> Result<Vec<Entry>, Bun
         files.push(Entry { path, bytes });
     }
     // The audit log: every change of state, chaser and note.
-    for e in &evs {
-        timeline.push(Moment {
+    timeline.extend(audit_log(&evs));
+    // The statutory dates, and how each was reached.
+    let cal = app.calendar.get().for_regime(req.regime);
+    let statutory = statutory_dates(&cal, &req, &mut timeline);
+    timeline.sort_by(|a, b| a.at.cmp(&b.at).then(a.what.cmp(&b.what)));
+
+    // The ICO complaint letter, filled from the record.
+    let ico = ico_complaint(app, &round, &req, &cal, &files).await?;
+    files.push(Entry {
+        path: "ico-complaint.txt".into(),
+        bytes: ico.into_bytes(),
+    });
+    files.push(Entry {
+        path: "timeline.csv".into(),
+        bytes: timeline_csv(&timeline),
+    });
+    files.push(Entry {
+        path: "timeline.html".into(),
+        bytes: timeline_html(&req, &statutory, &timeline).into_bytes(),
+    });
+    files.push(Entry {
+        path: "README.txt".into(),
+        bytes: format!(
+            "Request {} to {} ({}), {}.\n\nmessages/    every letter sent and message received, as the original .eml (open in any mail program)\nattachments/ the files they carried\ntext/        the text foi read from each file\ntimeline.csv and timeline.html: every date, the statutory ones with how they were computed\nico-complaint.txt: a complaint to the {} filled from this record (a draft: check it before sending)\n",
+            req.reference,
+            req.authority_name,
+            req.authority_code,
+            req.state.label(),
+            if req.regime.scottish() {
+                "Scottish Information Commissioner"
+            } else {
+                "Information Commissioner"
+            }
+        )
+        .into_bytes(),
+    });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// The audit log as moments of the timeline: every change of state, chaser and note.
+fn audit_log(evs: &[crate::store::events::Event]) -> Vec<Moment> {
+    let mut out = Vec::new();
+    for e in evs {
+        out.push(Moment {
             when: dates::moment(e.at),
             at: e.at,
             what: match (&e.event.from_state, &e.event.to_state) {
@@ -140,8 +184,16 @@ pub async fn entries(app: &App, reference: &Reference) -> Result<Vec<Entry>, Bun
             file: String::new(),
         });
     }
-    // The statutory dates, and how each was reached.
-    let cal = app.calendar.get().for_regime(req.regime);
+    out
+}
+
+/// The statutory dates of a request (received, response due, internal review due), each with
+/// how it was reached; the first two are also put on the timeline.
+fn statutory_dates(
+    cal: &crate::domain::calendar::Calendar,
+    req: &RequestRow,
+    timeline: &mut Vec<Moment>,
+) -> Vec<(String, String)> {
     let mut statutory: Vec<(String, String)> = Vec::new();
     if let Some(received) = req.clocks.received_on {
         statutory.push((
@@ -211,16 +263,24 @@ pub async fn entries(app: &App, reference: &Reference) -> Result<Vec<Entry>, Bun
             ),
         ));
     }
-    timeline.sort_by(|a, b| a.at.cmp(&b.at).then(a.what.cmp(&b.what)));
+    statutory
+}
 
-    // The ICO complaint letter, filled from the record.
+/// The complaint to the ICO, filled from the record, listing what the bundle encloses.
+async fn ico_complaint(
+    app: &App,
+    round: &crate::store::rounds::Round,
+    req: &RequestRow,
+    cal: &crate::domain::calendar::Calendar,
+    files: &[Entry],
+) -> Result<String, BundleError> {
     let renderer = crate::outbound::render::Renderer::load(
         app.config.templates.override_dir.as_deref(),
         &app.calendar.get(),
     )
     .map_err(|e| BundleError::Letter(e.to_string()))?;
     let today = app.clock.today();
-    let late = crate::services::requests::working_days_overdue(app, &req);
+    let late = crate::services::requests::working_days_overdue(app, req);
     let original = letters::letter_histories_of(&app.db, Some(&[req.id]))
         .await?
         .remove(&req.id)
@@ -233,49 +293,20 @@ pub async fn entries(app: &App, reference: &Reference) -> Result<Vec<Entry>, Bun
             },
         );
     let ctx =
-        crate::services::letters::context(&round.def, &req, &cal, today, original.as_ref(), late);
+        crate::services::letters::context(&round.def, req, cal, today, original.as_ref(), late);
     let letter = renderer
         .render("ico_complaint", &ctx)
         .map_err(|e| BundleError::Letter(e.to_string()))?;
     let mut ico = letter.text.clone();
     ico.push_str("\n\nEnclosed (this bundle):\n");
-    for f in &files {
+    for f in files {
         ico.push_str(&format!("  {}\n", f.path));
     }
     ico.push_str(
         "  timeline.csv, timeline.html (every date, with how the due date was computed)\n",
     );
 
-    files.push(Entry {
-        path: "ico-complaint.txt".into(),
-        bytes: ico.into_bytes(),
-    });
-    files.push(Entry {
-        path: "timeline.csv".into(),
-        bytes: timeline_csv(&timeline),
-    });
-    files.push(Entry {
-        path: "timeline.html".into(),
-        bytes: timeline_html(&req, &statutory, &timeline).into_bytes(),
-    });
-    files.push(Entry {
-        path: "README.txt".into(),
-        bytes: format!(
-            "Request {} to {} ({}), {}.\n\nmessages/    every letter sent and message received, as the original .eml (open in any mail program)\nattachments/ the files they carried\ntext/        the text foi read from each file\ntimeline.csv and timeline.html: every date, the statutory ones with how they were computed\nico-complaint.txt: a complaint to the {} filled from this record (a draft: check it before sending)\n",
-            req.reference,
-            req.authority_name,
-            req.authority_code,
-            req.state.label(),
-            if req.regime.scottish() {
-                "Scottish Information Commissioner"
-            } else {
-                "Information Commissioner"
-            }
-        )
-        .into_bytes(),
-    });
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    Ok(ico)
 }
 
 fn timeline_csv(rows: &[Moment]) -> Vec<u8> {

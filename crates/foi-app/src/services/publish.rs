@@ -12,7 +12,9 @@
 use crate::app::App;
 use crate::domain::dates;
 use crate::domain::event::EventKind;
-use crate::domain::redact::{Redactor, RuleError};
+use crate::domain::redact::{Redactor, Rule as RedactRule, RuleError};
+use crate::store::inbox::InboundItem;
+use crate::store::rounds::{RequestRow, Round};
 use crate::store::{events, extracts, inbox, letters, rounds, StoreError};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -121,6 +123,60 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
     })
 }
 
+/// A site being written into its staging directory, and what has gone into it.
+struct Site {
+    staging: PathBuf,
+    hb: handlebars::Handlebars<'static>,
+    /// What every page shows: the round's title, the date, whether this is a preview.
+    common: serde_json::Value,
+    published: Published,
+}
+
+impl Site {
+    /// Writes a file of the site (a path relative to its root).
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), PublishError> {
+        write(&self.staging.join(rel), bytes)
+    }
+
+    /// Renders page template `name` for a page titled `title` at depth `root` ("" or "../"),
+    /// with `data`, and writes it to `rel`.
+    fn page(
+        &mut self,
+        rel: &str,
+        name: &str,
+        title: &str,
+        root: &str,
+        data: &serde_json::Value,
+    ) -> Result<(), PublishError> {
+        let mut ctx = self.common.clone();
+        let fields = ctx
+            .as_object_mut()
+            .expect("the common context is an object");
+        fields.insert("title".into(), title.into());
+        fields.insert("root".into(), root.into());
+        if let Some(d) = data.as_object() {
+            fields.extend(d.clone());
+        }
+        let html = self
+            .hb
+            .render(name, &ctx)
+            .map_err(|e| PublishError::Template(e.to_string()))?;
+        self.write(rel, html.as_bytes())?;
+        self.published.pages += 1;
+        Ok(())
+    }
+}
+
+/// `DIR` with `suffix` on its name, beside it (`.site.publishing`, `.site.old`).
+fn beside(out: &Path, suffix: &str) -> PathBuf {
+    out.with_file_name(format!(
+        ".{}.{suffix}",
+        out.file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "site".into())
+    ))
+}
+
 /// Publishes round `slug` into `out`.
 pub async fn publish(
     app: &App,
@@ -155,152 +211,22 @@ pub async fn publish(
         .filter_map(|r| r.to_address.as_ref().map(|a| a.to_string()))
         .collect();
     let everyone = Redactor::new(rules, "", &foi_addresses)?;
-    let hb = handlebars()?;
-    let staging = out.with_file_name(format!(
-        ".{}.publishing",
-        out.file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_else(|| "site".into())
-    ));
+    let staging = beside(out, "publishing");
     let _ = std::fs::remove_dir_all(&staging);
-    let mut p = Published {
-        preview,
-        ..Default::default()
+    let mut site = Site {
+        staging,
+        hb: handlebars()?,
+        common: json!({
+            "preview": preview, "round_title": round.title, "published_on": dates::short(today),
+        }),
+        published: Published {
+            preview,
+            ..Default::default()
+        },
     };
-    let common = |title: &str, root: &str| {
-        json!({
-            "title": title, "root": root, "preview": preview,
-            "round_title": round.title, "published_on": dates::short(today),
-        })
-    };
-    let merge = |mut a: serde_json::Value, b: serde_json::Value| {
-        if let (Some(a), serde_json::Value::Object(b)) = (a.as_object_mut(), b) {
-            a.extend(b);
-        }
-        a
-    };
-    let render = |name: &str, ctx: &serde_json::Value| {
-        hb.render(name, ctx)
-            .map_err(|e| PublishError::Template(e.to_string()))
-    };
-
     let mut index_rows = Vec::new();
     for r in &reqs {
-        let keep: Vec<String> = r.to_address.iter().map(|a| a.to_string()).collect();
-        let red = Redactor::new(rules, &r.authority_code, &keep)?;
-        let inbound = inbox::for_request(&app.db, r.id).await?;
-        let outbound = letters::for_request(&app.db, r.id).await?;
-        let ids: Vec<i32> = inbound.iter().map(|m| m.id).collect();
-        let att_ids = inbox::attachment_ids(&app.db, &ids).await?;
-        let att: Vec<i32> = att_ids.values().copied().collect();
-        let safe = inbox::publishable(&app.db, &att).await?;
-        let shas: Vec<String> = inbound
-            .iter()
-            .flat_map(|m| m.attachments.iter().map(|a| a.sha256.clone()))
-            .collect();
-        let texts = extracts::of(&app.db, &shas).await?;
-        let mut messages: Vec<(chrono::DateTime<chrono::Utc>, serde_json::Value)> = Vec::new();
-        for m in &outbound {
-            if m.sent_at.is_none() {
-                continue; // only what was sent is correspondence
-            }
-            let at = m.sent_at.unwrap_or(m.created_at);
-            let text = super::letters::text_of(app, m.raw_sha256.as_deref()).unwrap_or_default();
-            messages.push((at, json!({"inbound": false, "party": red.apply(&m.to), "subject": red.apply(&m.subject),
-                "when": dates::moment(at), "text": red.apply(&text), "attachments": []})));
-        }
-        for m in &inbound {
-            let at = m.received_at.unwrap_or_default();
-            let raw = m
-                .raw_sha256
-                .as_deref()
-                .and_then(|s| app.raw_store().get(s).ok());
-            let mut atts = Vec::new();
-            for a in &m.attachments {
-                let name = red.apply(&a.filename);
-                let id = att_ids.get(&(m.id, a.position)).copied();
-                let mut file = None;
-                if id.and_then(|i| safe.get(&i)).copied().unwrap_or(false) {
-                    let bytes = raw.as_deref().and_then(|b| {
-                        crate::inbound::mime::attachment_bytes(b, a.position, &a.sha256)
-                    });
-                    if let Some(bytes) = bytes {
-                        let rel = format!(
-                            "files/{}/{}-{}",
-                            r.authority_code,
-                            id.unwrap_or(0),
-                            crate::domain::mail::sanitise_filename(&name)
-                        );
-                        write(&staging.join(&rel), &bytes)?;
-                        p.files += 1;
-                        file = Some(rel);
-                    }
-                } else {
-                    p.held_back += 1;
-                }
-                let x = texts.get(&a.sha256);
-                atts.push(json!({
-                    "name": name,
-                    "file": file,
-                    "text": x.filter(|x| x.status == "text").map(|x| red.apply(&x.text)),
-                    "note": match x.map(|x| x.status.as_str()) {
-                        Some("text") => "",
-                        Some("no_text") => "A scan with no text layer: not published.",
-                        _ => "Its text could not be read: not published.",
-                    },
-                }));
-            }
-            messages.push((at, json!({"inbound": true, "party": red.apply(&m.from), "subject": red.apply(&m.subject),
-                "when": dates::moment(at), "text": red.apply(&crate::domain::suggest::unquoted(&m.text)), "attachments": atts})));
-        }
-        messages.sort_by_key(|(t, _)| *t);
-        // Timeliness: the first reply from the body against the due date.
-        let first = inbound.iter().filter_map(|m| m.received_at).min();
-        let cal = app.calendar.get().for_regime(r.regime);
-        let timeliness = match (first, r.clocks.due_on) {
-            (Some(f), Some(due)) => {
-                let day = dates::london_date(f);
-                if day <= due {
-                    "on time".to_string()
-                } else {
-                    let late = cal.working_days_between(due, day).unwrap_or(0);
-                    format!(
-                        "late by {late} working day{}",
-                        if late == 1 { "" } else { "s" }
-                    )
-                }
-            }
-            (None, Some(due)) if today > due => "no response; overdue".into(),
-            (None, _) => "no response yet".into(),
-            (Some(_), None) => "-".into(),
-        };
-        let row = json!({
-            "code": r.authority_code, "name": r.authority_name, "state": r.state.label(),
-            "sent": r.sent_at.map(dates::moment).unwrap_or_else(|| "-".into()),
-            "due": r.clocks.due_on.map(dates::short).unwrap_or_else(|| "-".into()),
-            "responded": first.map(dates::moment).unwrap_or_else(|| "-".into()),
-            "timeliness": timeliness,
-        });
-        let page = render(
-            "body",
-            &merge(
-                merge(
-                    common(
-                        &format!("{} ({})", r.authority_name, r.authority_code),
-                        "../",
-                    ),
-                    row.clone(),
-                ),
-                json!({"messages": messages.into_iter().map(|(_, v)| v).collect::<Vec<_>>()}),
-            ),
-        )?;
-        write(
-            &staging.join(format!("bodies/{}.html", r.authority_code)),
-            page.as_bytes(),
-        )?;
-        p.pages += 1;
-        p.bodies += 1;
-        index_rows.push(row);
+        index_rows.push(body_page(app, &mut site, r, rules).await?);
     }
     let bodies_word = round
         .def
@@ -308,74 +234,29 @@ pub async fn publish(
         .bodies
         .clone()
         .unwrap_or_else(|| "bodies".into());
-    let index = render(
+    site.page(
+        "index.html",
         "index",
-        &merge(
-            common(&round.title, ""),
-            json!({"description": round.def.description.clone().unwrap_or_default(),
-                "count": reqs.len(), "bodies_word": bodies_word, "bodies": index_rows}),
-        ),
+        &round.title,
+        "",
+        &json!({"description": round.def.description.clone().unwrap_or_default(),
+            "count": reqs.len(), "bodies_word": bodies_word, "bodies": index_rows}),
     )?;
-    write(&staging.join("index.html"), index.as_bytes())?;
-    p.pages += 1;
-
-    // The findings report, redacted like everything else, stamped when a preview.
-    let data = super::findings::report_data(app, slug, None).await?;
-    let mut report = everyone.apply(&crate::report::render(
-        &data,
-        round.def.report.summary.as_deref(),
-        crate::report::ReportFormat::Html,
-        app.config.templates.override_dir.as_deref(),
-    )?);
-    if preview {
-        report = report.replacen(
-            "<body>",
-            "<body>\n<p style=\"background:#b00020;color:#fff;font-weight:700;text-align:center;padding:.5rem\">PREVIEW – NOT FOR PUBLICATION</p>",
-            1,
-        );
-    }
-    write(&staging.join("report.html"), report.as_bytes())?;
-    p.pages += 1;
-    let rows: Vec<Vec<String>> = super::findings::export_codings(app, slug, 1)
-        .await?
-        .into_iter()
-        .map(|(a, v, x)| vec![a, v, everyone.apply(&x)])
-        .collect();
-    write(
-        &staging.join("codings.csv"),
-        crate::report::csv_rows(&["authority", "variable", "value"], &rows).as_bytes(),
-    )?;
-    write(
-        &staging.join("style.css"),
+    findings_pages(app, &mut site, &round, &everyone, preview).await?;
+    site.write(
+        "style.css",
         include_str!("../../../../templates/publish/style.css").as_bytes(),
     )?;
-    write(
-        &staging.join(MARK),
+    site.write(
+        MARK,
         format!(
             "made by foi publish {slug}{}\n",
             if preview { " --preview" } else { "" }
         )
         .as_bytes(),
     )?;
-    // Into place: the old site goes only once the new one is whole.
-    let old: PathBuf = out.with_file_name(format!(
-        ".{}.old",
-        out.file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_else(|| "site".into())
-    ));
-    let _ = std::fs::remove_dir_all(&old);
-    if out.exists() {
-        std::fs::rename(out, &old).map_err(|e| PublishError::Write {
-            path: out.display().to_string(),
-            message: e.to_string(),
-        })?;
-    }
-    std::fs::rename(&staging, out).map_err(|e| PublishError::Write {
-        path: out.display().to_string(),
-        message: e.to_string(),
-    })?;
-    let _ = std::fs::remove_dir_all(&old);
+    swap_into_place(&site.staging, out)?;
+    let p = site.published;
     events::append(
         &app.db,
         events::NewEvent {
@@ -397,4 +278,194 @@ pub async fn publish(
     )
     .await?;
     Ok(p)
+}
+
+/// One body's page (its correspondence, redacted, and the original files marked safe), and
+/// its row of the index.
+async fn body_page(
+    app: &App,
+    site: &mut Site,
+    r: &RequestRow,
+    rules: &[RedactRule],
+) -> Result<serde_json::Value, PublishError> {
+    let keep: Vec<String> = r.to_address.iter().map(|a| a.to_string()).collect();
+    let red = Redactor::new(rules, &r.authority_code, &keep)?;
+    let inbound = inbox::for_request(&app.db, r.id).await?;
+    let mut messages: Vec<(chrono::DateTime<chrono::Utc>, serde_json::Value)> = Vec::new();
+    for m in letters::for_request(&app.db, r.id).await? {
+        let Some(at) = m.sent_at else {
+            continue; // only what was sent is correspondence
+        };
+        let text = super::letters::text_of(app, m.raw_sha256.as_deref()).unwrap_or_default();
+        messages.push((
+            at,
+            json!({"inbound": false, "party": red.apply(&m.to), "subject": red.apply(&m.subject),
+            "when": dates::moment(at), "text": red.apply(&text), "attachments": []}),
+        ));
+    }
+    messages.extend(received(app, site, r, &red, &inbound).await?);
+    messages.sort_by_key(|(t, _)| *t);
+    // Timeliness: the first reply from the body against the due date.
+    let first = inbound.iter().filter_map(|m| m.received_at).min();
+    let row = json!({
+        "code": r.authority_code, "name": r.authority_name, "state": r.state.label(),
+        "sent": r.sent_at.map(dates::moment).unwrap_or_else(|| "-".into()),
+        "due": r.clocks.due_on.map(dates::short).unwrap_or_else(|| "-".into()),
+        "responded": first.map(dates::moment).unwrap_or_else(|| "-".into()),
+        "timeliness": timeliness(app, r, first),
+    });
+    let mut data = row.clone();
+    data["messages"] = messages.into_iter().map(|(_, v)| v).collect();
+    site.page(
+        &format!("bodies/{}.html", r.authority_code),
+        "body",
+        &format!("{} ({})", r.authority_name, r.authority_code),
+        "../",
+        &data,
+    )?;
+    site.published.bodies += 1;
+    Ok(row)
+}
+
+/// The messages received for a request, redacted, with their attachments: the original file
+/// where a person marked it safe (written into the site), otherwise its text only.
+async fn received(
+    app: &App,
+    site: &mut Site,
+    r: &RequestRow,
+    red: &Redactor,
+    inbound: &[InboundItem],
+) -> Result<Vec<(chrono::DateTime<chrono::Utc>, serde_json::Value)>, PublishError> {
+    let ids: Vec<i32> = inbound.iter().map(|m| m.id).collect();
+    let att_ids = inbox::attachment_ids(&app.db, &ids).await?;
+    let att: Vec<i32> = att_ids.values().copied().collect();
+    let safe = inbox::publishable(&app.db, &att).await?;
+    let shas: Vec<String> = inbound
+        .iter()
+        .flat_map(|m| m.attachments.iter().map(|a| a.sha256.clone()))
+        .collect();
+    let texts = extracts::of(&app.db, &shas).await?;
+    let mut out = Vec::new();
+    for m in inbound {
+        let at = m.received_at.unwrap_or_default();
+        let raw = m
+            .raw_sha256
+            .as_deref()
+            .and_then(|s| app.raw_store().get(s).ok());
+        let mut atts = Vec::new();
+        for a in &m.attachments {
+            let name = red.apply(&a.filename);
+            let id = att_ids.get(&(m.id, a.position)).copied();
+            let mut file = None;
+            if id.and_then(|i| safe.get(&i)).copied().unwrap_or(false) {
+                let bytes = raw
+                    .as_deref()
+                    .and_then(|b| crate::inbound::mime::attachment_bytes(b, a.position, &a.sha256));
+                if let Some(bytes) = bytes {
+                    let rel = format!(
+                        "files/{}/{}-{}",
+                        r.authority_code,
+                        id.unwrap_or(0),
+                        crate::domain::mail::sanitise_filename(&name)
+                    );
+                    site.write(&rel, &bytes)?;
+                    site.published.files += 1;
+                    file = Some(rel);
+                }
+            } else {
+                site.published.held_back += 1;
+            }
+            let x = texts.get(&a.sha256);
+            atts.push(json!({
+                "name": name,
+                "file": file,
+                "text": x.filter(|x| x.status == "text").map(|x| red.apply(&x.text)),
+                "note": match x.map(|x| x.status.as_str()) {
+                    Some("text") => "",
+                    Some("no_text") => "A scan with no text layer: not published.",
+                    _ => "Its text could not be read: not published.",
+                },
+            }));
+        }
+        out.push((at, json!({"inbound": true, "party": red.apply(&m.from), "subject": red.apply(&m.subject),
+            "when": dates::moment(at), "text": red.apply(&crate::domain::suggest::unquoted(&m.text)), "attachments": atts})));
+    }
+    Ok(out)
+}
+
+/// "on time", "late by 3 working days", "no response yet" …: the first reply against the
+/// due date.
+fn timeliness(app: &App, r: &RequestRow, first: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    let cal = app.calendar.get().for_regime(r.regime);
+    match (first, r.clocks.due_on) {
+        (Some(f), Some(due)) => {
+            let day = dates::london_date(f);
+            if day <= due {
+                "on time".to_string()
+            } else {
+                let late = cal.working_days_between(due, day).unwrap_or(0);
+                format!(
+                    "late by {late} working day{}",
+                    if late == 1 { "" } else { "s" }
+                )
+            }
+        }
+        (None, Some(due)) if app.clock.today() > due => "no response; overdue".into(),
+        (None, _) => "no response yet".into(),
+        (Some(_), None) => "-".into(),
+    }
+}
+
+/// The findings report and the codings CSV, redacted like everything else; the report stamped
+/// when a preview.
+async fn findings_pages(
+    app: &App,
+    site: &mut Site,
+    round: &Round,
+    everyone: &Redactor,
+    preview: bool,
+) -> Result<(), PublishError> {
+    let data = super::findings::report_data(app, &round.slug, None).await?;
+    let mut report = everyone.apply(&crate::report::render(
+        &data,
+        round.def.report.summary.as_deref(),
+        crate::report::ReportFormat::Html,
+        app.config.templates.override_dir.as_deref(),
+    )?);
+    if preview {
+        report = report.replacen(
+            "<body>",
+            "<body>\n<p style=\"background:#b00020;color:#fff;font-weight:700;text-align:center;padding:.5rem\">PREVIEW – NOT FOR PUBLICATION</p>",
+            1,
+        );
+    }
+    site.write("report.html", report.as_bytes())?;
+    site.published.pages += 1;
+    let rows: Vec<Vec<String>> = super::findings::export_codings(app, &round.slug, 1)
+        .await?
+        .into_iter()
+        .map(|(a, v, x)| vec![a, v, everyone.apply(&x)])
+        .collect();
+    site.write(
+        "codings.csv",
+        crate::report::csv_rows(&["authority", "variable", "value"], &rows).as_bytes(),
+    )
+}
+
+/// Into place: the old site goes only once the new one is whole.
+fn swap_into_place(staging: &Path, out: &Path) -> Result<(), PublishError> {
+    let old = beside(out, "old");
+    let _ = std::fs::remove_dir_all(&old);
+    if out.exists() {
+        std::fs::rename(out, &old).map_err(|e| PublishError::Write {
+            path: out.display().to_string(),
+            message: e.to_string(),
+        })?;
+    }
+    std::fs::rename(staging, out).map_err(|e| PublishError::Write {
+        path: out.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
 }

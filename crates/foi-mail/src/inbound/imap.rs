@@ -4,8 +4,8 @@
 
 use super::SourceError as IngestError;
 use crate::config::{ImapConfig, MailAuth, Security};
+use crate::hosts::is_loopback;
 use crate::mailbox::MailboxAuth;
-use crate::outbound::transport::is_loopback;
 use futures::TryStreamExt;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};

@@ -50,12 +50,7 @@ fn checked_url(key: &str, url: &str) -> Result<String, OAuthError> {
     let parsed = reqwest::Url::parse(url)
         .map_err(|e| OAuthError::Config(format!("{key} `{url}` is not a URL: {e}")))?;
     let host = parsed.host_str().unwrap_or_default();
-    let loopback = host == "localhost"
-        || host
-            .trim_matches(|c| c == '[' || c == ']')
-            .parse::<std::net::IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false);
+    let loopback = crate::hosts::is_loopback(host);
     match parsed.scheme() {
         "https" => Ok(url.to_string()),
         "http" if loopback => Ok(url.to_string()),

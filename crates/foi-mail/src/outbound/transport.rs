@@ -7,6 +7,7 @@
 //! [`SendError::Auth`]: not the letter's fault, so the letter stays queued.
 
 use crate::config::{MailAuth, Security, SmtpConfig, Transport as Kind};
+use crate::hosts::is_loopback;
 use crate::mailbox::tokens::Secret;
 use crate::mailbox::MailboxAuth;
 use lettre::address::Envelope;
@@ -65,14 +66,6 @@ fn auth_message(user: &str, e: &str) -> String {
         Some(advice) => format!("SMTP sign-in as {user} refused ({e}): {advice}"),
         None => format!("SMTP sign-in as {user} refused: {e}"),
     }
-}
-
-pub fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
 }
 
 impl Transport {
