@@ -160,7 +160,7 @@ fn main() {
             for &n in &sizes {
                 let (app, scratch) = build(n, store, &tmp).await;
                 // Today: 1 Jan 2027, when the early letters are overdue.
-                let app = app.with_clock(Arc::new(foi::clock::TodayClock(
+                let app = app.with_clock(Arc::new(foi::clocks::TodayClock(
                     chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap(),
                 )));
                 let st = foi::web::WebState::new(Arc::new(app));

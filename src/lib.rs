@@ -16,7 +16,7 @@ pub mod cli;
 pub mod daemon;
 pub mod output;
 
-pub use foi_app::{app, schedule, services, tasks};
+pub use foi_app::{app, clocks, schedule, services, tasks};
 pub use foi_config as config;
 pub use foi_docs::{extract, fetch};
 pub use foi_domain as domain;

@@ -2,7 +2,8 @@
 //! the database (migrated), the clock and the calendar. Every entry point (CLI, service, web,
 //! tests) gets its [`App`] here.
 
-use crate::clock::{Clock, SharedCalendar, SystemClock, TodayClock};
+use crate::clock::{Clock, SharedCalendar};
+use crate::clocks::{SystemClock, TodayClock};
 use crate::config::{self, Config};
 use crate::domain::register::parse_register;
 use crate::store::{self, authorities, StoreError};

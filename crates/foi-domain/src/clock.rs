@@ -1,5 +1,7 @@
 //! Time is injected: every use case asks a [`Clock`] for "now", so a whole round can be
-//! simulated (`--today`, `FOI_TODAY`, or a test's [`ManualClock`]).
+//! simulated (`--today`, `FOI_TODAY`, or a test's [`ManualClock`]). The clocks that read the
+//! real time (`SystemClock`, `TodayClock`) live with the application (`foi_app::clocks`): no
+//! rule here reads it.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::London;
@@ -10,27 +12,6 @@ pub trait Clock: Send + Sync {
     /// Today's date in Europe/London, the date FOIA deadlines are counted in.
     fn today(&self) -> NaiveDate {
         self.now().with_timezone(&London).date_naive()
-    }
-}
-
-/// The real time.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
-
-/// A fixed London date with the real time of day: what `--today` gives.
-#[derive(Debug, Clone, Copy)]
-pub struct TodayClock(pub NaiveDate);
-
-impl Clock for TodayClock {
-    fn now(&self) -> DateTime<Utc> {
-        let time = Utc::now().with_timezone(&London).time();
-        london_to_utc(self.0, time)
     }
 }
 
@@ -89,12 +70,6 @@ mod tests {
         assert_eq!(c.today(), NaiveDate::from_ymd_opt(2024, 7, 1).unwrap());
         c.advance(chrono::Duration::days(1));
         assert_eq!(c.today(), NaiveDate::from_ymd_opt(2024, 7, 2).unwrap());
-    }
-
-    #[test]
-    fn today_clock_keeps_its_date() {
-        let d = NaiveDate::from_ymd_opt(2024, 12, 25).unwrap();
-        assert_eq!(TodayClock(d).today(), d);
     }
 }
 

@@ -4,8 +4,8 @@
 //! out of this crate's dependencies.
 //!
 //! * Time and law: [`calendar`], [`holidays`] (gov.uk data), [`regime`] (FOIA, FOISA, EIR,
-//!   EISR), [`dates`], [`clock`] (the injected clock's trait; `SystemClock` is the one reader of
-//!   real time).
+//!   EISR), [`dates`], [`clock`] (the injected clock's trait and the test clock; the clocks
+//!   that read real time are the application's).
 //! * Bodies and rounds: [`register`], [`round`] (round files, checked whole), [`reference`],
 //!   [`ids`] (`EmailAddress`, `Reference`, `MessageId`).
 //! * A request's life: [`request`] (states and typed changes), [`overdue`] (one definition),
