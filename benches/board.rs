@@ -15,7 +15,7 @@ use foi::app::{App, Globals};
 use foi::config::Config;
 use foi::domain::board::Filter;
 use foi::domain::register::parse_register;
-use sea_orm::ConnectionTrait;
+use foi::store::sql;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,11 +26,10 @@ async fn build(n: usize, store: &str, tmp: &std::path::Path) -> (App, Option<Str
     let mut scratch = None;
     let url = if store == "postgres" {
         let name = format!("foi_bench_{}_{n}", std::process::id());
-        let admin = sea_orm::Database::connect(PG_ADMIN)
+        let admin = foi::store::connect(PG_ADMIN, 10)
             .await
             .expect("PostgreSQL on 127.0.0.1:5432");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        sql::execute(&admin, &format!("CREATE DATABASE {name}"))
             .await
             .unwrap();
         scratch = Some(name.clone());
@@ -103,7 +102,7 @@ async fn build(n: usize, store: &str, tmp: &std::path::Path) -> (App, Option<Str
         format!("UPDATE requests SET waiting_count = 1, inbound_count = 1 WHERE id % {waiting_every} = 7"),
     ];
     for s in sqls {
-        app.db.execute_unprepared(&s).await.unwrap();
+        sql::execute(&app.db, &s).await.unwrap();
     }
     foi::store::board_values::fill_missing_deadlines(&app.db, &app.calendar.get())
         .await
@@ -115,7 +114,7 @@ async fn build(n: usize, store: &str, tmp: &std::path::Path) -> (App, Option<Str
     } else {
         "ANALYZE"
     };
-    app.db.execute_unprepared(analyze).await.unwrap();
+    sql::execute(&app.db, analyze).await.unwrap();
     if std::env::var_os("FOI_BENCH_KEEP").is_some() {
         eprintln!(
             "kept: {}",
@@ -214,10 +213,12 @@ fn main() {
                 drop(st);
                 if let Some(name) = scratch.filter(|_| std::env::var_os("FOI_BENCH_KEEP").is_none())
                 {
-                    let admin = sea_orm::Database::connect(PG_ADMIN).await.unwrap();
-                    let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
+                    let admin = foi::store::connect(PG_ADMIN, 10).await.unwrap();
+                    let _ = sql::execute(
+                        &admin,
+                        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                    )
+                    .await;
                 }
             }
         }

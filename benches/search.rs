@@ -7,9 +7,8 @@
 
 use foi::app::{App, Globals};
 use foi::config::Config;
-use foi::store::entities::{attachment, extract, message};
 use foi::store::search::Filters;
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use foi::store::sql;
 use std::time::Instant;
 
 const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -57,11 +56,8 @@ async fn build(n: usize, store: &str, tmp: &std::path::Path) -> (App, Option<Str
     let mut scratch = None;
     let url = if store == "postgres" {
         let name = format!("foi_bench_search_{}", std::process::id());
-        let admin = sea_orm::Database::connect(PG_ADMIN)
-            .await
-            .expect("PostgreSQL");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        let admin = foi::store::connect(PG_ADMIN, 10).await.expect("PostgreSQL");
+        sql::execute(&admin, &format!("CREATE DATABASE {name}"))
             .await
             .unwrap();
         scratch = Some(name.clone());
@@ -85,34 +81,35 @@ async fn build(n: usize, store: &str, tmp: &std::path::Path) -> (App, Option<Str
         seed ^= seed << 17;
         (seed % m as u64) as usize
     };
+    // Rows written as SQL (one statement per 500), as a round of replies would leave them.
+    let at = now.to_rfc3339();
     for chunk in (0..n).collect::<Vec<_>>().chunks(500) {
-        let msgs: Vec<message::ActiveModel> = chunk
+        let values: Vec<String> = chunk
             .iter()
-            .map(|i| message::ActiveModel {
-                direction: Set("in".into()),
-                kind: Set("reply".into()),
-                subject: Set(format!("Response to FOI request {i}")),
-                from_addr: Set(format!("foi@body{i}.example")),
-                to_addr: Set("projects@arma.uk.net".into()),
-                state: Set("matched".into()),
-                attempts: Set(0),
-                created_at: Set(now),
-                body_text: Set(Some("Please find our response attached.".into())),
-                raw_sha256: Set(Some(format!("{i:064x}"))),
-                ..Default::default()
+            .map(|i| {
+                format!(
+                    "('in', 'reply', 'Response to FOI request {i}', 'foi@body{i}.example', \
+                     'projects@arma.uk.net', 'matched', 0, '{at}', \
+                     'Please find our response attached.', '{i:064x}')"
+                )
             })
             .collect();
-        message::Entity::insert_many(msgs)
-            .exec(&app.db)
-            .await
-            .unwrap();
+        sql::execute(
+            &app.db,
+            &format!(
+                "INSERT INTO messages (direction, kind, subject, from_addr, to_addr, state, \
+                 attempts, created_at, body_text, raw_sha256) VALUES {}",
+                values.join(", ")
+            ),
+        )
+        .await
+        .unwrap();
     }
-    let ids: Vec<i32> = message::Entity::find()
-        .all(&app.db)
+    let ids: Vec<i64> = sql::rows(&app.db, "SELECT id FROM messages ORDER BY id")
         .await
         .unwrap()
         .into_iter()
-        .map(|m| m.id)
+        .map(|r| r["id"].as_i64().unwrap())
         .collect();
     for chunk in ids.chunks(500) {
         let mut atts = Vec::new();
@@ -128,35 +125,35 @@ async fn build(n: usize, store: &str, tmp: &std::path::Path) -> (App, Option<Str
             if id % 1000 == 7 {
                 text.push_str("\n--- page 2 ---\nThe fracture liaison service reopened.\n");
             }
-            atts.push(attachment::ActiveModel {
-                message_id: Set(id),
-                filename: Set(format!("response-{id}.pdf")),
-                content_type: Set("application/pdf".into()),
-                size: Set(text.len() as i64),
-                sha256: Set(sha.clone()),
-                position: Set(0),
-                source: Set("mime".into()),
-                ..Default::default()
-            });
-            exts.push(extract::ActiveModel {
-                sha256: Set(sha),
-                extractor: Set("pdf".into()),
-                version: Set(1),
-                status: Set("text".into()),
-                reason: Set(None),
-                text: Set(text),
-                flags: Set("[]".into()),
-                extracted_at: Set(now),
-            });
+            atts.push(format!(
+                "({id}, 'response-{id}.pdf', 'application/pdf', {}, '{sha}', 0, 'mime')",
+                text.len()
+            ));
+            exts.push(format!(
+                "('{sha}', 'pdf', 1, 'text', NULL, '{}', '[]', '{at}')",
+                text.replace('\'', "''")
+            ));
         }
-        attachment::Entity::insert_many(atts)
-            .exec(&app.db)
-            .await
-            .unwrap();
-        extract::Entity::insert_many(exts)
-            .exec(&app.db)
-            .await
-            .unwrap();
+        sql::execute(
+            &app.db,
+            &format!(
+                "INSERT INTO attachments (message_id, filename, content_type, size, sha256, \
+                 position, source) VALUES {}",
+                atts.join(", ")
+            ),
+        )
+        .await
+        .unwrap();
+        sql::execute(
+            &app.db,
+            &format!(
+                "INSERT INTO extracts (sha256, extractor, version, status, reason, text, flags, \
+                 extracted_at) VALUES {}",
+                exts.join(", ")
+            ),
+        )
+        .await
+        .unwrap();
     }
     let t = Instant::now();
     let indexed = foi::services::search::catch_up(&app).await.unwrap();
@@ -218,10 +215,12 @@ fn main() {
             }
             drop(app);
             if let Some(name) = scratch {
-                let admin = sea_orm::Database::connect(PG_ADMIN).await.unwrap();
-                let _ = admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .await;
+                let admin = foi::store::connect(PG_ADMIN, 10).await.unwrap();
+                let _ = sql::execute(
+                    &admin,
+                    &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                )
+                .await;
             }
         }
     });

@@ -119,14 +119,13 @@ fn main() {
         assert_eq!(report.sent as usize, n, "{report:?}");
 
         // The same messages, sent by a plain lettre loop to the same server.
-        use sea_orm::EntityTrait;
-        let msgs = foi::store::entities::message::Entity::find().all(&app.db).await.unwrap();
+        let msgs = foi::store::sql::rows(&app.db, "SELECT from_addr, to_addr, raw_sha256 FROM messages").await.unwrap();
         let raw = app.raw_store();
         let bodies: Vec<(lettre::address::Envelope, Vec<u8>)> = msgs
             .iter()
             .map(|m| {
-                let env = lettre::address::Envelope::new(Some(m.from_addr.parse().unwrap()), vec![m.to_addr.parse().unwrap()]).unwrap();
-                (env, raw.get(m.raw_sha256.as_deref().unwrap()).unwrap())
+                let env = lettre::address::Envelope::new(Some(m["from_addr"].as_str().unwrap().parse().unwrap()), vec![m["to_addr"].as_str().unwrap().parse().unwrap()]).unwrap();
+                (env, raw.get(m["raw_sha256"].as_str().unwrap()).unwrap())
             })
             .collect();
         let plain = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1").port(port).build();

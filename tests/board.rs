@@ -405,16 +405,17 @@ async fn postgres_board_matches_brute_force() {
 async fn recompute_finds_and_corrects_stale_values() {
     let (t, _clock) = walked_round(Backend::Sqlite).await;
     let app = &t.app;
-    use sea_orm::ConnectionTrait;
-    app.db
-        .execute_unprepared("UPDATE requests SET waiting_count = 9, overdue_from = NULL WHERE reference IN ('BRD-B001', 'BRD-B004')")
+    use foi::store::sql;
+    sql::execute(&app.db, "UPDATE requests SET waiting_count = 9, overdue_from = NULL WHERE reference IN ('BRD-B001', 'BRD-B004')")
         .await
         .unwrap();
     // (Those edits moved the tallies with them, through the trigger; these do not.)
-    app.db
-        .execute_unprepared("UPDATE request_tallies SET n = n + 5 WHERE state = 'refused'")
-        .await
-        .unwrap();
+    sql::execute(
+        &app.db,
+        "UPDATE request_tallies SET n = n + 5 WHERE state = 'refused'",
+    )
+    .await
+    .unwrap();
     let r = foi::store::board_values::recompute(&app.db, &app.calendar.get())
         .await
         .unwrap();
@@ -432,16 +433,13 @@ async fn recompute_finds_and_corrects_stale_values() {
     assert!(b1.kept.overdue_from.is_some());
     // The partial index states the very condition the board queries with (else the database
     // would not use it).
-    let row = app
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(
-            sea_orm::DbBackend::Sqlite,
-            "SELECT sql FROM sqlite_master WHERE name = 'ix_requests_round_to_code'",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    let sql: String = row.try_get_by_index(0).unwrap();
+    let sql = sql::scalar(
+        &app.db,
+        "SELECT sql FROM sqlite_master WHERE name = 'ix_requests_round_to_code'",
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert!(
         sql.ends_with(&format!("WHERE {}", foi::store::board::NEEDS_CODING_SQL)),
         "{sql}"

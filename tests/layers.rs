@@ -78,6 +78,12 @@ const NOT_IN_DOMAIN: &[&str] = &[
 
 /// Each workspace crate's normal (not dev) dependencies, by name.
 fn dependencies() -> BTreeMap<String, BTreeSet<String>> {
+    dependencies_of_kinds(false)
+}
+
+/// Each workspace crate's dependencies by name: normal and build ones, and with `dev` also
+/// those of its tests and benchmarks.
+fn dependencies_of_kinds(dev: bool) -> BTreeMap<String, BTreeSet<String>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .args([
@@ -105,7 +111,7 @@ fn dependencies() -> BTreeMap<String, BTreeSet<String>> {
                 .as_array()
                 .expect("dependencies")
                 .iter()
-                .filter(|d| d["kind"].is_null() || d["kind"] == "build")
+                .filter(|d| d["kind"].is_null() || d["kind"] == "build" || dev)
                 .map(|d| d["name"].as_str().expect("name").to_string())
                 .collect();
             (p["name"].as_str().expect("name").to_string(), deps)
@@ -170,4 +176,20 @@ fn the_domain_does_no_io() {
         .filter(|d| NOT_IN_DOMAIN.contains(&d.as_str()))
         .collect();
     assert!(bad.is_empty(), "foi-domain depends on {bad:?}");
+}
+
+/// Tests and benchmarks too reach the database through the store's API (its named queries,
+/// and `foi_store::sql` for a hand-made change), so SeaORM stays one crate's business.
+#[test]
+fn only_the_store_speaks_sea_orm_even_in_tests() {
+    let deps = dependencies_of_kinds(true);
+    let users: Vec<&String> = deps
+        .iter()
+        .filter(|(c, ds)| ds.contains("sea-orm") && c.as_str() != "foi-store")
+        .map(|(c, _)| c)
+        .collect();
+    assert!(
+        users.is_empty(),
+        "sea-orm used (maybe by tests) in {users:?}"
+    );
 }

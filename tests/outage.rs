@@ -71,7 +71,7 @@ fn eventually(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_stopped_under_a_running_server_gives_503_pages_then_recovers() {
-    use sea_orm::{ConnectionTrait, Database};
+    use foi::store::sql;
     let pg = PgDb::create().await;
     let name = pg.url.rsplit('/').next().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
@@ -87,19 +87,21 @@ async fn postgres_stopped_under_a_running_server_gives_503_pages_then_recovers()
     let token = ann.csrf("/triage");
 
     // The database stops taking connections and every session of ours is ended.
-    let admin = Database::connect(common::pg_admin_url()).await.unwrap();
-    admin
-        .execute_unprepared(&format!(
-            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"
-        ))
+    let admin = foi::store::connect(&common::pg_admin_url(), 10)
         .await
         .unwrap();
-    admin
-        .execute_unprepared(&format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
-        ))
-        .await
-        .unwrap();
+    sql::execute(
+        &admin,
+        &format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"),
+    )
+    .await
+    .unwrap();
+    sql::execute(
+        &admin,
+        &format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"),
+    )
+    .await
+    .unwrap();
 
     for path in ["/", "/triage", "/outbox", "/chasers", "/rounds/msk-2026"] {
         let r = ann.get(path);
@@ -119,12 +121,12 @@ async fn postgres_stopped_under_a_running_server_gives_503_pages_then_recovers()
     assert_eq!(h.status, 503, "{}", h.body);
 
     // The database is back: so is the dashboard, without a restart.
-    admin
-        .execute_unprepared(&format!(
-            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true"
-        ))
-        .await
-        .unwrap();
+    sql::execute(
+        &admin,
+        &format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true"),
+    )
+    .await
+    .unwrap();
     eventually(30, "the dashboard came back", || ann.get("/").status == 200);
     wait_ok(&addr, "/health", 30);
 }

@@ -417,27 +417,19 @@ fn every_kind_of_document_over_imap_is_read_and_found_alike_on_both_stores() {
 fn extracted(d: &Path) -> BTreeMap<String, String> {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        use sea_orm::{ConnectionTrait, Database, Statement};
         let url = format!("sqlite://{}?mode=ro", d.join("foi.db").display());
-        let db = Database::connect(&url).await.unwrap();
-        db.query_all_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT sha256, extracted_at FROM extracts".to_string(),
-        ))
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|r| {
-            (
-                r.try_get_by_index::<String>(0).unwrap(),
-                format!(
-                    "{:?}",
-                    r.try_get_by_index::<chrono::DateTime<chrono::Utc>>(1)
-                        .unwrap()
-                ),
-            )
-        })
-        .collect()
+        let db = foi::store::connect(&url, 10).await.unwrap();
+        foi::store::sql::rows(&db, "SELECT sha256, extracted_at FROM extracts")
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| {
+                (
+                    r["sha256"].as_str().unwrap().to_string(),
+                    r["extracted_at"].to_string(),
+                )
+            })
+            .collect()
     })
 }
 

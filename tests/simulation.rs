@@ -17,8 +17,7 @@ use foi::domain::request::RequestState;
 use foi::outbound::transport::Transport;
 use foi::outbound::worker::{self, Mode, Throttle};
 use foi::schedule::Scheduler;
-use foi::store::entities::message;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use foi::store::letters;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -206,20 +205,15 @@ impl Sim {
         for r in &reqs {
             out.insert(r.authority_code.clone(), Vec::new());
         }
-        let mut rows = message::Entity::find()
-            .filter(message::Column::Direction.eq("out"))
-            .filter(message::Column::ChaseStep.is_not_null())
-            .all(&self.app.db)
-            .await
-            .unwrap();
+        let mut rows = letters::chasers(&self.app.db).await.unwrap();
         rows.sort_by_key(|m| m.id);
         for m in rows {
             let code = code_of[&m.request_id.unwrap()].clone();
             out.get_mut(&code).unwrap().push((
                 steps[m.chase_step.unwrap() as usize].clone(),
                 m.created_at.with_timezone(&London).date_naive(),
-                m.state.clone(),
-                m.to_addr.clone(),
+                m.state.as_str().to_string(),
+                m.to.clone(),
             ));
         }
         out
@@ -397,16 +391,15 @@ async fn a_42_body_round_over_70_working_days_across_christmas() {
         ]
     );
     // Chasers are replies in the request's thread.
-    let m = message::Entity::find()
-        .filter(message::Column::Kind.eq("chaser"))
-        .one(&sim.app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(
-        m.in_reply_to.unwrap().starts_with("<foi.msk26-b"),
-        "threaded"
-    );
+    let in_reply_to = foi::store::sql::scalar(
+        &sim.app.db,
+        "SELECT in_reply_to FROM messages WHERE kind = 'chaser' ORDER BY id LIMIT 1",
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(in_reply_to.starts_with("<foi.msk26-b"), "threaded");
+    let m = letters::chasers(&sim.app.db).await.unwrap().remove(0);
     let raw = String::from_utf8(
         sim.app
             .raw_store()
@@ -510,12 +503,7 @@ async fn a_missed_tick_is_caught_up_once_and_a_second_start_sends_nothing() {
         "run for the latest missed tick"
     );
     sim.deliver().await;
-    let sent_before = message::Entity::find()
-        .filter(message::Column::ChaseStep.is_not_null())
-        .all(&sim.app.db)
-        .await
-        .unwrap()
-        .len();
+    let sent_before = letters::chasers(&sim.app.db).await.unwrap().len();
     assert_eq!(sent_before, 3, "reminder-1 to each body");
     // A second start the same day: nothing due, nothing re-sent.
     let again = Scheduler::from_config(&sim.app.config.schedule).unwrap();
@@ -525,12 +513,7 @@ async fn a_missed_tick_is_caught_up_once_and_a_second_start_sends_nothing() {
         .await
         .unwrap();
     sim.deliver().await;
-    let sent_after = message::Entity::find()
-        .filter(message::Column::ChaseStep.is_not_null())
-        .all(&sim.app.db)
-        .await
-        .unwrap()
-        .len();
+    let sent_after = letters::chasers(&sim.app.db).await.unwrap().len();
     assert_eq!(sent_after, sent_before);
 }
 

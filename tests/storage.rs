@@ -155,32 +155,19 @@ async fn postgres_a_failing_import_changes_nothing() {
 
 #[tokio::test]
 async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
-    use sea_orm::{ConnectionTrait, Statement};
+    use foi::store::sql::scalar;
     let t = test_app(Backend::Sqlite).await;
-    let q = |sql: &str| Statement::from_string(sea_orm::DbBackend::Sqlite, sql.to_string());
-    let jm = t
-        .app
-        .db
-        .query_one_raw(q("PRAGMA journal_mode"))
+    let db = &t.app.db;
+    let jm = scalar(db, "PRAGMA journal_mode").await.unwrap();
+    assert_eq!(jm.as_deref(), Some("wal"));
+    let fk = scalar(db, "PRAGMA foreign_keys").await.unwrap();
+    assert_eq!(fk.as_deref(), Some("1"));
+    let bt: i64 = scalar(db, "PRAGMA busy_timeout")
         .await
         .unwrap()
-        .unwrap();
-    assert_eq!(jm.try_get_by_index::<String>(0).unwrap(), "wal");
-    let fk = t
-        .app
-        .db
-        .query_one_raw(q("PRAGMA foreign_keys"))
-        .await
         .unwrap()
+        .parse()
         .unwrap();
-    assert_eq!(fk.try_get_by_index::<i32>(0).unwrap(), 1);
-    let bt = t
-        .app
-        .db
-        .query_one_raw(q("PRAGMA busy_timeout"))
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(bt.try_get_by_index::<i32>(0).unwrap() >= 1000);
+    assert!(bt >= 1000);
     assert!(t.dir.path().join("data/foi.db").exists());
 }

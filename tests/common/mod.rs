@@ -117,16 +117,15 @@ pub struct PgDb {
 
 impl PgDb {
     pub async fn create() -> PgDb {
-        use sea_orm::{ConnectionTrait, Database};
         let admin = pg_admin_url();
         let name = format!("foi_test_{}_{}", std::process::id(), rand_suffix());
-        let db = Database::connect(&admin).await.unwrap_or_else(|e| {
+        let db = foi::store::connect(&admin, 10).await.unwrap_or_else(|e| {
             panic!(
                 "PostgreSQL is needed for the storage tests and did not answer at {admin}: {e}. \
                  Run scripts/test (it installs and starts PostgreSQL) or set FOI_TEST_PG_URL."
             )
         });
-        db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+        foi::store::sql::execute(&db, &format!("CREATE DATABASE {name}"))
             .await
             .expect("create test database");
         let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
@@ -147,11 +146,12 @@ impl Drop for PgDb {
                 .build()
                 .expect("runtime");
             rt.block_on(async {
-                use sea_orm::{ConnectionTrait, Database};
-                if let Ok(db) = Database::connect(&pg_admin_url()).await {
-                    let _ = db
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
+                if let Ok(db) = foi::store::connect(&pg_admin_url(), 10).await {
+                    let _ = foi::store::sql::execute(
+                        &db,
+                        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                    )
+                    .await;
                 }
             })
         })

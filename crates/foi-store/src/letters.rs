@@ -117,6 +117,8 @@ pub struct SentLetter {
     pub sent_at: Option<DateTime<Utc>>,
     /// The stored message, as it was (or will be) sent.
     pub raw_sha256: Option<String>,
+    /// For a chaser, its step on the round's ladder (0 = the first reminder).
+    pub chase_step: Option<i32>,
 }
 
 fn to_letter(m: message::Model) -> Result<SentLetter, StoreError> {
@@ -130,6 +132,7 @@ fn to_letter(m: message::Model) -> Result<SentLetter, StoreError> {
         created_at: m.created_at,
         sent_at: m.sent_at,
         raw_sha256: m.raw_sha256.clone(),
+        chase_step: m.chase_step,
     })
 }
 
@@ -150,6 +153,11 @@ pub async fn chasers_sent_since(
         .add(message::Column::ChaseStep.is_not_null())
         .add(message::Column::SentAt.gte(since));
     matching(db, cond).await
+}
+
+/// Every chaser ever queued, of every round, oldest first.
+pub async fn chasers(db: &DatabaseConnection) -> Result<Vec<SentLetter>, StoreError> {
+    matching(db, message::Column::ChaseStep.is_not_null()).await
 }
 
 /// Our letters meeting `cond`, oldest first.

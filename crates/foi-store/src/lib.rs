@@ -11,6 +11,7 @@
 //! * [`changes`] — the changes that reach across tables, each in one transaction.
 //! * [`rawstore`] — messages as bytes, addressed by SHA-256; [`calendar_file`] — the refreshed
 //!   bank-holiday calendar.
+//! * [`sql`] — plain SQL for hand checks, tests and benchmarks (never used by the application).
 
 pub mod rawstore;
 
@@ -34,6 +35,7 @@ pub mod requests;
 pub mod rounds;
 pub mod search;
 pub mod sources;
+pub mod sql;
 pub mod users;
 
 use migration::{Migrator, MigratorTrait};
