@@ -31,6 +31,7 @@ pub mod event;
 pub mod extracted;
 pub mod fetch;
 pub mod holidays;
+pub mod html;
 pub mod ids;
 pub mod mail;
 pub mod mailbox_errors;

@@ -307,65 +307,7 @@ pub fn failed_recipients(text: &str) -> Vec<String> {
     out
 }
 
-/// Turns HTML into readable text: drops scripts and styles, breaks at block elements,
-/// removes tags and decodes the common entities.
-pub fn html_to_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len() / 2);
-    let lower = html.to_ascii_lowercase();
-    let mut i = 0;
-    let bytes = html.as_bytes();
-    while i < bytes.len() {
-        if bytes[i] == b'<' {
-            for skip in ["script", "style", "head"] {
-                if lower[i..].starts_with(&format!("<{skip}")) {
-                    if let Some(end) = lower[i..].find(&format!("</{skip}>")) {
-                        i += end + skip.len() + 3;
-                        break;
-                    }
-                }
-            }
-            if i >= bytes.len() {
-                break;
-            }
-            if bytes[i] != b'<' {
-                continue;
-            }
-            let end = html[i..]
-                .find('>')
-                .map(|e| i + e + 1)
-                .unwrap_or(bytes.len());
-            let tag = &lower[i..end];
-            if [
-                "<br", "<p", "</p", "<div", "</div", "<li", "<tr", "</tr", "<h",
-            ]
-            .iter()
-            .any(|t| tag.starts_with(t))
-            {
-                out.push('\n');
-            } else if tag.starts_with("<td") {
-                out.push(' ');
-            }
-            i = end;
-        } else {
-            let next = html[i..].find('<').map(|n| i + n).unwrap_or(bytes.len());
-            out.push_str(&html[i..next]);
-            i = next;
-        }
-    }
-    let decoded = out
-        .replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&");
-    decoded
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+pub use crate::html::html_to_text;
 
 #[cfg(test)]
 mod tests {

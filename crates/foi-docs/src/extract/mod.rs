@@ -27,8 +27,9 @@ pub struct Limits {
     pub max_input: usize,
     /// Text beyond this many bytes is cut (and said so).
     pub max_text: usize,
+    /// Entries of one file's archives together (nested archives included).
     pub max_zip_entries: usize,
-    /// Uncompressed bytes of all entries of one archive together.
+    /// Uncompressed bytes of one file's archives together (nested archives included).
     pub max_zip_total: u64,
     /// Archives inside archives.
     pub max_depth: usize,
@@ -109,9 +110,43 @@ pub fn kind_of(name: &str, content_type: &str, bytes: &[u8]) -> Kind {
     }
 }
 
+/// What is left to unpack of one file: its archives, and the archives inside them, share one
+/// budget of bytes and entries, so a small archive of many archives cannot inflate each to
+/// the limit in turn.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    pub bytes: u64,
+    pub entries: usize,
+    /// Set when an archive was refused (a bomb): the whole file is refused with this reason.
+    pub refused: Option<String>,
+}
+
+impl Budget {
+    pub fn of(limits: &Limits) -> Budget {
+        Budget {
+            bytes: limits.max_zip_total,
+            entries: limits.max_zip_entries,
+            refused: None,
+        }
+    }
+
+    /// Refuses the file, saying why.
+    fn refuse(&mut self, why: String) -> Extracted {
+        self.refused = Some(why.clone());
+        Extracted::failed("zip", why)
+    }
+}
+
 /// Reads a file's text within `limits`. Never panics, whatever the bytes.
 pub fn extract(name: &str, content_type: &str, bytes: &[u8], limits: &Limits) -> Extracted {
-    extract_at(name, content_type, bytes, limits, 0)
+    extract_at(
+        name,
+        content_type,
+        bytes,
+        limits,
+        0,
+        &mut Budget::of(limits),
+    )
 }
 
 fn extract_at(
@@ -120,6 +155,7 @@ fn extract_at(
     bytes: &[u8],
     limits: &Limits,
     depth: usize,
+    budget: &mut Budget,
 ) -> Extracted {
     if bytes.len() > limits.max_input {
         return Extracted::failed(
@@ -136,7 +172,7 @@ fn extract_at(
         Kind::Docx => office::docx(bytes),
         Kind::Odt => office::odt(bytes),
         k @ (Kind::Xlsx | Kind::Xls | Kind::Ods) => office::spreadsheet(bytes, k),
-        Kind::Zip => office::archive(bytes, limits, depth, extract_at),
+        Kind::Zip => office::archive(bytes, limits, depth, budget, extract_at),
         Kind::Csv | Kind::Text => Extracted::text("text", decode(bytes)),
         Kind::Rtf => rtf(bytes),
         Kind::Image => Extracted::new(

@@ -3,7 +3,7 @@
 //! hidden sheets, hidden rows and columns and external links; other ZIP archives opened
 //! member by member within the limits.
 
-use super::{Extracted, Flag, Kind, Limits, Outcome};
+use super::{Budget, Extracted, Flag, Kind, Limits, Outcome};
 use quick_xml::events::Event;
 use std::io::{Cursor, Read};
 
@@ -262,7 +262,8 @@ pub fn archive(
     bytes: &[u8],
     limits: &Limits,
     depth: usize,
-    read: fn(&str, &str, &[u8], &Limits, usize) -> Extracted,
+    budget: &mut Budget,
+    read: fn(&str, &str, &[u8], &Limits, usize, &mut Budget) -> Extracted,
 ) -> Extracted {
     if depth >= limits.max_depth {
         return Extracted::failed(
@@ -276,19 +277,23 @@ pub fn archive(
     let Some(mut z) = open(bytes) else {
         return Extracted::failed("zip", "the archive is damaged (not a readable ZIP)");
     };
-    if z.len() > limits.max_zip_entries {
-        return Extracted::failed(
-            "zip",
-            format!(
-                "the archive holds {} files, more than the {} foi opens",
-                z.len(),
-                limits.max_zip_entries
-            ),
-        );
+    // Before anything is inflated: the entries and the sizes the archive declares, against
+    // what is left of the budget of the whole file (nested archives included).
+    if z.len() > budget.entries {
+        return budget.refuse(format!(
+            "the archive holds more than the {} files foi opens (archives inside it included); it was not read",
+            limits.max_zip_entries
+        ));
+    }
+    budget.entries -= z.len();
+    let declared: u64 = (0..z.len())
+        .filter_map(|i| z.by_index_raw(i).ok().map(|m| m.size()))
+        .fold(0u64, u64::saturating_add);
+    if declared > budget.bytes {
+        return budget.refuse(bomb(limits));
     }
     let mut text = String::new();
     let mut flags = Vec::new();
-    let mut total = 0u64;
     let mut any_text = false;
     let mut problems = Vec::new();
     for i in 0..z.len() {
@@ -303,25 +308,22 @@ pub fn archive(
             .name()
             .map(|n| n.to_string())
             .unwrap_or_else(|_| format!("member {i}"));
-        let left = limits.max_zip_total.saturating_sub(total);
         let mut data = Vec::new();
         // Read one byte past what is left, to know the limit was passed (never trusting the
         // size the archive claims).
-        if m.take(left + 1).read_to_end(&mut data).is_err() {
+        if m.take(budget.bytes + 1).read_to_end(&mut data).is_err() {
             problems.push(format!("{name} could not be unpacked"));
             continue;
         }
-        total += data.len() as u64;
-        if total > limits.max_zip_total {
-            return Extracted::failed(
-                "zip",
-                format!(
-                    "the archive unpacks to more than {} MB (a \"zip bomb\"?); it was not read",
-                    limits.max_zip_total >> 20
-                ),
-            );
+        if data.len() as u64 > budget.bytes {
+            return budget.refuse(bomb(limits));
         }
-        let e = read(&name, "", &data, limits, depth + 1);
+        budget.bytes -= data.len() as u64;
+        let e = read(&name, "", &data, limits, depth + 1, budget);
+        // An archive inside refused as a bomb refuses the whole file.
+        if let Some(why) = &budget.refused {
+            return Extracted::failed("zip", why.clone());
+        }
         text.push_str(&format!("--- file {name} ---\n"));
         match &e.outcome {
             Outcome::Text => any_text = true,
@@ -351,4 +353,11 @@ pub fn archive(
     );
     e.flags = flags;
     e
+}
+
+fn bomb(limits: &Limits) -> String {
+    format!(
+        "the archive unpacks to more than {} MB (archives inside it included): a \"zip bomb\"? It was not read",
+        limits.max_zip_total >> 20
+    )
 }

@@ -289,3 +289,76 @@ fn a_picture_waits_for_ocr_and_a_scan_is_the_kind_ocr_reads() {
     );
     assert!(!wants_ocr(&letter));
 }
+
+#[test]
+fn a_nested_zip_bomb_is_refused_for_the_whole_file_before_its_inner_archives_inflate() {
+    // Eight archives of 8 MB of zeros each, inside one archive: each alone is under a 20 MB
+    // limit, together they are 64 MB. The budget is the whole file's: the first two inflate
+    // (16 MB), the third declares more than is left and is refused unopened.
+    let zeros = vec![0u8; 8 << 20];
+    let inner = zip_of(&[("zeros.txt", &zeros)]);
+    let names: Vec<String> = (0..8).map(|i| format!("part{i}.zip")).collect();
+    let members: Vec<(&str, &[u8])> = names
+        .iter()
+        .map(|n| (n.as_str(), inner.as_slice()))
+        .collect();
+    let outer = zip_of(&members);
+    assert!(outer.len() < 1 << 20, "a small file: {} bytes", outer.len());
+    let small = Limits {
+        max_zip_total: 20 << 20,
+        ..limits()
+    };
+    let mut budget = Budget::of(&small);
+    let e = extract_at(
+        "nested-bomb.zip",
+        "application/zip",
+        &outer,
+        &small,
+        0,
+        &mut budget,
+    );
+    assert!(
+        matches!(&e.outcome, Outcome::Failed(w) if w.contains("zip bomb") && w.contains("20 MB")),
+        "{e:?}"
+    );
+    // The outer archive's members (three inner archives read before the refusal) and the
+    // zeros of the first two count; the third's zeros were never inflated.
+    assert_eq!(
+        budget.bytes,
+        (20 << 20) - (16 << 20) - 3 * inner.len() as u64,
+        "only the first two inner archives were inflated"
+    );
+    // Through the public entry point: refused, never "no text".
+    let e = extract("nested-bomb.zip", "application/zip", &outer, &small);
+    assert!(matches!(e.outcome, Outcome::Failed(_)), "{e:?}");
+}
+
+#[test]
+fn entries_are_counted_across_nested_archives() {
+    let files: Vec<(String, Vec<u8>)> = (0..30)
+        .map(|i| (format!("f{i}.txt"), b"x".to_vec()))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let inner = zip_of(&refs);
+    let names: Vec<String> = (0..10).map(|i| format!("p{i}.zip")).collect();
+    let members: Vec<(&str, &[u8])> = names
+        .iter()
+        .map(|n| (n.as_str(), inner.as_slice()))
+        .collect();
+    let outer = zip_of(&members);
+    let few = Limits {
+        max_zip_entries: 100,
+        ..limits()
+    };
+    let e = extract("many.zip", "application/zip", &outer, &few);
+    assert!(
+        matches!(&e.outcome, Outcome::Failed(w) if w.contains("more than the 100 files")),
+        "{e:?}"
+    );
+    // Within the limit, the same archive is read.
+    let e = extract("many.zip", "application/zip", &outer, &limits());
+    assert_eq!(e.outcome, Outcome::Text, "{e:?}");
+}
