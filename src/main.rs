@@ -1,7 +1,6 @@
 use clap::Parser;
 
-#[tokio::main]
-async fn main() {
+fn main() {
     // Everything foi writes (the database, the raw mail of every reply, tokens) is for its
     // owner only: new files 0600, new directories 0700.
     #[cfg(unix)]
@@ -10,6 +9,10 @@ async fn main() {
         libc::umask(0o077);
     }
     let cli = foi::cli::Cli::parse();
+    // Reading one document (a child of foi): no runtime, no logging set-up, nothing but it.
+    if let foi::cli::Command::ReadFile { name, content_type } = &cli.command {
+        std::process::exit(foi::cli::read_file(name, content_type));
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("FOI_LOG")
@@ -20,7 +23,11 @@ async fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    if let Err(e) = foi::cli::run(cli).await {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the async runtime starts");
+    if let Err(e) = runtime.block_on(foi::cli::run(cli)) {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }

@@ -151,3 +151,113 @@ fn attachments_are_read_once_and_what_they_hide_is_shown() {
         "{page}"
     );
 }
+
+/// Files that crash, swell or stall a reader cost only themselves: `foi extract --all` exits
+/// 0, every attachment gets a status, the ordinary letter beside them is read, nothing is read
+/// in a loop, and `foi serve` on the same data stays up and names the files in `/health`.
+#[test]
+fn hostile_files_fail_alone_and_the_service_stays_up() {
+    use common::docs::{pdf_self_drawing_form, unclosed_script_html, xlsx_sparse_dimension};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let csv = "code,name,region,foi_email\nX0001,Body 1,Test,foi@body1.example\n";
+    common::msk_round_for(dir.path(), &d, "hostile", csv);
+    let env = [("FOI_TODAY", "2026-05-05"), ("FOI__SEND__PER_MINUTE", "0")];
+    ok(foi(
+        &d,
+        &["round", "launch", "msk-2026", "--yes", "--enqueue-only"],
+        &env,
+    ));
+    ok(foi(&d, &["send"], &env));
+    let status: serde_json::Value = serde_json::from_str(&ok(foi(
+        &d,
+        &["status", "msk-2026", "--format", "json"],
+        &[],
+    )))
+    .unwrap();
+    let reference = status[0]["reference"].as_str().unwrap().to_string();
+    let pdf = pdf_self_drawing_form();
+    let xlsx = xlsx_sparse_dimension();
+    assert!(pdf.len() < 2000 && xlsx.len() < 2000, "small files");
+    let files = vec![
+        ("form.pdf", "application/pdf", pdf),
+        (
+            "sparse.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            xlsx,
+        ),
+        ("page.html", "text/html", unclosed_script_html(1 << 20)),
+        (
+            "letter.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            docx("Our MSK lead is named in the attached structure chart"),
+        ),
+    ];
+    let f = dir.path().join("hostile.eml");
+    std::fs::write(&f, reply(&reference, 1, &files)).unwrap();
+    ok(foi(&d, &["ingest", f.to_str().unwrap()], &[]));
+    // Small limits, so the test does not wait for the defaults.
+    let limits = [
+        ("FOI__EXTRACT__READER_MEMORY_MB", "512"),
+        ("FOI__EXTRACT__READER_WALL_SECS", "30"),
+    ];
+    let out = ok(foi(&d, &["extract", "--all"], &limits));
+    assert!(out.contains("4 files read"), "{out}");
+    assert!(out.contains("2 failed"), "the PDF and the XLSX fail: {out}");
+    // Every attachment has a status; the letter and the HTML were read.
+    let inbox: serde_json::Value =
+        serde_json::from_str(&ok(foi(&d, &["inbox", "--format", "json"], &[]))).unwrap();
+    let text = inbox.to_string();
+    assert!(
+        !text.contains("\"reading\""),
+        "nothing left half-read: {text}"
+    );
+    let page = {
+        let (_serve, web) = common::dashboard(&d, &limits, "editor");
+        let health = web.get("/health");
+        assert_eq!(health.status, 200, "the service is up: {}", health.body);
+        let h: serde_json::Value = serde_json::from_str(&health.body).unwrap();
+        let bad: Vec<(String, String)> = h["unreadable_files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["file"].as_str().unwrap().to_string(),
+                    f["reason"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let names: Vec<&str> = bad.iter().map(|(f, _)| f.as_str()).collect();
+        assert!(
+            names.contains(&"form.pdf") && names.contains(&"sparse.xlsx"),
+            "{bad:?}"
+        );
+        // Each in plain words: the PDF overflows the reader's stack, the spreadsheet asks for
+        // more memory than the reader may have.
+        let reason = |name: &str| &bad.iter().find(|(f, _)| f == name).unwrap().1;
+        assert!(
+            reason("form.pdf").contains("made the reader crash"),
+            "{bad:?}"
+        );
+        assert!(
+            reason("sparse.xlsx").contains("needs more than 512 MB of memory"),
+            "{bad:?}"
+        );
+        // Still up after the background reader has had its turn.
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        assert_eq!(web.get("/health").status, 200);
+        web.get(&format!("/requests/{reference}")).body
+    };
+    assert!(
+        page.contains("Our MSK lead is named in the attached structure chart"),
+        "the ordinary letter beside them was read"
+    );
+    // Nothing is read again in a loop: a second run reads nothing; --failed tries the two again.
+    assert!(ok(foi(&d, &["extract"], &limits)).contains("0 files read"));
+    let again = ok(foi(&d, &["extract", "--failed"], &limits));
+    assert!(
+        again.contains("2 files read") && again.contains("2 failed"),
+        "{again}"
+    );
+}

@@ -14,6 +14,7 @@ mod m20261125_000006_user_disabled;
 mod m20261125_000007_extracts;
 mod m20261203_000001_search;
 mod m20261203_000002_sources;
+mod m20261205_000001_extract_attempts;
 
 /// The statement that fills `request_tallies` from `requests` (`foi db recompute` reruns it).
 pub use m20261125_000005_request_tallies::REBUILD as REBUILD_TALLIES;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_extracts::Migration),
             Box::new(m20261203_000001_search::Migration),
             Box::new(m20261203_000002_sources::Migration),
+            Box::new(m20261205_000001_extract_attempts::Migration),
         ]
     }
 }

@@ -53,12 +53,23 @@ pub async fn ingest(g: &Globals, a: IngestArgs) -> anyhow::Result<()> {
     if let Some(dir) = &a.maildir {
         paths.extend(sources::maildir_files(dir)?);
     }
+    let mut unreadable: Vec<String> = Vec::new();
     if !paths.is_empty() {
         let catalog = ingest::catalog(&app).await?;
+        ingest::adopt_arrivals(&app, &catalog, &mut total).await?;
         let pb = ProgressBar::new(paths.len() as u64);
         for p in &paths {
             let mut messages = Vec::new();
-            for raw in sources::messages_in_file(p)? {
+            // A file that cannot be read is named at the end; the others are ingested.
+            let raws = match sources::messages_in_file(p) {
+                Ok(r) => r,
+                Err(e) => {
+                    unreadable.push(e.to_string());
+                    pb.inc(1);
+                    continue;
+                }
+            };
+            for raw in raws {
                 let outcome = ingest::ingest_bytes(&app, &catalog, &raw, &mut total).await?;
                 messages.push(MessageResult {
                     sha256: crate::services::ingest::sha256_of(&raw),
@@ -105,6 +116,13 @@ pub async fn ingest(g: &Globals, a: IngestArgs) -> anyhow::Result<()> {
             if waiting == 1 { "" } else { "s" },
             if waiting == 1 { "s" } else { "" },
             if waiting == 1 { "it" } else { "them" },
+        );
+    }
+    if !unreadable.is_empty() {
+        anyhow::bail!(
+            "{} file(s) could not be read (everything else was ingested):\n  {}",
+            unreadable.len(),
+            unreadable.join("\n  ")
         );
     }
     Ok(())

@@ -140,6 +140,15 @@ pub enum Command {
         #[command(subcommand)]
         command: user::UserCommand,
     },
+    /// Reads one file from standard input and writes its text as JSON (how foi reads every
+    /// attachment: in a process of its own, under limits; not for people)
+    #[command(hide = true)]
+    ReadFile {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        content_type: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,6 +167,8 @@ impl Cli {
             database_url: self.database_url.clone(),
             config: self.config.clone(),
             today: self.today,
+            // Documents are read by this same program, one process per file.
+            reader: std::env::current_exe().ok(),
         }
     }
 }
@@ -231,7 +242,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Overdue(a) => chase::overdue(&g, a).await,
         Command::Digest(a) => digest::run(&g, a).await,
         Command::User { command } => user::run(&g, command).await,
+        Command::ReadFile { name, content_type } => {
+            std::process::exit(read_file(&name, &content_type))
+        }
     }
+}
+
+/// `foi read-file`: the child side of reading a document (see `extract::isolated`).
+pub fn read_file(name: &str, content_type: &str) -> i32 {
+    crate::extract::isolated::answer(name, content_type, &crate::extract::Limits::default())
 }
 
 pub(crate) async fn open(g: &Globals) -> anyhow::Result<App> {

@@ -220,3 +220,69 @@ pub fn ods_with(name: &str, text: &str) -> Vec<u8> {
         ("content.xml", content.as_bytes()),
     ])
 }
+
+/// A PDF whose page draws a form XObject that draws itself: a reader that follows form
+/// XObjects without a depth limit recurses until its stack overflows (an abort no
+/// `catch_unwind` can catch). About 900 bytes.
+pub fn pdf_self_drawing_form() -> Vec<u8> {
+    use lopdf::content::{Content, Operation};
+    use lopdf::{dictionary, Document, Object, Stream};
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let form_id = doc.new_object_id();
+    let draw = Content {
+        operations: vec![Operation::new("Do", vec!["X1".into()])],
+    }
+    .encode()
+    .unwrap();
+    doc.objects.insert(
+        form_id,
+        Object::Stream(Stream::new(
+            dictionary! {"Type" => "XObject", "Subtype" => "Form",
+            "BBox" => vec![0.into(), 0.into(), 10.into(), 10.into()],
+            "Resources" => dictionary! {"XObject" => dictionary! {"X1" => form_id}}},
+            draw.clone(),
+        )),
+    );
+    let content_id = doc.add_object(Stream::new(dictionary! {}, draw));
+    let page_id = doc.add_object(dictionary! {"Type" => "Page", "Parent" => pages_id,
+    "Contents" => content_id,
+    "Resources" => dictionary! {"XObject" => dictionary! {"X1" => form_id}},
+    "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()]});
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! {"Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1},
+        ),
+    );
+    let catalog_id = doc.add_object(dictionary! {"Type" => "Catalog", "Pages" => pages_id});
+    doc.trailer.set("Root", catalog_id);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+/// An XLSX of one cell whose sheet declares the largest dimension Excel allows
+/// (`A1:XFD1048576`): a reader that sizes its grid from the declaration asks for hundreds of
+/// gigabytes. About 1.5 KB.
+pub fn xlsx_sparse_dimension() -> Vec<u8> {
+    let sheet = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>one cell</t></is></c></row><row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>and the last</t></is></c></row></sheetData></worksheet>"#;
+    let workbook = r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>"#;
+    let rels = r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#;
+    let root_rels = r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#;
+    let types = r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#;
+    zip_of(&[
+        ("[Content_Types].xml", types.as_bytes()),
+        ("_rels/.rels", root_rels.as_bytes()),
+        ("xl/workbook.xml", workbook.as_bytes()),
+        ("xl/_rels/workbook.xml.rels", rels.as_bytes()),
+        ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+    ])
+}
+
+/// HTML of `n` bytes made of unclosed `<script>` tags (the shape that made a scanner
+/// quadratic).
+pub fn unclosed_script_html(n: usize) -> Vec<u8> {
+    let unit = b"<script>x";
+    unit.iter().copied().cycle().take(n).collect()
+}

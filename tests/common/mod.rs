@@ -197,6 +197,8 @@ pub async fn test_app(backend: Backend) -> TestApp {
         database_url: pg.as_ref().map(|p| p.url.clone()),
         config: None,
         today: None,
+        // Documents are read as `foi` reads them: by the binary, a child process per file.
+        reader: Some(env!("CARGO_BIN_EXE_foi").into()),
     };
     let mut config = foi::config::Config::default();
     // No network in tests: the scheduled bank-holiday refresh has no source.

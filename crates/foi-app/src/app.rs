@@ -47,6 +47,10 @@ pub struct Globals {
     pub database_url: Option<String>,
     pub config: Option<PathBuf>,
     pub today: Option<NaiveDate>,
+    /// The `foi` program that reads documents, one child process per file under limits
+    /// ([`crate::extract::isolated`]). `None` reads them in this process: only for tests and
+    /// benchmarks of the library, where a hostile file may take the process down with it.
+    pub reader: Option<PathBuf>,
 }
 
 pub struct App {
@@ -61,6 +65,11 @@ pub struct App {
     pub mailbox: Arc<crate::mailbox::MailboxAuth>,
     /// Held while reading the IMAP folder, so the poll and IDLE never read it at once.
     pub inbox_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The program that reads documents in a child process (see [`Globals::reader`]).
+    pub reader: Option<PathBuf>,
+    /// How a received message is parsed. Always the MIME adapter's parser, except in tests
+    /// that give one which fails in a chosen way (a panic, say) to show ingest survives it.
+    pub mail_parser: fn(&[u8]) -> Result<crate::domain::mail::ParsedMail, String>,
 }
 
 /// The registers shipped with `foi`, embedded so the binary works from any directory.
@@ -123,6 +132,8 @@ impl App {
         Ok(App {
             mailbox,
             inbox_lock: Arc::new(tokio::sync::Mutex::new(())),
+            reader: g.reader.clone(),
+            mail_parser: crate::inbound::mime::parse,
             config,
             data_dir: g.data_dir.clone(),
             db,

@@ -81,6 +81,11 @@ pub struct ExtractConfig {
     pub ocr_page_timeout_secs: u64,
     /// Pages of one scan read at most.
     pub ocr_max_pages: usize,
+    /// Each file is read by a process of its own, stopped past these: memory (MB), processor
+    /// time and time on the clock (seconds).
+    pub reader_memory_mb: u64,
+    pub reader_cpu_secs: u64,
+    pub reader_wall_secs: u64,
 }
 
 impl Default for ExtractConfig {
@@ -90,6 +95,9 @@ impl Default for ExtractConfig {
             ocr_languages: "eng".into(),
             ocr_page_timeout_secs: 120,
             ocr_max_pages: 200,
+            reader_memory_mb: 2048,
+            reader_cpu_secs: 60,
+            reader_wall_secs: 120,
         }
     }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 pub const VERSION: u32 = 1;
 
 /// What came of an extraction.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "status", content = "reason", rename_all = "snake_case")]
 pub enum Outcome {
     /// Text was found.

@@ -65,7 +65,11 @@ pub async fn pending(
     limit: usize,
     ocr: bool,
 ) -> Result<Vec<Pending>, StoreError> {
-    let mut cond = Condition::all().add(extract::Column::Version.gte(version));
+    // A row still `reading` is a read that was interrupted: it waits again (until the
+    // service gives up on it, see [`begin_reading`]).
+    let mut cond = Condition::all()
+        .add(extract::Column::Version.gte(version))
+        .add(extract::Column::Status.ne(READING));
     if ocr {
         cond = cond
             .add(
@@ -146,6 +150,86 @@ pub async fn pending(
     Ok(out)
 }
 
+/// The status of a file being read now (or whose reading was interrupted).
+pub const READING: &str = "reading";
+
+/// Marks a file as being read, before it is read, and returns how many times reading it has
+/// begun without finishing (1 for a first read). A row left `reading` by a stopped process
+/// counts; a finished row (an old version, or OCR now switched on) starts again at 1.
+pub async fn begin_reading(
+    db: &DatabaseConnection,
+    sha256: &str,
+    now: DateTime<Utc>,
+) -> Result<u32, StoreError> {
+    let before = extract::Entity::find_by_id(sha256.to_string())
+        .one(db)
+        .await?;
+    let attempts = match &before {
+        Some(m) if m.status == READING => m.attempts + 1,
+        _ => 1,
+    };
+    let row = extract::ActiveModel {
+        sha256: Set(sha256.to_string()),
+        extractor: Set("none".into()),
+        version: Set(0),
+        status: Set(READING.into()),
+        reason: Set(None),
+        text: Set(String::new()),
+        flags: Set("[]".into()),
+        extracted_at: Set(now),
+        attempts: Set(attempts),
+    };
+    extract::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(extract::Column::Sha256)
+                .update_columns([
+                    extract::Column::Extractor,
+                    extract::Column::Version,
+                    extract::Column::Status,
+                    extract::Column::Reason,
+                    extract::Column::Text,
+                    extract::Column::Flags,
+                    extract::Column::ExtractedAt,
+                    extract::Column::Attempts,
+                ])
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(attempts.max(1) as u32)
+}
+
+/// Files that could not be read, newest first: (file name, reason), at most `limit`.
+pub async fn failures(
+    db: &DatabaseConnection,
+    limit: u64,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let rows = extract::Entity::find()
+        .filter(extract::Column::Status.eq("failed"))
+        .order_by_desc(extract::Column::ExtractedAt)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let shas: Vec<String> = rows.iter().map(|r| r.sha256.clone()).collect();
+    let names: HashMap<String, String> = attachment::Entity::find()
+        .filter(attachment::Column::Sha256.is_in(shas))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.sha256, a.filename))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let name = names
+                .get(&r.sha256)
+                .cloned()
+                .unwrap_or_else(|| format!("file {}", &r.sha256[..12]));
+            (name, r.reason.unwrap_or_default())
+        })
+        .collect())
+}
+
 /// Records an extraction (replacing an older one of the same content).
 pub async fn save(
     db: &DatabaseConnection,
@@ -170,6 +254,7 @@ pub async fn save(
         text: Set(e.text.replace('\0', "")),
         flags: Set(serde_json::to_string(&e.flags).unwrap_or_else(|_| "[]".into())),
         extracted_at: Set(now),
+        attempts: Set(0),
     };
     // Its attachments leave the search index; the next catch-up indexes the new text.
     super::search::forget_content(db, sha256).await?;

@@ -100,6 +100,51 @@ impl RawStore {
         n
     }
 
+    /// Stores a received message and notes it as arriving: the note is written before the
+    /// bytes and removed by [`RawStore::arrived`] once the message has its row, so a process
+    /// stopped in between leaves a note the next ingest finds ([`RawStore::arriving`]) and no
+    /// raw file without its row.
+    pub fn put_arriving(&self, bytes: &[u8]) -> Result<String, RawStoreError> {
+        let sha = sha256_hex(bytes);
+        let note = self.arriving_dir().join(&sha);
+        let err = |source| RawStoreError {
+            path: note.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(self.arriving_dir()).map_err(err)?;
+        std::fs::File::create(&note)
+            .and_then(|f| f.sync_all())
+            .map_err(err)?;
+        self.put(bytes)
+    }
+
+    /// The message `sha` has its row: its arrival note goes.
+    pub fn arrived(&self, sha: &str) {
+        let _ = std::fs::remove_file(self.arriving_dir().join(sha));
+    }
+
+    /// Messages noted as arriving whose ingest did not finish, oldest note first.
+    pub fn arriving(&self) -> Vec<String> {
+        let Ok(rd) = std::fs::read_dir(self.arriving_dir()) else {
+            return Vec::new();
+        };
+        let mut notes: Vec<(std::time::SystemTime, String)> = rd
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let is_sha = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
+                let at = e.metadata().and_then(|m| m.modified()).ok()?;
+                is_sha.then_some((at, name))
+            })
+            .collect();
+        notes.sort();
+        notes.into_iter().map(|(_, n)| n).collect()
+    }
+
+    fn arriving_dir(&self) -> PathBuf {
+        self.root.join("arriving")
+    }
+
     pub fn get(&self, sha: &str) -> Result<Vec<u8>, RawStoreError> {
         let path = self.path_of(sha);
         std::fs::read(&path).map_err(|source| RawStoreError {

@@ -1,8 +1,14 @@
 //! Reading attachments: text out of every attachment received, once per content, after the
 //! raw message is stored (never in the way of ingest). `foi serve` runs it in the background;
 //! `foi extract` runs it now. A stopped run loses nothing: what was not recorded is read again.
+//!
+//! No file can stop the reading: each is read by a child process under limits (see
+//! `extract::isolated`), and a file is marked `reading` before it is read, so one whose
+//! reading stopped the whole process (twice) is recorded as failed instead of being read
+//! again at every start. A failed file waits for a person: `foi extract --failed`.
 
 use crate::app::App;
+use crate::extract::isolated::{self, ProcessLimits};
 use crate::extract::{self, Limits, Outcome};
 use crate::store::extracts::{self, Again, WhereBytes};
 use crate::store::StoreError;
@@ -37,6 +43,10 @@ fn files(n: usize) -> String {
     }
 }
 
+/// Times reading a file may begin and not finish (the whole process stopped while reading)
+/// before it is recorded as failed.
+pub const MAX_ATTEMPTS: u32 = 2;
+
 /// Reads up to `limit` attachments that wait; returns what came of them.
 pub async fn run_pending(app: &App, limit: usize) -> Result<ExtractSummary, StoreError> {
     let ocr = crate::extract::ocr::status(&app.config.extract)
@@ -45,10 +55,36 @@ pub async fn run_pending(app: &App, limit: usize) -> Result<ExtractSummary, Stor
     let todo = extracts::pending(&app.db, extract::VERSION as i32, limit, ocr.is_some()).await?;
     let mut s = ExtractSummary::default();
     let raw = app.raw_store();
+    let cfg = &app.config.extract;
+    let process = ProcessLimits {
+        memory_mb: cfg.reader_memory_mb,
+        cpu_secs: cfg.reader_cpu_secs,
+        wall_secs: cfg.reader_wall_secs,
+        ..ProcessLimits::default()
+    };
     for p in todo {
+        let attempts = extracts::begin_reading(&app.db, &p.sha256, app.clock.now()).await?;
+        if attempts > MAX_ATTEMPTS {
+            let why = format!(
+                "foi stopped {MAX_ATTEMPTS} times while reading this file; it is not read again until someone asks (`foi extract --failed`)"
+            );
+            tracing::warn!(file = %p.filename, "{why}");
+            extracts::save(
+                &app.db,
+                &p.sha256,
+                &extract::Extracted::failed("none", why),
+                app.clock.now(),
+            )
+            .await?;
+            s.failed += 1;
+            s.read += 1;
+            continue;
+        }
         let raw = raw.clone();
         let pp = p.clone();
         let ocr = ocr.clone();
+        let reader = app.reader.clone();
+        let process = process.clone();
         // Parsing, extraction and OCR are CPU work: off the async threads.
         let result = tokio::task::spawn_blocking(move || {
             let data = match &pp.bytes {
@@ -61,7 +97,18 @@ pub async fn run_pending(app: &App, limit: usize) -> Result<ExtractSummary, Stor
                 }
                 WhereBytes::Kept => raw.get(&pp.sha256).ok()?,
             };
-            let e = extract::extract(&pp.filename, &pp.content_type, &data, &Limits::default());
+            let limits = Limits::default();
+            let e = match &reader {
+                Some(program) => isolated::read_in_child(
+                    program,
+                    &pp.filename,
+                    &pp.content_type,
+                    &data,
+                    &limits,
+                    &process,
+                ),
+                None => extract::extract(&pp.filename, &pp.content_type, &data, &limits),
+            };
             Some(match ocr {
                 Some(ocr) if extract::wants_ocr(&e) => ocr.read(&e, &data),
                 _ => e,

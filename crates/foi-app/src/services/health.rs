@@ -36,6 +36,15 @@ pub struct Health {
     pub outbox: BTreeMap<&'static str, u64>,
     pub calendar: CalendarHealth,
     pub warnings: Vec<String>,
+    /// Files that could not be read (the newest 50), each with the reason in words.
+    pub unreadable_files: Vec<UnreadableFile>,
+}
+
+/// An attachment or kept document whose text could not be read.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnreadableFile {
+    pub file: String,
+    pub reason: String,
 }
 
 /// The states the health report counts letters in.
@@ -86,6 +95,11 @@ pub async fn report(app: &App) -> Result<Health, StoreError> {
         outbox: counts,
         warnings: calendar.warnings.clone(),
         calendar,
+        unreadable_files: store::extracts::failures(&app.db, 50)
+            .await?
+            .into_iter()
+            .map(|(file, reason)| UnreadableFile { file, reason })
+            .collect(),
     })
 }
 

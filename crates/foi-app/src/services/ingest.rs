@@ -95,16 +95,109 @@ pub async fn ingest_bytes(
     raw: &[u8],
     summary: &mut IngestSummary,
 ) -> Result<Outcome, IngestError> {
-    // 1. Nothing is lost: the bytes are stored (fsynced) before anything else.
-    let sha = app.raw_store().put(raw)?;
+    // 1. Nothing is lost: the bytes are stored (fsynced) before anything else, noted as
+    // arriving until the message has its row.
+    let store = app.raw_store();
+    let sha = store.put_arriving(raw)?;
+    let outcome = record(app, catalog, raw, sha.clone(), summary).await?;
+    store.arrived(&sha);
+    Ok(outcome)
+}
+
+/// Ingests the messages an earlier ingest stored but did not finish (the process stopped
+/// between storing the bytes and making the row). Returns how many were taken up.
+pub async fn adopt_arrivals(
+    app: &App,
+    catalog: &Catalog,
+    summary: &mut IngestSummary,
+) -> Result<usize, IngestError> {
+    let store = app.raw_store();
+    let mut n = 0;
+    for sha in store.arriving() {
+        match store.get(&sha) {
+            Ok(raw) => {
+                record(app, catalog, &raw, sha.clone(), summary).await?;
+                store.arrived(&sha);
+                n += 1;
+            }
+            // Noted but never written: the source still has it (its mark was not set).
+            // Another process may be between the two; only an old note goes.
+            Err(_) => {
+                let old = std::fs::metadata(app.data_dir.join("raw/arriving").join(&sha))
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t.elapsed().is_ok_and(|e| e.as_secs() > 60));
+                if old {
+                    store.arrived(&sha);
+                }
+            }
+        }
+    }
+    if n > 0 {
+        tracing::info!("{n} message(s) stored by an ingest that stopped were taken up");
+    }
+    Ok(n)
+}
+
+/// How long parsing one message may take before it is given up (it is kept raw and listed).
+pub const PARSE_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Parses a message on a thread of its own (a large stack, a panic caught, a time limit),
+/// so whatever the parser does with these bytes costs this message its parse and nothing else.
+pub async fn parse_alone(
+    parser: fn(&[u8]) -> Result<crate::domain::mail::ParsedMail, String>,
+    raw: &[u8],
+    limit: std::time::Duration,
+) -> Result<crate::domain::mail::ParsedMail, String> {
+    let bytes = raw.to_vec();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("mail-parse".into())
+        .stack_size(64 << 20)
+        .spawn(move || {
+            let r = std::panic::catch_unwind(|| parser(&bytes));
+            let _ = tx.send(r);
+        });
+    if let Err(e) = spawned {
+        return Err(format!("could not start reading the message: {e}"));
+    }
+    match tokio::time::timeout(limit, rx).await {
+        Err(_) => Err(format!(
+            "reading the message took longer than {} seconds; it is kept as it arrived",
+            limit.as_secs()
+        )),
+        Ok(Err(_)) => {
+            Err("the e-mail reader stopped on this message; it is kept as it arrived".into())
+        }
+        Ok(Ok(Err(panic))) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Err(format!(
+                "the e-mail reader failed on this malformed message ({what}); it is kept as it arrived"
+            ))
+        }
+        Ok(Ok(Ok(r))) => r,
+    }
+}
+
+/// Everything after the raw store: parse, deduplicate, match, classify, record.
+async fn record(
+    app: &App,
+    catalog: &Catalog,
+    raw: &[u8],
+    sha: String,
+    summary: &mut IngestSummary,
+) -> Result<Outcome, IngestError> {
     let now = app.clock.now();
     // A message is the same message only when its bytes are the same.
     if inbox::already_stored(&app.db, &sha).await? {
         summary.add(&Outcome::Duplicate);
         return Ok(Outcome::Duplicate);
     }
-    // 2. Parse; a failure is kept and listed for triage.
-    let parsed = match crate::inbound::mime::parse(raw) {
+    // 2. Parse, alone; a failure is kept and listed for triage with its reason.
+    let parsed = match parse_alone(app.mail_parser, raw, PARSE_LIMIT).await {
         Ok(p) => p,
         Err(error) => {
             let id = inbox::insert(
@@ -248,6 +341,7 @@ pub async fn ingest_all(
 ) -> Result<IngestSummary, IngestError> {
     let catalog = inbox::catalog(&app.db, &app.config.send.reply_to_pattern).await?;
     let mut summary = IngestSummary::default();
+    adopt_arrivals(app, &catalog, &mut summary).await?;
     for raw in raws {
         ingest_bytes(app, &catalog, &raw, &mut summary).await?;
     }
@@ -289,6 +383,7 @@ async fn ingest_open_inbox(
     let uids = imap.uids_after(last).await?;
     let catalog = inbox::catalog(&app.db, &app.config.send.reply_to_pattern).await?;
     let mut summary = IngestSummary::default();
+    adopt_arrivals(app, &catalog, &mut summary).await?;
     for chunk in uids.chunks(20) {
         for (uid, body) in imap.fetch(chunk).await? {
             ingest_bytes(app, &catalog, &body, &mut summary).await?;

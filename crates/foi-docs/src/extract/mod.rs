@@ -13,6 +13,7 @@
 //! ODT are zipped XML; their text is the text runs in document order), `rtf-parser` (RTF).
 //! Scans and images are read by OCR ([`ocr`]) when it is installed and switched on.
 
+pub mod isolated;
 pub mod ocr;
 mod office;
 mod pdf;

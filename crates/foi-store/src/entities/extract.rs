@@ -13,6 +13,8 @@ pub struct Model {
     pub text: String,
     pub flags: String,
     pub extracted_at: DateTimeUtc,
+    /// Times reading was begun while the row said `reading` (see the migration).
+    pub attempts: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
