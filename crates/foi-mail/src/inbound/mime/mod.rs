@@ -9,20 +9,23 @@
 //! * an attached message is kept whole as `.eml` **and** its text (with its headers) and its
 //!   own attachments are listed under it, recursively to [`MAX_DEPTH`];
 //! * a folded `boundary=` and a missing final boundary are recovered ([`recover`]);
+//! * encoded names, damaged base64 and an HTML body listed as an attachment are put right
+//!   ([`parts`]);
 //! * delivery status reports give their `Action:` and failed recipients.
 //!
 //! The raw bytes are never changed: repairs apply to the copy the parser reads, and every
 //! attachment is found again from the raw message by its position.
 
 mod charset;
+mod parts;
 mod recover;
 pub mod tnef;
 pub mod uuencode;
+mod walk;
 
-use crate::domain::mail::{
-    angle, failed_recipients, html_to_text, sanitise_filename, AttachmentInfo, AttachmentSource,
-    DeliveryAction, ParsedMail,
-};
+use walk::Walk;
+
+use crate::domain::mail::{angle, failed_recipients, html_to_text, AttachmentSource, ParsedMail};
 use crate::rawstore::sha256_hex;
 use mail_parser::decoders::base64::base64_decode;
 use mail_parser::decoders::quoted_printable::quoted_printable_decode;
@@ -109,8 +112,10 @@ fn part_text(msg: &Message, part: &MessagePart, parsed: &str, notes: &mut Vec<St
     }
 }
 
-/// The body of a message as text: its text parts, or its HTML made readable.
-fn body_text(msg: &Message, notes: &mut Vec<String>) -> String {
+/// The body of a message as text: its text parts, or its HTML made readable, or (when both
+/// give nothing) the unnamed text part the parser listed as an attachment, whose id is
+/// returned so it is not listed again.
+fn body_text(msg: &Message, notes: &mut Vec<String>) -> (String, Option<u32>) {
     let mut texts = Vec::new();
     for id in &msg.text_body {
         let Some(part) = msg.parts.get(*id as usize) else {
@@ -132,7 +137,24 @@ fn body_text(msg: &Message, notes: &mut Vec<String>) -> String {
             }
         }
     }
-    charset::normalise_newlines(&text)
+    let mut stray = None;
+    if text.trim().is_empty() {
+        if let Some(id) = parts::stray_body(msg) {
+            let part = &msg.parts[id as usize];
+            match &part.body {
+                PartType::Html(h) => {
+                    text = html_to_text(&part_text(msg, part, h.as_ref(), notes));
+                    stray = Some(id);
+                }
+                PartType::Text(t) => {
+                    text = part_text(msg, part, t.as_ref(), notes);
+                    stray = Some(id);
+                }
+                _ => {}
+            }
+        }
+    }
+    (charset::normalise_newlines(&text), stray)
 }
 
 fn looks_like_message(ct: &str, name: &str) -> bool {
@@ -162,211 +184,6 @@ fn is_tnef(ct: &str, name: &str) -> bool {
     ct == "application/ms-tnef"
         || ct == "application/vnd.ms-tnef"
         || name.eq_ignore_ascii_case("winmail.dat")
-}
-
-/// What the walk collects.
-#[derive(Default)]
-struct Walk {
-    mail: ParsedMail,
-    /// Keep each attachment's bytes (a download), or only their hash (ingest).
-    keep_bytes: bool,
-    files: Vec<Vec<u8>>,
-    notes: Vec<String>,
-    delivery_text: String,
-}
-
-impl Walk {
-    fn push(
-        &mut self,
-        name: &str,
-        content_type: &str,
-        bytes: impl AsRef<[u8]> + Into<Vec<u8>>,
-        source: AttachmentSource,
-        parent: Option<usize>,
-    ) -> Option<usize> {
-        let position = self.mail.attachments.len();
-        if position >= MAX_ATTACHMENTS {
-            return None;
-        }
-        self.mail.attachments.push(AttachmentInfo {
-            filename: sanitise_filename(name),
-            content_type: content_type.to_string(),
-            size: bytes.as_ref().len() as u64,
-            sha256: sha256_hex(bytes.as_ref()),
-            position,
-            parent,
-            source,
-        });
-        if self.keep_bytes {
-            self.files.push(bytes.into());
-        }
-        Some(position)
-    }
-
-    /// The attachments of `msg` (an attached message's when `parent` is set).
-    fn attachments(&mut self, msg: &Message, depth: usize, parent: Option<usize>) {
-        for id in &msg.attachments {
-            let Some(part) = msg.parts.get(*id as usize) else {
-                continue;
-            };
-            if let PartType::Message(inner) = &part.body {
-                self.attached_message(part.attachment_name(), inner, depth, parent);
-                continue;
-            }
-            let ct = content_type(part);
-            if ct == "text/rfc822-headers" || ct == "message/delivery-status" {
-                self.delivery_part(part);
-                continue;
-            }
-            let bytes: std::borrow::Cow<[u8]> = match &part.body {
-                PartType::Text(_) | PartType::Html(_) => transfer_decoded(msg, part)
-                    .map(std::borrow::Cow::Owned)
-                    .unwrap_or(std::borrow::Cow::Borrowed(part.contents())),
-                _ => std::borrow::Cow::Borrowed(part.contents()),
-            };
-            let name = part.attachment_name().unwrap_or("attachment").to_string();
-            // A message sent as a file (`.eml`, `.email`, or message/rfc822 left unparsed).
-            if looks_like_message(&ct, &name) {
-                if let Some(inner) = MessageParser::default().parse(&bytes) {
-                    if is_mail(&inner) {
-                        self.attached_message(Some(&name), &inner, depth, parent);
-                        continue;
-                    }
-                }
-            }
-            if is_tnef(&ct, &name) {
-                let inside = tnef::unpack(&bytes);
-                if !inside.is_empty() {
-                    for f in inside {
-                        self.push(
-                            &f.name,
-                            "application/octet-stream",
-                            f.bytes,
-                            AttachmentSource::Tnef,
-                            parent,
-                        );
-                    }
-                    continue;
-                }
-            }
-            self.push(&name, &ct, bytes, AttachmentSource::Mime, parent);
-        }
-    }
-
-    /// A delivery status part or returned headers: the action, the failed recipients and the
-    /// Message-ID of our letter.
-    fn delivery_part(&mut self, part: &MessagePart) {
-        let body = String::from_utf8_lossy(part.contents()).into_owned();
-        for line in body.lines() {
-            let lower = line.trim().to_ascii_lowercase();
-            if let Some(rest) = lower.strip_prefix("message-id:") {
-                self.mail.returned_message_ids.push(angle(rest.trim()));
-            }
-            if let Some(action) = lower.strip_prefix("action:") {
-                let a = action.trim();
-                if a.starts_with("failed") {
-                    self.mail.delivery_action = Some(DeliveryAction::Failed);
-                } else if a.starts_with("delayed")
-                    && self.mail.delivery_action != Some(DeliveryAction::Failed)
-                {
-                    self.mail.delivery_action = Some(DeliveryAction::Delayed);
-                }
-            }
-        }
-        self.delivery_text.push_str(&body);
-        self.delivery_text.push('\n');
-    }
-
-    fn attached_message(
-        &mut self,
-        given_name: Option<&str>,
-        inner: &Message,
-        depth: usize,
-        parent: Option<usize>,
-    ) {
-        let subject = inner
-            .parts
-            .first()
-            .and_then(|_| inner.subject())
-            .unwrap_or("attached message")
-            .trim()
-            .to_string();
-        let name = match given_name {
-            Some(n) if n.to_ascii_lowercase().ends_with(".eml") => n.to_string(),
-            Some(n) => format!("{n}.eml"),
-            None => format!("{subject}.eml"),
-        };
-        let Some(at) = self.push(
-            &name,
-            "message/rfc822",
-            inner.raw_message.as_ref(),
-            AttachmentSource::Message,
-            parent,
-        ) else {
-            return;
-        };
-        // mail-parser 0.11 indexes parts[0] in its accessors: an empty message has none.
-        if inner.parts.is_empty() {
-            return;
-        }
-        if let Some(id) = inner.message_id() {
-            self.mail.returned_message_ids.push(angle(id));
-        }
-        self.mail.in_reply_to.extend(ids(inner.in_reply_to()));
-        if depth >= MAX_DEPTH {
-            self.notes.push(format!(
-                "attached messages nested deeper than {MAX_DEPTH} are kept whole, not opened"
-            ));
-            return;
-        }
-        let mut notes = Vec::new();
-        let (text, uu) = uuencode::extract(&body_text(inner, &mut notes));
-        let header = |label: &str, v: Option<String>| {
-            v.filter(|v| !v.is_empty())
-                .map(|v| format!("{label}: {v}\n"))
-                .unwrap_or_default()
-        };
-        let list = |a: Option<&Address>| {
-            a.map(|a| {
-                a.iter()
-                    .map(|x| match (x.name(), x.address()) {
-                        (Some(n), Some(e)) => format!("{n} <{e}>"),
-                        (None, Some(e)) => e.to_string(),
-                        (Some(n), None) => n.to_string(),
-                        (None, None) => String::new(),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-        };
-        let with_headers = format!(
-            "{}{}{}{}\n{}",
-            header("From", list(inner.from())),
-            header("To", list(inner.to())),
-            header("Date", inner.date().map(|d| d.to_rfc822())),
-            header("Subject", Some(subject.clone())),
-            text
-        );
-        self.mail.attached_text.push_str(&with_headers);
-        self.mail.attached_text.push('\n');
-        self.push(
-            &format!("{subject}.txt"),
-            "text/plain",
-            with_headers.into_bytes(),
-            AttachmentSource::MessageText,
-            Some(at),
-        );
-        for f in uu {
-            self.push(
-                &f.name,
-                "application/octet-stream",
-                f.bytes,
-                AttachmentSource::Uuencode,
-                Some(at),
-            );
-        }
-        self.attachments(inner, depth + 1, Some(at));
-    }
 }
 
 /// Parses `raw` into the message and its attachments' bytes.
@@ -402,7 +219,8 @@ fn walk(raw: &[u8], keep_bytes: bool) -> Result<Decoded, String> {
         }
     }
     let mut notes = Vec::new();
-    let (text, uu) = uuencode::extract(&body_text(&msg, &mut notes));
+    let (body, stray) = body_text(&msg, &mut notes);
+    let (text, uu) = uuencode::extract(&body);
     w.notes.extend(notes);
     for f in uu {
         w.push(
@@ -414,7 +232,7 @@ fn walk(raw: &[u8], keep_bytes: bool) -> Result<Decoded, String> {
         );
     }
     w.mail.in_reply_to = ids(msg.in_reply_to());
-    w.attachments(&msg, 1, None);
+    w.attachments(&msg, stray, 1, None);
     let is_delivery_report = msg.parts.iter().any(|p| {
         p.content_type().is_some_and(|c| {
             c.ctype().eq_ignore_ascii_case("multipart")

@@ -214,3 +214,86 @@ fn garbage_is_an_error_not_a_panic() {
     assert!(parse(b"").is_err());
     assert!(parse(b"\x00\x01\x02 not an e-mail at all").is_err());
 }
+
+/// A name split over RFC 2231 continuations whose pieces hold one RFC 2047 encoded word.
+#[test]
+fn a_continued_encoded_file_name_is_decoded() {
+    let raw = "From: foi@body.nhs.uk\r\nSubject: Response\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nAttached.\r\n--b\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\nContent-Disposition: attachment;\r\n filename*0=\"=?UTF-8?Q?M=C3=BCller_MSK_lead\";\r\n filename*1=\"s_2026.xlsx?=\"\r\nContent-Transfer-Encoding: base64\r\n\r\nUEsDBA==\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment;\r\n filename*0*=UTF-8''M%C3%BCller_;\r\n filename*1*=reply.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n--b--\r\n";
+    let d = decode(raw.as_bytes()).unwrap();
+    assert_eq!(
+        names(&d.mail),
+        vec!["Müller MSK leads 2026.xlsx", "Müller_reply.pdf"]
+    );
+    assert_eq!(d.files[0], b"PK\x03\x04");
+}
+
+/// A base64 part with a stray character: mail-parser returns the base64 text itself; the
+/// stored bytes are the decoded file.
+#[test]
+fn an_undecoded_base64_part_is_stored_as_its_decoded_bytes() {
+    let pdf: Vec<u8> =
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+            .iter()
+            .copied()
+            .cycle()
+            .take(3000)
+            .collect();
+    let mut text = b64(&pdf);
+    // One stray '.' in the middle of a line, as a damaged relay leaves it.
+    text.insert(200, '.');
+    let raw = format!(
+        "From: foi@body.nhs.uk\r\nSubject: Response\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nAttached.\r\n--b\r\nContent-Type: application/pdf; name=\"reply.pdf\"\r\nContent-Disposition: attachment; filename=\"reply.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{text}\r\n--b--\r\n"
+    );
+    let d = decode(raw.as_bytes()).unwrap();
+    assert_eq!(names(&d.mail), vec!["reply.pdf"]);
+    assert_eq!(
+        d.files[0].len(),
+        pdf.len(),
+        "the decoded size, not the base64's"
+    );
+    assert_eq!(d.files[0], pdf);
+    assert_eq!(d.mail.attachments[0].sha256, sha256_hex(&pdf));
+    // And found again by position and hash, as extraction and downloads do.
+    assert_eq!(
+        attachment_bytes(raw.as_bytes(), 0, &sha256_hex(&pdf)).unwrap(),
+        pdf
+    );
+}
+
+/// Thunderbird's HTML with an embedded picture, the picture first in the related part: the
+/// HTML is the body (not an attachment called "attachment"); the picture is the attachment.
+#[test]
+fn html_with_an_inline_image_first_gives_its_text_as_the_body() {
+    let raw = "From: foi@body.nhs.uk\r\nSubject: Response\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"r\"\r\n\r\nThis is a multi-part message in MIME format.\r\n--r\r\nContent-Type: image/png; name=\"logo.png\"\r\nContent-ID: <part1.abc>\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--r\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n<html><body><p>We do not hold a named MSK lead.</p><img src=\"cid:part1.abc\"></body></html>\r\n--r--\r\n";
+    let m = parse(raw.as_bytes()).unwrap();
+    assert_eq!(m.text, "We do not hold a named MSK lead.");
+    assert_eq!(names(&m), vec!["logo.png"]);
+}
+
+/// Three messages attached in three ways (attachment, no disposition, inline and base64):
+/// each is listed, with its text and headers under it.
+#[test]
+fn every_attached_message_is_listed() {
+    let inner = |n: u32| {
+        format!("From: officer{n}@icb.nhs.uk\r\nSubject: Earlier reply {n}\r\nMessage-ID: <e{n}@icb.nhs.uk>\r\n\r\nEarlier text {n}\r\n")
+    };
+    let third = b64(inner(3).as_bytes());
+    let raw = format!(
+        "From: foi@body.nhs.uk\r\nSubject: Our replies\r\nContent-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nThe three replies.\r\n--m\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment\r\n\r\n{}\r\n--m\r\nContent-Type: message/rfc822\r\n\r\n{}\r\n--m\r\nContent-Type: message/rfc822; name=\"third.eml\"\r\nContent-Disposition: inline\r\nContent-Transfer-Encoding: base64\r\n\r\n{third}\r\n--m--\r\n",
+        inner(1),
+        inner(2)
+    );
+    let m = parse(raw.as_bytes()).unwrap();
+    let eml: Vec<&str> = names(&m)
+        .into_iter()
+        .filter(|n| n.ends_with(".eml"))
+        .collect();
+    assert_eq!(eml.len(), 3, "{:?}", names(&m));
+    for n in 1..=3 {
+        assert!(
+            m.attached_text.contains(&format!("Earlier text {n}")),
+            "{}",
+            m.attached_text
+        );
+    }
+}
