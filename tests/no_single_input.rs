@@ -149,8 +149,16 @@ async fn a_parse_that_hangs_is_given_up() {
 async fn an_interrupted_ingest_is_taken_up_by_the_next(backend: Backend) {
     let t = test_app(backend).await;
     let raw = message(9, "Stored, then the process stopped.");
-    let sha = t.app.raw_store().put_arriving(&raw).unwrap();
-    assert_eq!(t.app.raw_store().arriving(), vec![sha.clone()]);
+    // Written by a process that has since ended.
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let pid = gone.id();
+    gone.wait().unwrap();
+    let sha = t.app.raw_store().put_arriving_as(&raw, pid).unwrap();
+    assert_eq!(t.app.raw_store().abandoned_arrivals(), vec![sha.clone()]);
+    // A note of a running ingest (this process) is left to it.
+    let other = message(10, "Being ingested right now by another process.");
+    let busy = t.app.raw_store().put_arriving(&other).unwrap();
+    assert_eq!(t.app.raw_store().abandoned_arrivals(), vec![sha.clone()]);
     assert!(foi::services::inbox::all(&t.app).await.unwrap().is_empty());
     // The next ingest (of nothing new) takes it up.
     let s = ingest::ingest_all(&t.app, Vec::<Vec<u8>>::new())
@@ -160,7 +168,7 @@ async fn an_interrupted_ingest_is_taken_up_by_the_next(backend: Backend) {
     let inbox = foi::services::inbox::all(&t.app).await.unwrap();
     assert_eq!(inbox.len(), 1);
     assert_eq!(inbox[0].raw_sha256.as_deref(), Some(sha.as_str()));
-    assert!(t.app.raw_store().arriving().is_empty());
+    assert_eq!(t.app.raw_store().arriving(), vec![busy]);
     // And only once: the same bytes arriving again are a duplicate.
     let s = ingest::ingest_all(&t.app, vec![raw]).await.unwrap();
     assert_eq!((s.seen, s.duplicates), (1, 1), "{s:?}");
@@ -234,4 +242,17 @@ async fn sqlite_a_file_that_stopped_the_process_twice_waits_for_a_person() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_a_file_that_stopped_the_process_twice_waits_for_a_person() {
     a_file_that_stopped_the_process_twice_waits_for_a_person(Backend::Postgres).await;
+}
+
+/// A 1 MB body of unclosed `<script>` tags (178 s to ingest with the old scanner) is
+/// ingested with its text, its row made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unclosed_script_body_is_ingested_with_its_text() {
+    let t = test_app(Backend::Sqlite).await;
+    let mut raw = b"From: foi@body1.example\r\nSubject: Response\r\nMessage-ID: <s1@body.example>\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Our answer.</p>".to_vec();
+    raw.extend(common::docs::unclosed_script_html(1 << 20));
+    let s = ingest::ingest_all(&t.app, vec![raw]).await.unwrap();
+    assert_eq!((s.seen, s.unparseable), (1, 0), "{s:?}");
+    let m = foi::services::inbox::all(&t.app).await.unwrap().remove(0);
+    assert!(m.text.starts_with("Our answer."), "{}", &m.text[..40]);
 }

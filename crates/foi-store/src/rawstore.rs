@@ -100,11 +100,17 @@ impl RawStore {
         n
     }
 
-    /// Stores a received message and notes it as arriving: the note is written before the
-    /// bytes and removed by [`RawStore::arrived`] once the message has its row, so a process
-    /// stopped in between leaves a note the next ingest finds ([`RawStore::arriving`]) and no
-    /// raw file without its row.
+    /// Stores a received message and notes it as arriving: the note (naming this process) is
+    /// written before the bytes and removed by [`RawStore::arrived`] once the message has its
+    /// row, so a process stopped in between leaves a note the next ingest finds
+    /// ([`RawStore::abandoned_arrivals`]) and no raw file without its row.
     pub fn put_arriving(&self, bytes: &[u8]) -> Result<String, RawStoreError> {
+        self.put_arriving_as(bytes, std::process::id())
+    }
+
+    /// [`RawStore::put_arriving`] on behalf of process `pid` (a test plays a process that
+    /// stopped with it).
+    pub fn put_arriving_as(&self, bytes: &[u8], pid: u32) -> Result<String, RawStoreError> {
         let sha = sha256_hex(bytes);
         let note = self.arriving_dir().join(&sha);
         let err = |source| RawStoreError {
@@ -112,9 +118,7 @@ impl RawStore {
             source,
         };
         std::fs::create_dir_all(self.arriving_dir()).map_err(err)?;
-        std::fs::File::create(&note)
-            .and_then(|f| f.sync_all())
-            .map_err(err)?;
+        std::fs::write(&note, pid.to_string()).map_err(err)?;
         self.put(bytes)
     }
 
@@ -123,22 +127,43 @@ impl RawStore {
         let _ = std::fs::remove_file(self.arriving_dir().join(sha));
     }
 
-    /// Messages noted as arriving whose ingest did not finish, oldest note first.
-    pub fn arriving(&self) -> Vec<String> {
+    /// Messages noted as arriving by a process that is no longer running (or a note older
+    /// than an hour, whoever wrote it), oldest first: ingests that stopped before the row was
+    /// made. A note of a running ingest is left to it.
+    pub fn abandoned_arrivals(&self) -> Vec<String> {
         let Ok(rd) = std::fs::read_dir(self.arriving_dir()) else {
             return Vec::new();
         };
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
         let mut notes: Vec<(std::time::SystemTime, String)> = rd
             .flatten()
             .filter_map(|e| {
                 let name = e.file_name().to_string_lossy().into_owned();
-                let is_sha = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
+                if name.len() != 64 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
                 let at = e.metadata().and_then(|m| m.modified()).ok()?;
-                is_sha.then_some((at, name))
+                let writer: Option<u32> = std::fs::read_to_string(e.path())
+                    .ok()
+                    .and_then(|s| s.trim().parse().ok());
+                let running = writer.is_some_and(|pid| {
+                    pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists()
+                });
+                (!running || at < hour_ago).then_some((at, name))
             })
             .collect();
         notes.sort();
         notes.into_iter().map(|(_, n)| n).collect()
+    }
+
+    /// Every arrival note, whoever wrote it (for checks).
+    pub fn arriving(&self) -> Vec<String> {
+        let Ok(rd) = std::fs::read_dir(self.arriving_dir()) else {
+            return Vec::new();
+        };
+        rd.flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect()
     }
 
     fn arriving_dir(&self) -> PathBuf {

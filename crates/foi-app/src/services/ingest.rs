@@ -113,24 +113,16 @@ pub async fn adopt_arrivals(
 ) -> Result<usize, IngestError> {
     let store = app.raw_store();
     let mut n = 0;
-    for sha in store.arriving() {
+    for sha in store.abandoned_arrivals() {
         match store.get(&sha) {
             Ok(raw) => {
                 record(app, catalog, &raw, sha.clone(), summary).await?;
-                store.arrived(&sha);
                 n += 1;
             }
             // Noted but never written: the source still has it (its mark was not set).
-            // Another process may be between the two; only an old note goes.
-            Err(_) => {
-                let old = std::fs::metadata(app.data_dir.join("raw/arriving").join(&sha))
-                    .and_then(|m| m.modified())
-                    .is_ok_and(|t| t.elapsed().is_ok_and(|e| e.as_secs() > 60));
-                if old {
-                    store.arrived(&sha);
-                }
-            }
+            Err(_) => {}
         }
+        store.arrived(&sha);
     }
     if n > 0 {
         tracing::info!("{n} message(s) stored by an ingest that stopped were taken up");
