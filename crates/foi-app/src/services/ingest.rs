@@ -114,13 +114,11 @@ pub async fn adopt_arrivals(
     let store = app.raw_store();
     let mut n = 0;
     for sha in store.abandoned_arrivals() {
-        match store.get(&sha) {
-            Ok(raw) => {
-                record(app, catalog, &raw, sha.clone(), summary).await?;
-                n += 1;
-            }
-            // Noted but never written: the source still has it (its mark was not set).
-            Err(_) => {}
+        // A note without bytes was never written: the source still has it (its mark was
+        // not set), and the note just goes.
+        if let Ok(raw) = store.get(&sha) {
+            record(app, catalog, &raw, sha.clone(), summary).await?;
+            n += 1;
         }
         store.arrived(&sha);
     }
