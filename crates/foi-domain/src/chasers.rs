@@ -13,7 +13,12 @@
 //!   person has classified the reply and the request is still open;
 //! * a step is never taken twice, and the ladder only moves up: if the service was down and
 //!   several steps fell due, only the highest is taken (the ones passed over are not sent
-//!   late).
+//!   late);
+//! * **no reminder before the due date has passed**, whatever the ladder says and whoever
+//!   asks (the scheduled run, `foi chase`, "Chase now"): under FOIA s.10(1) (FOISA s.10(1),
+//!   EIR reg 5(2)) the body has until the end of the 20th working day, so the earliest day a
+//!   chaser may go is the working day after the due date ([`first_chase_day`]). "Chase now"
+//!   takes the step that has fallen due today, or says when the next may go ([`chase_now`]).
 
 use super::calendar::{Calendar, CalendarError, INTERNAL_REVIEW_DAYS};
 use super::request::RequestState;
@@ -71,7 +76,85 @@ pub fn next_step(
     }
 }
 
-/// The step to take on `today`, if any.
+/// The first day any chaser may go for a request due on `due`: the next working day. (The
+/// due date itself is still in time: the body has until the end of it, FOIA s.10(1).)
+pub fn first_chase_day(cal: &Calendar, due: NaiveDate) -> Result<NaiveDate, CalendarError> {
+    cal.add_working_days(due, 1)
+}
+
+/// Why "Chase now" takes no step today.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotNow {
+    /// The request is not waiting on the body (answered, withdrawn, waiting for us …).
+    NotChased(RequestState),
+    /// A reply waits to be classified: the ladder is paused until a person has read it.
+    RepliesWaiting,
+    /// No due date (not sent).
+    NotSent,
+    /// The next step may go on this day, not before.
+    NotYet { step: usize, may_go_on: NaiveDate },
+    /// Every step has been taken.
+    LadderDone,
+}
+
+impl NotNow {
+    /// In words, for the request page and the CLI; `steps` names the ladder's steps.
+    pub fn describe(&self, ladder: &[ChaseStep], due_on: Option<NaiveDate>) -> String {
+        match self {
+            NotNow::NotChased(s) => format!(
+                "a request that is {} is not chased",
+                s.label().to_lowercase()
+            ),
+            NotNow::RepliesWaiting => {
+                "a reply waits to be read: chasers pause until it is classified".into()
+            }
+            NotNow::NotSent => "the request has not been sent".into(),
+            NotNow::NotYet { step, may_go_on } => format!(
+                "\"{}\" may go from {}{}; a reminder never goes before the response is late",
+                ladder
+                    .get(*step)
+                    .map(|s| s.id.replace(['_', '-'], " "))
+                    .unwrap_or_default(),
+                crate::dates::long(*may_go_on),
+                due_on
+                    .map(|d| format!(" (the response is due by {})", crate::dates::long(d)))
+                    .unwrap_or_default()
+            ),
+            NotNow::LadderDone => "every step of the chaser ladder has been taken".into(),
+        }
+    }
+}
+
+/// "Chase now": the step that may be taken today (the one the scheduled run would take, now
+/// rather than at its next tick), or why none may.
+pub fn chase_now(
+    cal: &Calendar,
+    ladder: &[ChaseStep],
+    st: &ChaseState,
+    today: NaiveDate,
+) -> Result<Result<Due, NotNow>, CalendarError> {
+    if st.unclassified_replies > 0 {
+        return Ok(Err(NotNow::RepliesWaiting));
+    }
+    if !st.state.awaiting_body() && st.state != RequestState::InternalReviewRequested {
+        return Ok(Err(NotNow::NotChased(st.state)));
+    }
+    let Some(due) = st.due_on else {
+        return Ok(Err(NotNow::NotSent));
+    };
+    if let Some(d) = step_due(cal, ladder, st, today)? {
+        return Ok(Ok(d));
+    }
+    Ok(Err(match next_step(cal, ladder, st)? {
+        Some(n) => NotNow::NotYet {
+            step: n.index,
+            may_go_on: n.on.max(first_chase_day(cal, due)?),
+        },
+        None => NotNow::LadderDone,
+    }))
+}
+
+/// The step to take on `today`, if any. Never one on or before the due date.
 pub fn step_due(
     cal: &Calendar,
     ladder: &[ChaseStep],
@@ -90,12 +173,14 @@ pub fn step_due(
         return Ok(None);
     };
     let start = st.highest_taken.map(|i| i + 1).unwrap_or(0);
+    let earliest = first_chase_day(cal, due)?;
     let mut best: Option<Due> = None;
     for (i, s) in ladder.iter().enumerate().skip(start) {
         if in_review && review_index.is_some_and(|r| i <= r) {
             continue;
         }
-        let mut on = step_date(cal, due, s)?;
+        // A step set at 0 working days would fall on the due date: it waits for the next.
+        let mut on = step_date(cal, due, s)?.max(earliest);
         // A late internal review brings the ICO step forward.
         if in_review && s.purpose() == ChasePurpose::IcoDraft {
             if let Some(rd) = st.review_due_on {
@@ -178,6 +263,68 @@ mod tests {
         assert_eq!(
             step_date(&cal, d("2025-12-22"), &l[3]).unwrap(),
             d("2026-02-20")
+        );
+    }
+
+    #[test]
+    fn no_step_before_the_due_date_has_passed_even_one_set_at_zero_days() {
+        let cal = Calendar::shipped();
+        let mut l = ladder();
+        l[0].after_working_days = 0;
+        let s = st(RequestState::AwaitingResponse);
+        // Due Mon 22 Dec 2025: nothing on it or before, the first step on Tue 23 Dec.
+        for day in ["2025-11-24", "2025-12-05", "2025-12-22"] {
+            assert_eq!(step_due(&cal, &l, &s, d(day)).unwrap(), None, "{day}");
+            assert_eq!(
+                chase_now(&cal, &l, &s, d(day)).unwrap(),
+                Err(NotNow::NotYet {
+                    step: 0,
+                    may_go_on: d("2025-12-23")
+                }),
+                "{day}"
+            );
+        }
+        assert_eq!(
+            chase_now(&cal, &l, &s, d("2025-12-23")).unwrap(),
+            Ok(Due {
+                index: 0,
+                on: d("2025-12-23")
+            })
+        );
+    }
+
+    #[test]
+    fn chase_now_says_when_the_next_step_may_go() {
+        let cal = Calendar::shipped();
+        let l = ladder();
+        let mut s = st(RequestState::AwaitingResponse);
+        s.highest_taken = Some(0);
+        // Reminder 1 went; reminder 2 falls on 9 Jan 2026 (10 working days after the due date).
+        let r = chase_now(&cal, &l, &s, d("2026-01-05"))
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(
+            r,
+            NotNow::NotYet {
+                step: 1,
+                may_go_on: d("2026-01-09")
+            }
+        );
+        let words = r.describe(&l, s.due_on);
+        assert!(
+            words.contains("\"reminder 2\" may go from Friday 9 January 2026"),
+            "{words}"
+        );
+        assert!(words.contains("due by Monday 22 December 2025"), "{words}");
+        s.unclassified_replies = 1;
+        assert_eq!(
+            chase_now(&cal, &l, &s, d("2026-02-01")).unwrap(),
+            Err(NotNow::RepliesWaiting)
+        );
+        let answered = st(RequestState::NotHeld);
+        assert_eq!(
+            chase_now(&cal, &l, &answered, d("2026-02-01")).unwrap(),
+            Err(NotNow::NotChased(RequestState::NotHeld))
         );
     }
 

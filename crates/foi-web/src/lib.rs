@@ -127,6 +127,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "chasers_confirm",
         include_str!("../../../templates/web/chasers_confirm.hbs"),
     ),
+    (
+        "chase_confirm",
+        include_str!("../../../templates/web/chase_confirm.hbs"),
+    ),
     ("report", include_str!("../../../templates/web/report.hbs")),
     ("error", include_str!("../../../templates/web/error.hbs")),
 ];

@@ -412,6 +412,20 @@ pub async fn chase_now(
     e: Editor,
 ) -> Result<Response, WebError> {
     let reference = reference(&reference_text)?;
+    // The first press shows the letter that will go and asks; only the confirmed form sends.
+    if e.form.get("confirmed") != Some("yes") {
+        let preview = crate::services::chasers::chase_preview(&st.app, &reference).await?;
+        let r = crate::services::rounds::request(&st.app, &reference).await?;
+        return super::render(
+            &st,
+            "chase_confirm",
+            &format!("Send {}?", preview.step),
+            Some(&e.sess),
+            json!({"preview": preview, "reference": reference.as_str(),
+                "authority": r.authority_name}),
+        )
+        .await;
+    }
     let action = crate::services::chasers::chase_now(&st.app, &reference, e.name()).await?;
     Ok(axum::response::Redirect::to(&format!(
         "/requests/{reference}?done=chase&step={}",

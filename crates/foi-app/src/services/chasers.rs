@@ -1,7 +1,7 @@
 //! Use cases for chasing: running the round's ladder (`foi chase`, the deadline check),
 //! approving queued chasers, and the overdue list.
 
-use super::letters::{compose_letter, Composer, LetterError, Original, Which};
+use super::letters::{compose_letter, Composed, Composer, LetterError, Original, Which};
 use crate::app::App;
 use crate::domain::calendar::Calendar;
 use crate::domain::chasers::{next_step, step_due, ChaseState};
@@ -198,28 +198,7 @@ fn take_step(
     let late = super::requests::working_days_overdue(app, r);
     let purpose = step.purpose();
     let is_ico = purpose == ChasePurpose::IcoDraft;
-    let mut target = r.clone();
-    if is_ico {
-        // The draft goes to the team, not to the body.
-        target.to_address = round
-            .def
-            .requester
-            .as_ref()
-            .and_then(|q| q.email.parse().ok());
-    }
-    let composer = Composer {
-        renderer,
-        calendar: &app.calendar.get(),
-        now: app.clock.now(),
-        reply_to_pattern: &app.config.send.reply_to_pattern,
-    };
-    let which = Which {
-        template: step.template_name(&round.def.templates),
-        step: &step.id,
-        original: info.and_then(|s| s.original.as_ref()),
-        working_days_overdue: late,
-    };
-    let c = compose_letter(&composer, &round.def, &target, which)?;
+    let c = compose_step(app, renderer, round, r, info, step_at)?;
     let state = if is_ico {
         OutboundState::Draft
     } else {
@@ -261,6 +240,43 @@ fn take_step(
     )))
 }
 
+/// The letter of `step_at` for one request (the ICO complaint is addressed to the team).
+fn compose_step(
+    app: &App,
+    renderer: &crate::outbound::render::Renderer,
+    round: &Round,
+    r: &RequestRow,
+    info: Option<&Sent>,
+    step_at: Step,
+) -> Result<Composed, ChaseError> {
+    let step = &round.def.chasers[step_at.index];
+    let late = super::requests::working_days_overdue(app, r);
+    let is_ico = step.purpose() == ChasePurpose::IcoDraft;
+    let mut target = r.clone();
+    if is_ico {
+        // The draft goes to the team, not to the body.
+        target.to_address = round
+            .def
+            .requester
+            .as_ref()
+            .and_then(|q| q.email.parse().ok());
+    }
+    let composer = Composer {
+        renderer,
+        calendar: &app.calendar.get(),
+        now: app.clock.now(),
+        reply_to_pattern: &app.config.send.reply_to_pattern,
+    };
+    let which = Which {
+        template: step.template_name(&round.def.templates),
+        step: &step.id,
+        original: info.and_then(|s| s.original.as_ref()),
+        working_days_overdue: late,
+    };
+    let c = compose_letter(&composer, &round.def, &target, which)?;
+    Ok(c)
+}
+
 /// What "Chase now" would do for a request, said before it is done.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -274,79 +290,113 @@ pub enum ChasePlan {
     None { why: String },
 }
 
-/// What "Chase now" would do for `reference`.
+/// What "Chase now" would do for `reference`. Only a step that may go today is offered: the
+/// domain refuses a reminder before the due date has passed ([`crate::domain::chasers::chase_now`]).
 pub async fn chase_plan(app: &App, reference: &Reference) -> Result<ChasePlan, ChaseError> {
+    Ok(plan_of(app, reference).await?.0)
+}
+
+/// The plan, and the step to take with it when there is one.
+async fn plan_of(
+    app: &App,
+    reference: &Reference,
+) -> Result<(ChasePlan, Option<(RequestRow, Round, Option<Sent>, Step)>), ChaseError> {
     let r = rounds::request_by_ref(&app.db, reference).await?;
     let round = rounds::find_by_id(&app.db, r.round_id).await?;
-    if !r.state.awaiting_body() {
-        return Ok(ChasePlan::None {
-            why: format!(
-                "a request that is {} is not chased",
-                r.state.label().to_lowercase()
-            ),
-        });
-    }
     let waiting = outbox::list_unsent(&app.db).await?.into_iter().find(|m| {
         m.state == OutboundState::Approval && m.reference.as_deref() == Some(r.reference.as_str())
     });
     if let Some(m) = waiting {
-        return Ok(ChasePlan::Pending {
+        let plan = ChasePlan::Pending {
             id: m.id,
             step: m.subject,
-        });
+        };
+        return Ok((plan, None));
     }
-    let sent = sent_info_of(app, Some(&[r.id])).await?;
-    let index = sent
-        .get(&r.id)
-        .and_then(|s| s.highest)
-        .map(|h| h + 1)
-        .unwrap_or(0);
-    Ok(match round.def.chasers.get(index) {
-        Some(step) => ChasePlan::Next {
-            step: step.id.replace(['_', '-'], " "),
-            purpose: step.purpose().describe().to_string(),
-        },
-        None => ChasePlan::None {
-            why: "every step of the chaser ladder has been taken".into(),
-        },
+    let sent = sent_info_of(app, Some(&[r.id])).await?.remove(&r.id);
+    let cal = app.calendar.get().for_regime(r.regime);
+    let st = chase_state(&cal, &r, sent.as_ref());
+    let ladder = &round.def.chasers;
+    match crate::domain::chasers::chase_now(&cal, ladder, &st, app.clock.today())? {
+        Ok(due) => {
+            let step = &ladder[due.index];
+            let plan = ChasePlan::Next {
+                step: step.id.replace(['_', '-'], " "),
+                purpose: step.purpose().describe().to_string(),
+            };
+            let take = Step {
+                index: due.index,
+                on: due.on,
+            };
+            Ok((plan, Some((r, round, sent, take))))
+        }
+        Err(not_now) => Ok((
+            ChasePlan::None {
+                why: not_now.describe(ladder, st.due_on),
+            },
+            None,
+        )),
+    }
+}
+
+/// The letter "Chase now" would send, for the confirmation page: nothing is queued.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ChasePreview {
+    pub step: String,
+    pub purpose: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+/// The letter "Chase now" would send for `reference` today, or why none may go.
+pub async fn chase_preview(app: &App, reference: &Reference) -> Result<ChasePreview, ChaseError> {
+    let (plan, take) = plan_of(app, reference).await?;
+    let (ChasePlan::Next { step, purpose }, Some((r, round, sent, at))) = (plan.clone(), take)
+    else {
+        return Err(refusal(reference, plan).into());
+    };
+    let renderer = app.renderer().map_err(LetterError::from)?;
+    let c = compose_step(app, &renderer, &round, &r, sent.as_ref(), at)?;
+    let text = crate::inbound::mime::parse(&c.raw)
+        .map(|m| m.text)
+        .unwrap_or_default();
+    Ok(ChasePreview {
+        step,
+        purpose,
+        to: c.to.to_string(),
+        subject: c.subject,
+        text,
     })
 }
 
-/// "Chase now": takes the next step of the ladder today, whatever its date. Refused (nothing
-/// queued) when a step already waits for approval: that one is next, and is approved instead.
+/// Why "Chase now" does nothing, as the error the CLI and the dashboard show.
+fn refusal(reference: &Reference, plan: ChasePlan) -> StoreError {
+    match plan {
+        ChasePlan::Pending { step, .. } => StoreError::Conflict(format!(
+            "{reference}: \"{step}\" is waiting for approval; approve it (it is the next step). Nothing else was queued"
+        )),
+        ChasePlan::None { why } => StoreError::Invalid(format!("{reference}: {why}")),
+        ChasePlan::Next { .. } => StoreError::Invalid(format!("{reference}: nothing to chase")),
+    }
+}
+
+/// "Chase now": takes the step of the ladder that may go today, now rather than at the next
+/// scheduled run. Refused (nothing queued) before the response is late, when a step already
+/// waits for approval (that one is next, and is approved instead), or when nothing is due.
 pub async fn chase_now(
     app: &App,
     reference: &Reference,
     actor: &str,
 ) -> Result<ChaseAction, ChaseError> {
-    match chase_plan(app, reference).await? {
-        ChasePlan::Next { .. } => {}
-        ChasePlan::Pending { step, .. } => {
-            return Err(StoreError::Conflict(format!(
-                "{reference}: \"{step}\" is waiting for approval; approve it (it is the next step). Nothing else was queued"
-            ))
-            .into())
-        }
-        ChasePlan::None { why } => {
-            return Err(StoreError::Invalid(format!("{reference}: {why}")).into())
-        }
-    }
-    let r = rounds::request_by_ref(&app.db, reference).await?;
-    let round = rounds::find_by_id(&app.db, r.round_id).await?;
-    let sent = sent_info_of(app, Some(&[r.id])).await?;
-    let info = sent.get(&r.id);
-    let index = info.and_then(|s| s.highest).map(|h| h + 1).unwrap_or(0);
-    let renderer = app.renderer().map_err(LetterError::from)?;
-    let step = Step {
-        index,
-        on: app.clock.today(),
+    let (plan, take) = plan_of(app, reference).await?;
+    let Some((r, round, sent, step)) = take else {
+        return Err(refusal(reference, plan).into());
     };
-    let Some((action, item)) = take_step(app, &renderer, &round, &r, info, step, false)? else {
-        return Err(StoreError::Invalid(format!(
-            "{}: every step of the chaser ladder has been taken",
-            r.reference
-        ))
-        .into());
+    let renderer = app.renderer().map_err(LetterError::from)?;
+    let Some((action, item)) = take_step(app, &renderer, &round, &r, sent.as_ref(), step, false)?
+    else {
+        return Err(refusal(reference, plan).into());
     };
     outbox::enqueue_many(&app.db, item.into_iter().collect(), actor, app.clock.now()).await?;
     Ok(action)

@@ -113,7 +113,7 @@ fn part_text(msg: &Message, part: &MessagePart, parsed: &str, notes: &mut Vec<St
 }
 
 /// The body of a message as text: its text parts, or its HTML made readable, or (when both
-/// give nothing) the unnamed text part the parser listed as an attachment, whose id is
+/// give nothing) the unnamed HTML part the parser listed as an attachment, whose id is
 /// returned so it is not listed again.
 fn body_text(msg: &Message, notes: &mut Vec<String>) -> (String, Option<u32>) {
     let mut texts = Vec::new();
@@ -141,16 +141,9 @@ fn body_text(msg: &Message, notes: &mut Vec<String>) -> (String, Option<u32>) {
     if text.trim().is_empty() {
         if let Some(id) = parts::stray_body(msg) {
             let part = &msg.parts[id as usize];
-            match &part.body {
-                PartType::Html(h) => {
-                    text = html_to_text(&part_text(msg, part, h.as_ref(), notes));
-                    stray = Some(id);
-                }
-                PartType::Text(t) => {
-                    text = part_text(msg, part, t.as_ref(), notes);
-                    stray = Some(id);
-                }
-                _ => {}
+            if let PartType::Html(h) = &part.body {
+                text = html_to_text(&part_text(msg, part, h.as_ref(), notes));
+                stray = Some(id);
             }
         }
     }

@@ -9,7 +9,7 @@
 //!   ignoring what is not base64, or kept as it came with a note when even that fails;
 //! * in a `multipart/related` whose picture comes before its HTML (as Thunderbird can send
 //!   it), the HTML is listed as an unnamed attachment and the body is empty: such an unnamed,
-//!   not-attached text part is the body.
+//!   not-attached HTML part is the body.
 
 use mail_parser::decoders::base64::base64_decode;
 use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
@@ -64,12 +64,14 @@ pub fn lenient_base64(text: &[u8]) -> Option<Vec<u8>> {
     base64_decode(&clean)
 }
 
-/// An unnamed, not-attached text or HTML part the parser listed among the attachments: the
-/// body, when the message's text and HTML bodies gave nothing.
+/// An unnamed, not-attached HTML part the parser listed among the attachments: the body,
+/// when the message's text and HTML bodies gave nothing. (Only HTML: a stray plain-text part
+/// is what a broken multipart leaves, such as a preamble with no parts after it, and stays
+/// an attachment.)
 pub fn stray_body(msg: &Message) -> Option<u32> {
     msg.attachments.iter().copied().find(|id| {
         msg.parts.get(*id as usize).is_some_and(|p| {
-            matches!(p.body, PartType::Html(_) | PartType::Text(_))
+            matches!(p.body, PartType::Html(_))
                 && p.attachment_name().is_none()
                 && !p
                     .content_disposition()
