@@ -133,6 +133,24 @@ fn a_round_is_published_redacted_after_its_embargo_with_no_broken_link() {
             p.display()
         );
     }
+    // The reply is matched but nobody has said what it is: it is not a statutory response
+    // yet, so no body is "on time" (one definition: an answer, a refusal, "not held").
+    let preview_index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(!preview_index.contains("on time"), "{preview_index}");
+    assert_eq!(preview_index.matches("no response; overdue").count(), 2);
+    // The team reads it: an answer, on 20 May.
+    ok(at(
+        &d,
+        "2026-06-15",
+        &[
+            "request",
+            "set",
+            "MSK26-X0001",
+            "answered_full",
+            "--date",
+            "2026-05-20",
+        ],
+    ));
 
     // The annex is marked safe (the letter is not): only the annex's original is published.
     let marked = ok(at(&d, "2026-06-20", &["attachment", "publish", "2"]));

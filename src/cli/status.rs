@@ -13,13 +13,14 @@ pub struct StatusArgs {
     pub format: Format,
 }
 
-const HEADERS: [&str; 10] = [
+const HEADERS: [&str; 11] = [
     "authority",
     "name",
     "state",
     "regime",
     "sent_at",
     "due_date",
+    "first_response",
     "working_days_overdue",
     "messages_in",
     "last_in",
@@ -44,6 +45,7 @@ fn cells(r: &StatusRow, uk: bool) -> Vec<String> {
         r.regime.to_string(),
         r.sent_at.map(at).unwrap_or_default(),
         r.due_date.map(day).unwrap_or_default(),
+        r.first_response.map(day).unwrap_or_default(),
         r.working_days_overdue.to_string(),
         r.messages_in.to_string(),
         r.last_in.map(at).unwrap_or_default(),

@@ -10,7 +10,7 @@
 //!   [`ids`] (`EmailAddress`, `Reference`, `MessageId`).
 //! * A request's life: [`request`] (states and typed changes), [`overdue`] (one definition),
 //!   [`need`] (what to do next), [`chasers`] (the ladder), [`event`] (audit-log kinds),
-//!   [`timeliness`].
+//!   [`response`] (what a statutory response is, one definition), [`timeliness`].
 //! * Mail: [`message`] (directions, states, kinds), [`mail`] (a parsed message), [`matching`],
 //!   [`classify`], [`mailbox_errors`].
 //! * Reading and coding: [`extracted`] (what reading a file gave), [`search`], [`suggest`],
@@ -46,6 +46,7 @@ pub mod regime;
 pub mod register;
 pub mod report;
 pub mod request;
+pub mod response;
 pub mod round;
 pub mod search;
 pub mod suggest;

@@ -124,6 +124,29 @@ pub async fn entries(app: &App, reference: &Reference) -> Result<Vec<Entry>, Bun
     // The statutory dates, and how each was reached.
     let cal = app.calendar.get().for_regime(req.regime);
     let statutory = statutory_dates(&cal, &req, &mut timeline);
+    // The first statutory response, as the publication and the report count it.
+    if let Some(on) = super::requests::first_responses(app, &[req.id])
+        .await?
+        .remove(&req.id)
+    {
+        let due = req.clocks.due_on;
+        timeline.push(Moment {
+            when: dates::short(on),
+            at: on
+                .and_hms_opt(0, 0, 0)
+                .map(|t| t.and_utc())
+                .unwrap_or_default(),
+            what: "first statutory response (an answer, a refusal or \"not held\")".into(),
+            detail: crate::domain::response::Punctuality::of(
+                &cal,
+                Some(on),
+                due,
+                app.clock.today(),
+            )
+            .describe(),
+            file: String::new(),
+        });
+    }
     timeline.sort_by(|a, b| a.at.cmp(&b.at).then(a.what.cmp(&b.what)));
 
     // The ICO complaint letter, filled from the record.

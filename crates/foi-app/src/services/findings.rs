@@ -81,23 +81,13 @@ async fn tracked(app: &App, reqs: &[RequestRow]) -> Result<Vec<Tracked>, Finding
         .into_iter()
         .filter_map(|e| Some((e.event.request_id?, e)))
         .collect();
-    let responses = [
-        RequestState::AnsweredFull,
-        RequestState::AnsweredPart,
-        RequestState::Refused,
-        RequestState::NotHeld,
-    ]
-    .map(|s| s.as_str());
-    let mut first: HashMap<i32, chrono::NaiveDate> = HashMap::new();
+    // The first statutory response: one definition (`domain::response`).
+    let first = super::requests::first_responses(app, &ids).await?;
     let mut review: HashSet<i32> = HashSet::new();
     let mut ico: HashSet<i32> = HashSet::new();
     for (rid, e) in &evs {
         let to: Option<RequestState> = e.event.to_state.as_deref().and_then(|s| s.parse().ok());
         match to {
-            Some(s) if responses.contains(&s.as_str()) => {
-                let d = e.event.effective_on.unwrap_or_else(|| e.at.date_naive());
-                first.entry(*rid).or_insert(d);
-            }
             Some(RequestState::InternalReviewRequested) => {
                 review.insert(*rid);
             }

@@ -13,6 +13,7 @@ use crate::app::App;
 use crate::domain::dates;
 use crate::domain::event::EventKind;
 use crate::domain::redact::{Redactor, Rule as RedactRule, RuleError};
+use crate::domain::response::Punctuality;
 use crate::store::inbox::InboundItem;
 use crate::store::rounds::{RequestRow, Round};
 use crate::store::{events, extracts, inbox, letters, rounds, StoreError};
@@ -305,14 +306,19 @@ async fn body_page(
     }
     messages.extend(received(app, site, r, &red, &inbound).await?);
     messages.sort_by_key(|(t, _)| *t);
-    // Timeliness: the first reply from the body against the due date.
-    let first = inbound.iter().filter_map(|m| m.received_at).min();
+    // Timeliness: the first statutory response (an answer, a refusal, "not held"; never an
+    // acknowledgement, an extension, a clarification or an unassigned message) against the
+    // due date: one definition, `domain::response`.
+    let first = super::requests::first_responses(app, &[r.id])
+        .await?
+        .remove(&r.id);
+    let cal = app.calendar.get().for_regime(r.regime);
     let row = json!({
         "code": r.authority_code, "name": r.authority_name, "state": r.state.label(),
         "sent": r.sent_at.map(dates::moment).unwrap_or_else(|| "-".into()),
         "due": r.clocks.due_on.map(dates::short).unwrap_or_else(|| "-".into()),
-        "responded": first.map(dates::moment).unwrap_or_else(|| "-".into()),
-        "timeliness": timeliness(app, r, first),
+        "responded": first.map(dates::short).unwrap_or_else(|| "-".into()),
+        "timeliness": Punctuality::of(&cal, first, r.clocks.due_on, app.clock.today()).describe(),
     });
     let mut data = row.clone();
     data["messages"] = messages.into_iter().map(|(_, v)| v).collect();
@@ -391,29 +397,6 @@ async fn received(
             "when": dates::moment(at), "text": red.apply(&crate::domain::suggest::unquoted(&m.text)), "attachments": atts})));
     }
     Ok(out)
-}
-
-/// "on time", "late by 3 working days", "no response yet" …: the first reply against the
-/// due date.
-fn timeliness(app: &App, r: &RequestRow, first: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    let cal = app.calendar.get().for_regime(r.regime);
-    match (first, r.clocks.due_on) {
-        (Some(f), Some(due)) => {
-            let day = dates::london_date(f);
-            if day <= due {
-                "on time".to_string()
-            } else {
-                let late = cal.working_days_between(due, day).unwrap_or(0);
-                format!(
-                    "late by {late} working day{}",
-                    if late == 1 { "" } else { "s" }
-                )
-            }
-        }
-        (None, Some(due)) if app.clock.today() > due => "no response; overdue".into(),
-        (None, _) => "no response yet".into(),
-        (Some(_), None) => "-".into(),
-    }
 }
 
 /// The findings report and the codings CSV, redacted like everything else; the report stamped

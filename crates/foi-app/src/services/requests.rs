@@ -23,6 +23,34 @@ pub enum RequestError {
     Store(#[from] StoreError),
 }
 
+/// The date of each request's first statutory response (an answer, a refusal, "not held";
+/// never an acknowledgement, an extension or a clarification: see `domain::response`), from
+/// the state changes on its timeline. Requests with none are absent.
+pub async fn first_responses(
+    app: &App,
+    ids: &[i32],
+) -> Result<std::collections::HashMap<i32, NaiveDate>, StoreError> {
+    use crate::domain::response::{first_response, StateChange};
+    let mut changes: std::collections::HashMap<i32, Vec<StateChange>> = Default::default();
+    for e in crate::store::events::for_requests(&app.db, ids).await? {
+        let (Some(rid), Some(to)) = (
+            e.event.request_id,
+            e.event.to_state.as_deref().and_then(|s| s.parse().ok()),
+        ) else {
+            continue;
+        };
+        let on = e
+            .event
+            .effective_on
+            .unwrap_or_else(|| crate::domain::dates::london_date(e.at));
+        changes.entry(rid).or_default().push(StateChange { to, on });
+    }
+    Ok(changes
+        .into_iter()
+        .filter_map(|(id, c)| first_response(&c).map(|d| (id, d)))
+        .collect())
+}
+
 /// Confirms a state change for a request (`foi request set`, the dashboard, auto-applied
 /// acknowledgements). `on` is the date it happened (default today).
 pub async fn set_state(
@@ -112,6 +140,9 @@ pub struct StatusRow {
     pub last_in: Option<DateTime<Utc>>,
     pub needs_classification: usize,
     pub next_action: Need,
+    /// The date of the first statutory response (see `domain::response`), when `foi status`
+    /// has looked it up.
+    pub first_response: Option<NaiveDate>,
 }
 
 /// The status board of a round: one row per body, by body code.
@@ -163,7 +194,12 @@ pub async fn status_each<E: From<RequestError>>(
             })
             .collect();
         refine_coding(app, &round.def.codebook, &mut rows).await?;
-        for (row, _) in rows {
+        let ids: Vec<i32> = rows.iter().map(|(_, id)| *id).collect();
+        let first = first_responses(app, &ids)
+            .await
+            .map_err(RequestError::from)?;
+        for (mut row, id) in rows {
+            row.first_response = first.get(&id).copied();
             each(row)?;
         }
     }
@@ -262,6 +298,7 @@ pub fn status_row(cal: &Calendar, today: NaiveDate, r: &RequestRow) -> StatusRow
         last_in: r.kept.last_inbound_at,
         needs_classification: r.kept.waiting_count as usize,
         next_action: next_action(r, late.as_ref()),
+        first_response: None,
     }
 }
 

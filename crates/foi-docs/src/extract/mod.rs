@@ -138,16 +138,20 @@ impl Budget {
     }
 }
 
-/// Reads a file's text within `limits`. Never panics, whatever the bytes.
+/// Reads a file's text within `limits`. Never panics, whatever the bytes: a reader that
+/// panics (calamine on a damaged workbook, found by the fuzzing run) gives a failure in words.
 pub fn extract(name: &str, content_type: &str, bytes: &[u8], limits: &Limits) -> Extracted {
-    extract_at(
-        name,
-        content_type,
-        bytes,
-        limits,
-        0,
-        &mut Budget::of(limits),
-    )
+    std::panic::catch_unwind(|| {
+        extract_at(
+            name,
+            content_type,
+            bytes,
+            limits,
+            0,
+            &mut Budget::of(limits),
+        )
+    })
+    .unwrap_or_else(|_| Extracted::failed("none", "the file is damaged: the reader gave up on it"))
 }
 
 fn extract_at(
