@@ -25,6 +25,9 @@ pub enum RequestCommand {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Add a private note to the request (never in a letter, a publication or a bundle; it
+    /// changes nothing): foi request note MSK26-QHM "Phoned the FOI team; reply promised Friday"
+    Note { reference: Reference, text: String },
     /// Everything needed to escalate the request (internal review, ICO) in one ZIP: every
     /// message as the original .eml, attachments and their text, a timeline with the statutory
     /// dates and how they were computed, a filled ICO complaint letter
@@ -44,6 +47,10 @@ pub enum RequestCommand {
 pub async fn run(g: &Globals, cmd: RequestCommand) -> anyhow::Result<()> {
     let app = super::open(g).await?;
     match cmd {
+        RequestCommand::Note { reference, text } => {
+            svc::add_note(&app, &reference, &text, &app.actor()).await?;
+            println!("{reference}: note kept (private to the team; nothing else changed)");
+        }
         RequestCommand::Set {
             reference,
             state,

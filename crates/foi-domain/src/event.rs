@@ -51,6 +51,9 @@ pub enum EventKind {
     },
     AttachmentMarkedPublishable,
     AttachmentUnmarkedPublishable,
+    /// A private note on the request by someone on the team: never in a letter, a
+    /// publication or a bundle, and never a change of state.
+    NoteAdded,
     RoundPreviewed,
     RoundPublished,
     /// Written by another version of foi: kept as it is.
@@ -78,6 +81,7 @@ const FIXED: &[(EventKind, &str)] = &[
         EventKind::AttachmentUnmarkedPublishable,
         "attachment_unmarked_publishable",
     ),
+    (EventKind::NoteAdded, "note_added"),
     (EventKind::RoundPreviewed, "round_previewed"),
     (EventKind::RoundPublished, "round_published"),
 ];

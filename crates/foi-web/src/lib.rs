@@ -345,6 +345,7 @@ fn router_for(st: WebState) -> Router {
         .route("/requests/{reference}/state", post(requests::set_state))
         .route("/requests/{reference}/coding", post(requests::set_coding))
         .route("/requests/{reference}/chase", post(requests::chase_now))
+        .route("/requests/{reference}/note", post(requests::add_note))
         .route("/requests/{reference}/bundle", get(requests::bundle))
         .route("/attachments/{id}", get(attachments::download))
         .route("/sources/{id}", get(attachments::source))

@@ -27,6 +27,7 @@ fn flash(q: &HashMap<String, String>) -> Option<&'static str> {
     Some(match q.get("done")?.as_str() {
         "state" => "State saved.",
         "coding" => "Coding saved.",
+        "note" => "Note kept (private to the team; nothing else changed).",
         "chase" => "Chaser queued: see it at the top of the thread.",
         _ => return None,
     })
@@ -307,8 +308,12 @@ async fn page(
         "suggestion": suggestion,
         "next_states": req.state.allowed_next().iter().map(|s| json!({"id": s.as_str(), "label": s.label()})).collect::<Vec<_>>(),
         "thread": thread.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
-        "events": evs.iter().rev().map(|e| json!({"at": crate::domain::dates::moment(e.at), "actor": e.event.actor,
+        "events": evs.iter().rev().filter(|e| e.event.kind != crate::domain::event::EventKind::NoteAdded)
+            .map(|e| json!({"at": crate::domain::dates::moment(e.at), "actor": e.event.actor,
             "kind": e.event.kind, "to_state": e.event.to_state, "note": e.event.note})).collect::<Vec<_>>(),
+        "notes": evs.iter().rev().filter(|e| e.event.kind == crate::domain::event::EventKind::NoteAdded)
+            .map(|e| json!({"at": crate::domain::dates::moment(e.at), "actor": e.event.actor, "note": e.event.note}))
+            .collect::<Vec<_>>(),
         "coding": coding,
         "workbench": workbench,
         "sources": sources,
@@ -349,6 +354,18 @@ pub async fn set_state(
     let note = e.form.text("note").map(str::to_string);
     crate::services::requests::set_state(&st.app, &reference, change, on, note, e.name()).await?;
     Ok(back(&format!("/requests/{reference}"), "state"))
+}
+
+/// A private note on the request: its own form, changing nothing else.
+pub async fn add_note(
+    State(st): State<WebState>,
+    Path(reference_text): Path<String>,
+    e: Editor,
+) -> Result<Response, WebError> {
+    let reference = reference(&reference_text)?;
+    let text = e.form.get("text").unwrap_or("");
+    crate::services::requests::add_note(&st.app, &reference, text, e.name()).await?;
+    Ok(back(&format!("/requests/{reference}"), "note"))
 }
 
 pub async fn set_coding(

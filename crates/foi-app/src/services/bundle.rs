@@ -119,7 +119,7 @@ pub async fn entries(app: &App, reference: &Reference) -> Result<Vec<Entry>, Bun
         }
         files.push(Entry { path, bytes });
     }
-    // The audit log: every change of state, chaser and note.
+    // The audit log: every change of state and letter (not the team's private notes).
     timeline.extend(audit_log(&evs));
     // The statutory dates, and how each was reached.
     let cal = app.calendar.get().for_regime(req.regime);
@@ -183,10 +183,14 @@ pub async fn entries(app: &App, reference: &Reference) -> Result<Vec<Entry>, Bun
     Ok(files)
 }
 
-/// The audit log as moments of the timeline: every change of state, chaser and note.
+/// The audit log as moments of the timeline: every change of state and every letter. The
+/// team's private notes stay out (the bundle goes to the body, the reviewer, the ICO).
 fn audit_log(evs: &[crate::store::events::Event]) -> Vec<Moment> {
     let mut out = Vec::new();
     for e in evs {
+        if e.event.kind == crate::domain::event::EventKind::NoteAdded {
+            continue;
+        }
         out.push(Moment {
             when: dates::moment(e.at),
             at: e.at,

@@ -23,6 +23,48 @@ pub enum RequestError {
     Store(#[from] StoreError),
 }
 
+/// The longest private note kept (characters).
+pub const NOTE_MAX: usize = 4000;
+
+/// Adds a private note to a request (`foi request note`, the request page's note form). A
+/// note is its own event: it changes no state, no date and no count, and it never appears in
+/// a letter, a publication or a bundle.
+pub async fn add_note(
+    app: &App,
+    reference: &Reference,
+    text: &str,
+    actor: &str,
+) -> Result<(), StoreError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(StoreError::Invalid(
+            "the note is empty: write something to keep".into(),
+        ));
+    }
+    if text.chars().count() > NOTE_MAX {
+        return Err(StoreError::Invalid(format!(
+            "the note is longer than {NOTE_MAX} characters: keep it shorter, or attach a document"
+        )));
+    }
+    let r = rounds::request_by_ref(&app.db, reference).await?;
+    crate::store::events::append(
+        &app.db,
+        crate::store::events::NewEvent {
+            request_id: Some(r.id),
+            message_id: None,
+            actor: actor.to_string(),
+            kind: crate::domain::event::EventKind::NoteAdded,
+            from_state: None,
+            to_state: None,
+            effective_on: None,
+            note: Some(text.to_string()),
+            data: None,
+        },
+        app.clock.now(),
+    )
+    .await
+}
+
 /// The date of each request's first statutory response (an answer, a refusal, "not held";
 /// never an acknowledgement, an extension or a clarification: see `domain::response`), from
 /// the state changes on its timeline. Requests with none are absent.
