@@ -20,15 +20,25 @@ pub async fn rows(db: &Db, sql: &str) -> Result<Vec<JsonValue>, StoreError> {
 }
 
 /// The first column of the first row as text (numbers and booleans written out), or `None`
-/// when the query returns no row or a NULL.
+/// when the query returns no row or a NULL. Read by index, not through JSON: SQLite's
+/// `PRAGMA` results carry no declared type, which the JSON conversion reads as NULL.
 pub async fn scalar(db: &Db, sql: &str) -> Result<Option<String>, StoreError> {
-    let rows = rows(db, sql).await?;
-    let Some(JsonValue::Object(row)) = rows.into_iter().next() else {
+    let stmt = Statement::from_string(db.get_database_backend(), sql.to_string());
+    let Some(row) = db.query_one_raw(stmt).await? else {
         return Ok(None);
     };
-    Ok(row.into_iter().next().and_then(|(_, v)| match v {
-        JsonValue::Null => None,
-        JsonValue::String(s) => Some(s),
-        other => Some(other.to_string()),
-    }))
+    if let Ok(v) = row.try_get_by_index::<Option<String>>(0) {
+        return Ok(v);
+    }
+    if let Ok(v) = row.try_get_by_index::<Option<i64>>(0) {
+        return Ok(v.map(|n| n.to_string()));
+    }
+    if let Ok(v) = row.try_get_by_index::<Option<f64>>(0) {
+        return Ok(v.map(|n| n.to_string()));
+    }
+    Ok(row
+        .try_get_by_index::<Option<bool>>(0)
+        .ok()
+        .flatten()
+        .map(|b| b.to_string()))
 }
