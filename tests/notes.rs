@@ -1,22 +1,23 @@
 //! A note is its own thing: saving one (from the request page or `foi request note`) leaves
 //! the state, the dates and every count as they were, and it stays out of the bundle; the
-//! state form changes nothing unless a state is chosen.
+//! state form changes nothing unless a state is chosen; a state set in error and undone counts
+//! nowhere. On SQLite and PostgreSQL.
 
 mod common;
 
-use common::{foi, ok};
+use common::{foi, ok, PgDb};
 use serde_json::Value;
 use std::path::Path;
 
-fn at(d: &Path, day: &str, args: &[&str]) -> String {
-    ok(foi(
-        d,
-        args,
-        &[("FOI_TODAY", day), ("FOI__SEND__PER_MINUTE", "0")],
-    ))
+fn at_env(d: &Path, env: &[(&str, &str)], day: &str, args: &[&str]) -> String {
+    let mut e = env.to_vec();
+    e.push(("FOI_TODAY", day));
+    e.push(("FOI__SEND__PER_MINUTE", "0"));
+    ok(foi(d, args, &e))
 }
 
-fn counts(d: &Path) -> (Value, Value) {
+fn counts(d: &Path, env: &[(&str, &str)]) -> (Value, Value) {
+    let at = |d: &Path, day: &str, args: &[&str]| at_env(d, env, day, args);
     let status: Value = serde_json::from_str(&at(
         d,
         "2026-06-15",
@@ -32,12 +33,13 @@ fn counts(d: &Path) -> (Value, Value) {
     (status, rep["timeliness"].clone())
 }
 
-#[test]
-fn a_note_changes_no_state_and_no_count_and_stays_private() {
+fn walk(env: &[(&str, &str)]) {
+    let at = |d: &Path, day: &str, args: &[&str]| at_env(d, env, day, args);
+    let counts = |d: &Path| counts(d, env);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("data");
     let csv = "code,name,region,foi_email\nX0001,Body 1,Test,foi@body1.example\nX0002,Body 2,Test,foi@body2.example\n";
-    common::msk_round_for(dir.path(), &d, "notes", csv);
+    common::msk_round_on(dir.path(), &d, "notes", csv, "", env);
     at(
         &d,
         "2026-05-05",
@@ -71,7 +73,9 @@ fn a_note_changes_no_state_and_no_count_and_stays_private() {
     );
     assert!(out.contains("nothing else changed"), "{out}");
     // From the request page, with its own form.
-    let (_serve, web) = common::dashboard(&d, &[("FOI_TODAY", "2026-06-15")], "editor");
+    let mut web_env = env.to_vec();
+    web_env.push(("FOI_TODAY", "2026-06-15"));
+    let (_serve, web) = common::dashboard(&d, &web_env, "editor");
     let path = "/requests/MSK26-X0001";
     let page = web.get(path).body;
     assert!(page.contains("PRIVATE-CLI-NOTE"), "the note is on the page");
@@ -132,4 +136,80 @@ fn a_note_changes_no_state_and_no_count_and_stays_private() {
             f.name().unwrap()
         );
     }
+
+    // A state set in error, then undone from the request page: back to "not held", with its
+    // dates, and the mistaken internal review counts nowhere.
+    at(
+        &d,
+        "2026-06-15",
+        &["request", "set", "MSK26-X0001", "internal_review_requested"],
+    );
+    assert_eq!(
+        counts(&d).1["internal_reviews"],
+        1,
+        "the mistake counts until undone"
+    );
+    let page = web.get(path).body;
+    assert!(
+        page.contains("Undo: set in error") && page.contains("Internal review requested"),
+        "the page offers to undo the mistaken state: {page}"
+    );
+    let r = web.post(
+        &format!("{path}/undo"),
+        &[("csrf", &csrf), ("note", "clicked the wrong state")],
+    );
+    assert!(r.status < 400, "{}", r.body);
+    assert_eq!(counts(&d), before, "undone: every count as it was");
+    assert!(
+        web.get(path).body.contains("State set in error undone"),
+        "the correction is on the timeline in words"
+    );
+
+    // From the command line: an answer recorded in error on Body 2 is no response at all.
+    at(
+        &d,
+        "2026-06-15",
+        &["request", "set", "MSK26-X0002", "answered_full"],
+    );
+    let first = |d: &Path| {
+        let (status, _) = counts(d);
+        status
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["reference"] == "MSK26-X0002")
+            .unwrap()["first_response"]
+            .clone()
+    };
+    assert_eq!(first(&d), "2026-06-15");
+    let out = at(&d, "2026-06-15", &["request", "undo", "MSK26-X0002"]);
+    assert!(out.contains("awaiting_response"), "{out}");
+    assert_eq!(first(&d), Value::Null, "no first response after the undo");
+    assert_eq!(counts(&d), before);
+    // Nothing more to undo: the last change is the letter going out, which foi made.
+    let o = foi(
+        &d,
+        &["request", "undo", "MSK26-X0002"],
+        &[env, &[("FOI_TODAY", "2026-06-15")]].concat(),
+    );
+    assert!(!o.status.success());
+    assert!(
+        common::stderr(&o).contains("no state change to undo"),
+        "{}",
+        common::stderr(&o)
+    );
+}
+
+#[test]
+fn sqlite_a_note_changes_nothing_and_an_undone_state_counts_nowhere() {
+    walk(&[]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_note_changes_nothing_and_an_undone_state_counts_nowhere() {
+    let pg = PgDb::create().await;
+    let url = pg.url.clone();
+    tokio::task::spawn_blocking(move || walk(&[("FOI_DATABASE_URL", url.as_str())]))
+        .await
+        .unwrap();
 }

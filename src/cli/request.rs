@@ -28,6 +28,14 @@ pub enum RequestCommand {
     /// Add a private note to the request (never in a letter, a publication or a bundle; it
     /// changes nothing): foi request note MSK26-QHM "Phoned the FOI team; reply promised Friday"
     Note { reference: Reference, text: String },
+    /// Undo the last state change, set in error: the request goes back to the state and dates
+    /// it had, and the mistaken state counts nowhere (report, board, publication)
+    Undo {
+        reference: Reference,
+        /// Why (kept with the correction)
+        #[arg(long)]
+        note: Option<String>,
+    },
     /// Everything needed to escalate the request (internal review, ICO) in one ZIP: every
     /// message as the original .eml, attachments and their text, a timeline with the statutory
     /// dates and how they were computed, a filled ICO complaint letter
@@ -50,6 +58,13 @@ pub async fn run(g: &Globals, cmd: RequestCommand) -> anyhow::Result<()> {
         RequestCommand::Note { reference, text } => {
             svc::add_note(&app, &reference, &text, &app.actor()).await?;
             println!("{reference}: note kept (private to the team; nothing else changed)");
+        }
+        RequestCommand::Undo { reference, note } => {
+            let r = svc::correct_state(&app, &reference, note, &app.actor()).await?;
+            println!(
+                "{}: back to {} (the state set in error counts nowhere)",
+                r.reference, r.state
+            );
         }
         RequestCommand::Set {
             reference,

@@ -244,6 +244,18 @@ pub fn msk_round_for(dir: &Path, data: &Path, name: &str, csv: &str) {
 
 /// The same, with `extra` top-level lines added to the round file (e.g. `receipt = "…"`).
 pub fn msk_round_with(dir: &Path, data: &Path, name: &str, csv: &str, extra: &str) {
+    msk_round_on(dir, data, name, csv, extra, &[])
+}
+
+/// [`msk_round_with`] with the environment given (a PostgreSQL store's URL).
+pub fn msk_round_on(
+    dir: &Path,
+    data: &Path,
+    name: &str,
+    csv: &str,
+    extra: &str,
+    env: &[(&str, &str)],
+) {
     let reg = dir.join(format!("{name}.csv"));
     std::fs::write(&reg, csv).unwrap();
     ok(foi(
@@ -255,7 +267,7 @@ pub fn msk_round_with(dir: &Path, data: &Path, name: &str, csv: &str, extra: &st
             "--register",
             name,
         ],
-        &[],
+        env,
     ));
     let round = dir.join(format!("{name}-round.toml"));
     let text = std::fs::read_to_string(concat!(
@@ -271,7 +283,7 @@ pub fn msk_round_with(dir: &Path, data: &Path, name: &str, csv: &str, extra: &st
     ok(foi(
         data,
         &["round", "create", round.to_str().unwrap()],
-        &[],
+        env,
     ));
 }
 

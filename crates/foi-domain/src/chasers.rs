@@ -63,17 +63,41 @@ pub fn next_step(
     ladder: &[ChaseStep],
     st: &ChaseState,
 ) -> Result<Option<Due>, CalendarError> {
+    Ok(remaining(cal, ladder, st)?.into_iter().next())
+}
+
+/// The steps still to take, in ladder order, each with the day it may go: never on or before
+/// the due date; in an internal review, only the steps after the review (the ICO step
+/// brought forward when the review itself is late).
+fn remaining(
+    cal: &Calendar,
+    ladder: &[ChaseStep],
+    st: &ChaseState,
+) -> Result<Vec<Due>, CalendarError> {
     let Some(due) = st.due_on else {
-        return Ok(None);
+        return Ok(Vec::new());
     };
+    let review_index = ladder.iter().position(is_review_step);
+    let in_review = st.state == RequestState::InternalReviewRequested;
     let start = st.highest_taken.map(|i| i + 1).unwrap_or(0);
-    match ladder.get(start) {
-        Some(s) => Ok(Some(Due {
-            index: start,
-            on: step_date(cal, due, s)?,
-        })),
-        None => Ok(None),
+    let earliest = first_chase_day(cal, due)?;
+    let mut out = Vec::new();
+    for (i, s) in ladder.iter().enumerate().skip(start) {
+        if in_review && review_index.is_some_and(|r| i <= r) {
+            continue;
+        }
+        // A step set at 0 working days would fall on the due date: it waits for the next.
+        let mut on = step_date(cal, due, s)?.max(earliest);
+        // A late internal review brings the ICO step forward.
+        if in_review && s.purpose() == ChasePurpose::IcoDraft {
+            if let Some(rd) = st.review_due_on {
+                let late = cal.add_working_days(rd, INTERNAL_REVIEW_DAYS)?;
+                on = on.min(late);
+            }
+        }
+        out.push(Due { index: i, on });
     }
+    Ok(out)
 }
 
 /// The first day any chaser may go for a request due on `due`: the next working day. (The
@@ -139,16 +163,16 @@ pub fn chase_now(
     if !st.state.awaiting_body() && st.state != RequestState::InternalReviewRequested {
         return Ok(Err(NotNow::NotChased(st.state)));
     }
-    let Some(due) = st.due_on else {
+    if st.due_on.is_none() {
         return Ok(Err(NotNow::NotSent));
-    };
+    }
     if let Some(d) = step_due(cal, ladder, st, today)? {
         return Ok(Ok(d));
     }
     Ok(Err(match next_step(cal, ladder, st)? {
         Some(n) => NotNow::NotYet {
             step: n.index,
-            may_go_on: n.on.max(first_chase_day(cal, due)?),
+            may_go_on: n.on,
         },
         None => NotNow::LadderDone,
     }))
@@ -164,35 +188,14 @@ pub fn step_due(
     if st.unclassified_replies > 0 {
         return Ok(None);
     }
-    let review_index = ladder.iter().position(is_review_step);
     let in_review = st.state == RequestState::InternalReviewRequested;
     if !st.state.awaiting_body() && !in_review {
         return Ok(None);
     }
-    let Some(due) = st.due_on else {
-        return Ok(None);
-    };
-    let start = st.highest_taken.map(|i| i + 1).unwrap_or(0);
-    let earliest = first_chase_day(cal, due)?;
-    let mut best: Option<Due> = None;
-    for (i, s) in ladder.iter().enumerate().skip(start) {
-        if in_review && review_index.is_some_and(|r| i <= r) {
-            continue;
-        }
-        // A step set at 0 working days would fall on the due date: it waits for the next.
-        let mut on = step_date(cal, due, s)?.max(earliest);
-        // A late internal review brings the ICO step forward.
-        if in_review && s.purpose() == ChasePurpose::IcoDraft {
-            if let Some(rd) = st.review_due_on {
-                let late = cal.add_working_days(rd, INTERNAL_REVIEW_DAYS)?;
-                on = on.min(late);
-            }
-        }
-        if on <= today {
-            best = Some(Due { index: i, on });
-        }
-    }
-    Ok(best)
+    Ok(remaining(cal, ladder, st)?
+        .into_iter()
+        .filter(|d| d.on <= today)
+        .next_back())
 }
 
 #[cfg(test)]
@@ -230,6 +233,24 @@ mod tests {
             review_due_on: None,
             highest_taken: None,
             unclassified_replies: 0,
+        }
+    }
+
+    #[test]
+    fn in_an_internal_review_the_next_step_is_after_the_review_and_not_in_the_past() {
+        let cal = Calendar::shipped();
+        let l = ladder();
+        let mut s = st(RequestState::InternalReviewRequested);
+        s.review_due_on = Some(d("2026-03-02"));
+        // Reminders were never sent; the review was asked by hand. Today is well past the
+        // reminders' days, but they are behind us: the next is the ICO step.
+        let today = d("2026-02-10");
+        match chase_now(&cal, &l, &s, today).unwrap() {
+            Err(NotNow::NotYet { step, may_go_on }) => {
+                assert_eq!(step, 3, "the ICO step, not a reminder");
+                assert!(may_go_on > today, "{may_go_on}");
+            }
+            other => panic!("{other:?}"),
         }
     }
 

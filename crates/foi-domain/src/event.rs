@@ -54,6 +54,9 @@ pub enum EventKind {
     /// A private note on the request by someone on the team: never in a letter, a
     /// publication or a bundle, and never a change of state.
     NoteAdded,
+    /// A state set in error was undone: the request is back in the state (and on the clocks)
+    /// it had before, and the mistaken change counts nowhere (see `response::standing`).
+    StateCorrected,
     RoundPreviewed,
     RoundPublished,
     /// Written by another version of foi: kept as it is.
@@ -82,6 +85,7 @@ const FIXED: &[(EventKind, &str)] = &[
         "attachment_unmarked_publishable",
     ),
     (EventKind::NoteAdded, "note_added"),
+    (EventKind::StateCorrected, "state_corrected"),
     (EventKind::RoundPreviewed, "round_previewed"),
     (EventKind::RoundPublished, "round_published"),
 ];
@@ -102,6 +106,43 @@ impl EventKind {
             EventKind::Coded { pass } => format!("coded_pass_{pass}"),
             EventKind::Other(s) => s.clone(),
             _ => unreachable!("every fixed kind is in FIXED"),
+        }
+    }
+
+    /// In words, for the request page and the CLI: "Reply received", "Reminder sent".
+    pub fn words(&self) -> String {
+        fn cap(s: &str) -> String {
+            let mut c = s.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        }
+        match self {
+            EventKind::Created => "Request created".into(),
+            EventKind::SourceRecorded => "Source recorded".into(),
+            EventKind::SourceFetched(o) => format!("Source fetched: {}", o.replace('_', " ")),
+            EventKind::StateChanged => "State changed".into(),
+            EventKind::DueDateMoved => "Due date moved".into(),
+            EventKind::LetterQueued(k, s) => cap(&format!("{} {}", k.words(), s.words())),
+            EventKind::LetterSent(k) => cap(&format!("{} sent", k.words())),
+            EventKind::LetterApproved(k) => cap(&format!("{} approved", k.words())),
+            EventKind::RetryChosen => "Sending tried again".into(),
+            EventKind::ResendChosen => "Sending again chosen".into(),
+            EventKind::DeliveryFailed => "Delivery failed".into(),
+            EventKind::Bounced => "Letter bounced".into(),
+            EventKind::DeliveryDelayed => "Delivery delayed".into(),
+            EventKind::Received(k) => cap(&format!("{} received", k.words())),
+            EventKind::ReplyAssigned => "Reply assigned from triage".into(),
+            EventKind::TriageDismissed => "Dismissed from triage".into(),
+            EventKind::Coded { pass: 1 } => "Coded".into(),
+            EventKind::Coded { pass } => format!("Coded (pass {pass})"),
+            EventKind::AttachmentMarkedPublishable => "Attachment marked publishable".into(),
+            EventKind::AttachmentUnmarkedPublishable => "Attachment unmarked publishable".into(),
+            EventKind::NoteAdded => "Note".into(),
+            EventKind::StateCorrected => "State set in error undone".into(),
+            EventKind::RoundPreviewed => "Publication previewed".into(),
+            EventKind::RoundPublished => "Published".into(),
+            EventKind::Other(s) => cap(&s.replace('_', " ")),
         }
     }
 
@@ -184,6 +225,19 @@ mod tests {
         for k in kinds {
             assert_eq!(EventKind::parse(&k.as_string()), k, "{k}");
         }
+    }
+
+    #[test]
+    fn kinds_read_as_words() {
+        assert_eq!(
+            EventKind::Received(MessageKind::Reply).words(),
+            "Reply received"
+        );
+        assert_eq!(
+            EventKind::LetterQueued(MessageKind::Chaser, OutboundState::Approval).words(),
+            "Reminder waiting for approval"
+        );
+        assert_eq!(EventKind::parse("made_up_later").words(), "Made up later");
     }
 
     #[test]

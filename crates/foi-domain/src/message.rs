@@ -143,6 +143,40 @@ string_enum! {
     }
 }
 
+impl MessageKind {
+    /// In words, for people: "request", "reminder", "automatic reply".
+    pub fn words(self) -> &'static str {
+        match self {
+            MessageKind::Request => "request",
+            MessageKind::Chaser => "reminder",
+            MessageKind::InternalReview => "request for internal review",
+            MessageKind::IcoComplaint => "ICO complaint draft",
+            MessageKind::Digest => "digest",
+            MessageKind::Reply => "reply",
+            MessageKind::AutoReply => "automatic reply",
+            MessageKind::Bounce => "bounce",
+            MessageKind::DelayNotice => "delay notice",
+            MessageKind::Unparseable => "unreadable message",
+        }
+    }
+}
+
+impl OutboundState {
+    /// In words, for people: "waiting for approval", "queued", "sent".
+    pub fn words(self) -> &'static str {
+        match self {
+            OutboundState::Approval => "waiting for approval",
+            OutboundState::Queued => "queued",
+            OutboundState::Sending => "being sent",
+            OutboundState::Sent => "sent",
+            OutboundState::Failed => "failed",
+            OutboundState::Bounced => "bounced",
+            OutboundState::Uncertain => "sent or not: check",
+            _ => "kept for the team",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

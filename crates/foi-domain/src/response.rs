@@ -42,6 +42,29 @@ pub fn first_response(changes: &[StateChange]) -> Option<NaiveDate> {
         .min()
 }
 
+/// A state change as the timeline recorded it, or a correction of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    /// The event's id.
+    pub id: i32,
+    pub change: StateChange,
+    /// For a correction ("this was set in error"): the id of the change it undoes.
+    pub corrects: Option<i32>,
+}
+
+/// The changes that stand, oldest first: a change undone by a correction counts nowhere
+/// (no response, no internal review, no referral), and a correction is no change of its own:
+/// it puts back the state the request had before.
+pub fn standing(recorded: &[Recorded]) -> Vec<StateChange> {
+    let undone: std::collections::HashSet<i32> =
+        recorded.iter().filter_map(|r| r.corrects).collect();
+    recorded
+        .iter()
+        .filter(|r| r.corrects.is_none() && !undone.contains(&r.id))
+        .map(|r| r.change)
+        .collect()
+}
+
 /// When the response came against the due date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Punctuality {
@@ -115,6 +138,26 @@ mod tests {
         answered.push(ch(RequestState::InternalReviewRequested, "2027-01-06"));
         answered.push(ch(RequestState::AnsweredPart, "2027-02-01"));
         assert_eq!(first_response(&answered), Some(d("2027-01-05")));
+    }
+
+    #[test]
+    fn a_corrected_change_counts_nowhere() {
+        let rec = |id, to, on, corrects| Recorded {
+            id,
+            change: StateChange { to, on: d(on) },
+            corrects,
+        };
+        let log = [
+            rec(1, RequestState::AwaitingResponse, "2026-12-01", None),
+            rec(2, RequestState::AnsweredFull, "2026-12-10", None),
+            // Set in error, then undone: back to awaiting a response.
+            rec(3, RequestState::AwaitingResponse, "2026-12-11", Some(2)),
+        ];
+        let kept = standing(&log);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(first_response(&kept), None);
+        // Without the correction, the mistaken answer would count.
+        assert_eq!(first_response(&standing(&log[..2])), Some(d("2026-12-10")));
     }
 
     #[test]

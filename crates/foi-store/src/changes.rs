@@ -14,6 +14,9 @@ use serde::Serialize;
 #[derive(Debug, Clone)]
 pub struct StateUpdate {
     pub request_id: i32,
+    /// The dates before the change (kept on the event, so a change made in error can be
+    /// undone).
+    pub before: Clocks,
     /// The state the change was decided from (a concurrent change is refused).
     pub from: RequestState,
     pub to: RequestState,
@@ -34,6 +37,7 @@ pub async fn update_state(
 ) -> Result<(), StoreError> {
     let StateUpdate {
         request_id,
+        before,
         from,
         to,
         clocks,
@@ -68,7 +72,12 @@ pub async fn update_state(
             to_state: Some(to.as_str().into()),
             effective_on: Some(on),
             note,
-            data: Some(serde_json::json!({"received_on": clocks.received_on, "due_on": clocks.due_on, "review_due_on": clocks.review_due_on})),
+            data: Some(serde_json::json!({
+                "received_on": clocks.received_on, "due_on": clocks.due_on,
+                "review_due_on": clocks.review_due_on,
+                "before": {"received_on": before.received_on, "due_on": before.due_on,
+                           "review_due_on": before.review_due_on},
+            })),
             ..Default::default()
         },
         now,
@@ -76,6 +85,70 @@ pub async fn update_state(
     .await?;
     super::inbox::mark_classified(&txn, request_id).await?;
     super::board_values::refresh_deadlines(&txn, cal, &[request_id]).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A state change undone because it was made in error.
+#[derive(Debug, Clone)]
+pub struct Correction {
+    pub request_id: i32,
+    /// The mistaken state (the request's state now; a concurrent change is refused).
+    pub from: RequestState,
+    /// The state before the mistake, and its dates.
+    pub to: RequestState,
+    pub clocks: Clocks,
+    /// The event of the mistaken change.
+    pub corrects: i32,
+    /// The London date of the correction.
+    pub on: chrono::NaiveDate,
+    pub note: Option<String>,
+}
+
+/// Undoes a state change made in error: the state and dates before it, and an event naming
+/// the change it undoes, in one transaction.
+pub async fn correct_state(
+    db: &DatabaseConnection,
+    cal: &crate::domain::calendar::Calendar,
+    c: Correction,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let txn = super::write_txn(db).await?;
+    let r = request::Entity::find_by_id(c.request_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no request {}", c.request_id)))?;
+    if r.state != c.from.as_str() {
+        return Err(StoreError::Conflict(format!(
+            "request {} changed to `{}` meanwhile; look again and retry",
+            r.reference, r.state
+        )));
+    }
+    let mut am: request::ActiveModel = r.into();
+    am.state = Set(c.to.as_str().into());
+    am.received_on = Set(c.clocks.received_on);
+    am.due_on = Set(c.clocks.due_on);
+    am.review_due_on = Set(c.clocks.review_due_on);
+    am.updated_at = Set(now);
+    am.update(&txn).await?;
+    events::append(
+        &txn,
+        events::NewEvent {
+            request_id: Some(c.request_id),
+            actor: actor.into(),
+            kind: EventKind::StateCorrected,
+            from_state: Some(c.from.as_str().into()),
+            to_state: Some(c.to.as_str().into()),
+            effective_on: Some(c.on),
+            note: c.note,
+            data: Some(serde_json::json!({"corrects": c.corrects})),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    super::board_values::refresh_deadlines(&txn, cal, &[c.request_id]).await?;
     txn.commit().await?;
     Ok(())
 }

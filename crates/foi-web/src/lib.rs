@@ -92,6 +92,8 @@ pub const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/requests/{reference}/state", true),
     ("POST", "/requests/{reference}/coding", true),
     ("POST", "/requests/{reference}/chase", true),
+    ("POST", "/requests/{reference}/note", true),
+    ("POST", "/requests/{reference}/undo", true),
     ("GET", "/requests/{reference}/bundle", true),
     ("GET", "/attachments/{id}", true),
     ("GET", "/sources/{id}", true),
@@ -346,6 +348,7 @@ fn router_for(st: WebState) -> Router {
         .route("/requests/{reference}/coding", post(requests::set_coding))
         .route("/requests/{reference}/chase", post(requests::chase_now))
         .route("/requests/{reference}/note", post(requests::add_note))
+        .route("/requests/{reference}/undo", post(requests::undo_state))
         .route("/requests/{reference}/bundle", get(requests::bundle))
         .route("/attachments/{id}", get(attachments::download))
         .route("/sources/{id}", get(attachments::source))

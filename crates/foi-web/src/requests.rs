@@ -28,6 +28,7 @@ fn flash(q: &HashMap<String, String>) -> Option<&'static str> {
         "state" => "State saved.",
         "coding" => "Coding saved.",
         "note" => "Note kept (private to the team; nothing else changed).",
+        "undo" => "The state set in error is undone; it counts nowhere.",
         "chase" => "Chaser queued: see it at the top of the thread.",
         _ => return None,
     })
@@ -280,6 +281,11 @@ async fn page(
         }
     }
     let chase = crate::services::chasers::chase_plan(app, &req.reference).await?;
+    let undo = if can_edit {
+        crate::services::requests::correctable(app, req).await?
+    } else {
+        None
+    };
     let coding: Vec<_> = round
         .def
         .codebook
@@ -310,7 +316,11 @@ async fn page(
         "thread": thread.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
         "events": evs.iter().rev().filter(|e| e.event.kind != crate::domain::event::EventKind::NoteAdded)
             .map(|e| json!({"at": crate::domain::dates::moment(e.at), "actor": e.event.actor,
-            "kind": e.event.kind, "to_state": e.event.to_state, "note": e.event.note})).collect::<Vec<_>>(),
+            "kind": e.event.kind.words(),
+            "to_state": e.event.to_state.as_deref().map(|s| s.parse::<RequestState>().map(|s| s.label().to_string()).unwrap_or_else(|_| s.replace('_', " "))),
+            "note": e.event.note})).collect::<Vec<_>>(),
+        "undo": undo.map(|u| json!({"mistaken": u.mistaken.label(), "back_to": u.back_to.label(),
+            "set_on": crate::domain::dates::short(u.set_on), "set_by": u.set_by})),
         "notes": evs.iter().rev().filter(|e| e.event.kind == crate::domain::event::EventKind::NoteAdded)
             .map(|e| json!({"at": crate::domain::dates::moment(e.at), "actor": e.event.actor, "note": e.event.note}))
             .collect::<Vec<_>>(),
@@ -354,6 +364,19 @@ pub async fn set_state(
     let note = e.form.text("note").map(str::to_string);
     crate::services::requests::set_state(&st.app, &reference, change, on, note, e.name()).await?;
     Ok(back(&format!("/requests/{reference}"), "state"))
+}
+
+/// Undoes the last state change, set in error: the state before it comes back, and the
+/// mistaken one counts nowhere.
+pub async fn undo_state(
+    State(st): State<WebState>,
+    Path(reference_text): Path<String>,
+    e: Editor,
+) -> Result<Response, WebError> {
+    let reference = reference(&reference_text)?;
+    let note = e.form.text("note").map(str::to_string);
+    crate::services::requests::correct_state(&st.app, &reference, note, e.name()).await?;
+    Ok(back(&format!("/requests/{reference}"), "undo"))
 }
 
 /// A private note on the request: its own form, changing nothing else.

@@ -286,8 +286,11 @@ pub enum ChasePlan {
     /// A step already waits for the team's approval: approving it is the next thing to do;
     /// chasing now would skip it.
     Pending { id: i32, step: String },
-    /// Chasing makes no sense for this request (answered, not sent, every step taken).
+    /// No step may go now (not sent, not late yet, a reply waiting, every step taken).
     None { why: String },
+    /// The request is not waiting on the body (answered, withdrawn …): chasing is not a
+    /// question, and the request page says nothing about it.
+    Closed { why: String },
 }
 
 /// What "Chase now" would do for `reference`. Only a step that may go today is offered: the
@@ -330,6 +333,12 @@ async fn plan_of(
             };
             Ok((plan, Some((r, round, sent, take))))
         }
+        Err(n @ crate::domain::chasers::NotNow::NotChased(_)) => Ok((
+            ChasePlan::Closed {
+                why: n.describe(ladder, st.due_on),
+            },
+            None,
+        )),
         Err(not_now) => Ok((
             ChasePlan::None {
                 why: not_now.describe(ladder, st.due_on),
@@ -376,7 +385,9 @@ fn refusal(reference: &Reference, plan: ChasePlan) -> StoreError {
         ChasePlan::Pending { step, .. } => StoreError::Conflict(format!(
             "{reference}: \"{step}\" is waiting for approval; approve it (it is the next step). Nothing else was queued"
         )),
-        ChasePlan::None { why } => StoreError::Invalid(format!("{reference}: {why}")),
+        ChasePlan::None { why } | ChasePlan::Closed { why } => {
+            StoreError::Invalid(format!("{reference}: {why}"))
+        }
         ChasePlan::Next { .. } => StoreError::Invalid(format!("{reference}: nothing to chase")),
     }
 }

@@ -76,27 +76,22 @@ async fn bodies_of(
 /// The tracking data of a round's requests, for the timeliness section.
 async fn tracked(app: &App, reqs: &[RequestRow]) -> Result<Vec<Tracked>, FindingsError> {
     let ids: Vec<i32> = reqs.iter().map(|r| r.id).collect();
-    let evs: Vec<_> = crate::store::events::for_requests(&app.db, &ids)
-        .await?
-        .into_iter()
-        .filter_map(|e| Some((e.event.request_id?, e)))
+    // The changes that stand (a change undone as set in error counts nowhere), and the first
+    // statutory response among them: one definition (`domain::response`).
+    let changes = super::requests::standing_changes(app, &ids).await?;
+    let first: std::collections::HashMap<i32, chrono::NaiveDate> = changes
+        .iter()
+        .filter_map(|(id, c)| crate::domain::response::first_response(c).map(|d| (*id, d)))
         .collect();
-    // The first statutory response: one definition (`domain::response`).
-    let first = super::requests::first_responses(app, &ids).await?;
-    let mut review: HashSet<i32> = HashSet::new();
-    let mut ico: HashSet<i32> = HashSet::new();
-    for (rid, e) in &evs {
-        let to: Option<RequestState> = e.event.to_state.as_deref().and_then(|s| s.parse().ok());
-        match to {
-            Some(RequestState::InternalReviewRequested) => {
-                review.insert(*rid);
-            }
-            Some(RequestState::ReferredToIco) => {
-                ico.insert(*rid);
-            }
-            _ => {}
-        }
-    }
+    let ever = |state: RequestState| -> HashSet<i32> {
+        changes
+            .iter()
+            .filter(|(_, c)| c.iter().any(|c| c.to == state))
+            .map(|(id, _)| *id)
+            .collect()
+    };
+    let review = ever(RequestState::InternalReviewRequested);
+    let ico = ever(RequestState::ReferredToIco);
     Ok(reqs
         .iter()
         .map(|r| Tracked {

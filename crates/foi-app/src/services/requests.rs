@@ -65,15 +65,14 @@ pub async fn add_note(
     .await
 }
 
-/// The date of each request's first statutory response (an answer, a refusal, "not held";
-/// never an acknowledgement, an extension or a clarification: see `domain::response`), from
-/// the state changes on its timeline. Requests with none are absent.
-pub async fn first_responses(
+/// Each request's state changes that stand, oldest first (a change set in error and undone
+/// counts nowhere: `domain::response::standing`). Requests with none are absent.
+pub async fn standing_changes(
     app: &App,
     ids: &[i32],
-) -> Result<std::collections::HashMap<i32, NaiveDate>, StoreError> {
-    use crate::domain::response::{first_response, StateChange};
-    let mut changes: std::collections::HashMap<i32, Vec<StateChange>> = Default::default();
+) -> Result<std::collections::HashMap<i32, Vec<crate::domain::response::StateChange>>, StoreError> {
+    use crate::domain::response::{standing, Recorded, StateChange};
+    let mut recorded: std::collections::HashMap<i32, Vec<Recorded>> = Default::default();
     for e in crate::store::events::for_requests(&app.db, ids).await? {
         let (Some(rid), Some(to)) = (
             e.event.request_id,
@@ -85,12 +84,147 @@ pub async fn first_responses(
             .event
             .effective_on
             .unwrap_or_else(|| crate::domain::dates::london_date(e.at));
-        changes.entry(rid).or_default().push(StateChange { to, on });
+        let corrects = (e.event.kind == crate::domain::event::EventKind::StateCorrected)
+            .then(|| {
+                e.event
+                    .data
+                    .as_ref()
+                    .and_then(|d| d.get("corrects"))
+                    .and_then(|v| v.as_i64())
+                    .map(|v| v as i32)
+            })
+            .flatten();
+        recorded.entry(rid).or_default().push(Recorded {
+            id: e.id,
+            change: StateChange { to, on },
+            corrects,
+        });
     }
-    Ok(changes
+    Ok(recorded
+        .into_iter()
+        .map(|(id, r)| (id, standing(&r)))
+        .collect())
+}
+
+/// The date of each request's first statutory response (an answer, a refusal, "not held";
+/// never an acknowledgement, an extension or a clarification: see `domain::response`), from
+/// the state changes that stand on its timeline. Requests with none are absent.
+pub async fn first_responses(
+    app: &App,
+    ids: &[i32],
+) -> Result<std::collections::HashMap<i32, NaiveDate>, StoreError> {
+    use crate::domain::response::first_response;
+    Ok(standing_changes(app, ids)
+        .await?
         .into_iter()
         .filter_map(|(id, c)| first_response(&c).map(|d| (id, d)))
         .collect())
+}
+
+/// Undoes the request's last state change, made in error: the request goes back to the state
+/// and dates it had before, and the mistaken change counts nowhere (no response, no internal
+/// review, no referral). Only a change someone confirmed can be undone (not a letter going
+/// out), and only the latest that stands; undo again to go further back.
+pub async fn correct_state(
+    app: &App,
+    reference: &Reference,
+    note: Option<String>,
+    actor: &str,
+) -> Result<RequestRow, StoreError> {
+    let req = rounds::request_by_ref(&app.db, reference).await?;
+    let Some(m) = correctable(app, &req).await? else {
+        return Err(StoreError::Invalid(format!(
+            "{reference}: there is no state change to undo (the last one was made by foi itself, \
+             when a letter went out, or it was set before corrections were recorded); \
+             set the right state instead"
+        )));
+    };
+    changes::correct_state(
+        &app.db,
+        &app.calendar.get(),
+        changes::Correction {
+            request_id: req.id,
+            from: req.state,
+            to: m.back_to,
+            clocks: m.clocks,
+            corrects: m.event_id,
+            on: app.clock.today(),
+            note,
+        },
+        actor,
+        app.clock.now(),
+    )
+    .await?;
+    rounds::request_by_id(&app.db, req.id).await
+}
+
+/// The change an undo would take back, as the request page offers it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Undoable {
+    pub event_id: i32,
+    /// The state set in error (the current state).
+    pub mistaken: RequestState,
+    pub set_on: NaiveDate,
+    pub set_by: String,
+    /// The state it goes back to.
+    pub back_to: RequestState,
+    #[serde(skip)]
+    pub clocks: crate::domain::request::Clocks,
+}
+
+/// The latest standing state change of `req`, when a person made it and it recorded the
+/// dates before it (every change since corrections exist does).
+pub async fn correctable(app: &App, req: &RequestRow) -> Result<Option<Undoable>, StoreError> {
+    use crate::domain::event::EventKind;
+    let evs = crate::store::events::for_requests(&app.db, &[req.id]).await?;
+    let undone: std::collections::HashSet<i64> = evs
+        .iter()
+        .filter(|e| e.event.kind == EventKind::StateCorrected)
+        .filter_map(|e| e.event.data.as_ref()?.get("corrects")?.as_i64())
+        .collect();
+    let Some(last) = evs
+        .iter()
+        .filter(|e| e.event.to_state.is_some() && e.event.kind != EventKind::StateCorrected)
+        .filter(|e| !undone.contains(&(e.id as i64)))
+        .max_by_key(|e| e.id)
+    else {
+        return Ok(None);
+    };
+    if last.event.kind != EventKind::StateChanged
+        || last.event.to_state.as_deref() != Some(req.state.as_str())
+    {
+        return Ok(None);
+    }
+    let (Some(from), Some(before)) = (
+        last.event
+            .from_state
+            .as_deref()
+            .and_then(|s| s.parse::<RequestState>().ok()),
+        last.event.data.as_ref().and_then(|d| d.get("before")),
+    ) else {
+        return Ok(None);
+    };
+    let date = |k: &str| {
+        before
+            .get(k)
+            .and_then(|v| v.as_str())
+            .and_then(|s| s.parse::<NaiveDate>().ok())
+    };
+    Ok(Some(Undoable {
+        event_id: last.id,
+        mistaken: req.state,
+        set_on: last
+            .event
+            .effective_on
+            .unwrap_or_else(|| crate::domain::dates::london_date(last.at)),
+        set_by: last.event.actor.clone(),
+        back_to: from,
+        clocks: crate::domain::request::Clocks {
+            received_on: date("received_on"),
+            due_on: date("due_on"),
+            review_due_on: date("review_due_on"),
+        },
+    }))
 }
 
 /// Confirms a state change for a request (`foi request set`, the dashboard, auto-applied
@@ -136,6 +270,7 @@ pub(crate) async fn apply(
     let clocks = transition(&cal, req.state, change, req.clocks, on_for_clock).map_err(failed)?;
     let update = StateUpdate {
         request_id: req.id,
+        before: req.clocks,
         from: req.state,
         to: change.target(),
         clocks,
