@@ -165,3 +165,58 @@ fn chase_now_is_refused_before_the_due_date_and_shows_the_letter_after() {
     assert!(sent.status < 400, "{}", sent.body);
     assert_eq!(chasers_queued(&d), 1);
 }
+
+/// The text of the letter stored for chase step `step` (by its Message-ID).
+fn letter_of(d: &Path, step: &str) -> String {
+    let mut found = Vec::new();
+    for e in walkdir(&d.join("raw")) {
+        let bytes = std::fs::read(&e).unwrap();
+        let Ok(m) = foi::inbound::mime::parse(&bytes) else {
+            continue;
+        };
+        if m.message_id
+            .as_deref()
+            .is_some_and(|id| id.contains(&format!(".{step}@")))
+        {
+            found.push(m.text);
+        }
+    }
+    assert_eq!(found.len(), 1, "one letter for {step}");
+    found.remove(0)
+}
+
+fn walkdir(p: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(p).into_iter().flatten().flatten() {
+        let path = e.path();
+        if path.is_dir() {
+            out.extend(walkdir(&path));
+        } else if path.extension().is_some_and(|x| x == "eml") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn each_reminder_says_which_it_is_and_when_the_earlier_ones_went() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    sent_round(dir.path(), &d);
+    let env = |day| [("FOI_TODAY", day), ("FOI__SEND__PER_MINUTE", "0")];
+    ok(foi(&d, &["chase", "msk-2026"], &env(AFTER_DUE)));
+    ok(foi(&d, &["send"], &env(AFTER_DUE)));
+    // Reminder 2 goes 10 working days after the due date: Wed 17 Jun 2026.
+    let out = ok(foi(&d, &["chase", "msk-2026"], &env("2026-06-18")));
+    assert!(out.contains("reminder-2"), "{out}");
+    let first = letter_of(&d, "reminder-1");
+    let second = letter_of(&d, "reminder-2");
+    assert!(first.contains("This is my first reminder."), "{first}");
+    assert!(
+        second.contains(
+            "This is my second reminder. I wrote to remind you on 10 June 2026 (first reminder)"
+        ),
+        "{second}"
+    );
+    assert_ne!(first, second);
+}

@@ -77,6 +77,14 @@ fn server() -> Server {
     )
     .unwrap();
     ok(foi(&d, &["ingest", eml.to_str().unwrap()], &[]));
+    // A reply from an address no letter went to, with no reference: it waits in triage.
+    let stray = dir.path().join("stray.eml");
+    std::fs::write(
+        &stray,
+        "From: information.governance@shared-services.example\r\nTo: projects@arma.uk.net\r\nSubject: Your information request\r\nMessage-ID: <stray1@shared-services.example>\r\nDate: Tue, 16 Jun 2026 09:00:00 +0100\r\n\r\nWe do not hold the information you asked for about MSK services.\r\n",
+    )
+    .unwrap();
+    ok(foi(&d, &["ingest", stray.to_str().unwrap()], &[]));
     for (name, role) in [("ann", "editor"), ("vic", "viewer")] {
         ok(foi(
             &d,
@@ -390,11 +398,28 @@ fn a_real_browser_walks_the_teams_day() {
 
     // Open the overdue request with the reply; confirm the suggested classification.
     b.click("a[href='/requests/MSK26-X0002']");
-    let page = b.wait_for("Suggested classification");
-    assert!(page.contains("refusal citing s.12"), "suggestion shown");
+    let page = b.wait_for("What the latest reply is");
+    assert!(page.contains("a refusal citing s.12"), "suggestion shown");
     b.click("form[action='/requests/MSK26-X0002/state'] input[value='refused'] ~ button");
     let after = b.wait_for("State saved.");
     assert!(after.contains("label refused"), "confirmed");
+
+    // Triage: the stray reply is assigned by typing part of the body's name; the request
+    // page then asks what it is.
+    b.goto(&format!("{base}/triage"));
+    b.wait_for("Your information request");
+    b.type_into("input[name='request']", "body 5");
+    b.click("form[action$='/assign'] button");
+    let page = b.wait_for("The reply is now on this request");
+    assert!(b.url().contains("/requests/MSK26-X0005"), "{}", b.url());
+    assert!(
+        page.contains("information is not held") || page.contains("Choose what the reply is"),
+        "the classification is offered: {page}"
+    );
+    let v = axe_violations(&b, &axe_source());
+    assert!(v.is_empty(), "request page after assignment: {v:?}");
+    b.goto(&format!("{base}/requests/MSK26-X0002"));
+    b.wait_for("Save coding");
 
     // Code the response.
     b.click("select[name='msk_lead'] option[value='no']");
@@ -587,14 +612,45 @@ fn letters_are_seen_before_they_go_and_a_coding_error_keeps_every_choice() {
     // Approve all: first the count and the recipients, and nothing sent until confirmed.
     b.goto(&format!("{base}/chasers"));
     let chasers = b.source();
+    // Each letter with its body, which step it is, and its whole text.
+    assert!(chasers.contains("Body 3: Reminder 2 of 2"), "{chasers}");
     assert!(
-        chasers.contains("<details><summary>"),
-        "each letter can be read"
+        chasers.contains("This is my second reminder."),
+        "each letter can be read in full"
     );
-    b.execute("document.querySelectorAll('details').forEach(d => d.open = true); return true;");
     let v = axe_violations(&b, &axe_source());
-    assert!(v.is_empty(), "chasers page with the letters open: {v:?}");
+    assert!(v.is_empty(), "chasers page with the letters: {v:?}");
     let waiting = |o: &[serde_json::Value]| o.iter().filter(|m| m["state"] == "approval").count();
+    let id_of = |reference: &str| {
+        outbox_json(&s)
+            .iter()
+            .find(|m| m["reference"] == reference && m["state"] == "approval")
+            .map(|m| m["id"].as_i64().unwrap())
+            .unwrap()
+    };
+    // Edit the text of Body 3's reminder before approving it.
+    let id3 = id_of("MSK26-X0003");
+    b.click(&format!("a[href='/chasers/{id3}/edit']"));
+    b.wait_for("Text of the letter");
+    let v = axe_violations(&b, &axe_source());
+    assert!(v.is_empty(), "edit page: {v:?}");
+    b.execute(
+        "document.getElementById('letter-text').value = 'Dear Body 3,\\n\\nEDITED-BY-ANN: we spoke on the phone today; please send the reply by Friday.\\n\\nAnn'; return true;",
+    );
+    b.click(&format!("form[action='/chasers/{id3}/edit'] button"));
+    let page = b.wait_for("The letter's text is saved");
+    assert!(page.contains("EDITED-BY-ANN"), "the edited text is shown");
+    assert_eq!(id_of("MSK26-X0003"), id3, "still waiting for approval");
+    // Skip Body 4's: never sent, and not waiting any more.
+    let id4 = id_of("MSK26-X0004");
+    let before_skip = waiting(&outbox_json(&s));
+    b.click(&format!("form[action='/chasers/{id4}/skip'] button"));
+    b.wait_for("Skipped: that letter will not be sent");
+    assert_eq!(waiting(&outbox_json(&s)), before_skip - 1);
+    assert!(
+        !outbox_json(&s).iter().any(|m| m["id"] == id4),
+        "a skipped letter is not in the outbox"
+    );
     let n = waiting(&outbox_json(&s));
     assert!(n > 1, "{n} waiting");
     b.click("form[action='/rounds/msk-2026/chasers/approve'] button");
@@ -616,6 +672,13 @@ fn letters_are_seen_before_they_go_and_a_coding_error_keeps_every_choice() {
     b.click("form[action='/rounds/msk-2026/chasers/approve'] button");
     b.wait_for("Approved and queued for sending.");
     assert_eq!(waiting(&outbox_json(&s)), 0);
+    // The edited letter is the one that goes: the request's thread shows it.
+    b.goto(&format!("{base}/requests/MSK26-X0003"));
+    let page = b.wait_for("Thread");
+    assert!(
+        page.contains("EDITED-BY-ANN"),
+        "the edited letter is in the thread"
+    );
 
     // Coding: a question that does not apply is disabled in the page…
     b.goto(&format!("{base}/requests/MSK26-X0004"));

@@ -18,12 +18,34 @@ pub struct ChaseArgs {
     /// Approve every queued chaser of the round
     #[arg(long)]
     pub all: bool,
+    /// Skip one chaser waiting for approval by id: never sent; the ladder moves on
+    #[arg(long, conflicts_with_all = ["approve", "all"])]
+    pub skip: Option<i32>,
+    /// Replace the text of one chaser waiting for approval (with --text-file)
+    #[arg(long, requires = "text_file", conflicts_with_all = ["approve", "all", "skip"])]
+    pub edit: Option<i32>,
+    /// The new text of the letter --edit changes (plain text, UTF-8)
+    #[arg(long)]
+    pub text_file: Option<std::path::PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
 
 pub async fn chase(g: &Globals, a: ChaseArgs) -> anyhow::Result<()> {
     let app = super::open(g).await?;
+    if let Some(id) = a.skip {
+        chasers::skip(&app, id, &app.actor()).await?;
+        println!("chaser {id} skipped: it will not be sent; the next step follows in its time");
+        return Ok(());
+    }
+    if let (Some(id), Some(file)) = (a.edit, &a.text_file) {
+        use anyhow::Context;
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?;
+        chasers::edit(&app, id, &text, &app.actor()).await?;
+        println!("chaser {id}: text replaced; it still waits for approval (foi chase SLUG --approve {id})");
+        return Ok(());
+    }
     if a.approve.is_some() || a.all {
         let slug = a
             .slug

@@ -1,7 +1,6 @@
 //! `foi triage`: replies no request was found for.
 
 use crate::app::Globals;
-use crate::domain::ids::Reference;
 use crate::output::{self, Format};
 use crate::services::rounds;
 use crate::services::triage;
@@ -14,8 +13,9 @@ pub enum TriageCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Put a message on a request (and learn its sender's address for that body)
-    Assign { message: i32, request: Reference },
+    /// Put a message on a request (and learn its sender's address for that body): the
+    /// request by reference, or by the body's name (or part of it) when that fits one
+    Assign { message: i32, request: String },
     /// Drop a message from the queue (it stays stored)
     Dismiss { message: i32 },
 }
@@ -57,6 +57,7 @@ pub async fn run(g: &Globals, cmd: TriageCommand) -> anyhow::Result<()> {
             );
         }
         TriageCommand::Assign { message, request } => {
+            let request = triage::resolve(&app, &request).await?;
             let req = rounds::request(&app, &request).await?;
             let learned = triage::assign(&app, message, &request, &app.actor()).await?;
             println!(

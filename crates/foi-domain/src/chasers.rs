@@ -106,6 +106,68 @@ pub fn first_chase_day(cal: &Calendar, due: NaiveDate) -> Result<NaiveDate, Cale
     cal.add_working_days(due, 1)
 }
 
+/// Which step of the ladder a letter is, in words: "Reminder 2 of 3" for the team's pages,
+/// "second reminder" for the letter itself.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StepWords {
+    /// "Reminder 2 of 3", "Request for internal review", "ICO complaint draft".
+    pub label: String,
+    /// "first reminder", "second reminder", "request for an internal review".
+    pub ordinal: String,
+    /// A reminder (its number among the ladder's reminders), not a review or a complaint.
+    pub reminder: Option<usize>,
+}
+
+/// The words for step `index` of `ladder`.
+pub fn step_words(ladder: &[ChaseStep], index: usize) -> StepWords {
+    const ORDINALS: [&str; 10] = [
+        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+        "tenth",
+    ];
+    let Some(step) = ladder.get(index) else {
+        return StepWords {
+            label: "Reminder".into(),
+            ordinal: "reminder".into(),
+            reminder: None,
+        };
+    };
+    match step.purpose() {
+        ChasePurpose::Reminder => {
+            let reminders = ladder
+                .iter()
+                .filter(|s| s.purpose() == ChasePurpose::Reminder)
+                .count();
+            let n = ladder[..=index]
+                .iter()
+                .filter(|s| s.purpose() == ChasePurpose::Reminder)
+                .count();
+            let ordinal = ORDINALS
+                .get(n - 1)
+                .map(|o| format!("{o} reminder"))
+                .unwrap_or_else(|| format!("reminder {n}"));
+            StepWords {
+                label: if reminders == 1 {
+                    "Reminder".into()
+                } else {
+                    format!("Reminder {n} of {reminders}")
+                },
+                ordinal,
+                reminder: Some(n),
+            }
+        }
+        ChasePurpose::InternalReview => StepWords {
+            label: "Request for internal review".into(),
+            ordinal: "request for an internal review".into(),
+            reminder: None,
+        },
+        ChasePurpose::IcoDraft => StepWords {
+            label: "ICO complaint draft".into(),
+            ordinal: "complaint to the ICO".into(),
+            reminder: None,
+        },
+    }
+}
+
 /// Why "Chase now" takes no step today.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotNow {
@@ -194,8 +256,7 @@ pub fn step_due(
     }
     Ok(remaining(cal, ladder, st)?
         .into_iter()
-        .filter(|d| d.on <= today)
-        .next_back())
+        .rfind(|d| d.on <= today))
 }
 
 #[cfg(test)]
@@ -234,6 +295,17 @@ mod tests {
             highest_taken: None,
             unclassified_replies: 0,
         }
+    }
+
+    #[test]
+    fn each_step_says_which_it_is() {
+        let l = ladder();
+        assert_eq!(step_words(&l, 0).label, "Reminder 1 of 2");
+        assert_eq!(step_words(&l, 1).label, "Reminder 2 of 2");
+        assert_eq!(step_words(&l, 1).ordinal, "second reminder");
+        assert_eq!(step_words(&l, 2).label, "Request for internal review");
+        assert_eq!(step_words(&l, 3).label, "ICO complaint draft");
+        assert_eq!(step_words(&l[..1], 0).label, "Reminder");
     }
 
     #[test]

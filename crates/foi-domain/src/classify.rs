@@ -67,6 +67,44 @@ impl Suggestion {
         }
     }
 
+    /// The suggestion a stored key names (`refusal:12,40`, `not_held` …); a key this version
+    /// does not know is [`Suggestion::Unknown`].
+    pub fn from_key(key: &str) -> Suggestion {
+        let (class, rest) = key.split_once(':').unwrap_or((key, ""));
+        let sections = || -> Vec<u32> { rest.split(',').filter_map(|n| n.parse().ok()).collect() };
+        match class {
+            "auto_reply" => Suggestion::AutoReply,
+            "bounce" => Suggestion::Bounce,
+            "delivery_delay" => Suggestion::DeliveryDelay,
+            "acknowledgement" => Suggestion::Acknowledgement,
+            "clarification_request" => Suggestion::ClarificationRequest,
+            "extension_notice" => Suggestion::ExtensionNotice,
+            "refusal" => Suggestion::Refusal {
+                sections: sections(),
+            },
+            "not_held" => Suggestion::NotHeld,
+            "partial_response" => Suggestion::PartialResponse {
+                sections: sections(),
+            },
+            "response" => Suggestion::Response,
+            _ => Suggestion::Unknown,
+        }
+    }
+
+    /// "The latest reply looks like …": in words, or `None` when nothing could be told.
+    pub fn looks_like(&self) -> Option<String> {
+        Some(match self {
+            Suggestion::Unknown => return None,
+            Suggestion::Response => "an answer to the request".into(),
+            Suggestion::AutoReply => "an automatic reply".into(),
+            Suggestion::Acknowledgement => "an acknowledgement".into(),
+            Suggestion::ExtensionNotice => "an extension notice".into(),
+            Suggestion::NotHeld => "a statement that the information is not held".into(),
+            Suggestion::ClarificationRequest => "a request for clarification".into(),
+            other => format!("a {}", other.label()),
+        })
+    }
+
     /// A short key stored with the message.
     pub fn key(&self) -> String {
         match self {
@@ -97,6 +135,38 @@ impl Suggestion {
             Suggestion::Response => Some(RequestState::AnsweredFull),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    #[test]
+    fn every_key_reads_back() {
+        for s in [
+            Suggestion::AutoReply,
+            Suggestion::Bounce,
+            Suggestion::DeliveryDelay,
+            Suggestion::Acknowledgement,
+            Suggestion::ClarificationRequest,
+            Suggestion::ExtensionNotice,
+            Suggestion::Refusal { sections: vec![] },
+            Suggestion::Refusal {
+                sections: vec![12, 40],
+            },
+            Suggestion::NotHeld,
+            Suggestion::PartialResponse { sections: vec![] },
+            Suggestion::Response,
+            Suggestion::Unknown,
+        ] {
+            assert_eq!(Suggestion::from_key(&s.key()), s, "{}", s.key());
+        }
+        assert_eq!(Suggestion::Unknown.looks_like(), None);
+        assert_eq!(
+            Suggestion::from_key("refusal:12").looks_like().unwrap(),
+            "a refusal citing s.12"
+        );
     }
 }
 

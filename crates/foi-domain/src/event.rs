@@ -28,6 +28,10 @@ pub enum EventKind {
     LetterSent(MessageKind),
     /// The team approved a letter awaiting approval (`chaser_approved`).
     LetterApproved(MessageKind),
+    /// The team chose not to send a chaser waiting for approval (its step counts as taken).
+    LetterSkipped,
+    /// The team edited a chaser's text before approving it.
+    LetterEdited,
     /// A failed or bounced letter was put back in the queue.
     RetryChosen,
     /// An uncertain letter is to be sent again.
@@ -70,6 +74,8 @@ const FIXED: &[(EventKind, &str)] = &[
     (EventKind::StateChanged, "state_changed"),
     (EventKind::DueDateMoved, "due_date_moved"),
     (EventKind::RetryChosen, "retry_chosen"),
+    (EventKind::LetterSkipped, "letter_skipped"),
+    (EventKind::LetterEdited, "letter_edited"),
     (EventKind::ResendChosen, "resend_chosen"),
     (EventKind::DeliveryFailed, "delivery_failed"),
     (EventKind::Bounced, "bounced"),
@@ -127,6 +133,8 @@ impl EventKind {
             EventKind::LetterSent(k) => cap(&format!("{} sent", k.words())),
             EventKind::LetterApproved(k) => cap(&format!("{} approved", k.words())),
             EventKind::RetryChosen => "Sending tried again".into(),
+            EventKind::LetterSkipped => "Reminder skipped (not sent)".into(),
+            EventKind::LetterEdited => "Letter edited before approval".into(),
             EventKind::ResendChosen => "Sending again chosen".into(),
             EventKind::DeliveryFailed => "Delivery failed".into(),
             EventKind::Bounced => "Letter bounced".into(),

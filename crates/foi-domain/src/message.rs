@@ -83,6 +83,9 @@ string_enum! {
         Uncertain = "uncertain",
         /// For the team (an ICO complaint); never sent by `foi`.
         Draft = "draft",
+        /// A chaser the team chose not to send: its step counts as taken, so the ladder
+        /// moves on to the next.
+        Skipped = "skipped",
     }
 }
 
@@ -172,7 +175,8 @@ impl OutboundState {
             OutboundState::Failed => "failed",
             OutboundState::Bounced => "bounced",
             OutboundState::Uncertain => "sent or not: check",
-            _ => "kept for the team",
+            OutboundState::Skipped => "skipped",
+            OutboundState::Draft => "kept for the team",
         }
     }
 }

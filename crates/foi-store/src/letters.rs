@@ -30,6 +30,8 @@ pub struct LetterHistory {
     /// The request letter, once sent: (London date sent, subject, Message-ID).
     pub original: Option<(chrono::NaiveDate, String, MessageId)>,
     pub highest_step: Option<usize>,
+    /// The chase steps sent so far: (step, London date sent), oldest first.
+    pub steps_sent: Vec<(usize, chrono::NaiveDate)>,
 }
 
 /// Letter histories of every request with outbound mail (one projected query).
@@ -99,6 +101,11 @@ async fn histories(
         if let Some(step) = chase_step {
             let step = step as usize;
             e.highest_step = Some(e.highest_step.map_or(step, |h| h.max(step)));
+            if let Some(at) = sent_at {
+                e.steps_sent
+                    .push((step, at.with_timezone(&London).date_naive()));
+                e.steps_sent.sort();
+            }
         }
     }
     Ok(())

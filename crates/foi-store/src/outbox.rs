@@ -439,6 +439,11 @@ pub struct OutboxItem {
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     pub message_id: Option<String>,
+    /// The chase step a chaser takes (its index in the round's ladder).
+    pub chase_step: Option<i32>,
+    /// The request it belongs to.
+    #[serde(skip)]
+    pub request_id: Option<i32>,
     /// The stored message (to show its text before it goes).
     #[serde(skip)]
     pub raw_sha256: Option<String>,
@@ -447,7 +452,10 @@ pub struct OutboxItem {
 pub async fn list_unsent(db: &DatabaseConnection) -> Result<Vec<OutboxItem>, StoreError> {
     let rows = message::Entity::find()
         .filter(message::Column::Direction.eq(OUT))
-        .filter(message::Column::State.ne(OutboundState::Sent.as_str()))
+        .filter(message::Column::State.is_not_in([
+            OutboundState::Sent.as_str(),
+            OutboundState::Skipped.as_str(),
+        ]))
         .order_by_asc(message::Column::Id)
         .all(db)
         .await?;
@@ -472,6 +480,8 @@ pub async fn list_unsent(db: &DatabaseConnection) -> Result<Vec<OutboxItem>, Sto
                 next_attempt_at: m.next_attempt_at,
                 last_error: m.last_error,
                 message_id: m.message_id,
+                chase_step: m.chase_step,
+                request_id: m.request_id,
                 raw_sha256: m.raw_sha256,
             })
         })
@@ -628,6 +638,84 @@ pub async fn approve(
     }
     txn.commit().await?;
     Ok(waiting.len() as u64)
+}
+
+/// Skips chaser `id` waiting for approval: it is never sent, and its step counts as taken.
+/// False when it is not waiting for approval (approved or skipped meanwhile).
+pub async fn skip(
+    db: &DatabaseConnection,
+    id: i32,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let txn = super::write_txn(db).await?;
+    let Some(m) = waiting_for_approval(&txn, id).await? else {
+        return Ok(false);
+    };
+    let mut am: message::ActiveModel = m.clone().into();
+    am.state = Set(OutboundState::Skipped.as_str().into());
+    am.update(&txn).await?;
+    events::append(
+        &txn,
+        events::NewEvent {
+            request_id: m.request_id,
+            message_id: Some(m.id),
+            actor: actor.into(),
+            kind: EventKind::LetterSkipped,
+            note: Some(format!("not sent: {}", m.subject)),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Replaces the stored letter of chaser `id` waiting for approval with an edited one (same
+/// Message-ID). False when it is not waiting for approval.
+pub async fn replace_letter(
+    db: &DatabaseConnection,
+    id: i32,
+    raw_sha256: &str,
+    raw_size: i64,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let txn = super::write_txn(db).await?;
+    let Some(m) = waiting_for_approval(&txn, id).await? else {
+        return Ok(false);
+    };
+    let mut am: message::ActiveModel = m.clone().into();
+    am.raw_sha256 = Set(Some(raw_sha256.to_string()));
+    am.raw_size = Set(Some(raw_size));
+    am.update(&txn).await?;
+    events::append(
+        &txn,
+        events::NewEvent {
+            request_id: m.request_id,
+            message_id: Some(m.id),
+            actor: actor.into(),
+            kind: EventKind::LetterEdited,
+            note: m.message_id.clone(),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+async fn waiting_for_approval(
+    txn: &sea_orm::DatabaseTransaction,
+    id: i32,
+) -> Result<Option<message::Model>, StoreError> {
+    Ok(message::Entity::find_by_id(id)
+        .filter(message::Column::Direction.eq(OUT))
+        .filter(message::Column::State.eq(OutboundState::Approval.as_str()))
+        .one(txn)
+        .await?)
 }
 
 /// The team's digest, ready to queue (one per day: its Message-ID names the date).

@@ -344,6 +344,30 @@ pub(crate) async fn requests_page(
     Ok(out)
 }
 
+/// The requests with these row ids (a page's letters, the chasers awaiting approval), in no
+/// particular order; asked for a few hundred at a time.
+pub async fn requests_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<Vec<RequestRow>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            requests_page(
+                db,
+                RequestQuery {
+                    condition: sea_orm::Condition::all()
+                        .add(request::Column::Id.is_in(chunk.iter().copied())),
+                    order: Vec::new(),
+                    limit: None,
+                },
+            )
+            .await?,
+        );
+    }
+    Ok(out)
+}
+
 /// One request by its reference.
 pub async fn request_by_ref(
     db: &impl ConnectionTrait,

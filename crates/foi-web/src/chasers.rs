@@ -14,11 +14,11 @@ pub async fn page(
     Extension(s): Extension<Sess>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
-    let items = crate::services::chasers::awaiting_approval(&st.app, None).await?;
+    let waiting = crate::services::chasers::awaiting_approval(&st.app, None).await?;
     let mut per_round: Vec<serde_json::Value> = Vec::new();
     for r in rounds::list(&st.app).await? {
         let p = format!("{}-", r.def.reference_prefix.clone().unwrap_or_default());
-        let n = items
+        let n = waiting
             .iter()
             .filter(|m| m.reference.as_deref().is_some_and(|x| x.starts_with(&p)))
             .count();
@@ -26,19 +26,13 @@ pub async fn page(
             per_round.push(json!({"slug": r.slug, "count": n}));
         }
     }
-    let flash = q.get("done").map(|_| "Approved and queued for sending.");
-    // Each letter as it will read, before anyone approves it.
-    let items: Vec<_> = items
-        .iter()
-        .map(|m| {
-            let mut v = json!(m);
-            v["text"] = crate::services::letters::text_of(&st.app, m.raw_sha256.as_deref())
-                .unwrap_or_default()
-                .into();
-            v["kind_label"] = m.kind.to_string().replace('_', " ").into();
-            v
-        })
-        .collect();
+    let flash = q.get("done").map(|d| match d.as_str() {
+        "skip" => "Skipped: that letter will not be sent; the next step follows in its time.",
+        "edit" => "The letter's text is saved; it still waits for approval.",
+        _ => "Approved and queued for sending.",
+    });
+    // Each letter as it will read, with its body and step, before anyone approves it.
+    let items = crate::services::chasers::approvals(&st.app).await?;
     render(
         &st,
         "chasers",
@@ -90,4 +84,42 @@ pub async fn approve_all(
     }
     crate::services::chasers::approve(&st.app, &slug, None, e.name()).await?;
     Ok(back("/chasers", "approve"))
+}
+
+/// Skip this step: the letter is never sent and the ladder moves on.
+pub async fn skip(
+    State(st): State<WebState>,
+    Path(id): Path<i32>,
+    e: Editor,
+) -> Result<Response, WebError> {
+    crate::services::chasers::skip(&st.app, id, e.name()).await?;
+    Ok(back("/chasers", "skip"))
+}
+
+/// The letter's text in a box, to change before approving.
+pub async fn edit_page(
+    State(st): State<WebState>,
+    Path(id): Path<i32>,
+    Extension(s): Extension<Sess>,
+) -> Result<Response, WebError> {
+    let a = crate::services::chasers::approval(&st.app, id).await?;
+    render(
+        &st,
+        "chaser_edit",
+        "Edit the letter",
+        Some(&s),
+        json!({"item": a, "max": crate::services::chasers::LETTER_MAX}),
+    )
+    .await
+}
+
+/// Saves the edited text; the letter still waits for approval.
+pub async fn edit(
+    State(st): State<WebState>,
+    Path(id): Path<i32>,
+    e: Editor,
+) -> Result<Response, WebError> {
+    let text = e.form.get("text").unwrap_or("");
+    crate::services::chasers::edit(&st.app, id, text, e.name()).await?;
+    Ok(back("/chasers", "edit"))
 }

@@ -106,6 +106,9 @@ pub const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/outbox/{id}/resolve", true),
     ("GET", "/chasers", true),
     ("POST", "/chasers/{id}/approve", true),
+    ("POST", "/chasers/{id}/skip", true),
+    ("GET", "/chasers/{id}/edit", true),
+    ("POST", "/chasers/{id}/edit", true),
 ];
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -124,6 +127,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "chasers",
         include_str!("../../../templates/web/chasers.hbs"),
+    ),
+    (
+        "chaser_edit",
+        include_str!("../../../templates/web/chaser_edit.hbs"),
     ),
     (
         "chasers_confirm",
@@ -361,6 +368,11 @@ fn router_for(st: WebState) -> Router {
         .route("/outbox/{id}/resolve", post(outbox::resolve))
         .route("/chasers", get(chasers::page))
         .route("/chasers/{id}/approve", post(chasers::approve_one))
+        .route("/chasers/{id}/skip", post(chasers::skip))
+        .route(
+            "/chasers/{id}/edit",
+            get(chasers::edit_page).post(chasers::edit),
+        )
         .layer(middleware::from_fn_with_state(
             st.clone(),
             error::render_errors,

@@ -29,22 +29,10 @@ fn flash(q: &HashMap<String, String>) -> Option<&'static str> {
         "coding" => "Coding saved.",
         "note" => "Note kept (private to the team; nothing else changed).",
         "undo" => "The state set in error is undone; it counts nowhere.",
+        "assign" => "The reply is now on this request: say what it is below.",
         "chase" => "Chaser queued: see it at the top of the thread.",
         _ => return None,
     })
-}
-
-fn suggestion_state(key: &str) -> Option<RequestState> {
-    let s = match key.split(':').next()? {
-        "acknowledgement" => Suggestion::Acknowledgement,
-        "clarification_request" => Suggestion::ClarificationRequest,
-        "refusal" => Suggestion::Refusal { sections: vec![] },
-        "not_held" => Suggestion::NotHeld,
-        "partial_response" => Suggestion::PartialResponse { sections: vec![] },
-        "response" => Suggestion::Response,
-        _ => return None, // an extension needs its new date: the form below
-    };
-    s.state()
 }
 
 /// A coding form sent back with problems: what was chosen (kept) and, by variable, what is
@@ -225,17 +213,23 @@ async fn page(
         .iter()
         .rev()
         .find(|m| m.state == InboundState::Matched);
-    let suggestion = latest.and_then(|m| {
-        let key = m.suggested.clone()?;
-        let target = suggestion_state(&key).filter(|t| req.state.allowed_next().contains(t));
-        Some(json!({
-            "label": key
-                .replace("partial_response", "answered in part")
-                .replace('_', " ")
-                .replace("refusal:", "refusal citing s."),
+    // What the latest reply looks like, and the state it would set; when foi cannot tell (or
+    // the state needs a date, as an extension does), the card asks what it is.
+    let suggestion = latest.map(|m| {
+        let sug = m
+            .suggested
+            .as_deref()
+            .map(Suggestion::from_key)
+            .unwrap_or(Suggestion::Unknown);
+        let target = sug
+            .state()
+            .filter(|t| *t != RequestState::Extended && req.state.allowed_next().contains(t));
+        json!({
+            "looks_like": sug.looks_like(),
             "state": target.map(|t| t.as_str()), "state_label": target.map(|t| t.label()),
             "date": m.received_at.map(crate::domain::dates::iso_day_of).unwrap_or_default(),
-        }))
+            "extension": sug == Suggestion::ExtensionNotice,
+        })
     });
     let evs = &view.events;
     let mut mine = view.coding.clone();
@@ -480,15 +474,10 @@ mod tests {
 
     #[test]
     fn stored_suggestions_offer_the_state_they_mean() {
-        assert_eq!(
-            suggestion_state("partial_response"),
-            Some(RequestState::AnsweredPart)
-        );
-        assert_eq!(suggestion_state("refusal:12"), Some(RequestState::Refused));
-        assert_eq!(
-            suggestion_state("acknowledgement"),
-            Some(RequestState::Acknowledged)
-        );
-        assert_eq!(suggestion_state("extension_notice"), None);
+        let st = |k: &str| Suggestion::from_key(k).state();
+        assert_eq!(st("partial_response"), Some(RequestState::AnsweredPart));
+        assert_eq!(st("refusal:12"), Some(RequestState::Refused));
+        assert_eq!(st("acknowledgement"), Some(RequestState::Acknowledged));
+        assert_eq!(st("unknown"), None);
     }
 }

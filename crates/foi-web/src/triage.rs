@@ -2,7 +2,6 @@
 
 use super::guards::Editor;
 use super::{back, render, Sess, WebError, WebState};
-use crate::domain::ids::Reference;
 use crate::services::triage;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -31,7 +30,7 @@ pub async fn page(
     // Suggest the request of a body whose known address shares the sender's domain.
     let triage::Targets {
         by_domain,
-        references: refs,
+        choices: refs,
     } = triage::targets(app).await?;
     let rows: Vec<_> = items
         .iter()
@@ -71,13 +70,10 @@ pub async fn assign(
     e: Editor,
 ) -> Result<Response, WebError> {
     let given = e.form.text("request").unwrap_or("");
-    let reference: Reference = given.parse().map_err(|_| {
-        WebError::BadRequest(format!(
-            "`{given}` is not a request reference; pick one from the list (like MSK26-QHM)"
-        ))
-    })?;
-    crate::services::triage::assign(&st.app, id, &reference, e.name()).await?;
-    Ok(back("/triage", "assign"))
+    let reference = triage::resolve(&st.app, given).await?;
+    triage::assign(&st.app, id, &reference, e.name()).await?;
+    // On to the request, where the reply now sits and can be classified.
+    Ok(back(&format!("/requests/{reference}"), "assign"))
 }
 
 pub async fn dismiss(

@@ -51,6 +51,8 @@ pub struct ChaseAction {
 pub(crate) struct Sent {
     original: Option<Original>,
     highest: Option<usize>,
+    /// The chase steps sent: (step, date sent).
+    steps_sent: Vec<(usize, chrono::NaiveDate)>,
 }
 
 impl From<LetterHistory> for Sent {
@@ -62,6 +64,7 @@ impl From<LetterHistory> for Sent {
                 message_id,
             }),
             highest: h.highest_step,
+            steps_sent: h.steps_sent,
         }
     }
 }
@@ -198,7 +201,7 @@ fn take_step(
     let late = super::requests::working_days_overdue(app, r);
     let purpose = step.purpose();
     let is_ico = purpose == ChasePurpose::IcoDraft;
-    let c = compose_step(app, renderer, round, r, info, step_at)?;
+    let c = compose_step(app, renderer, round, r, info, step_at, None)?;
     let state = if is_ico {
         OutboundState::Draft
     } else {
@@ -248,6 +251,7 @@ fn compose_step(
     r: &RequestRow,
     info: Option<&Sent>,
     step_at: Step,
+    text: Option<&str>,
 ) -> Result<Composed, ChaseError> {
     let step = &round.def.chasers[step_at.index];
     let late = super::requests::working_days_overdue(app, r);
@@ -267,11 +271,25 @@ fn compose_step(
         now: app.clock.now(),
         reply_to_pattern: &app.config.send.reply_to_pattern,
     };
+    let ladder = &round.def.chasers;
     let which = Which {
         template: step.template_name(&round.def.templates),
         step: &step.id,
         original: info.and_then(|s| s.original.as_ref()),
         working_days_overdue: late,
+        chase: Some(super::letters::StepContext {
+            words: crate::domain::chasers::step_words(ladder, step_at.index),
+            earlier: info
+                .map(|s| {
+                    s.steps_sent
+                        .iter()
+                        .filter(|(i, _)| *i < step_at.index)
+                        .map(|(i, on)| (crate::domain::chasers::step_words(ladder, *i), *on))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }),
+        text,
     };
     let c = compose_letter(&composer, &round.def, &target, which)?;
     Ok(c)
@@ -366,7 +384,7 @@ pub async fn chase_preview(app: &App, reference: &Reference) -> Result<ChasePrev
         return Err(refusal(reference, plan).into());
     };
     let renderer = app.renderer().map_err(LetterError::from)?;
-    let c = compose_step(app, &renderer, &round, &r, sent.as_ref(), at)?;
+    let c = compose_step(app, &renderer, &round, &r, sent.as_ref(), at, None)?;
     let text = crate::inbound::mime::parse(&c.raw)
         .map(|m| m.text)
         .unwrap_or_default();
@@ -466,6 +484,128 @@ pub async fn awaiting_approval(
             None => true,
         })
         .collect())
+}
+
+/// A chaser waiting for approval as the chasers page shows it: the body, which step it is,
+/// and the letter in full.
+#[derive(Debug, Clone, Serialize)]
+pub struct Approval {
+    #[serde(flatten)]
+    pub item: outbox::OutboxItem,
+    pub authority_name: String,
+    /// "Reminder 2 of 3", "Request for internal review".
+    pub step_label: String,
+    pub text: String,
+}
+
+/// Every chaser waiting for approval, with its body, step and letter.
+pub async fn approvals(app: &App) -> Result<Vec<Approval>, ChaseError> {
+    let items = awaiting_approval(app, None).await?;
+    let ids: Vec<i32> = items.iter().filter_map(|m| m.request_id).collect();
+    let reqs: HashMap<i32, RequestRow> = crate::store::requests::requests_by_ids(&app.db, &ids)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let mut ladders: HashMap<i32, Round> = HashMap::new();
+    let mut out = Vec::new();
+    for item in items {
+        let Some(r) = item.request_id.and_then(|id| reqs.get(&id)) else {
+            continue;
+        };
+        if let std::collections::hash_map::Entry::Vacant(e) = ladders.entry(r.round_id) {
+            e.insert(rounds::find_by_id(&app.db, r.round_id).await?);
+        }
+        let ladder = &ladders[&r.round_id].def.chasers;
+        let step_label = item
+            .chase_step
+            .map(|i| crate::domain::chasers::step_words(ladder, i as usize).label)
+            .unwrap_or_else(|| item.kind.words().to_string());
+        out.push(Approval {
+            authority_name: r.authority_name.clone(),
+            step_label,
+            text: super::letters::text_of(app, item.raw_sha256.as_deref()).unwrap_or_default(),
+            item,
+        });
+    }
+    Ok(out)
+}
+
+/// One chaser waiting for approval, by id.
+pub async fn approval(app: &App, id: i32) -> Result<Approval, ChaseError> {
+    approvals(app)
+        .await?
+        .into_iter()
+        .find(|a| a.item.id == id)
+        .ok_or_else(|| {
+            StoreError::Conflict(format!(
+                "letter {id} is not waiting for approval any more (approved, skipped or sent)"
+            ))
+            .into()
+        })
+}
+
+/// Skips chaser `id` waiting for approval: never sent; the ladder moves on to its next step.
+pub async fn skip(app: &App, id: i32, actor: &str) -> Result<(), ChaseError> {
+    if outbox::skip(&app.db, id, actor, app.clock.now()).await? {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "letter {id} is not waiting for approval any more (approved, skipped or sent)"
+        ))
+        .into())
+    }
+}
+
+/// The longest edited letter kept (characters).
+pub const LETTER_MAX: usize = 20_000;
+
+/// Replaces the text of chaser `id` waiting for approval with the team's own (same
+/// addresses, subject and Message-ID); it still waits for approval.
+pub async fn edit(app: &App, id: i32, text: &str, actor: &str) -> Result<(), ChaseError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(StoreError::Invalid(
+            "the letter is empty: write the text to send, or skip this step".into(),
+        )
+        .into());
+    }
+    if text.chars().count() > LETTER_MAX {
+        return Err(StoreError::Invalid(format!(
+            "the letter is longer than {LETTER_MAX} characters: shorten it"
+        ))
+        .into());
+    }
+    let a = approval(app, id).await?;
+    let (Some(rid), Some(step)) = (a.item.request_id, a.item.chase_step) else {
+        return Err(StoreError::Invalid(format!("letter {id} is not a chaser")).into());
+    };
+    let r = rounds::request_by_id(&app.db, rid).await?;
+    let round = rounds::find_by_id(&app.db, r.round_id).await?;
+    let sent = sent_info_of(app, Some(&[r.id])).await?.remove(&r.id);
+    let renderer = app.renderer().map_err(LetterError::from)?;
+    let at = Step {
+        index: step as usize,
+        on: app.clock.today(),
+    };
+    let c = compose_step(app, &renderer, &round, &r, sent.as_ref(), at, Some(text))?;
+    let sha = app.raw_store().put(&c.raw)?;
+    if !outbox::replace_letter(
+        &app.db,
+        id,
+        &sha,
+        c.raw.len() as i64,
+        actor,
+        app.clock.now(),
+    )
+    .await?
+    {
+        return Err(StoreError::Conflict(format!(
+            "letter {id} is not waiting for approval any more (approved, skipped or sent)"
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 /// Approves queued chasers: one id, or all of a round; the events name `actor`.

@@ -117,6 +117,18 @@ pub struct Which<'a> {
     /// The request letter a chaser refers back to (and threads under).
     pub original: Option<&'a Original>,
     pub working_days_overdue: u32,
+    /// For a chaser: which step it is, and the steps sent before it.
+    pub chase: Option<StepContext>,
+    /// The team's own text in place of the template's (a chaser edited before approval).
+    pub text: Option<&'a str>,
+}
+
+/// Which step a chaser is, and when the earlier ones went: `{{step.ordinal}}`,
+/// `{{#each earlier}}{{label}} {{uk_date sent_on}}{{/each}}` in the templates.
+#[derive(Debug, Clone)]
+pub struct StepContext {
+    pub words: crate::domain::chasers::StepWords,
+    pub earlier: Vec<(crate::domain::chasers::StepWords, NaiveDate)>,
 }
 
 /// Renders `which` for `req` and composes the exact bytes that will be sent.
@@ -144,7 +156,7 @@ pub fn compose_letter(
         .ok_or_else(|| LetterError::NoAddress(req.reference.to_string()))?;
     let today = c.now.with_timezone(&chrono_tz::Europe::London).date_naive();
     let cal = c.calendar.for_regime(req.regime);
-    let ctx = context(
+    let mut ctx = context(
         def,
         req,
         &cal,
@@ -152,7 +164,21 @@ pub fn compose_letter(
         which.original,
         which.working_days_overdue,
     );
-    let letter = c.renderer.render(which.template, &ctx)?;
+    if let Some(ch) = &which.chase {
+        ctx["step"] = json!(ch.words);
+        ctx["earlier"] = json!(ch
+            .earlier
+            .iter()
+            .map(
+                |(w, on)| json!({"label": w.label, "ordinal": w.ordinal, "sent_on": on.to_string()})
+            )
+            .collect::<Vec<_>>());
+    }
+    let mut letter = c.renderer.render(which.template, &ctx)?;
+    if let Some(text) = which.text {
+        letter.html = html_of_text(text);
+        letter.text = text.to_string();
+    }
     let message_id = compose::message_id(&req.reference, which.step, &from);
     let reply_to = compose::reply_to_address(c.reply_to_pattern, &req.reference);
     let in_reply_to = which.original.map(|o| o.message_id.clone());
@@ -180,6 +206,24 @@ pub fn compose_letter(
         raw,
         in_reply_to,
     })
+}
+
+/// A plain-text letter as HTML: a paragraph per blank-line-separated block, line breaks kept,
+/// everything escaped.
+pub fn html_of_text(text: &str) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    text.replace("\r\n", "\n")
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", esc(p).replace('\n', "<br>\n")))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The plain text of a stored letter (sent, queued or awaiting approval), as the body will

@@ -215,6 +215,8 @@ async fn preflight(app: &App, def: &RoundDef) -> Result<(), RoundServiceError> {
             step,
             original,
             working_days_overdue: 1,
+            chase: None,
+            text: None,
         };
         compose_letter(&composer, def, &row, which)?;
     }
@@ -238,6 +240,8 @@ fn render_request(
         step: MessageKind::Request.as_str(),
         original: None,
         working_days_overdue: 0,
+        chase: None,
+        text: None,
     };
     compose_letter(&composer, &round.def, r, which)
 }

@@ -17,6 +17,53 @@ pub async fn assign(
     inbox::assign(&app.db, message, req.id, actor, app.clock.now()).await
 }
 
+/// The request the assign box names: a reference ("MSK26-QKS"), a choice from its list
+/// ("Kent and Medway ICB (MSK26-QKS)"), or a body's name or part of it ("Kent"), which must
+/// fit exactly one sent request.
+pub async fn resolve(app: &App, given: &str) -> Result<Reference, StoreError> {
+    let given = given.trim();
+    if let Ok(r) = given.parse::<Reference>() {
+        return Ok(r);
+    }
+    if let Some(inner) = given
+        .strip_suffix(')')
+        .and_then(|g| g.rsplit_once('(').map(|(_, r)| r))
+    {
+        if let Ok(r) = inner.trim().parse::<Reference>() {
+            return Ok(r);
+        }
+    }
+    if given.is_empty() {
+        return Err(StoreError::Invalid(
+            "type the body's name or the request's reference".into(),
+        ));
+    }
+    let want = given.to_lowercase();
+    let mut found: Vec<(String, Reference)> = Vec::new();
+    for r in rounds::list(&app.db).await? {
+        for q in rounds::requests(&app.db, r.id).await? {
+            if q.sent_at.is_some() && q.authority_name.to_lowercase().contains(&want) {
+                found.push((q.authority_name.clone(), q.reference.clone()));
+            }
+        }
+    }
+    match found.len() {
+        1 => Ok(found.remove(0).1),
+        0 => Err(StoreError::Invalid(format!(
+            "no request was sent to a body called \"{given}\"; type part of the body's name or the reference, and pick from the list"
+        ))),
+        n => Err(StoreError::Invalid(format!(
+            "\"{given}\" fits {n} requests ({}); pick one from the list",
+            found
+                .iter()
+                .take(5)
+                .map(|(name, r)| choice(name, r))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
 /// Takes message `message` out of triage; it stays stored and in the audit log.
 pub async fn dismiss(app: &App, message: i32, actor: &str) -> Result<(), StoreError> {
     inbox::dismiss(&app.db, message, actor, app.clock.now()).await
@@ -34,7 +81,13 @@ pub async fn waiting(app: &App) -> Result<Vec<InboundItem>, StoreError> {
 #[derive(Debug, Clone, Default)]
 pub struct Targets {
     pub by_domain: std::collections::HashMap<String, Vec<String>>,
-    pub references: Vec<String>,
+    /// Each sent request as the assign box offers it: "Kent and Medway ICB (MSK26-QKS)".
+    pub choices: Vec<String>,
+}
+
+/// How the assign box offers a request: the body's name, then the reference in brackets.
+pub fn choice(name: &str, reference: &Reference) -> String {
+    format!("{name} ({reference})")
 }
 
 pub async fn targets(app: &App) -> Result<Targets, StoreError> {
@@ -48,7 +101,7 @@ pub async fn targets(app: &App) -> Result<Targets, StoreError> {
                         .or_default()
                         .push(q.reference.to_string());
                 }
-                t.references.push(q.reference.to_string());
+                t.choices.push(choice(&q.authority_name, &q.reference));
             }
         }
     }
