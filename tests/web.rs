@@ -421,9 +421,16 @@ fn a_real_browser_walks_the_teams_day() {
     b.goto(&format!("{base}/requests/MSK26-X0002"));
     b.wait_for("Save coding");
 
-    // Code the response.
+    // Code the response: "None of these" is an answer of its own, and ticking it clears the
+    // question's other boxes.
     b.click("select[name='msk_lead'] option[value='no']");
     b.click("select[name='priorities'] option[value='none']");
+    b.click("input[name='approach'][value='comprehensive']");
+    b.click("input[name='approach'][value='none_of_these']");
+    let ticked = b.execute(
+        "return Array.from(document.querySelectorAll(\"input[name='approach']:checked\")).map(e => e.value);",
+    );
+    assert_eq!(ticked, serde_json::json!(["none_of_these"]));
     b.click("form[action='/requests/MSK26-X0002/coding'] button");
     b.wait_for("Coding saved.");
 
@@ -453,6 +460,7 @@ fn a_real_browser_walks_the_teams_day() {
     assert_eq!(shown["request"]["state"], "refused");
     let csv = ok(foi(&s.data, &["code", "export", "msk-2026"], &[]));
     assert!(csv.contains("X0002,msk_lead,no"), "{csv}");
+    assert!(csv.contains("X0002,approach,none_of_these"), "{csv}");
     assert!(shown["events"]
         .as_array()
         .unwrap()

@@ -45,3 +45,14 @@ document.querySelectorAll("form[data-confirm]").forEach(function (f) {
     if (!window.confirm(f.dataset.confirm)) { e.preventDefault(); }
   });
 });
+
+// Coding: "None of these" and a category of the same question exclude each other (the server
+// refuses both together too).
+document.addEventListener("change", function (e) {
+  var box = e.target;
+  if (box.type !== "checkbox" || !box.checked || !box.closest("fieldset")) { return; }
+  var none = box.value === "none_of_these";
+  box.closest("fieldset").querySelectorAll("input[type=checkbox][name='" + box.name + "']").forEach(function (other) {
+    if (other !== box && (none || other.value === "none_of_these")) { other.checked = false; }
+  });
+});

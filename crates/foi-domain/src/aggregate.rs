@@ -8,12 +8,12 @@
 //!   condition holds and that are coded for it ("of the 30 who identified a lead");
 //! * an indicator: the bodies coded for every variable its conditions name.
 //!
-//! A multiple-choice variable with no value counts as coded ("none of these") once the body
-//! has any code at all. `eligible` is how many bodies the base would hold once all are coded;
+//! A multiple-choice variable is coded when it has a category or the explicit answer "none of
+//! these" ([`NONE_OF_THESE`]); with neither it is not coded, like any other. `eligible` is how many bodies the base would hold once all are coded;
 //! a body in it without a value is listed in the data-quality section, as is a value recorded
 //! for a body whose condition is false, or two values for a single-choice variable.
 
-use super::codebook::{Codebook, VarKind};
+use super::codebook::{Codebook, VarKind, NONE_OF_THESE, NONE_OF_THESE_LABEL};
 use super::proportion;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -128,9 +128,8 @@ pub fn aggregate(cb: &Codebook, bodies: &[Body]) -> Findings {
         let mut numbers = Vec::new();
         for b in &in_base {
             match b.values.get(&v.id).filter(|s| !s.is_empty()) {
-                // An empty multiple choice is an answer ("none of these"); a body with no codes
-                // at all is reported once, below.
-                None if v.kind == VarKind::Multiple || b.values.is_empty() => {}
+                // A body with no codes at all is reported once, below.
+                None if b.values.is_empty() => {}
                 None => data_quality.push(Issue {
                     authority: b.code.clone(),
                     variable: v.id.clone(),
@@ -176,10 +175,16 @@ pub fn aggregate(cb: &Codebook, bodies: &[Body]) -> Findings {
         }
         let cats: Vec<(String, String)> = match v.kind {
             VarKind::YesNo => vec![("yes".into(), "Yes".into()), ("no".into(), "No".into())],
-            VarKind::Single | VarKind::Multiple => v
+            VarKind::Single => v
                 .categories
                 .iter()
                 .map(|c| (c.id.clone(), c.label.clone()))
+                .collect(),
+            VarKind::Multiple => v
+                .categories
+                .iter()
+                .map(|c| (c.id.clone(), c.label.clone()))
+                .chain([(NONE_OF_THESE.to_string(), NONE_OF_THESE_LABEL.to_string())])
                 .collect(),
             VarKind::Number | VarKind::Text => Vec::new(),
         };
@@ -197,8 +202,8 @@ pub fn aggregate(cb: &Codebook, bodies: &[Body]) -> Findings {
             })
             .collect();
         if v.kind == VarKind::Multiple {
-            // Stable: equal counts keep codebook order.
-            categories.sort_by_key(|c| std::cmp::Reverse(c.count));
+            // Stable: equal counts keep codebook order; "none of these" always last.
+            categories.sort_by_key(|c| (c.id == NONE_OF_THESE, std::cmp::Reverse(c.count)));
         }
         variables.push(VariableTable {
             id: v.id.clone(),
@@ -264,12 +269,10 @@ pub fn aggregate(cb: &Codebook, bodies: &[Body]) -> Findings {
     }
 }
 
-/// Whether a body is coded for `var`: it has a value, or (multiple choice) it has any code.
+/// Whether a body is coded for `var`: it has a value (for a multiple choice, a category or
+/// "none of these").
 pub fn coded_for(var: &super::codebook::Variable, values: &Values) -> bool {
-    match values.get(&var.id).filter(|s| !s.is_empty()) {
-        Some(_) => true,
-        None => var.kind == VarKind::Multiple && values.values().any(|s| !s.is_empty()),
-    }
+    values.get(&var.id).is_some_and(|s| !s.is_empty())
 }
 
 /// Whether a body is coded for every variable an indicator's conditions name.
@@ -464,7 +467,7 @@ mod tests {
     fn bodies_not_yet_coded_are_never_in_a_base() {
         // 4 of 36 coded, one of them without a lead: one in four, not "1 of 36".
         let mut bodies: Vec<Body> = (0..32).map(|i| body(&format!("U{i}"), "N", &[])).collect();
-        bodies.push(body("A", "N", &[("lead", "no")]));
+        bodies.push(body("A", "N", &[("lead", "no"), ("themes", NONE_OF_THESE)]));
         for c in ["B", "C", "D"] {
             bodies.push(body(
                 c,
@@ -509,7 +512,7 @@ mod tests {
                 "N",
                 &[("lead", "yes"), ("title", "director"), ("themes", "b")],
             ),
-            body("C", "S", &[("lead", "no")]),
+            body("C", "S", &[("lead", "no"), ("themes", NONE_OF_THESE)]),
             body("D", "S", &[("lead", "yes")]),
         ];
         let f = aggregate(&cb(), &bodies);
@@ -536,11 +539,16 @@ mod tests {
                 .iter()
                 .map(|c| (c.id.as_str(), c.count))
                 .collect::<Vec<_>>(),
-            vec![("b", 2), ("c", 1), ("a", 0)]
+            vec![("b", 2), ("c", 1), ("a", 0), (NONE_OF_THESE, 1)]
+        );
+        assert_eq!(
+            (themes.base, themes.not_coded),
+            (3, 1),
+            "C answered none of these (in the base); D is not coded (out of it)"
         );
         assert_eq!(f.indicators[0].count, 1);
         assert_eq!(f.indicators[0].bodies, vec!["C"]);
-        // D has a lead but no title. C and D have no themes: an empty multiple choice is an
+        // D has a lead but no title, and no themes: both are gaps. C's "none of these" is an
         // answer, not a gap.
         assert!(f
             .data_quality
@@ -550,8 +558,9 @@ mod tests {
             f.data_quality
                 .iter()
                 .filter(|i| i.variable == "themes")
-                .count(),
-            0
+                .map(|i| i.authority.as_str())
+                .collect::<Vec<_>>(),
+            ["D"]
         );
         // A body with no codes at all is reported once.
         let f = aggregate(&cb(), &[body("E", "N", &[])]);

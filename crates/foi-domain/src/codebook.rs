@@ -8,6 +8,13 @@
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+/// The value that codes a multiple-choice variable as "none of these": an answer (the body
+/// is coded, in the base, with no category), distinct from not coded (no value at all).
+pub const NONE_OF_THESE: &str = "none_of_these";
+
+/// How "none of these" reads in forms and reports.
+pub const NONE_OF_THESE_LABEL: &str = "None of these";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VarKind {
@@ -158,6 +165,17 @@ impl Codebook {
             }
             let mut cats = HashSet::new();
             for c in &v.categories {
+                if c.id == NONE_OF_THESE {
+                    errs.push(Problem::at(
+                        "id",
+                        &c.id,
+                        0,
+                        format!(
+                            "codebook variable `{}`: `{NONE_OF_THESE}` is foi's own answer for a multiple choice; give the category another id",
+                            v.id
+                        ),
+                    ));
+                }
                 if !cats.insert(c.id.as_str()) {
                     errs.push(Problem::at(
                         "id",
@@ -260,6 +278,7 @@ impl Codebook {
     /// Whether `value` is allowed for variable `v` (category id, yes/no, a number, any text).
     pub fn is_valid_value(&self, v: &Variable, value: &str) -> bool {
         match v.kind {
+            VarKind::Multiple if value == NONE_OF_THESE => true,
             VarKind::Single | VarKind::Multiple => v.categories.iter().any(|c| c.id == value),
             VarKind::YesNo => matches!(value, "yes" | "no"),
             VarKind::Number => value.trim().parse::<f64>().is_ok(),

@@ -7,7 +7,7 @@
 //! that pair's earlier values; other variables are kept.
 
 use super::aggregate::Values;
-use super::codebook::{Codebook, VarKind};
+use super::codebook::{Codebook, VarKind, NONE_OF_THESE};
 use std::collections::{BTreeMap, HashSet};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +37,8 @@ pub enum Problem {
     NotAValue,
     /// The variable applies only when another answer allows it, and that is not so.
     NotApplicable,
+    /// "None of these" ticked with a category of the same multiple choice.
+    NoneWithOthers,
     #[default]
     Other,
 }
@@ -126,6 +128,24 @@ pub fn apply(
                     v.id, entry[0].0, entry[0].1
                 ),
             ));
+            continue;
+        }
+        if v.kind == VarKind::Multiple
+            && !entry.is_empty()
+            && (value == NONE_OF_THESE || entry.iter().any(|(_, x)| x == NONE_OF_THESE))
+            && !entry.iter().any(|(_, x)| x == value)
+        {
+            errs.push(CodingError {
+                problem: Problem::NoneWithOthers,
+                ..err(
+                    r.line,
+                    "value",
+                    format!(
+                        "`{}`: \"none of these\" cannot go with a category (line {} gave `{}`); keep one or the other",
+                        v.id, entry[0].0, entry[0].1
+                    ),
+                )
+            });
             continue;
         }
         entry.push((r.line, value.to_string()));

@@ -163,6 +163,16 @@ fn coding_field(
             ("yes".to_string(), "Yes".to_string()),
             ("no".to_string(), "No".to_string()),
         ],
+        VarKind::Multiple => v
+            .categories
+            .iter()
+            .map(|c| (c.id.clone(), c.label.clone()))
+            // An explicit answer, distinct from leaving every box empty (not coded).
+            .chain([(
+                crate::domain::codebook::NONE_OF_THESE.to_string(),
+                crate::domain::codebook::NONE_OF_THESE_LABEL.to_string(),
+            )])
+            .collect(),
         _ => v
             .categories
             .iter()
@@ -170,7 +180,10 @@ fn coding_field(
             .collect(),
     }
     .into_iter()
-    .map(|(id, label)| json!({"on": have.contains(&id), "id": id, "label": label}))
+    .map(|(id, label)| {
+        json!({"on": have.contains(&id), "id": id, "label": label,
+        "none": id == crate::domain::codebook::NONE_OF_THESE})
+    })
     .collect();
     let condition = v
         .when
@@ -338,6 +351,9 @@ fn plain(e: &CodingError, when: Option<&str>) -> String {
             when.unwrap_or("another answer allows it")
         ),
         Problem::NotAValue => "Choose one of the listed answers.".into(),
+        Problem::NoneWithOthers => {
+            "\"None of these\" cannot be ticked with another answer: untick one of them.".into()
+        }
         Problem::Other => e.message.replace('`', ""),
     }
 }
