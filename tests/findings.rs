@@ -223,6 +223,7 @@ fn the_markdown_summary_reads_like_the_report_with_numbers_from_the_data() {
         "This means that almost one in four ICBs have no lead for MSK and almost one in four have no priorities for MSK. Over one in three (16) have either no lead or no priorities.",
         "Eight ICBs had one or more MSK clinical leadership roles funded",
         "fifteen said adults, twelve said both, and three gave mixed answers",
+        "Eight out of 42 gave answers that indicated a broad, integrated or transformative approach",
         "| Director | 9 | 30.0 |",
         "| Planned or elective care | 11 | 36.7 |",
     ] {

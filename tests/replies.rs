@@ -555,3 +555,43 @@ fn ingest_from_files_maildir_and_mbox_and_auto_acknowledge() {
     .unwrap();
     assert_eq!(again["duplicates"], 3, "{again}");
 }
+
+#[test]
+fn an_automatic_acknowledgement_is_an_acknowledgement_everywhere_and_says_it_is_automatic() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    launch(d, &[]);
+    let f = data.path().join("ack.eml");
+    std::fs::write(
+        &f,
+        mail(
+            "nhsgm.foi@nhs.net",
+            "Automatic reply: Freedom of Information request [FOI ref MSK26-QOP]",
+            "Auto-Submitted: auto-replied\r\n",
+            "Thank you for your request. We have received your request and will respond within 20 working days.",
+        ),
+    )
+    .unwrap();
+    let out = ok(foi(d, &["ingest", f.to_str().unwrap()], &[]));
+    assert!(
+        out.contains("1 matched (1 of them an automatic acknowledgement), 0 automatic replies"),
+        "{out}"
+    );
+    let inbox: Vec<Value> =
+        serde_json::from_str(&ok(foi(d, &["inbox", "--format", "json"], &[]))).unwrap();
+    let m = &inbox[0];
+    assert_eq!(m["kind"], "auto_reply", "{m}");
+    assert_eq!(m["suggested"], "acknowledgement", "{m}");
+    assert_eq!(
+        m["state"], "matched",
+        "it waits on the request for a person: {m}"
+    );
+    let qop = status(d, &[])
+        .into_iter()
+        .find(|r| r["authority"] == "QOP")
+        .unwrap();
+    assert_eq!(
+        qop["needs_classification"], 1,
+        "the board asks for it: {qop}"
+    );
+}

@@ -134,6 +134,12 @@ fn suggestions_from_42_letters_agree_with_the_fixture_coding() {
     let mut codings: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
     for line in std::fs::read_to_string(&fixture).unwrap().lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
+        // "None of these" is said by saying nothing: the letter has no sentence for it, and
+        // the suggestions offer no category.
+        if f[2] == "none_of_these" {
+            codings.entry(f[0].to_string()).or_default();
+            continue;
+        }
         codings
             .entry(f[0].to_string())
             .or_default()

@@ -228,8 +228,8 @@ fn a_report_with_4_of_36_coded_is_marked_provisional_and_makes_no_headline_claim
     );
 
     // One more answered body partly coded: the board says how far, not "code the response"
-    // (2 answers given, the 4 multiple-choice questions count as answered "none of these"
-    // once a body has any code, and 10 questions apply with a lead).
+    // (2 answers given; a multiple-choice question left empty is not coded, "none of these"
+    // being an answer of its own; 10 questions apply with a lead).
     ok(foi(
         &d,
         &[
@@ -250,7 +250,7 @@ fn a_report_with_4_of_36_coded_is_marked_provisional_and_makes_no_headline_claim
             .to_string()
     };
     assert!(
-        line(&answered[4].1).contains("partly coded: 6 of 10"),
+        line(&answered[4].1).contains("partly coded: 2 of 10"),
         "{status}"
     );
     assert!(

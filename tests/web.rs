@@ -421,6 +421,17 @@ fn a_real_browser_walks_the_teams_day() {
     b.goto(&format!("{base}/requests/MSK26-X0002"));
     b.wait_for("Save coding");
 
+    // At 1,280 px the response's text and the coding form sit side by side, the form held in
+    // view; the events table fits its card.
+    let layout = b.execute(
+        "const t = document.querySelector('.workbench-text').getBoundingClientRect(); const f = document.querySelector('.workbench-form'); const r = f.getBoundingClientRect(); const ev = Array.from(document.querySelectorAll('.scroll')).find(s => s.getAttribute('aria-label') === 'Events'); return [Math.abs(t.top - r.top) < 2, r.left >= t.right, getComputedStyle(f).position, ev.scrollWidth <= ev.clientWidth];",
+    );
+    assert_eq!(
+        layout,
+        serde_json::json!([true, true, "sticky", true]),
+        "side by side at 1,280 px"
+    );
+
     // Code the response: "None of these" is an answer of its own, and ticking it clears the
     // question's other boxes.
     b.click("select[name='msk_lead'] option[value='no']");
@@ -551,6 +562,17 @@ fn every_page_passes_axe_core_and_fits_a_375_pixel_phone() {
                     problems.push(format!(
                         "{who} {page}: the page scrolls sideways ({scroll} px wide on a {inner} px screen)"
                     ));
+                }
+                if *page == "/rounds/msk-2026" {
+                    // Each request a card: due, overdue and what it needs on screen.
+                    let shown = b.execute(
+                        "return ['Due', 'Working days overdue', 'Needs'].map(l => { const c = document.querySelector(`table.board td[data-label='${l}']`); const r = c.getBoundingClientRect(); return r.width > 0 && r.right <= 376 && getComputedStyle(c).display !== 'none'; });",
+                    );
+                    assert_eq!(
+                        shown,
+                        serde_json::json!([true, true, true]),
+                        "the board's cards show due, overdue and needs at 375 px"
+                    );
                 }
                 let name = page.trim_matches('/').replace(['/', '?', '='], "_");
                 b.screenshot(&output_dir().join(format!(

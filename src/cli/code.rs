@@ -7,9 +7,19 @@ use crate::services::findings as svc;
 use clap::Subcommand;
 use std::path::PathBuf;
 
+/// How `foi code export` writes the codings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CodingsFormat {
+    /// authority,variable,value rows
+    Csv,
+    /// A spreadsheet: a row per body, a drop-down per answer, and a sheet on the codebook
+    Xlsx,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum CodeCommand {
-    /// Import codings (CSV: authority,variable,value); every row validated, all or nothing
+    /// Import codings (CSV: authority,variable,value; or the spreadsheet foi code export
+    /// --format xlsx wrote, edited); every row validated, all or nothing
     Import {
         slug: String,
         file: PathBuf,
@@ -20,11 +30,17 @@ pub enum CodeCommand {
         #[arg(long)]
         coder: Option<String>,
     },
-    /// Export codings as CSV (authority,variable,value)
+    /// Export codings as CSV (authority,variable,value), or as a spreadsheet to edit in Excel
+    /// or LibreOffice and import again (--format xlsx --out FILE.xlsx: each answer a drop-down)
     Export {
         slug: String,
         #[arg(long, default_value_t = 1)]
         pass: i32,
+        #[arg(long, value_enum, default_value_t = CodingsFormat::Csv)]
+        format: CodingsFormat,
+        /// Write to this file (needed for xlsx)
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
     /// Code one request: foi code set MSK26-QHM msk_lead=yes themes=data,digital
     Set {
@@ -59,10 +75,42 @@ pub async fn run(g: &Globals, cmd: CodeCommand) -> anyhow::Result<()> {
             coder,
         } => {
             let coder = coder.unwrap_or_else(|| app.actor());
-            let n = svc::import_codings(&app, &slug, &file, pass, &coder).await?;
+            let is_xlsx = file
+                .extension()
+                .is_some_and(|x| x.eq_ignore_ascii_case("xlsx"));
+            let n = if is_xlsx {
+                use anyhow::Context;
+                let bytes = std::fs::read(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                crate::services::spreadsheets::import_codings_xlsx(
+                    &app, &slug, &bytes, pass, &coder,
+                )
+                .await?
+            } else {
+                svc::import_codings(&app, &slug, &file, pass, &coder).await?
+            };
             println!("{n} coded value(s) stored for round {slug} (pass {pass}, coder {coder})");
         }
-        CodeCommand::Export { slug, pass } => {
+        CodeCommand::Export {
+            slug,
+            pass,
+            format: CodingsFormat::Xlsx,
+            out,
+        } => {
+            use anyhow::Context;
+            let out = out.ok_or_else(|| {
+                anyhow::anyhow!("a spreadsheet is a file, not text: give --out FILE.xlsx")
+            })?;
+            let bytes = crate::services::spreadsheets::codings_workbook(&app, &slug, pass).await?;
+            std::fs::write(&out, bytes)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!(
+                "codings of {slug} written to {}: edit them, then foi code import {slug} {}",
+                out.display(),
+                out.display()
+            );
+        }
+        CodeCommand::Export { slug, pass, .. } => {
             let rows: Vec<Vec<String>> = svc::export_codings(&app, &slug, pass)
                 .await?
                 .into_iter()

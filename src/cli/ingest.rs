@@ -98,9 +98,14 @@ pub async fn ingest(g: &Globals, a: IngestArgs) -> anyhow::Result<()> {
             })
         ),
         _ => println!(
-            "{} message(s): {} matched, {} automatic replies, {} delivery failures, {} to triage, {} unparseable (kept), {} duplicate(s) skipped{}",
+            "{} message(s): {} matched{}, {} automatic replies (out of office and the like), {} delivery failures, {} to triage, {} unparseable (kept), {} duplicate(s) skipped{}",
             total.seen,
             total.matched,
+            match total.automatic_acknowledgements {
+                0 => String::new(),
+                1 => " (1 of them an automatic acknowledgement)".to_string(),
+                n => format!(" ({n} of them automatic acknowledgements)"),
+            },
             total.auto_replies,
             total.bounces,
             total.triage,

@@ -24,8 +24,10 @@ pub async fn run(g: &Globals, a: ReportArgs) -> anyhow::Result<()> {
     let app = super::open(g).await?;
     let data = svc::report_data(&app, &a.slug, a.compare.as_deref()).await?;
     let round = rounds::find(&app, &a.slug).await?;
-    if a.format == ReportFormat::Docx && a.out.is_none() {
-        anyhow::bail!("a Word document is a file, not text: give --out FILE.docx");
+    if matches!(a.format, ReportFormat::Docx | ReportFormat::Xlsx) && a.out.is_none() {
+        anyhow::bail!(
+            "a Word document or a spreadsheet is a file, not text: give --out FILE.docx or FILE.xlsx"
+        );
     }
     let bytes = report::render_bytes(
         &data,

@@ -9,8 +9,21 @@ use clap::Args;
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     pub slug: String,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
+    pub format: StatusFormat,
+    /// Write to this file (needed for xlsx)
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+}
+
+/// The listing formats, and a spreadsheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFormat {
+    Table,
+    Csv,
+    Json,
+    /// A spreadsheet (dates as dates, header frozen, filters on): give --out FILE.xlsx
+    Xlsx,
 }
 
 const HEADERS: [&str; 11] = [
@@ -53,6 +66,11 @@ fn cells(r: &StatusRow, uk: bool) -> Vec<String> {
     ]
 }
 
+struct Listing {
+    slug: String,
+    format: Format,
+}
+
 /// A failure while streaming: the database, or writing the output (a closed pipe).
 #[derive(Debug, thiserror::Error)]
 enum StreamError {
@@ -64,6 +82,29 @@ enum StreamError {
 
 pub async fn run(g: &Globals, a: StatusArgs) -> anyhow::Result<()> {
     let app = super::open(g).await?;
+    let format = match a.format {
+        StatusFormat::Xlsx => {
+            use anyhow::Context;
+            let out = a.out.as_ref().ok_or_else(|| {
+                anyhow::anyhow!("a spreadsheet is a file, not text: give --out FILE.xlsx")
+            })?;
+            let bytes = crate::services::spreadsheets::status_workbook(&app, &a.slug).await?;
+            std::fs::write(out, bytes)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            println!("status of {} written to {}", a.slug, out.display());
+            return Ok(());
+        }
+        StatusFormat::Table => Format::Table,
+        StatusFormat::Csv => Format::Csv,
+        StatusFormat::Json => Format::Json,
+    };
+    if a.out.is_some() {
+        anyhow::bail!("--out is for --format xlsx; the other formats go to standard output");
+    }
+    let a = Listing {
+        slug: a.slug,
+        format,
+    };
     let mut widths = Widths::new(&HEADERS);
     if a.format == Format::Table {
         // A first pass for the column widths: an aligned table without holding the rows.

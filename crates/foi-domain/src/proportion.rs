@@ -61,7 +61,7 @@ pub fn words_capitalised(n: usize) -> String {
 /// "almost one in four", "over one in three", "half", "all", "none".
 pub fn phrase(count: usize, base: usize) -> String {
     if base == 0 {
-        return "none of none".into();
+        return "no body coded yet".into();
     }
     if count == 0 {
         return "none".into();

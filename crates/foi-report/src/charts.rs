@@ -32,13 +32,21 @@ pub fn bar_chart(title: &str, bars: &[(String, usize)], base: usize) -> String {
         } else {
             *n as f64 * 100.0 / base as f64
         };
+        // A zero bar is no rectangle at all (a rectangle of width 0 is invalid SVG).
+        let bar = if w > 0.0 {
+            format!(
+                "<rect x=\"{label_w}\" y=\"{ry}\" width=\"{w:.1}\" height=\"{bh}\" class=\"chart-bar\"/>\n",
+                ry = y + 3.0,
+                bh = row_h - 6.0,
+            )
+        } else {
+            String::new()
+        };
         s.push_str(&format!(
-            "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\" class=\"chart-label\">{label}</text>\n<rect x=\"{label_w}\" y=\"{ry}\" width=\"{w:.1}\" height=\"{bh}\" class=\"chart-bar\"/>\n<text x=\"{vx:.1}\" y=\"{ty}\" class=\"chart-value\">{n} ({pct:.0}%)</text>\n",
+            "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\" class=\"chart-label\">{label}</text>\n{bar}<text x=\"{vx:.1}\" y=\"{ty}\" class=\"chart-value\">{n} ({pct:.0}%)</text>\n",
             lx = label_w - 8.0,
             ty = y + 16.0,
             label = xml_escape(label),
-            ry = y + 3.0,
-            bh = row_h - 6.0,
             vx = label_w + w + 6.0,
         ));
     }
@@ -57,5 +65,11 @@ mod tests {
         assert!(svg.contains("width=\"320.0\""), "largest bar is full width");
         assert!(svg.contains("width=\"160.0\""));
         assert!(svg.contains("10 (50%)"));
+        let zero = super::bar_chart("Z", &[("None".into(), 0), ("Some".into(), 2)], 2);
+        assert_eq!(
+            zero.matches("<rect").count(),
+            1,
+            "no rectangle for a zero bar"
+        );
     }
 }

@@ -11,6 +11,7 @@ use foi_domain as domain;
 
 pub mod charts;
 mod docx;
+pub mod xlsx;
 
 use crate::domain::proportion;
 use crate::domain::report::ReportData;
@@ -61,6 +62,8 @@ pub enum ReportFormat {
     Json,
     /// A Word document (binary: written with `--out`).
     Docx,
+    /// A spreadsheet, every table a sheet (binary: written with `--out`).
+    Xlsx,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,8 +78,10 @@ pub enum ReportError {
     Io(String, std::io::Error),
     #[error("the Word report could not be made: {0}")]
     Chart(String),
-    #[error("a Word document is a file, not text: give --out FILE.docx")]
+    #[error("a Word document or a spreadsheet is a file, not text: give --out FILE")]
     Binary,
+    #[error("spreadsheet: {0}")]
+    Spreadsheet(String),
 }
 
 handlebars_helper!(words_h: |n: u64| proportion::words(n as usize));
@@ -196,7 +201,9 @@ pub fn context(d: &ReportData, summary: Option<&str>, html: bool) -> Value {
         .iter()
         .map(|v| {
             let c: serde_json::Map<String, Value> = v.categories.iter().map(|c| (c.id.clone(), c.count.into())).collect();
-            (v.id.clone(), json!({"label": v.label, "base": v.base, "coded": v.coded, "not_coded": v.not_coded, "c": c}))
+            // `any`: coded with at least one category (a multiple choice's "none of these" is not one).
+            let none = v.categories.iter().find(|c| c.id == crate::domain::codebook::NONE_OF_THESE).map_or(0, |c| c.count);
+            (v.id.clone(), json!({"label": v.label, "base": v.base, "coded": v.coded, "any": v.coded - none, "not_coded": v.not_coded, "c": c}))
         })
         .collect();
     let ind: serde_json::Map<String, Value> = d
@@ -248,7 +255,7 @@ pub fn render(
             Ok(serde_json::to_string_pretty(&report_json(d)).expect("serialisable") + "\n")
         }
         ReportFormat::Csv => Ok(csv_long(d)),
-        ReportFormat::Docx => Err(ReportError::Binary),
+        ReportFormat::Docx | ReportFormat::Xlsx => Err(ReportError::Binary),
         ReportFormat::Md | ReportFormat::Html => {
             let html = format == ReportFormat::Html;
             let h = registry(html, override_dir)?;
@@ -295,6 +302,9 @@ pub fn render_bytes(
     format: ReportFormat,
     override_dir: Option<&Path>,
 ) -> Result<Vec<u8>, ReportError> {
+    if format == ReportFormat::Xlsx {
+        return xlsx::report_workbook(d);
+    }
     if format != ReportFormat::Docx {
         return render(d, summary, format, override_dir).map(String::into_bytes);
     }

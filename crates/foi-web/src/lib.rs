@@ -81,11 +81,14 @@ pub const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/setup", false),
     ("GET", "/static/app.css", false),
     ("GET", "/static/app.js", false),
+    ("GET", "/static/favicon.svg", false),
+    ("GET", "/favicon.ico", false),
     ("POST", "/logout", true),
     ("GET", "/", true),
     ("GET", "/rounds/{slug}", true),
     ("GET", "/rounds/{slug}/report", true),
     ("GET", "/rounds/{slug}/report/{format}", true),
+    ("GET", "/rounds/{slug}/status.xlsx", true),
     ("GET", "/rounds/{slug}/preview/{*path}", true),
     ("POST", "/rounds/{slug}/chasers/approve", true),
     ("GET", "/requests/{reference}", true),
@@ -203,6 +206,18 @@ async fn health(State(st): State<WebState>) -> Response {
 
 async fn css() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS).into_response()
+}
+
+/// The dashboard's icon (a browser asks for `/favicon.ico` on every page).
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "max-age=86400"),
+        ],
+        include_str!("../../../templates/web/favicon.svg"),
+    )
+        .into_response()
 }
 
 async fn js() -> Response {
@@ -338,12 +353,15 @@ fn router_for(st: WebState) -> Router {
         .route("/health", get(health))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
+        .route("/static/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
         .route("/login", get(login::login_page).post(login::login))
         .route("/setup", get(login::setup_page).post(login::setup))
         .route("/logout", post(login::logout))
         .route("/", get(rounds::rounds))
         .route("/rounds/{slug}", get(rounds::board))
         .route("/rounds/{slug}/report", get(rounds::report))
+        .route("/rounds/{slug}/status.xlsx", get(rounds::status_download))
         .route("/rounds/{slug}/preview/{*path}", get(rounds::preview))
         .route(
             "/rounds/{slug}/report/{format}",

@@ -137,7 +137,7 @@ pub async fn board_data(
             json!({
                 "reference": r.reference, "name": r.name, "authority": r.authority, "state": r.state.as_str(),
                 "state_label": r.state.label(), "tier": tier, "tier_class": tier_class, "sent": date(r.sent_at),
-                "due": r.due_date.map(crate::domain::dates::short).unwrap_or_default(), "overdue": r.working_days_overdue,
+                "due": r.due_date.map(crate::domain::dates::short).unwrap_or_default(), "overdue": if r.sent_at.is_some() { r.working_days_overdue.to_string() } else { "not sent".to_string() },
                 "last_in": date(r.last_in), "waiting": r.needs_classification, "next_step": step, "action": r.next_action,
             })
         })
@@ -187,6 +187,28 @@ pub async fn report(
     .await
 }
 
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The board as a spreadsheet: one row per body, every column of the board.
+pub async fn status_download(
+    State(st): State<WebState>,
+    Extension(_s): Extension<Sess>,
+    Path(slug): Path<String>,
+) -> Result<Response, WebError> {
+    let bytes = crate::services::spreadsheets::status_workbook(&st.app, &slug).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, XLSX.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{slug}-status.xlsx\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// The report as a file to download.
 pub async fn report_download(
     State(st): State<WebState>,
@@ -204,9 +226,10 @@ pub async fn report_download(
             "docx",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         ),
+        "xlsx" => (ReportFormat::Xlsx, "xlsx", XLSX),
         _ => {
             return Err(WebError::NotFound(
-                "the report comes as md, html, csv, json or docx".into(),
+                "the report comes as md, html, csv, json, docx or xlsx".into(),
             ))
         }
     };

@@ -52,6 +52,18 @@ async fn apply_rows(
     .await?)
 }
 
+/// The same for rows read from elsewhere (a spreadsheet), nothing suggested.
+pub(crate) async fn apply_rows_from(
+    app: &App,
+    round: &Round,
+    rows: &[CodingRow],
+    source: &str,
+    pass: i32,
+    coder: &str,
+) -> Result<usize, FindingsError> {
+    apply_rows(app, round, rows, source, pass, coder, &BTreeMap::new()).await
+}
+
 /// `foi code import SLUG FILE.csv`.
 pub async fn import_codings(
     app: &App,

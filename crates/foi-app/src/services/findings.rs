@@ -25,6 +25,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 pub enum FindingsError {
     #[error("{} problem(s); nothing was changed:\n{}", .0.len(), .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
     Coding(Vec<CodingError>),
+    /// Problems in a spreadsheet, each naming its sheet, row and column.
+    #[error("{} problem(s); nothing was changed:\n{}", .0.len(), .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+    Sheet(Vec<String>),
     #[error("cannot read {path}: {source}")]
     Read {
         path: String,

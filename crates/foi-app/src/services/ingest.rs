@@ -34,6 +34,8 @@ pub enum Outcome {
         request_id: i32,
         rule: String,
         suggestion: String,
+        /// Sent by a machine (`Auto-Submitted` and the like): an automatic acknowledgement.
+        automatic: bool,
     },
     AutoReply {
         id: i32,
@@ -66,6 +68,9 @@ pub struct IngestSummary {
     pub duplicates: usize,
     pub matched: usize,
     pub auto_replies: usize,
+    /// Of the matched, acknowledgements a machine sent (counted in `matched`, not in
+    /// `auto_replies`: they go on the request, as acknowledgements).
+    pub automatic_acknowledgements: usize,
     pub bounces: usize,
     pub delays: usize,
     pub triage: usize,
@@ -78,7 +83,12 @@ impl IngestSummary {
         self.seen += 1;
         match o {
             Outcome::Duplicate => self.duplicates += 1,
-            Outcome::Matched { .. } => self.matched += 1,
+            Outcome::Matched { automatic, .. } => {
+                self.matched += 1;
+                if *automatic {
+                    self.automatic_acknowledgements += 1;
+                }
+            }
             Outcome::AutoReply { .. } => self.auto_replies += 1,
             Outcome::Bounce { .. } => self.bounces += 1,
             Outcome::Delayed { .. } => self.delays += 1,
@@ -227,7 +237,14 @@ async fn record(
                 .map(|r| (*r, crate::domain::matching::Rule::Thread))
         });
     }
+    // An acknowledgement a machine sent is an acknowledgement (it goes on the request), and
+    // everywhere says it came automatically: its kind is an automatic reply.
+    let automatic_ack =
+        suggestion == Suggestion::Acknowledgement && crate::domain::mail::is_auto_reply(&parsed);
     let (kind, state) = match (&suggestion, matched) {
+        (Suggestion::Acknowledgement, Some(_)) if automatic_ack => {
+            (MessageKind::AutoReply, InboundState::Matched)
+        }
         (Suggestion::Bounce, _) => (MessageKind::Bounce, InboundState::Bounce),
         (Suggestion::DeliveryDelay, _) => (MessageKind::DelayNotice, InboundState::Auto),
         (Suggestion::AutoReply, Some(_)) => (MessageKind::AutoReply, InboundState::Auto),
@@ -236,6 +253,11 @@ async fn record(
         (_, None) => (MessageKind::Reply, InboundState::Triage),
     };
     let request_id = matched.map(|(r, _)| r);
+    let label = if automatic_ack {
+        "automatic acknowledgement".to_string()
+    } else {
+        suggestion.label()
+    };
     let id = inbox::insert(
         &app.db,
         NewInbound {
@@ -247,7 +269,7 @@ async fn record(
             parse_error: None,
             match_rule: matched.map(|(_, rule)| rule.as_str().to_string()),
             suggestion: Some(suggestion.key()),
-            suggestion_label: Some(suggestion.label()),
+            suggestion_label: Some(label.clone()),
             parsed: Some(parsed.clone()),
         },
         now,
@@ -294,7 +316,8 @@ async fn record(
             id,
             request_id: rid,
             rule: rule.as_str().into(),
-            suggestion: suggestion.label(),
+            suggestion: label,
+            automatic: automatic_ack,
         },
         (_, None) => Outcome::Triage { id },
     };

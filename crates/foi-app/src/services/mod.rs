@@ -21,6 +21,7 @@ pub mod requests;
 pub mod rounds;
 pub mod search;
 pub mod sources;
+pub mod spreadsheets;
 pub mod suggest;
 pub mod triage;
 pub mod users;

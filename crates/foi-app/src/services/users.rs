@@ -156,11 +156,17 @@ pub async fn sign_in(app: &App, name: &str, password: &str) -> Result<SignIn, St
     })
 }
 
+/// Sessions run on the wall clock, not the round's clock: serving a simulated day (`--today`)
+/// must neither sign everyone out nor keep a session past its real length.
+fn session_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
 /// Starts a session for the user: the token for the browser's cookie (the database keeps its
 /// hash) and how many seconds it lasts.
 pub async fn start_session(app: &App, user_id: i32) -> Result<(String, i64), StoreError> {
     let token = random_token();
-    let now = app.clock.now();
+    let now = session_now();
     let expires = now + chrono::Duration::hours(SESSION_HOURS);
     users::create_session(
         &app.db,
@@ -176,7 +182,7 @@ pub async fn start_session(app: &App, user_id: i32) -> Result<(String, i64), Sto
 
 /// The user of a session cookie and the session's CSRF token, if the session is current.
 pub async fn session(app: &App, token: &str) -> Result<Option<(User, String)>, StoreError> {
-    users::session(&app.db, &token_hash(token), app.clock.now()).await
+    users::session(&app.db, &token_hash(token), session_now()).await
 }
 
 /// Ends a session (signing out).
