@@ -220,3 +220,40 @@ fn each_reminder_says_which_it_is_and_when_the_earlier_ones_went() {
     );
     assert_ne!(first, second);
 }
+
+/// In a real browser: "Chase now" shows the whole letter and asks; only the confirmation
+/// queues it. The confirmation page passes axe-core.
+#[test]
+fn chase_now_in_a_browser_shows_the_letter_and_asks_first() {
+    use common::webdriver::{axe_source, axe_violations, Browser};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let reference = sent_round(dir.path(), &d);
+    // A user to sign in with (the dashboard helper adds `ann`).
+    let (_server, web) = common::dashboard(&d, &[("FOI_TODAY", AFTER_DUE), NO_RUN], "editor");
+    let b = Browser::start();
+    let base = format!("http://{}", web.addr);
+    b.goto(&format!("{base}/login"));
+    b.type_into("#name", "ann");
+    b.type_into("#password", "a long enough password");
+    b.click("form[action='/login'] button");
+    b.wait_for("<h1>Rounds</h1>");
+    b.goto(&format!("{base}/requests/{reference}"));
+    b.wait_for("Chase now");
+    b.click(&format!(
+        "form[action='/requests/{reference}/chase'] button"
+    ));
+    let confirm = b.wait_for("This is the letter that will go");
+    assert!(
+        confirm.contains("This is my first reminder."),
+        "the whole letter: {confirm}"
+    );
+    let v = axe_violations(&b, &axe_source());
+    assert!(v.is_empty(), "the confirmation page: {v:?}");
+    assert_eq!(chasers_queued(&d), 0, "nothing queued before confirming");
+    b.click(&format!(
+        "form[action='/requests/{reference}/chase'] button"
+    ));
+    b.wait_for("Chaser queued");
+    assert_eq!(chasers_queued(&d), 1);
+}

@@ -4,7 +4,7 @@
 mod common;
 
 use common::http::{free_port, request, wait_ok, Client};
-use common::webdriver::Browser;
+use common::webdriver::{axe_source, axe_violations, Browser};
 use common::{foi, foi_cmd, ok};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
@@ -494,35 +494,6 @@ const PAGES: &[&str] = &[
     "/search?q=refusing",
     "/requests/MSK26-NOPE",
 ];
-
-/// axe-core's WCAG 2.2 A and AA rules (and the 2.0/2.1 ones they include).
-const AXE_TAGS: &str = "['wcag2a','wcag2aa','wcag21a','wcag21aa','wcag22a','wcag22aa']";
-
-fn axe_source() -> String {
-    let p = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/target/axe/node_modules/axe-core/axe.min.js"
-    );
-    std::fs::read_to_string(p).unwrap_or_else(|e| {
-        panic!("axe-core is needed for the accessibility test ({p}: {e}); scripts/test installs it with npm")
-    })
-}
-
-/// The WCAG A/AA violations axe-core finds on the page loaded in `b`, one line each.
-fn axe_violations(b: &Browser, axe: &str) -> Vec<String> {
-    b.execute(&format!("{axe}\nreturn true;"));
-    let v = b.execute_async(&format!(
-        "const done = arguments[arguments.length - 1];
-         axe.run(document, {{runOnly: {{type: 'tag', values: {AXE_TAGS}}}, resultTypes: ['violations']}})
-            .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))))
-            .catch(e => done(['axe failed: ' + e]));"
-    ));
-    v.as_array()
-        .unwrap_or_else(|| panic!("axe result: {v}"))
-        .iter()
-        .map(|x| x.as_str().unwrap_or_default().to_string())
-        .collect()
-}
 
 #[test]
 fn every_page_passes_axe_core_and_fits_a_375_pixel_phone() {

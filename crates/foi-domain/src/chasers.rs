@@ -197,10 +197,7 @@ impl NotNow {
             NotNow::NotSent => "the request has not been sent".into(),
             NotNow::NotYet { step, may_go_on } => format!(
                 "\"{}\" may go from {}{}; a reminder never goes before the response is late",
-                ladder
-                    .get(*step)
-                    .map(|s| s.id.replace(['_', '-'], " "))
-                    .unwrap_or_default(),
+                step_words(ladder, *step).label,
                 crate::dates::long(*may_go_on),
                 due_on
                     .map(|d| format!(" (the response is due by {})", crate::dates::long(d)))
@@ -405,7 +402,7 @@ mod tests {
         );
         let words = r.describe(&l, s.due_on);
         assert!(
-            words.contains("\"reminder 2\" may go from Friday 9 January 2026"),
+            words.contains("\"Reminder 2 of 2\" may go from Friday 9 January 2026"),
             "{words}"
         );
         assert!(words.contains("due by Monday 22 December 2025"), "{words}");

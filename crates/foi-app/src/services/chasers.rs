@@ -342,7 +342,7 @@ async fn plan_of(
         Ok(due) => {
             let step = &ladder[due.index];
             let plan = ChasePlan::Next {
-                step: step.id.replace(['_', '-'], " "),
+                step: crate::domain::chasers::step_words(ladder, due.index).label,
                 purpose: step.purpose().describe().to_string(),
             };
             let take = Step {
