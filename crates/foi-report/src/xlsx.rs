@@ -234,48 +234,6 @@ pub fn read_sheet(bytes: &[u8], name: &str) -> Result<Vec<Vec<String>>, ReportEr
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_workbook_reads_back_with_dates_numbers_and_lists() {
-        let sheet = Sheet {
-            name: "Status".into(),
-            notes: vec!["Round msk-2026".into()],
-            columns: vec![
-                Column::new("Body", 30.0),
-                Column::new("Due", 12.0),
-                Column {
-                    header: "Answer".into(),
-                    width: 10.0,
-                    choices: Some(vec!["yes".into(), "no".into()]),
-                    number: false,
-                },
-                Column {
-                    number: true,
-                    ..Column::new("Days", 6.0)
-                },
-            ],
-            rows: vec![vec![
-                Cell::from("Kent"),
-                Cell::Date(NaiveDate::from_ymd_opt(2027, 1, 7).unwrap()),
-                Cell::from("yes"),
-                Cell::Number(3.0),
-            ]],
-        };
-        let bytes = workbook(&[sheet]).unwrap();
-        let rows = read_sheet(&bytes, "Status").unwrap();
-        assert_eq!(rows[0][0], "Round msk-2026");
-        assert_eq!(rows[2], ["Body", "Due", "Answer", "Days"]);
-        assert_eq!(rows[3], ["Kent", "2027-01-07", "yes", "3"]);
-        assert_eq!(read_sheet(&bytes, "Lists").unwrap()[0][0], "yes");
-        assert!(read_sheet(&bytes, "Nope").is_err());
-        assert_eq!(column_letter(0), "A");
-        assert_eq!(column_letter(27), "AB");
-    }
-}
-
 /// A sheet's name as Excel allows it: at most 31 characters, none of `[]:*?/\`, unique in
 /// `taken` (which it joins).
 fn sheet_name(want: &str, taken: &mut Vec<String>) -> String {
@@ -419,4 +377,46 @@ pub fn report_workbook(d: &crate::domain::report::ReportData) -> Result<Vec<u8>,
         });
     }
     workbook(&sheets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_workbook_reads_back_with_dates_numbers_and_lists() {
+        let sheet = Sheet {
+            name: "Status".into(),
+            notes: vec!["Round msk-2026".into()],
+            columns: vec![
+                Column::new("Body", 30.0),
+                Column::new("Due", 12.0),
+                Column {
+                    header: "Answer".into(),
+                    width: 10.0,
+                    choices: Some(vec!["yes".into(), "no".into()]),
+                    number: false,
+                },
+                Column {
+                    number: true,
+                    ..Column::new("Days", 6.0)
+                },
+            ],
+            rows: vec![vec![
+                Cell::from("Kent"),
+                Cell::Date(NaiveDate::from_ymd_opt(2027, 1, 7).unwrap()),
+                Cell::from("yes"),
+                Cell::Number(3.0),
+            ]],
+        };
+        let bytes = workbook(&[sheet]).unwrap();
+        let rows = read_sheet(&bytes, "Status").unwrap();
+        assert_eq!(rows[0][0], "Round msk-2026");
+        assert_eq!(rows[2], ["Body", "Due", "Answer", "Days"]);
+        assert_eq!(rows[3], ["Kent", "2027-01-07", "yes", "3"]);
+        assert_eq!(read_sheet(&bytes, "Lists").unwrap()[0][0], "yes");
+        assert!(read_sheet(&bytes, "Nope").is_err());
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(27), "AB");
+    }
 }
