@@ -61,6 +61,7 @@ const CONFINED: &[(&str, &[&str])] = &[
     ("calamine", &["foi-docs"]),
     ("docx-rs", &["foi-report"]),
     ("resvg", &["foi-report"]),
+    ("rust_xlsxwriter", &["foi-report"]),
 ];
 
 /// Crates the domain never depends on: it holds the rules, and does no I/O.

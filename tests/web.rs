@@ -445,6 +445,26 @@ fn a_real_browser_walks_the_teams_day() {
     b.click("form[action='/requests/MSK26-X0002/coding'] button");
     b.wait_for("Coding saved.");
 
+    // Write to the body: a request for internal review of the refusal, started from the
+    // round's letter, previewed (axe-clean), then sent into the thread.
+    b.goto(&format!(
+        "{base}/requests/MSK26-X0002/write?kind=internal_review"
+    ));
+    let draft = b.wait_for("Write to Body 2");
+    assert!(draft.contains("internal review"), "the draft: {draft}");
+    let v = axe_violations(&b, &axe_source());
+    assert!(v.is_empty(), "writing page: {v:?}");
+    b.click("form[action='/requests/MSK26-X0002/write'] button");
+    let preview = b.wait_for("This is what will go");
+    assert!(
+        preview.contains("in internal review"),
+        "what it does: {preview}"
+    );
+    let v = axe_violations(&b, &axe_source());
+    assert!(v.is_empty(), "preview: {v:?}");
+    b.click("form[action='/requests/MSK26-X0002/write'] button[name='confirmed']");
+    b.wait_for("Letter queued");
+
     // Approve a chaser.
     b.goto(&format!("{base}/chasers"));
     assert!(
@@ -461,14 +481,29 @@ fn a_real_browser_walks_the_teams_day() {
     assert!(report.contains("<svg"), "charts");
     b.screenshot(&output_dir().join("report.png"));
 
-    // What the browser did is in the database.
-    let shown: serde_json::Value = serde_json::from_str(&ok(foi(
-        &s.data,
-        &["request", "show", "MSK26-X0002", "--format", "json"],
-        &[],
-    )))
-    .unwrap();
-    assert_eq!(shown["request"]["state"], "refused");
+    // What the browser did is in the database: refused, then in internal review once the
+    // server's delivery worker has sent our request for one.
+    let show = || -> serde_json::Value {
+        serde_json::from_str(&ok(foi(
+            &s.data,
+            &["request", "show", "MSK26-X0002", "--format", "json"],
+            &[],
+        )))
+        .unwrap()
+    };
+    let start = std::time::Instant::now();
+    let mut shown = show();
+    while shown["request"]["state"] != "internal_review_requested" && start.elapsed().as_secs() < 30
+    {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        shown = show();
+    }
+    assert_eq!(shown["request"]["state"], "internal_review_requested");
+    assert!(shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["actor"] == "ann" && e["to_state"] == "refused"));
     let csv = ok(foi(&s.data, &["code", "export", "msk-2026"], &[]));
     assert!(csv.contains("X0002,msk_lead,no"), "{csv}");
     assert!(csv.contains("X0002,approach,none_of_these"), "{csv}");

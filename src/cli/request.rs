@@ -28,6 +28,20 @@ pub enum RequestCommand {
     /// Add a private note to the request (never in a letter, a publication or a bundle; it
     /// changes nothing): foi request note MSK26-QHM "Phoned the FOI team; reply promised Friday"
     Note { reference: Reference, text: String },
+    /// Write to the body in the request's thread: foi request write MSK26-QHM --kind
+    /// clarification --text-file answer.txt (shows exactly what will go; --yes queues it)
+    Write {
+        reference: Reference,
+        /// clarification (our answer to their question), follow_up, internal_review or other
+        #[arg(long, value_parser = |s: &str| s.parse::<crate::domain::correspondence::WriteKind>())]
+        kind: crate::domain::correspondence::WriteKind,
+        /// The letter's text (UTF-8); without it, the kind's draft is printed to start from
+        #[arg(long)]
+        text_file: Option<std::path::PathBuf>,
+        /// Queue it (without: show what would go and change nothing)
+        #[arg(long)]
+        yes: bool,
+    },
     /// Undo the last state change, set in error: the request goes back to the state and dates
     /// it had, and the mistaken state counts nowhere (report, board, publication)
     Undo {
@@ -58,6 +72,38 @@ pub async fn run(g: &Globals, cmd: RequestCommand) -> anyhow::Result<()> {
         RequestCommand::Note { reference, text } => {
             svc::add_note(&app, &reference, &text, &app.actor()).await?;
             println!("{reference}: note kept (private to the team; nothing else changed)");
+        }
+        RequestCommand::Write {
+            reference,
+            kind,
+            text_file,
+            yes,
+        } => {
+            use crate::services::correspondence as write;
+            let Some(file) = text_file else {
+                print!("{}", write::draft(&app, &reference, kind).await?);
+                return Ok(());
+            };
+            let text = std::fs::read_to_string(&file).map_err(|e| {
+                anyhow::anyhow!("cannot read {} as UTF-8 text: {e}", file.display())
+            })?;
+            if yes {
+                let id = write::write(&app, &reference, kind, &text, &app.actor()).await?;
+                println!(
+                    "{reference}: {} queued ({id}); foi send or foi serve delivers it",
+                    kind.label()
+                );
+            } else {
+                let p = write::preview(&app, &reference, kind, &text).await?;
+                println!("To: {}\nSubject: {}", p.to, p.subject);
+                if let Some(parent) = &p.in_reply_to {
+                    println!("In reply to: {parent}");
+                }
+                println!(
+                    "\n{}\n\n{}\nNothing was queued: add --yes to send it.",
+                    p.text, p.effect
+                );
+            }
         }
         RequestCommand::Undo { reference, note } => {
             let r = svc::correct_state(&app, &reference, note, &app.actor()).await?;

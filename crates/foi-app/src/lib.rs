@@ -18,7 +18,7 @@ pub mod services;
 pub mod tasks;
 
 use foi_config as config;
-use foi_docs::{extract, fetch};
+use foi_docs::{extract, fetch, sheet};
 use foi_domain as domain;
 use foi_domain::clock;
 use foi_mail::{inbound, mailbox, outbound};

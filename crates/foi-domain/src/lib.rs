@@ -26,6 +26,7 @@ pub mod clock;
 pub mod codebook;
 pub mod coding;
 pub mod compare;
+pub mod correspondence;
 pub mod dates;
 pub mod event;
 pub mod extracted;

@@ -134,6 +134,12 @@ string_enum! {
         InternalReview = "internal_review",
         /// A drafted complaint to the ICO (for the team).
         IcoComplaint = "ico_complaint",
+        /// Our answer to a body's request for clarification, written on the request page.
+        Clarification = "clarification",
+        /// A follow-up the team wrote on the request page.
+        FollowUp = "follow_up",
+        /// Any other letter the team wrote on the request page.
+        OtherLetter = "other_letter",
         /// The team's digest.
         Digest = "digest",
         /// A reply from a body.
@@ -154,6 +160,9 @@ impl MessageKind {
             MessageKind::Chaser => "reminder",
             MessageKind::InternalReview => "request for internal review",
             MessageKind::IcoComplaint => "ICO complaint draft",
+            MessageKind::Clarification => "clarification",
+            MessageKind::FollowUp => "follow-up",
+            MessageKind::OtherLetter => "letter",
             MessageKind::Digest => "digest",
             MessageKind::Reply => "reply",
             MessageKind::AutoReply => "automatic reply",

@@ -257,15 +257,10 @@ pub async fn mark_sent(
         let state: RequestState = r.state.parse().map_err(StoreError::Invalid)?;
         let mut note = format!("{kind} accepted by the server: {server_reply}");
         let mut ev = events::NewEvent::on_request(rid, actor, EventKind::LetterSent(kind));
-        // Sending a request letter starts the statutory clock; sending our internal review
-        // request starts the review's own 20-working-day clock.
-        let target = match (kind, state) {
-            (MessageKind::Request, RequestState::Draft) => Some(RequestState::AwaitingResponse),
-            (MessageKind::InternalReview, s) if s.awaiting_body() => {
-                Some(RequestState::InternalReviewRequested)
-            }
-            _ => None,
-        };
+        // What sending it does to the request (the request letter starts the statutory
+        // clock, our clarification restarts it, our internal review request starts the
+        // review's): `domain::correspondence`.
+        let target = crate::domain::correspondence::on_sent(kind, state);
         if let Some(to) = target {
             let regime: crate::domain::regime::Regime =
                 r.regime.parse().map_err(StoreError::Invalid)?;
@@ -293,7 +288,7 @@ pub async fn mark_sent(
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
             let mut ra: request::ActiveModel = r.into();
             ra.state = Set(to.as_str().into());
-            if to == RequestState::AwaitingResponse {
+            if kind == MessageKind::Request {
                 ra.sent_at = Set(Some(now));
             }
             ra.received_on = Set(c.received_on);
@@ -638,6 +633,19 @@ pub async fn approve(
     }
     txn.commit().await?;
     Ok(waiting.len() as u64)
+}
+
+/// How many letters of a request have been sent.
+pub async fn count_sent_for_request(
+    db: &DatabaseConnection,
+    request_id: i32,
+) -> Result<u64, StoreError> {
+    Ok(message::Entity::find()
+        .filter(message::Column::Direction.eq(OUT))
+        .filter(message::Column::RequestId.eq(request_id))
+        .filter(message::Column::State.eq(OutboundState::Sent.as_str()))
+        .count(db)
+        .await?)
 }
 
 /// Skips chaser `id` waiting for approval: it is never sent, and its step counts as taken.

@@ -13,6 +13,7 @@ use foi_report as report;
 pub mod attachments;
 pub mod auth;
 pub mod chasers;
+pub mod correspondence;
 pub mod error;
 pub mod guards;
 pub mod login;
@@ -97,6 +98,8 @@ pub const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/requests/{reference}/chase", true),
     ("POST", "/requests/{reference}/note", true),
     ("POST", "/requests/{reference}/undo", true),
+    ("GET", "/requests/{reference}/write", true),
+    ("POST", "/requests/{reference}/write", true),
     ("GET", "/requests/{reference}/bundle", true),
     ("GET", "/attachments/{id}", true),
     ("GET", "/sources/{id}", true),
@@ -131,6 +134,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "chasers",
         include_str!("../../../templates/web/chasers.hbs"),
     ),
+    ("write", include_str!("../../../templates/web/write.hbs")),
     (
         "chaser_edit",
         include_str!("../../../templates/web/chaser_edit.hbs"),
@@ -374,6 +378,10 @@ fn router_for(st: WebState) -> Router {
         .route("/requests/{reference}/chase", post(requests::chase_now))
         .route("/requests/{reference}/note", post(requests::add_note))
         .route("/requests/{reference}/undo", post(requests::undo_state))
+        .route(
+            "/requests/{reference}/write",
+            get(correspondence::page).post(correspondence::write),
+        )
         .route("/requests/{reference}/bundle", get(requests::bundle))
         .route("/attachments/{id}", get(attachments::download))
         .route("/sources/{id}", get(attachments::source))

@@ -30,6 +30,7 @@ fn flash(q: &HashMap<String, String>) -> Option<&'static str> {
         "note" => "Note kept (private to the team; nothing else changed).",
         "undo" => "The state set in error is undone; it counts nowhere.",
         "assign" => "The reply is now on this request: say what it is below.",
+        "write" => "Letter queued: it is in the thread, and goes out with the next delivery.",
         "chase" => "Chaser queued: see it at the top of the thread.",
         _ => return None,
     })
@@ -338,6 +339,9 @@ async fn page(
         "coding_errors": !form.errors.is_empty(),
         "chase": chase,
         "can_edit": can_edit,
+        "can_write": can_edit && req.sent_at.is_some(),
+        "write_kinds": crate::domain::correspondence::WriteKind::ALL.iter()
+            .map(|k| json!({"id": k.as_str(), "label": k.label()})).collect::<Vec<_>>(),
         "flash": flash,
     });
     render(st, "request", &req.reference, Some(s), data).await

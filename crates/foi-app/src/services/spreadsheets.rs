@@ -260,7 +260,7 @@ pub async fn import_codings_xlsx(
     coder: &str,
 ) -> Result<usize, FindingsError> {
     let round = rounds::find(&app.db, slug).await?;
-    let cells = xlsx::read_sheet(bytes, CODINGS_SHEET).map_err(spreadsheet)?;
+    let cells = crate::sheet::read_sheet(bytes, CODINGS_SHEET).map_err(FindingsError::Url)?;
     let at = |row: usize, col: usize, h: &str| {
         format!(
             "sheet {CODINGS_SHEET}, row {}, column {}{}",

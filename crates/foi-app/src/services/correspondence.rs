@@ -1,0 +1,280 @@
+//! Writing to a body from a request: a clarification, a follow-up, a request for internal
+//! review or another letter, in the request's own thread (threaded to the body's latest
+//! message, the reference in the subject, from the round's address), through the outbox like
+//! every letter. What sending each kind does to the request is `domain::correspondence`.
+
+use super::letters::{compose_letter, Composed, Composer, Original, Which};
+use crate::app::App;
+use crate::domain::correspondence::WriteKind;
+use crate::domain::ids::{MessageId, Reference};
+use crate::domain::message::{InboundState, OutboundState};
+use crate::store::outbox::{self, NewOutbound};
+use crate::store::rounds::{RequestRow, Round};
+use crate::store::StoreError;
+use serde::Serialize;
+
+/// The longest letter kept (characters).
+pub const LETTER_MAX: usize = 20_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(transparent)]
+    Letter(#[from] super::letters::LetterError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Raw(#[from] crate::rawstore::RawStoreError),
+}
+
+impl From<crate::outbound::render::TemplateError> for WriteError {
+    fn from(e: crate::outbound::render::TemplateError) -> WriteError {
+        WriteError::Letter(e.into())
+    }
+}
+
+/// Exactly what will go, for the preview.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    pub kind: WriteKind,
+    pub kind_label: &'static str,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    /// The message it answers (its Message-ID), when the body has written.
+    pub in_reply_to: Option<String>,
+    /// What sending it does to the request, in words.
+    pub effect: &'static str,
+}
+
+/// What a letter of `kind` starts from: for a request for internal review, the round's
+/// internal review letter filled with the request's facts (dates, days overdue); otherwise
+/// a greeting and the signature to write between.
+pub async fn draft(
+    app: &App,
+    reference: &Reference,
+    kind: WriteKind,
+) -> Result<String, WriteError> {
+    let (req, round, original, _) = load(app, reference).await?;
+    let renderer = app.renderer().map_err(super::letters::LetterError::from)?;
+    let cal = app.calendar.get().for_regime(req.regime);
+    let late = super::requests::working_days_overdue(app, &req);
+    let ctx = super::letters::context(
+        &round.def,
+        &req,
+        &cal,
+        app.clock.today(),
+        original.as_ref(),
+        late,
+    );
+    if kind == WriteKind::InternalReview {
+        let template = round.def.templates.internal_review.get_ref();
+        return Ok(renderer.render(template, &ctx)?.text);
+    }
+    let name = round
+        .def
+        .requester
+        .as_ref()
+        .map(|r| format!("{}\n{}", r.name, r.organisation))
+        .unwrap_or_default();
+    Ok(format!(
+        "Dear {},\n\n\n\nYours faithfully,\n\n{name}\n",
+        req.authority_name
+    ))
+}
+
+/// The letter as it will go: recipient, subject, text and threading, and what sending it
+/// does to the request. Nothing is stored.
+pub async fn preview(
+    app: &App,
+    reference: &Reference,
+    kind: WriteKind,
+    text: &str,
+) -> Result<Preview, WriteError> {
+    let text = checked(text)?;
+    let (req, round, original, parent) = load(app, reference).await?;
+    let c = compose(
+        app,
+        &req,
+        &round,
+        kind,
+        text,
+        original,
+        parent.clone(),
+        None,
+    )?;
+    Ok(Preview {
+        kind,
+        kind_label: kind.label(),
+        to: c.to.to_string(),
+        subject: c.subject,
+        text: text.to_string(),
+        in_reply_to: c.in_reply_to.map(|m| m.to_string()),
+        effect: kind.effect(req.state),
+    })
+}
+
+/// Queues the letter (`queued`; `foi serve` or `foi send` delivers it, throttled, exactly
+/// once). Its Message-ID names the request, how many of its letters had gone, and the text,
+/// so the same form sent twice (a double click, a reload) queues one letter; the same words
+/// once the first has gone are a new letter. Returns its Message-ID.
+pub async fn write(
+    app: &App,
+    reference: &Reference,
+    kind: WriteKind,
+    text: &str,
+    actor: &str,
+) -> Result<String, WriteError> {
+    let text = checked(text)?;
+    let (req, round, original, parent) = load(app, reference).await?;
+    let n = outbox::count_sent_for_request(&app.db, req.id).await?;
+    let c = compose(
+        app,
+        &req,
+        &round,
+        kind,
+        text,
+        original,
+        parent,
+        Some((n, text)),
+    )?;
+    let sha = app.raw_store().put(&c.raw)?;
+    let id = c.message_id.to_string();
+    outbox::enqueue_many(
+        &app.db,
+        vec![NewOutbound {
+            request_id: req.id,
+            kind: kind.message_kind(),
+            chase_step: None,
+            message_id: c.message_id,
+            in_reply_to: c.in_reply_to,
+            subject: c.subject,
+            from_addr: c.from,
+            to_addr: c.to,
+            raw_sha256: sha,
+            raw_size: c.raw.len() as i64,
+            state: OutboundState::Queued,
+        }],
+        actor,
+        app.clock.now(),
+    )
+    .await?;
+    Ok(id)
+}
+
+fn checked(text: &str) -> Result<&str, StoreError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(StoreError::Invalid(
+            "the letter is empty: write what to send".into(),
+        ));
+    }
+    if t.chars().count() > LETTER_MAX {
+        return Err(StoreError::Invalid(format!(
+            "the letter is longer than {LETTER_MAX} characters: shorten it, or send the rest as a second letter"
+        )));
+    }
+    Ok(t)
+}
+
+/// The request, its round, the request letter (for the context), and the message a new
+/// letter answers: the body's latest in this request, else our request letter.
+async fn load(
+    app: &App,
+    reference: &Reference,
+) -> Result<(RequestRow, Round, Option<Original>, Option<Original>), WriteError> {
+    let view = super::request_view::load(app, reference).await?;
+    let req = view.request;
+    if req.sent_at.is_none() {
+        return Err(StoreError::Invalid(format!(
+            "{reference} has not been sent yet: launch the round first; a letter follows the request"
+        ))
+        .into());
+    }
+    let history = crate::store::letters::letter_histories_of(&app.db, Some(&[req.id]))
+        .await?
+        .remove(&req.id)
+        .unwrap_or_default();
+    let original = history
+        .original
+        .map(|(sent_on, subject, message_id)| Original {
+            sent_on,
+            subject,
+            message_id,
+        });
+    let parent = view
+        .inbound
+        .iter()
+        .rev()
+        .filter(|m| !matches!(m.state, InboundState::Bounce | InboundState::Dismissed))
+        .find_map(|m| {
+            let id: MessageId = m.message_id.as_deref()?.parse().ok()?;
+            Some(Original {
+                sent_on: m
+                    .received_at
+                    .map(crate::domain::dates::london_date)
+                    .unwrap_or_else(|| app.clock.today()),
+                subject: m.subject.clone(),
+                message_id: id,
+            })
+        })
+        .or_else(|| original.clone());
+    Ok((req, view.round, original, parent))
+}
+
+/// The composed letter: the round's chaser (or internal review) subject, the team's text,
+/// threaded under `parent`. `number`: how many letters had gone, and the text, for the
+/// Message-ID (`None` for a preview).
+#[allow(clippy::too_many_arguments)]
+fn compose(
+    app: &App,
+    req: &RequestRow,
+    round: &Round,
+    kind: WriteKind,
+    text: &str,
+    original: Option<Original>,
+    parent: Option<Original>,
+    number: Option<(u64, &str)>,
+) -> Result<Composed, WriteError> {
+    let renderer = app.renderer().map_err(super::letters::LetterError::from)?;
+    let composer = Composer {
+        renderer: &renderer,
+        calendar: &app.calendar.get(),
+        now: app.clock.now(),
+        reply_to_pattern: &app.config.send.reply_to_pattern,
+    };
+    let template = match kind {
+        WriteKind::InternalReview => round.def.templates.internal_review.get_ref(),
+        _ => round.def.templates.chaser.get_ref(),
+    };
+    let step = match number {
+        Some((n, text)) => {
+            use sha2::{Digest, Sha256};
+            let h: String = Sha256::digest(text.trim().as_bytes())
+                .iter()
+                .take(4)
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            format!("{}-{n}-{h}", kind.as_str().replace('_', "-"))
+        }
+        None => format!("{}-preview", kind.as_str().replace('_', "-")),
+    };
+    let late = super::requests::working_days_overdue(app, req);
+    // The subject template reads the request letter; the threading is the parent's.
+    let mut c = compose_letter(
+        &composer,
+        &round.def,
+        req,
+        Which {
+            template,
+            step: &step,
+            original: parent.as_ref().or(original.as_ref()),
+            working_days_overdue: late,
+            chase: None,
+            text: Some(text),
+        },
+    )?;
+    if c.in_reply_to.is_none() {
+        c.in_reply_to = parent.map(|p| p.message_id);
+    }
+    Ok(c)
+}

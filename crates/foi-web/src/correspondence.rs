@@ -1,0 +1,101 @@
+//! Writing to a body from a request page: choose the kind, write (or start from a draft),
+//! preview exactly what will go and what it does to the request, then send it through the
+//! outbox.
+
+use super::guards::Editor;
+use super::{back, render, Sess, WebError, WebState};
+use crate::domain::correspondence::WriteKind;
+use crate::domain::ids::Reference;
+use crate::services::correspondence::{self as svc, WriteError};
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::Extension;
+use serde_json::json;
+use std::collections::HashMap;
+
+impl From<WriteError> for WebError {
+    fn from(e: WriteError) -> WebError {
+        match e {
+            WriteError::Store(s) => s.into(),
+            WriteError::Letter(l) => WebError::BadRequest(l.to_string()),
+            WriteError::Raw(r) => WebError::internal(r),
+        }
+    }
+}
+
+fn reference(s: &str) -> Result<Reference, WebError> {
+    s.parse()
+        .map_err(|_| WebError::NotFound(format!("no request {s}")))
+}
+
+fn kind_of(s: Option<&str>) -> Result<WriteKind, WebError> {
+    s.unwrap_or("follow_up")
+        .parse()
+        .map_err(WebError::BadRequest)
+}
+
+/// A short fingerprint of the text previewed: "Send" goes only with the text shown.
+fn fingerprint(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(text.trim().as_bytes());
+    d.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+fn kinds(chosen: WriteKind) -> Vec<serde_json::Value> {
+    WriteKind::ALL
+        .iter()
+        .map(|k| json!({"id": k.as_str(), "label": k.label(), "on": *k == chosen}))
+        .collect()
+}
+
+/// The writing page, started from the kind's draft.
+pub async fn page(
+    State(st): State<WebState>,
+    Extension(s): Extension<Sess>,
+    Path(reference_text): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let reference = reference(&reference_text)?;
+    let kind = kind_of(q.get("kind").map(String::as_str))?;
+    let req = crate::services::rounds::request(&st.app, &reference).await?;
+    let text = svc::draft(&st.app, &reference, kind).await?;
+    render(
+        &st,
+        "write",
+        &format!("Write to {}", req.authority_name),
+        Some(&s),
+        json!({"reference": reference.as_str(), "authority": req.authority_name,
+            "kinds": kinds(kind), "text": text, "max": svc::LETTER_MAX}),
+    )
+    .await
+}
+
+/// "Preview" shows exactly what will go; "Send it now" (with the text previewed) queues it.
+pub async fn write(
+    State(st): State<WebState>,
+    Path(reference_text): Path<String>,
+    e: Editor,
+) -> Result<Response, WebError> {
+    let reference = reference(&reference_text)?;
+    let kind = kind_of(e.form.get("kind"))?;
+    let text = e.form.get("text").unwrap_or("").to_string();
+    let confirmed = e.form.get("confirmed") == Some("yes")
+        && e.form.get("previewed") == Some(fingerprint(&text).as_str());
+    if confirmed {
+        svc::write(&st.app, &reference, kind, &text, e.name()).await?;
+        return Ok(back(&format!("/requests/{reference}"), "write"));
+    }
+    let preview = svc::preview(&st.app, &reference, kind, &text).await?;
+    let req = crate::services::rounds::request(&st.app, &reference).await?;
+    let changed = e.form.get("confirmed") == Some("yes");
+    render(
+        &st,
+        "write",
+        &format!("Write to {}", req.authority_name),
+        Some(&e.sess),
+        json!({"reference": reference.as_str(), "authority": req.authority_name,
+            "kinds": kinds(kind), "text": text, "max": svc::LETTER_MAX,
+            "preview": preview, "previewed": fingerprint(&text), "changed": changed}),
+    )
+    .await
+}

@@ -1,0 +1,303 @@
+//! Writing to a body from the request: a clarification written on the request page (previewed,
+//! then sent through the outbox) goes threaded to the body's question, restarts the clock from
+//! the day the body receives it (FOIA s.1(3), s.10(6)), and the body's answer to it is matched;
+//! a follow-up from the command line changes nothing but the thread. On SQLite and PostgreSQL.
+
+mod common;
+
+use common::{foi, ok, PgDb};
+use serde_json::Value;
+use std::path::Path;
+
+fn at(d: &Path, env: &[(&str, &str)], day: &str, args: &[&str]) -> String {
+    let mut e = env.to_vec();
+    e.push(("FOI_TODAY", day));
+    e.push(("FOI__SEND__PER_MINUTE", "0"));
+    ok(foi(d, args, &e))
+}
+
+fn request(d: &Path, env: &[(&str, &str)], reference: &str) -> Value {
+    let shown: Value = serde_json::from_str(&at(
+        d,
+        env,
+        "2026-05-20",
+        &["request", "show", reference, "--format", "json"],
+    ))
+    .unwrap();
+    let mut r = shown["request"].clone();
+    // The dates, beside the state, as the tests read them.
+    for k in ["received_on", "due_on"] {
+        r[k] = r["clocks"][k].clone();
+    }
+    r
+}
+
+/// The file transport's copy of the letter whose Message-ID contains `part` (delivered by
+/// `foi send` or by the running server's own worker, whichever took it: it goes once).
+fn sent_copy(d: &Path, part: &str) -> String {
+    let dir = d.join("outbox-files").join("new");
+    let start = std::time::Instant::now();
+    loop {
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let text = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).to_string();
+            if header(&text, "Message-ID").contains(part) {
+                return text;
+            }
+        }
+        assert!(
+            start.elapsed().as_secs() < 30,
+            "no letter with a Message-ID containing {part} in {}",
+            dir.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// A header's value, its folded lines unfolded.
+fn header(mail: &str, name: &str) -> String {
+    let head = mail
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or("")
+        .replace("\r\n ", " ");
+    head.lines()
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+        })
+        .map(|l| l[name.len() + 1..].trim().to_string())
+        .unwrap_or_default()
+}
+
+fn walk(env: &[(&str, &str)]) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let csv = "code,name,region,foi_email\nX0001,Body 1,Test,foi@body1.example\nX0002,Body 2,Test,foi@body2.example\n";
+    common::msk_round_on(dir.path(), &d, "write", csv, "", env);
+    at(
+        &d,
+        env,
+        "2026-05-05",
+        &["round", "launch", "msk-2026", "--yes", "--enqueue-only"],
+    );
+    at(&d, env, "2026-05-05", &["send"]);
+    let ours = header(&sent_copy(&d, "x0001.request"), "Message-ID");
+
+    // Body 1 asks what we mean, in reply to our request.
+    let q = dir.path().join("question.eml");
+    std::fs::write(
+        &q,
+        format!("From: foi@body1.example\r\nTo: projects@arma.uk.net\r\nSubject: RE: Freedom of Information request\r\nMessage-ID: <clar-q1@body1.example>\r\nIn-Reply-To: {ours}\r\nReferences: {ours}\r\nDate: Tue, 12 May 2026 10:00:00 +0100\r\n\r\nBefore we can proceed, could you please clarify what you mean by an MSK lead?\r\n"),
+    )
+    .unwrap();
+    at(&d, env, "2026-05-12", &["ingest", q.to_str().unwrap()]);
+    at(
+        &d,
+        env,
+        "2026-05-12",
+        &[
+            "request",
+            "set",
+            "MSK26-X0001",
+            "clarification_requested",
+            "--date",
+            "2026-05-12",
+        ],
+    );
+    assert_eq!(
+        request(&d, env, "MSK26-X0001")["due_on"],
+        Value::Null,
+        "the clock stopped"
+    );
+
+    // On the request page: a draft, a preview of exactly what will go, then send.
+    let mut web_env = env.to_vec();
+    web_env.push(("FOI_TODAY", "2026-05-14"));
+    let (_serve, web) = common::dashboard(&d, &web_env, "editor");
+    let path = "/requests/MSK26-X0001";
+    assert!(web.get(path).body.contains("Write to the body"));
+    let page = web.get(&format!("{path}/write?kind=clarification"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Dear Body 1,"), "a draft to start from");
+    let csrf = web.csrf(path);
+    let text = "Dear Body 1,\n\nBy an MSK lead we mean the person accountable for musculoskeletal services across the ICB.\n\nYours faithfully,\nARMA";
+    let preview = web.post(
+        &format!("{path}/write"),
+        &[("csrf", &csrf), ("kind", "clarification"), ("text", text)],
+    );
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    for s in [
+        "This is what will go",
+        "foi@body1.example",
+        "[FOI ref MSK26-X0001]",
+        "&lt;clar-q1@body1.example&gt;",
+        "the 20 working days start afresh",
+        "By an MSK lead we mean",
+    ] {
+        assert!(
+            preview.body.contains(s),
+            "{s} in the preview: {}",
+            preview.body
+        );
+    }
+    let previewed = preview
+        .body
+        .split("name=\"previewed\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    // A text changed after its preview is shown again, not sent.
+    let changed = web.post(
+        &format!("{path}/write"),
+        &[
+            ("csrf", &csrf),
+            ("kind", "clarification"),
+            ("text", "Something else"),
+            ("confirmed", "yes"),
+            ("previewed", &previewed),
+        ],
+    );
+    assert!(
+        changed
+            .body
+            .contains("The letter changed since its preview"),
+        "{}",
+        changed.body
+    );
+    let unsent = || -> Vec<Value> {
+        serde_json::from_str(&at(&d, env, "2026-05-14", &["outbox", "--format", "json"])).unwrap()
+    };
+    assert!(unsent().is_empty(), "nothing queued before it is confirmed");
+    let sent = web.post(
+        &format!("{path}/write"),
+        &[
+            ("csrf", &csrf),
+            ("kind", "clarification"),
+            ("text", text),
+            ("confirmed", "yes"),
+            ("previewed", &previewed),
+        ],
+    );
+    assert!(sent.status < 400, "{}", sent.body);
+    let queued = unsent();
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert_eq!(queued[0]["kind"], "clarification");
+    let ours_clar = queued[0]["message_id"].as_str().unwrap().to_string();
+    // The same form again (a double click) queues nothing more.
+    web.post(
+        &format!("{path}/write"),
+        &[
+            ("csrf", &csrf),
+            ("kind", "clarification"),
+            ("text", text),
+            ("confirmed", "yes"),
+            ("previewed", &previewed),
+        ],
+    );
+    assert_eq!(unsent().len(), 1, "queued once");
+
+    // Delivered on Thu 14 May: threaded to their question; the clock restarts from then.
+    at(&d, env, "2026-05-14", &["send"]);
+    let mail = sent_copy(&d, "clarification");
+    assert_eq!(header(&mail, "In-Reply-To"), "<clar-q1@body1.example>");
+    assert!(header(&mail, "References").contains("<clar-q1@body1.example>"));
+    assert!(
+        header(&mail, "Subject").contains("[FOI ref MSK26-X0001]"),
+        "{mail}"
+    );
+    let r = request(&d, env, "MSK26-X0001");
+    assert_eq!(r["state"], "awaiting_response");
+    assert_eq!(r["received_on"], "2026-05-14");
+    let due = at(
+        &d,
+        env,
+        "2026-05-14",
+        &["deadline", "--received", "2026-05-14"],
+    );
+    assert_eq!(
+        r["due_on"],
+        due.trim(),
+        "due 20 working days from the day they receive it"
+    );
+    let thread = web.get(path).body;
+    assert!(
+        thread.contains("By an MSK lead we mean") && thread.contains("Our clarification"),
+        "the letter is in the thread"
+    );
+
+    // Their answer, in reply to our clarification, is matched to the request.
+    let a = dir.path().join("answer.eml");
+    std::fs::write(
+        &a,
+        format!("From: foi@body1.example\r\nTo: projects@arma.uk.net\r\nSubject: RE: your clarification\r\nMessage-ID: <answer-1@body1.example>\r\nIn-Reply-To: {ours_clar}\r\nDate: Wed, 10 Jun 2026 10:00:00 +0100\r\n\r\nPlease find our response attached.\r\n"),
+    )
+    .unwrap();
+    let out = at(&d, env, "2026-06-10", &["ingest", a.to_str().unwrap()]);
+    assert!(out.contains("1 matched"), "{out}");
+
+    // A follow-up from the command line: in the thread, nothing else changes.
+    let before = request(&d, env, "MSK26-X0002");
+    let f = dir.path().join("follow.txt");
+    std::fs::write(&f, "Dear Body 2,\n\nA reminder that our request is open.\n").unwrap();
+    let shown = at(
+        &d,
+        env,
+        "2026-05-20",
+        &[
+            "request",
+            "write",
+            "MSK26-X0002",
+            "--kind",
+            "follow_up",
+            "--text-file",
+            f.to_str().unwrap(),
+        ],
+    );
+    assert!(shown.contains("Nothing was queued"), "{shown}");
+    at(
+        &d,
+        env,
+        "2026-05-20",
+        &[
+            "request",
+            "write",
+            "MSK26-X0002",
+            "--kind",
+            "follow_up",
+            "--text-file",
+            f.to_str().unwrap(),
+            "--yes",
+        ],
+    );
+    at(&d, env, "2026-05-20", &["send"]);
+    let mail = sent_copy(&d, "x0002.follow-up");
+    assert!(mail.contains("A reminder that our request is open."));
+    let after = request(&d, env, "MSK26-X0002");
+    assert_eq!(
+        (
+            after["state"].clone(),
+            after["due_on"].clone(),
+            after["received_on"].clone()
+        ),
+        (
+            before["state"].clone(),
+            before["due_on"].clone(),
+            before["received_on"].clone()
+        )
+    );
+}
+
+#[test]
+fn sqlite_a_clarification_written_on_the_request_page_restarts_the_clock() {
+    walk(&[]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_clarification_written_on_the_request_page_restarts_the_clock() {
+    let pg = PgDb::create().await;
+    let url = pg.url.clone();
+    tokio::task::spawn_blocking(move || walk(&[("FOI_DATABASE_URL", url.as_str())]))
+        .await
+        .unwrap();
+}
