@@ -301,3 +301,167 @@ async fn postgres_a_clarification_written_on_the_request_page_restarts_the_clock
         .await
         .unwrap();
 }
+
+/// A correction to a whole round: one letter to all 36 bodies, each filled for its body and
+/// threaded into its own request; from the board, two ticked bodies only.
+#[test]
+fn a_letter_to_every_body_of_a_round_goes_once_into_each_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let env: [(&str, &str); 0] = [];
+    at(&d, &env, "2026-05-05", &["init"]);
+    at(
+        &d,
+        &env,
+        "2026-05-05",
+        &[
+            "round",
+            "create",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/config/rounds/msk-2026.toml"),
+        ],
+    );
+    at(
+        &d,
+        &env,
+        "2026-05-05",
+        &["round", "launch", "msk-2026", "--yes", "--enqueue-only"],
+    );
+    at(&d, &env, "2026-05-05", &["send"]);
+    let status: Vec<Value> = serde_json::from_str(&at(
+        &d,
+        &env,
+        "2026-05-06",
+        &["status", "msk-2026", "--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(status.len(), 36);
+
+    // From the board: two ticked, previewed, sent.
+    let (_serve, web) = common::dashboard(&d, &[("FOI_TODAY", "2026-05-06")], "editor");
+    let board = web.get("/rounds/msk-2026").body;
+    assert!(board.contains("Write to all 36 shown") && board.contains("Write to the ticked"));
+    let csrf = web.csrf("/rounds/msk-2026");
+    let (a, b) = (
+        status[0]["reference"].as_str().unwrap(),
+        status[1]["reference"].as_str().unwrap(),
+    );
+    let text = "Dear {{body}},\n\nPlease note a correction to our request {{reference}}: question 3 concerns adults only.\n";
+    let preview = web.post(
+        "/rounds/msk-2026/write",
+        &[
+            ("csrf", &csrf),
+            ("ref", a),
+            ("ref", b),
+            ("kind", "follow_up"),
+            ("text", text),
+        ],
+    );
+    assert!(
+        preview.body.contains("This is what will go: 2 letters"),
+        "{}",
+        preview.body
+    );
+    assert!(
+        preview
+            .body
+            .contains(&format!("Dear {},", status[0]["name"].as_str().unwrap())),
+        "filled for the first body"
+    );
+    let previewed = preview
+        .body
+        .split("name=\"previewed\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let sent = web.post(
+        "/rounds/msk-2026/write",
+        &[
+            ("csrf", &csrf),
+            ("ref", a),
+            ("ref", b),
+            ("kind", "follow_up"),
+            ("text", text),
+            ("confirmed", "yes"),
+            ("previewed", &previewed),
+        ],
+    );
+    assert!(sent.status < 400, "{}", sent.body);
+    let unsent: Vec<Value> =
+        serde_json::from_str(&at(&d, &env, "2026-05-06", &["outbox", "--format", "json"])).unwrap();
+    assert_eq!(
+        unsent.iter().filter(|m| m["kind"] == "follow_up").count(),
+        2
+    );
+    // An unknown placeholder is refused before anything goes.
+    let bad = web.post(
+        "/rounds/msk-2026/write",
+        &[
+            ("csrf", &csrf),
+            ("filter", "all"),
+            ("kind", "other"),
+            ("text", "Dear {{name}}"),
+        ],
+    );
+    assert!(bad.body.contains("is not a placeholder"), "{}", bad.body);
+    drop(_serve);
+
+    // From the command line, to all 36.
+    let f = dir.path().join("correction.txt");
+    std::fs::write(&f, "Dear {{body}},\n\nA correction to request {{reference}}, due {{due_on}}: question 3 concerns adults only.\n").unwrap();
+    let shown = at(
+        &d,
+        &env,
+        "2026-05-06",
+        &[
+            "round",
+            "write",
+            "msk-2026",
+            "--filter",
+            "all",
+            "--kind",
+            "other",
+            "--text-file",
+            f.to_str().unwrap(),
+        ],
+    );
+    assert!(shown.starts_with("36 letter(s)"), "{shown}");
+    let out = at(
+        &d,
+        &env,
+        "2026-05-06",
+        &[
+            "round",
+            "write",
+            "msk-2026",
+            "--filter",
+            "all",
+            "--kind",
+            "other",
+            "--text-file",
+            f.to_str().unwrap(),
+            "--yes",
+        ],
+    );
+    assert!(out.starts_with("36 letter(s) queued"), "{out}");
+    at(&d, &env, "2026-05-06", &["send"]);
+    for r in &status {
+        let reference = r["reference"].as_str().unwrap();
+        let lower = reference.to_ascii_lowercase();
+        let request = sent_copy(&d, &format!("{lower}.request"));
+        let letter = sent_copy(&d, &format!("{lower}.other-"));
+        assert_eq!(
+            header(&letter, "In-Reply-To"),
+            header(&request, "Message-ID"),
+            "{reference}: threaded into its own request"
+        );
+        assert!(header(&letter, "Subject").contains(reference));
+        let body = foi::inbound::mime::parse(letter.as_bytes()).unwrap().text;
+        assert!(
+            body.contains(&format!(
+                "A correction to request {reference}, due Wednesday 3 June 2026"
+            )) && body.contains(&format!("Dear {},", r["name"].as_str().unwrap())),
+            "{body}"
+        );
+    }
+}

@@ -17,6 +17,26 @@ use std::path::PathBuf;
 pub enum RoundCommand {
     /// Validate a round file and create one request per body of its register
     Create { file: PathBuf },
+    /// Write one letter to many bodies, each threaded into its own request: foi round write
+    /// SLUG --filter overdue --kind follow_up --text-file letter.txt ({{body}}, {{reference}},
+    /// {{sent_on}} and {{due_on}} are filled for each); shows the count and the first letter,
+    /// --yes queues them all
+    Write {
+        slug: String,
+        /// Every request this board filter shows today: all, overdue, classify, coding, answered
+        #[arg(long, conflicts_with = "refs")]
+        filter: Option<String>,
+        /// These references, comma-separated
+        #[arg(long, value_delimiter = ',')]
+        refs: Vec<crate::domain::ids::Reference>,
+        #[arg(long, value_parser = |s: &str| s.parse::<crate::domain::correspondence::WriteKind>())]
+        kind: crate::domain::correspondence::WriteKind,
+        #[arg(long)]
+        text_file: PathBuf,
+        /// Queue them (without: show what would go and change nothing)
+        #[arg(long)]
+        yes: bool,
+    },
     /// List rounds with counts by state
     List {
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -104,6 +124,40 @@ pub async fn run(g: &Globals, cmd: RoundCommand) -> anyhow::Result<()> {
             title,
         } => source(&app, &slug, &code, &url, title).await?,
         RoundCommand::Fetch { slug, code, format } => fetch(&app, &slug, code, format).await?,
+        RoundCommand::Write {
+            slug,
+            filter,
+            refs,
+            kind,
+            text_file,
+            yes,
+        } => {
+            use crate::services::correspondence::{self as write, Chosen};
+            let chosen = match filter {
+                Some(f) => Chosen::Filter(crate::domain::board::Filter::parse(&f)),
+                None if !refs.is_empty() => Chosen::Refs(refs),
+                None => anyhow::bail!("choose the requests: --filter FILTER or --refs A,B,…"),
+            };
+            let text = std::fs::read_to_string(&text_file).map_err(|e| {
+                anyhow::anyhow!("cannot read {} as UTF-8 text: {e}", text_file.display())
+            })?;
+            if yes {
+                let n = write::write_many(&app, &slug, &chosen, kind, &text, &app.actor()).await?;
+                println!("{n} letter(s) queued, each in its own request's thread; foi send or foi serve delivers them");
+            } else {
+                let p = write::preview_many(&app, &slug, &chosen, kind, &text).await?;
+                println!(
+                    "{} letter(s), to: {}\n\nThe first ({}):\nTo: {}\nSubject: {}\n\n{}\n\n{}\nNothing was queued: add --yes to send them.",
+                    p.count,
+                    p.references.join(", "),
+                    p.sample_body,
+                    p.sample.to,
+                    p.sample.subject,
+                    p.sample.text,
+                    p.sample.effect
+                );
+            }
+        }
         RoundCommand::Preview { slug, out } => {
             let plan = svc::preview(&app, &slug, &out).await?;
             print_plan(&plan);

@@ -8,7 +8,7 @@ use crate::domain::correspondence::WriteKind;
 use crate::domain::ids::Reference;
 use crate::services::correspondence::{self as svc, WriteError};
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use serde_json::json;
 use std::collections::HashMap;
@@ -96,6 +96,70 @@ pub async fn write(
         json!({"reference": reference.as_str(), "authority": req.authority_name,
             "kinds": kinds(kind), "text": text, "max": svc::LETTER_MAX,
             "preview": preview, "previewed": fingerprint(&text), "changed": changed}),
+    )
+    .await
+}
+
+/// Writing to many from the board: the requests ticked (`ref`), or every one a filter shows
+/// (`filter`); "Preview" shows the count and the first body's letter; "Send to all N" (with
+/// the text previewed) queues one letter per request.
+pub async fn write_many(
+    State(st): State<WebState>,
+    Path(slug): Path<String>,
+    e: Editor,
+) -> Result<Response, WebError> {
+    let chosen = match e.form.text("filter") {
+        Some(f) => svc::Chosen::Filter(crate::domain::board::Filter::parse(f)),
+        None => svc::Chosen::Refs(
+            e.form
+                .all("ref")
+                .into_iter()
+                .map(|r| {
+                    r.parse::<Reference>()
+                        .map_err(|_| WebError::BadRequest(format!("`{r}` is not a reference")))
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+    };
+    let kind = kind_of(e.form.get("kind"))?;
+    let text = e.form.get("text").unwrap_or("").to_string();
+    let confirmed = e.form.get("confirmed") == Some("yes")
+        && e.form.get("previewed") == Some(fingerprint(&text).as_str());
+    if confirmed {
+        let n = svc::write_many(&st.app, &slug, &chosen, kind, &text, e.name()).await?;
+        return Ok(
+            axum::response::Redirect::to(&format!("/rounds/{slug}?queued={n}")).into_response(),
+        );
+    }
+    let first = e.form.get("text").is_none();
+    let (preview, error) = if first {
+        (None, None)
+    } else {
+        match svc::preview_many(&st.app, &slug, &chosen, kind, &text).await {
+            Ok(p) => (Some(p), None),
+            Err(WriteError::Store(s)) => (None, Some(s.to_string())),
+            Err(other) => return Err(other.into()),
+        }
+    };
+    let refs = svc::chosen_requests(&st.app, &slug, &chosen).await?;
+    let text = if first {
+        "Dear {{body}},\n\n\n\nYours faithfully,\n".to_string()
+    } else {
+        text
+    };
+    render(
+        &st,
+        "write_many",
+        "Write to many",
+        Some(&e.sess),
+        json!({"slug": slug, "kinds": kinds(kind), "text": text, "max": svc::LETTER_MAX,
+            "filter": e.form.text("filter"),
+            "refs": refs.iter().map(|r| json!({"reference": r.reference, "name": r.authority_name})).collect::<Vec<_>>(),
+            "count": refs.len(),
+            "placeholders": svc::PLACEHOLDERS.iter().map(|(p, what)| json!({"p": p, "what": what})).collect::<Vec<_>>(),
+            "preview": preview, "error": error,
+            "previewed": preview.as_ref().map(|_| fingerprint(&text)),
+            "changed": e.form.get("confirmed") == Some("yes")}),
     )
     .await
 }

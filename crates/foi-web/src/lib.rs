@@ -90,6 +90,7 @@ pub const ROUTES: &[(&str, &str, bool)] = &[
     ("GET", "/rounds/{slug}/report", true),
     ("GET", "/rounds/{slug}/report/{format}", true),
     ("GET", "/rounds/{slug}/status.xlsx", true),
+    ("POST", "/rounds/{slug}/write", true),
     ("GET", "/rounds/{slug}/preview/{*path}", true),
     ("POST", "/rounds/{slug}/chasers/approve", true),
     ("GET", "/requests/{reference}", true),
@@ -135,6 +136,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/web/chasers.hbs"),
     ),
     ("write", include_str!("../../../templates/web/write.hbs")),
+    (
+        "write_many",
+        include_str!("../../../templates/web/write_many.hbs"),
+    ),
     (
         "chaser_edit",
         include_str!("../../../templates/web/chaser_edit.hbs"),
@@ -366,6 +371,7 @@ fn router_for(st: WebState) -> Router {
         .route("/rounds/{slug}", get(rounds::board))
         .route("/rounds/{slug}/report", get(rounds::report))
         .route("/rounds/{slug}/status.xlsx", get(rounds::status_download))
+        .route("/rounds/{slug}/write", post(correspondence::write_many))
         .route("/rounds/{slug}/preview/{*path}", get(rounds::preview))
         .route(
             "/rounds/{slug}/report/{format}",

@@ -75,7 +75,15 @@ pub async fn board(
     Path(slug): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
-    let data = board_data(&st, &slug, &q).await?;
+    let mut data = board_data(&st, &slug, &q).await?;
+    if let Some(n) = q.get("queued").and_then(|n| n.parse::<usize>().ok()) {
+        data["flash"] = format!(
+            "{n} letter{} queued, each in its own request's thread.",
+            if n == 1 { "" } else { "s" }
+        )
+        .into();
+    }
+    data["can_write"] = (s.user.role == crate::services::users::Role::Editor).into();
     let title = data["round"]["title"]
         .as_str()
         .unwrap_or("Round")
@@ -136,8 +144,9 @@ pub async fn board_data(
             let step = next.get(r.reference.as_str()).map(|(id, d)| format!("{id} on {}", crate::domain::dates::short(*d))).unwrap_or_default();
             json!({
                 "reference": r.reference, "name": r.name, "authority": r.authority, "state": r.state.as_str(),
-                "state_label": r.state.label(), "tier": tier, "tier_class": tier_class, "sent": date(r.sent_at),
-                "due": r.due_date.map(crate::domain::dates::short).unwrap_or_default(), "overdue": if r.sent_at.is_some() { r.working_days_overdue.to_string() } else { "not sent".to_string() },
+                "state_label": r.state.label(), "tier": tier, "tier_class": tier_class, "sent": date(r.sent_at), "is_sent": r.sent_at.is_some(),
+                "due": r.due_date.map(crate::domain::dates::short).unwrap_or_default(), "overdue": r.working_days_overdue,
+                "overdue_shown": if r.sent_at.is_some() { r.working_days_overdue.to_string() } else { "not sent".to_string() },
                 "last_in": date(r.last_in), "waiting": r.needs_classification, "next_step": step, "action": r.next_action,
             })
         })

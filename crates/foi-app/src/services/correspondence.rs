@@ -124,6 +124,19 @@ pub async fn write(
     text: &str,
     actor: &str,
 ) -> Result<String, WriteError> {
+    let letter = prepare(app, reference, kind, text).await?;
+    let id = letter.message_id.to_string();
+    outbox::enqueue_many(&app.db, vec![letter], actor, app.clock.now()).await?;
+    Ok(id)
+}
+
+/// One letter composed and stored, ready to queue.
+async fn prepare(
+    app: &App,
+    reference: &Reference,
+    kind: WriteKind,
+    text: &str,
+) -> Result<NewOutbound, WriteError> {
     let text = checked(text)?;
     let (req, round, original, parent) = load(app, reference).await?;
     let n = outbox::count_sent_for_request(&app.db, req.id).await?;
@@ -138,27 +151,178 @@ pub async fn write(
         Some((n, text)),
     )?;
     let sha = app.raw_store().put(&c.raw)?;
-    let id = c.message_id.to_string();
-    outbox::enqueue_many(
-        &app.db,
-        vec![NewOutbound {
-            request_id: req.id,
-            kind: kind.message_kind(),
-            chase_step: None,
-            message_id: c.message_id,
-            in_reply_to: c.in_reply_to,
-            subject: c.subject,
-            from_addr: c.from,
-            to_addr: c.to,
-            raw_sha256: sha,
-            raw_size: c.raw.len() as i64,
-            state: OutboundState::Queued,
-        }],
-        actor,
-        app.clock.now(),
-    )
-    .await?;
-    Ok(id)
+    Ok(NewOutbound {
+        request_id: req.id,
+        kind: kind.message_kind(),
+        chase_step: None,
+        message_id: c.message_id,
+        in_reply_to: c.in_reply_to,
+        subject: c.subject,
+        from_addr: c.from,
+        to_addr: c.to,
+        raw_sha256: sha,
+        raw_size: c.raw.len() as i64,
+        state: OutboundState::Queued,
+    })
+}
+
+/// The placeholders a letter to many may use, each filled for each body.
+pub const PLACEHOLDERS: &[(&str, &str)] = &[
+    ("{{body}}", "the body's name"),
+    ("{{reference}}", "the request's reference"),
+    (
+        "{{sent_on}}",
+        "the day the request went, as Tuesday 5 May 2026",
+    ),
+    (
+        "{{due_on}}",
+        "its due date in force, as Wednesday 3 June 2026",
+    ),
+];
+
+/// `text` with its placeholders filled for `req`; an unknown placeholder is refused, naming
+/// the known ones. (Plain replacement, not a template language: a letter's text is the
+/// team's words, and nothing in it but these four is ever read as code.)
+pub fn fill(text: &str, req: &RequestRow) -> Result<String, StoreError> {
+    let long = |d: Option<chrono::NaiveDate>| d.map(crate::domain::dates::long).unwrap_or_default();
+    let out = text
+        .replace("{{body}}", &req.authority_name)
+        .replace("{{reference}}", req.reference.as_str())
+        .replace(
+            "{{sent_on}}",
+            &long(req.sent_at.map(crate::domain::dates::london_date)),
+        )
+        .replace("{{due_on}}", &long(req.clocks.due_on));
+    if let Some(i) = out.find("{{") {
+        let unknown: String = out[i..].chars().take_while(|c| *c != '}').collect();
+        return Err(StoreError::Invalid(format!(
+            "`{unknown}}}}}` is not a placeholder; use {}",
+            PLACEHOLDERS
+                .iter()
+                .map(|(p, what)| format!("{p} ({what})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    Ok(out)
+}
+
+/// Which of a round's requests a letter to many goes to.
+#[derive(Debug, Clone)]
+pub enum Chosen {
+    /// These requests (ticked on the board, or `--refs`).
+    Refs(Vec<Reference>),
+    /// Every request the board's filter shows today (`all`, `overdue` …).
+    Filter(crate::domain::board::Filter),
+}
+
+/// The requests `chosen` names, in board order: each must be of round `slug` and sent.
+pub async fn chosen_requests(
+    app: &App,
+    slug: &str,
+    chosen: &Chosen,
+) -> Result<Vec<RequestRow>, StoreError> {
+    let round = crate::store::rounds::find(&app.db, slug).await?;
+    let rows = match chosen {
+        Chosen::Refs(refs) => {
+            let mut out = Vec::new();
+            for r in refs {
+                let req = crate::store::rounds::request_by_ref(&app.db, r).await?;
+                if req.round_id != round.id {
+                    return Err(StoreError::Invalid(format!(
+                        "{r} is not a request of round {slug}"
+                    )));
+                }
+                out.push(req);
+            }
+            out
+        }
+        Chosen::Filter(f) => {
+            use crate::store::board::Seek;
+            let mut out = Vec::new();
+            let mut seek = Seek::First;
+            loop {
+                let page = super::board::page(
+                    app,
+                    round.id,
+                    *f,
+                    crate::domain::board::Sort::Code,
+                    &seek,
+                    500,
+                )
+                .await?;
+                out.extend(page.rows);
+                match page.after {
+                    Some(p) => seek = Seek::After(p),
+                    None => break,
+                }
+            }
+            out.into_iter().filter(|r| r.sent_at.is_some()).collect()
+        }
+    };
+    if rows.is_empty() {
+        return Err(StoreError::Invalid(
+            "no request is chosen: tick the bodies to write to, or choose a filter that shows some"
+                .into(),
+        ));
+    }
+    if let Some(r) = rows.iter().find(|r| r.sent_at.is_none()) {
+        return Err(StoreError::Invalid(format!(
+            "{} has not been sent yet: a letter follows the request",
+            r.reference
+        )));
+    }
+    Ok(rows)
+}
+
+/// A letter to many, before it goes: how many, and the first body's letter exactly.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManyPreview {
+    pub count: usize,
+    pub references: Vec<String>,
+    pub sample: Preview,
+    pub sample_body: String,
+}
+
+pub async fn preview_many(
+    app: &App,
+    slug: &str,
+    chosen: &Chosen,
+    kind: WriteKind,
+    text: &str,
+) -> Result<ManyPreview, WriteError> {
+    let rows = chosen_requests(app, slug, chosen).await?;
+    // Every body's letter is filled (an unknown placeholder is found before anything goes).
+    for r in &rows {
+        checked(&fill(text, r)?)?;
+    }
+    let first = &rows[0];
+    let sample = preview(app, &first.reference, kind, &fill(text, first)?).await?;
+    Ok(ManyPreview {
+        count: rows.len(),
+        references: rows.iter().map(|r| r.reference.to_string()).collect(),
+        sample,
+        sample_body: first.authority_name.clone(),
+    })
+}
+
+/// Queues one letter per chosen request, each filled for its body and threaded into its own
+/// request: every letter is composed before any is queued, and all are queued in one
+/// transaction (all or nothing). Returns how many were queued now.
+pub async fn write_many(
+    app: &App,
+    slug: &str,
+    chosen: &Chosen,
+    kind: WriteKind,
+    text: &str,
+    actor: &str,
+) -> Result<usize, WriteError> {
+    let rows = chosen_requests(app, slug, chosen).await?;
+    let mut letters = Vec::with_capacity(rows.len());
+    for r in &rows {
+        letters.push(prepare(app, &r.reference, kind, &fill(text, r)?).await?);
+    }
+    Ok(outbox::enqueue_many(&app.db, letters, actor, app.clock.now()).await?)
 }
 
 fn checked(text: &str) -> Result<&str, StoreError> {
