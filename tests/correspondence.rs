@@ -465,3 +465,134 @@ fn a_letter_to_every_body_of_a_round_goes_once_into_each_thread() {
         );
     }
 }
+
+/// A bounced request letter resent to a corrected address: the register changes (with an
+/// event), the letter goes again with the same reference, and the clock counts from then.
+#[test]
+fn a_bounced_letter_is_resent_to_the_corrected_address_and_the_clock_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let env: [(&str, &str); 0] = [];
+    let csv = "code,name,region,foi_email\nX0001,Body 1,Test,foi@body1.example\n";
+    common::msk_round_on(dir.path(), &d, "resend", csv, "", &env);
+    at(
+        &d,
+        &env,
+        "2026-05-05",
+        &["round", "launch", "msk-2026", "--yes", "--enqueue-only"],
+    );
+    at(&d, &env, "2026-05-05", &["send"]);
+    let ours = header(&sent_copy(&d, "x0001.request"), "Message-ID");
+    let bounce = dir.path().join("bounce.eml");
+    std::fs::write(
+        &bounce,
+        format!("From: MAILER-DAEMON@mx.body1.example\r\nTo: projects@arma.uk.net\r\nSubject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-1@mx.body1.example>\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"R\"\r\n\r\n--R\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered: 550 5.1.1 mailbox unknown. This mailbox is no longer monitored; please send requests to FOI.Team@newbody1.example\r\n--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.body1.example\r\n\r\nFinal-Recipient: rfc822; foi@body1.example\r\nAction: failed\r\nStatus: 5.1.1\r\n--R\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: projects@arma.uk.net\r\nMessage-ID: {ours}\r\nSubject: Freedom of Information request\r\n--R--\r\n"),
+    )
+    .unwrap();
+    at(
+        &d,
+        &env,
+        "2026-05-06",
+        &["ingest", bounce.to_str().unwrap()],
+    );
+
+    let (serve, web) = common::dashboard(&d, &[("FOI_TODAY", "2026-05-11")], "editor");
+    let page = web.get("/requests/MSK26-X0001").body;
+    assert!(
+        page.contains("The request letter bounced"),
+        "offered: {page}"
+    );
+    assert!(
+        page.contains("foi.team@newbody1.example"),
+        "the address the bounce names is suggested"
+    );
+    drop(serve);
+    // Not a letter that bounced: refused.
+    let refused = foi(
+        &d,
+        &["request", "resend", "MSK26-X0001", "--to", "not an address"],
+        &[("FOI_TODAY", "2026-05-11")],
+    );
+    assert!(!refused.status.success());
+    let out = at(
+        &d,
+        &env,
+        "2026-05-11",
+        &[
+            "request",
+            "resend",
+            "MSK26-X0001",
+            "--to",
+            "foi.team@newbody1.example",
+        ],
+    );
+    assert!(out.contains("queued again"), "{out}");
+    at(&d, &env, "2026-05-11", &["send"]);
+    let again = sent_copy(&d, "x0001.request-resent-1");
+    assert!(
+        header(&again, "To").contains("foi.team@newbody1.example"),
+        "{again}"
+    );
+    assert!(header(&again, "Subject").contains("[FOI ref MSK26-X0001]"));
+    let r = request(&d, &env, "MSK26-X0001");
+    assert_eq!(r["state"], "awaiting_response");
+    assert_eq!(
+        r["received_on"], "2026-05-11",
+        "the clock counts from the resend"
+    );
+    let due = at(
+        &d,
+        &env,
+        "2026-05-11",
+        &["deadline", "--received", "2026-05-11"],
+    );
+    assert_eq!(r["due_on"], due.trim());
+    let bodies: Vec<Value> = serde_json::from_str(&at(
+        &d,
+        &env,
+        "2026-05-11",
+        &[
+            "authorities",
+            "list",
+            "--register",
+            "resend",
+            "--format",
+            "json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(
+        bodies[0]["foi_email"], "foi.team@newbody1.example",
+        "{bodies:?}"
+    );
+    let shown: Value = serde_json::from_str(&at(
+        &d,
+        &env,
+        "2026-05-11",
+        &["request", "show", "MSK26-X0001", "--format", "json"],
+    ))
+    .unwrap();
+    assert!(shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "address_corrected"));
+    // Sent again once: a second resend is refused (the letter did not bounce this time).
+    let twice = foi(
+        &d,
+        &[
+            "request",
+            "resend",
+            "MSK26-X0001",
+            "--to",
+            "foi.team@newbody1.example",
+        ],
+        &[("FOI_TODAY", "2026-05-12")],
+    );
+    assert!(!twice.status.success());
+    assert!(
+        common::stderr(&twice).contains("did not bounce"),
+        "{}",
+        common::stderr(&twice)
+    );
+}

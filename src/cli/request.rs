@@ -42,6 +42,14 @@ pub enum RequestCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// After a bounce: correct the body's FOI address (on the register too) and send the
+    /// request letter again with the same reference; the clock starts when it goes
+    Resend {
+        reference: Reference,
+        /// The corrected address
+        #[arg(long)]
+        to: String,
+    },
     /// Undo the last state change, set in error: the request goes back to the state and dates
     /// it had, and the mistaken state counts nowhere (report, board, publication)
     Undo {
@@ -104,6 +112,13 @@ pub async fn run(g: &Globals, cmd: RequestCommand) -> anyhow::Result<()> {
                     p.text, p.effect
                 );
             }
+        }
+        RequestCommand::Resend { reference, to } => {
+            let id = crate::services::correspondence::resend(&app, &reference, &to, &app.actor())
+                .await?;
+            println!(
+                "{reference}: address corrected to {to}; the request letter is queued again ({id}); the clock starts when it goes"
+            );
         }
         RequestCommand::Undo { reference, note } => {
             let r = svc::correct_state(&app, &reference, note, &app.actor()).await?;

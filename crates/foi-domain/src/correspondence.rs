@@ -11,7 +11,9 @@
 //!   Practice; FOISA s.21(1); EIR reg 11(4)) starts when it is sent.
 //! * **Follow-up** and **other**: the thread gains a letter; the request's state and dates do
 //!   not change.
-//! * The **request letter** itself starts the statutory clock (FOIA s.10(1)).
+//! * The **request letter** itself starts the statutory clock (FOIA s.10(1)); **sent again**
+//!   to a corrected address after a bounce, the body first receives it then, so the clock
+//!   starts afresh from that sending (as Alaveteli resets a resent request's due date).
 
 use super::message::MessageKind;
 use super::request::RequestState;
@@ -98,6 +100,9 @@ impl std::str::FromStr for WriteKind {
 /// (the module's rules); `None` when the state stays.
 pub fn on_sent(kind: MessageKind, state: RequestState) -> Option<RequestState> {
     match (kind, state) {
+        (MessageKind::RequestResent, s) if s == RequestState::Draft || s.awaiting_body() => {
+            Some(RequestState::AwaitingResponse)
+        }
         (MessageKind::Request, RequestState::Draft) => Some(RequestState::AwaitingResponse),
         (MessageKind::InternalReview, s) if s.awaiting_body() || is_answered(s) => {
             Some(RequestState::InternalReviewRequested)
@@ -107,6 +112,45 @@ pub fn on_sent(kind: MessageKind, state: RequestState) -> Option<RequestState> {
         }
         _ => None,
     }
+}
+
+/// Whether sending a letter of `kind` starts the request's clock afresh (received on the day
+/// it goes) rather than moving it by the state's own rule.
+pub fn restarts_clock(kind: MessageKind) -> bool {
+    kind == MessageKind::RequestResent
+}
+
+/// An address a body's automatic reply or bounce names as the one to write to instead
+/// ("this mailbox is no longer monitored; please send requests to …"), if it names one other
+/// than `current`. Only a message that says the address moved is read this way.
+pub fn suggested_address(text: &str, current: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    let moved = [
+        "no longer monitored",
+        "no longer in use",
+        "no longer active",
+        "has changed",
+        "please send",
+        "please write to",
+        "please email",
+        "please re-send",
+        "please resend",
+        "new address",
+        "now be sent to",
+        "instead to",
+    ];
+    if !moved.iter().any(|m| lower.contains(m)) {
+        return None;
+    }
+    let is_addr_char = |c: char| c.is_ascii_alphanumeric() || "._%+-@".contains(c);
+    text.split(|c: char| !is_addr_char(c))
+        .map(|w| w.trim_matches(|c: char| c == '.' || c == '-'))
+        .filter(|w| {
+            let mut parts = w.split('@');
+            matches!((parts.next(), parts.next(), parts.next()), (Some(l), Some(d), None) if !l.is_empty() && d.contains('.'))
+        })
+        .find(|w| !w.eq_ignore_ascii_case(current))
+        .map(str::to_ascii_lowercase)
 }
 
 /// A response came (an internal review may be asked about it: what was withheld, a refusal).
@@ -140,7 +184,27 @@ mod tests {
         assert_eq!(on_sent(MessageKind::FollowUp, AwaitingResponse), None);
         assert_eq!(on_sent(MessageKind::OtherLetter, Refused), None);
         assert_eq!(on_sent(MessageKind::Request, Draft), Some(AwaitingResponse));
+        assert_eq!(
+            on_sent(MessageKind::RequestResent, AwaitingResponse),
+            Some(AwaitingResponse)
+        );
+        assert_eq!(on_sent(MessageKind::RequestResent, Refused), None);
         assert_eq!("follow_up".parse::<WriteKind>(), Ok(WriteKind::FollowUp));
         assert!("memo".parse::<WriteKind>().is_err());
+    }
+
+    #[test]
+    fn an_auto_reply_that_names_a_new_address_suggests_it() {
+        let t = "This mailbox is no longer monitored. Please send FOI requests to Foi.Requests@newbody.nhs.uk.";
+        assert_eq!(
+            suggested_address(t, "old@body.nhs.uk").as_deref(),
+            Some("foi.requests@newbody.nhs.uk")
+        );
+        // The current address, or a message that says nothing about moving: no suggestion.
+        assert_eq!(suggested_address(t, "foi.requests@newbody.nhs.uk"), None);
+        assert_eq!(
+            suggested_address("I am on leave; contact jo@body.nhs.uk", "old@body.nhs.uk"),
+            None
+        );
     }
 }

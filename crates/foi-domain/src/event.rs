@@ -28,6 +28,8 @@ pub enum EventKind {
     LetterSent(MessageKind),
     /// The team approved a letter awaiting approval (`chaser_approved`).
     LetterApproved(MessageKind),
+    /// A body's FOI address was corrected (after a bounce), on its request.
+    AddressCorrected,
     /// The team chose not to send a chaser waiting for approval (its step counts as taken).
     LetterSkipped,
     /// The team edited a chaser's text before approving it.
@@ -75,6 +77,7 @@ const FIXED: &[(EventKind, &str)] = &[
     (EventKind::DueDateMoved, "due_date_moved"),
     (EventKind::RetryChosen, "retry_chosen"),
     (EventKind::LetterSkipped, "letter_skipped"),
+    (EventKind::AddressCorrected, "address_corrected"),
     (EventKind::LetterEdited, "letter_edited"),
     (EventKind::ResendChosen, "resend_chosen"),
     (EventKind::DeliveryFailed, "delivery_failed"),
@@ -134,6 +137,7 @@ impl EventKind {
             EventKind::LetterApproved(k) => cap(&format!("{} approved", k.words())),
             EventKind::RetryChosen => "Sending tried again".into(),
             EventKind::LetterSkipped => "Reminder skipped (not sent)".into(),
+            EventKind::AddressCorrected => "FOI address corrected".into(),
             EventKind::LetterEdited => "Letter edited before approval".into(),
             EventKind::ResendChosen => "Sending again chosen".into(),
             EventKind::DeliveryFailed => "Delivery failed".into(),

@@ -140,6 +140,8 @@ string_enum! {
         FollowUp = "follow_up",
         /// Any other letter the team wrote on the request page.
         OtherLetter = "other_letter",
+        /// The request letter sent again, to a corrected address, after it bounced.
+        RequestResent = "request_resent",
         /// The team's digest.
         Digest = "digest",
         /// A reply from a body.
@@ -163,6 +165,7 @@ impl MessageKind {
             MessageKind::Clarification => "clarification",
             MessageKind::FollowUp => "follow-up",
             MessageKind::OtherLetter => "letter",
+            MessageKind::RequestResent => "request (sent again)",
             MessageKind::Digest => "digest",
             MessageKind::Reply => "reply",
             MessageKind::AutoReply => "automatic reply",

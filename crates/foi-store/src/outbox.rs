@@ -284,11 +284,24 @@ pub async fn mark_sent(
                 due_on: r.due_on,
                 review_due_on: r.review_due_on,
             };
-            let c = transition(cal, state, Change::To(to), clocks, today)
-                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            let restart = crate::domain::correspondence::restarts_clock(kind);
+            let c = if restart {
+                // Resent after a bounce: the body receives it now, the clock starts afresh.
+                Clocks {
+                    received_on: Some(today),
+                    due_on: Some(
+                        cal.due_date(today)
+                            .map_err(|e| StoreError::Invalid(e.to_string()))?,
+                    ),
+                    review_due_on: None,
+                }
+            } else {
+                transition(cal, state, Change::To(to), clocks, today)
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?
+            };
             let mut ra: request::ActiveModel = r.into();
             ra.state = Set(to.as_str().into());
-            if kind == MessageKind::Request {
+            if kind == MessageKind::Request || restart {
                 ra.sent_at = Set(Some(now));
             }
             ra.received_on = Set(c.received_on);

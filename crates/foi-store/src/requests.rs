@@ -404,6 +404,59 @@ async fn one_request(
     to_row(r, &a)
 }
 
+/// Corrects a body's FOI address on its register and on one of its requests (after a
+/// bounce), with an event on the request, in one transaction.
+pub async fn correct_address(
+    db: &sea_orm::DatabaseConnection,
+    request_id: i32,
+    new: &crate::domain::ids::EmailAddress,
+    actor: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    use sea_orm::{ActiveModelTrait, Set};
+    let txn = super::write_txn(db).await?;
+    let r = request::Entity::find_by_id(request_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no request {request_id}")))?;
+    let a = authority::Entity::find_by_id(r.authority_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no body for request {}", r.reference)))?;
+    let old = r
+        .to_address
+        .clone()
+        .or(a.foi_email.clone())
+        .unwrap_or_default();
+    let mut aa: authority::ActiveModel = a.into();
+    aa.foi_email = Set(Some(new.to_string()));
+    aa.email_verified = Set(true);
+    aa.email_source = Set(Some(format!(
+        "corrected by {actor} on {} after a bounce",
+        crate::domain::dates::london_date(now)
+    )));
+    aa.update(&txn).await?;
+    let mut ra: request::ActiveModel = r.into();
+    ra.to_address = Set(Some(new.to_string()));
+    ra.updated_at = Set(now);
+    ra.update(&txn).await?;
+    super::events::append(
+        &txn,
+        super::events::NewEvent {
+            request_id: Some(request_id),
+            actor: actor.into(),
+            kind: crate::domain::event::EventKind::AddressCorrected,
+            note: Some(format!("FOI address changed from {old} to {new}")),
+            data: Some(serde_json::json!({"from": old, "to": new.to_string()})),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Records the public document a desk-research entry is coded from.
 pub async fn set_source(
     db: &DatabaseConnection,

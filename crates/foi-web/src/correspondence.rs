@@ -163,3 +163,20 @@ pub async fn write_many(
     )
     .await
 }
+
+/// "Correct the address and resend": the request letter again, to the corrected address.
+pub async fn resend(
+    State(st): State<WebState>,
+    Path(reference_text): Path<String>,
+    e: Editor,
+) -> Result<Response, WebError> {
+    let reference = reference(&reference_text)?;
+    svc::resend(
+        &st.app,
+        &reference,
+        e.form.get("to").unwrap_or(""),
+        e.name(),
+    )
+    .await?;
+    Ok(back(&format!("/requests/{reference}"), "resend"))
+}

@@ -101,6 +101,7 @@ pub const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/requests/{reference}/undo", true),
     ("GET", "/requests/{reference}/write", true),
     ("POST", "/requests/{reference}/write", true),
+    ("POST", "/requests/{reference}/resend", true),
     ("GET", "/requests/{reference}/bundle", true),
     ("GET", "/attachments/{id}", true),
     ("GET", "/sources/{id}", true),
@@ -388,6 +389,7 @@ fn router_for(st: WebState) -> Router {
             "/requests/{reference}/write",
             get(correspondence::page).post(correspondence::write),
         )
+        .route("/requests/{reference}/resend", post(correspondence::resend))
         .route("/requests/{reference}/bundle", get(requests::bundle))
         .route("/attachments/{id}", get(attachments::download))
         .route("/sources/{id}", get(attachments::source))

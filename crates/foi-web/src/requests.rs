@@ -31,6 +31,9 @@ fn flash(q: &HashMap<String, String>) -> Option<&'static str> {
         "undo" => "The state set in error is undone; it counts nowhere.",
         "assign" => "The reply is now on this request: say what it is below.",
         "write" => "Letter queued: it is in the thread, and goes out with the next delivery.",
+        "resend" => {
+            "Address corrected and the request letter queued again: the clock starts when it goes."
+        }
         "chase" => "Chaser queued: see it at the top of the thread.",
         _ => return None,
     })
@@ -340,6 +343,9 @@ async fn page(
         "chase": chase,
         "can_edit": can_edit,
         "can_write": can_edit && req.sent_at.is_some(),
+        "bounced": can_edit && crate::services::correspondence::request_bounced(&view),
+        "suggested_address": crate::services::correspondence::suggested_address(&view),
+        "to_address": req.to_address.as_ref().map(|a| a.to_string()),
         "write_kinds": crate::domain::correspondence::WriteKind::ALL.iter()
             .map(|k| json!({"id": k.as_str(), "label": k.label()})).collect::<Vec<_>>(),
         "flash": flash,

@@ -442,3 +442,110 @@ fn compose(
     }
     Ok(c)
 }
+
+/// Whether the request letter's latest sending bounced (or failed for good): then the
+/// request page offers to correct the address and send it again.
+pub fn request_bounced(view: &super::request_view::RequestView) -> bool {
+    use crate::domain::message::MessageKind;
+    view.letters
+        .iter()
+        .rev()
+        .find(|l| {
+            matches!(
+                l.letter.kind,
+                MessageKind::Request | MessageKind::RequestResent
+            )
+        })
+        .is_some_and(|l| {
+            matches!(
+                l.letter.state,
+                OutboundState::Bounced | OutboundState::Failed
+            )
+        })
+}
+
+/// An address the body's automatic replies or bounces name as the one to write to instead.
+pub fn suggested_address(view: &super::request_view::RequestView) -> Option<String> {
+    let current = view
+        .request
+        .to_address
+        .as_ref()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    view.inbound
+        .iter()
+        .rev()
+        .find_map(|m| crate::domain::correspondence::suggested_address(&m.text, &current))
+}
+
+/// Corrects the body's FOI address (register and request, with an event) and sends the
+/// request letter again to it, with the same reference; the clock starts afresh when it goes
+/// (`domain::correspondence`). Only a request whose letter bounced can be resent.
+pub async fn resend(
+    app: &App,
+    reference: &Reference,
+    to: &str,
+    actor: &str,
+) -> Result<String, WriteError> {
+    let new: crate::domain::ids::EmailAddress = to.trim().parse().map_err(|e: String| {
+        StoreError::Invalid(format!("`{}` is not an e-mail address: {e}", to.trim()))
+    })?;
+    let view = super::request_view::load(app, reference).await?;
+    if !request_bounced(&view) {
+        return Err(StoreError::Invalid(format!(
+            "{reference}: the request letter did not bounce, so there is nothing to resend; write to the body instead"
+        ))
+        .into());
+    }
+    let n = view
+        .letters
+        .iter()
+        .filter(|l| l.letter.kind == crate::domain::message::MessageKind::RequestResent)
+        .count();
+    crate::store::requests::correct_address(&app.db, view.request.id, &new, actor, app.clock.now())
+        .await?;
+    let req = crate::store::rounds::request_by_id(&app.db, view.request.id).await?;
+    let renderer = app.renderer().map_err(super::letters::LetterError::from)?;
+    let composer = Composer {
+        renderer: &renderer,
+        calendar: &app.calendar.get(),
+        now: app.clock.now(),
+        reply_to_pattern: &app.config.send.reply_to_pattern,
+    };
+    let step = format!("request-resent-{}", n + 1);
+    let c = compose_letter(
+        &composer,
+        &view.round.def,
+        &req,
+        Which {
+            template: view.round.def.templates.request.get_ref(),
+            step: &step,
+            original: None,
+            working_days_overdue: 0,
+            chase: None,
+            text: None,
+        },
+    )?;
+    let sha = app.raw_store().put(&c.raw)?;
+    let id = c.message_id.to_string();
+    outbox::enqueue_many(
+        &app.db,
+        vec![NewOutbound {
+            request_id: req.id,
+            kind: crate::domain::message::MessageKind::RequestResent,
+            chase_step: None,
+            message_id: c.message_id,
+            in_reply_to: None,
+            subject: c.subject,
+            from_addr: c.from,
+            to_addr: c.to,
+            raw_sha256: sha,
+            raw_size: c.raw.len() as i64,
+            state: OutboundState::Queued,
+        }],
+        actor,
+        app.clock.now(),
+    )
+    .await?;
+    Ok(id)
+}
