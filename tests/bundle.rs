@@ -6,8 +6,6 @@
 mod common;
 
 use common::{foi, ok};
-use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 
 const REF: &str = "MSK26-X0001";
@@ -16,18 +14,6 @@ fn reply(n: usize, subject: &str, date: &str, text: &str) -> String {
     format!(
         "From: foi@body1.example\r\nTo: projects@arma.uk.net\r\nSubject: {subject} [FOI ref {REF}]\r\nMessage-ID: <b{n}@body1.example>\r\nDate: {date}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
     )
-}
-
-fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
-    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut out = BTreeMap::new();
-    for i in 0..z.len() {
-        let mut f = z.by_index(i).unwrap();
-        let mut b = Vec::new();
-        f.read_to_end(&mut b).unwrap();
-        out.insert(f.name().unwrap().to_string(), b);
-    }
-    out
 }
 
 fn at(d: &Path, day: &str, args: &[&str]) -> String {
@@ -150,7 +136,7 @@ fn a_clarified_extended_and_twice_chased_request_is_bundled_whole_and_reproducib
         "the same record gives the same bytes"
     );
 
-    let files = unzip(&bytes);
+    let files = common::unzip(&bytes);
     let names: Vec<&String> = files.keys().collect();
     // Every letter that went out, as the transport wrote it.
     let mut sent: Vec<Vec<u8>> = std::fs::read_dir(d.join("outbox-files/new"))

@@ -9,7 +9,6 @@ mod common;
 use common::{foi, ok, PgDb};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 
 fn at(d: &Path, env: &[(&str, &str)], day: &str, args: &[&str]) -> String {
@@ -17,18 +16,6 @@ fn at(d: &Path, env: &[(&str, &str)], day: &str, args: &[&str]) -> String {
     e.push(("FOI_TODAY", day));
     e.push(("FOI__SEND__PER_MINUTE", "0"));
     ok(foi(d, args, &e))
-}
-
-fn unzip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
-    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut out = BTreeMap::new();
-    for i in 0..z.len() {
-        let mut f = z.by_index(i).unwrap();
-        let mut b = Vec::new();
-        f.read_to_end(&mut b).unwrap();
-        out.insert(f.name().unwrap().to_string(), b);
-    }
-    out
 }
 
 fn walk(env: &[(&str, &str)]) {
@@ -211,7 +198,7 @@ fn walk(env: &[(&str, &str)]) {
                 out.to_str().unwrap(),
             ],
         );
-        let files = unzip(&std::fs::read(&out).unwrap());
+        let files = common::unzip(&std::fs::read(&out).unwrap());
         let csv = String::from_utf8(files["timeline.csv"].clone()).unwrap();
         let line = csv.lines().find(|l| l.contains("first statutory response"));
         match expect {

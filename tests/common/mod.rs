@@ -329,3 +329,17 @@ pub fn serve(data: &Path, addr: &str, env: &[(&str, &str)]) -> Serve {
     http::wait_ok(addr, "/health", 30);
     Serve(child)
 }
+
+/// A ZIP's files by name (a bundle, a workbook).
+pub fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let mut b = Vec::new();
+        f.read_to_end(&mut b).unwrap();
+        out.insert(f.name().unwrap().to_string(), b);
+    }
+    out
+}

@@ -45,23 +45,7 @@ pub async fn update_state(
         note,
     } = u;
     let txn = super::write_txn(db).await?;
-    let r = request::Entity::find_by_id(request_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("no request {request_id}")))?;
-    if r.state != from.as_str() {
-        return Err(StoreError::Conflict(format!(
-            "request {} changed to `{}` meanwhile; look again and retry",
-            r.reference, r.state
-        )));
-    }
-    let mut am: request::ActiveModel = r.into();
-    am.state = Set(to.as_str().into());
-    am.received_on = Set(clocks.received_on);
-    am.due_on = Set(clocks.due_on);
-    am.review_due_on = Set(clocks.review_due_on);
-    am.updated_at = Set(now);
-    am.update(&txn).await?;
+    move_request(&txn, request_id, from, to, &clocks, now).await?;
     events::append(
         &txn,
         events::NewEvent {
@@ -86,6 +70,36 @@ pub async fn update_state(
     super::inbox::mark_classified(&txn, request_id).await?;
     super::board_values::refresh_deadlines(&txn, cal, &[request_id]).await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// Moves a request from `from` (refused as a conflict when it changed meanwhile) to `to`,
+/// with its new dates.
+async fn move_request(
+    txn: &sea_orm::DatabaseTransaction,
+    request_id: i32,
+    from: RequestState,
+    to: RequestState,
+    clocks: &Clocks,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let r = request::Entity::find_by_id(request_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no request {request_id}")))?;
+    if r.state != from.as_str() {
+        return Err(StoreError::Conflict(format!(
+            "request {} changed to `{}` meanwhile; look again and retry",
+            r.reference, r.state
+        )));
+    }
+    let mut am: request::ActiveModel = r.into();
+    am.state = Set(to.as_str().into());
+    am.received_on = Set(clocks.received_on);
+    am.due_on = Set(clocks.due_on);
+    am.review_due_on = Set(clocks.review_due_on);
+    am.updated_at = Set(now);
+    am.update(txn).await?;
     Ok(())
 }
 
@@ -115,23 +129,7 @@ pub async fn correct_state(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let txn = super::write_txn(db).await?;
-    let r = request::Entity::find_by_id(c.request_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("no request {}", c.request_id)))?;
-    if r.state != c.from.as_str() {
-        return Err(StoreError::Conflict(format!(
-            "request {} changed to `{}` meanwhile; look again and retry",
-            r.reference, r.state
-        )));
-    }
-    let mut am: request::ActiveModel = r.into();
-    am.state = Set(c.to.as_str().into());
-    am.received_on = Set(c.clocks.received_on);
-    am.due_on = Set(c.clocks.due_on);
-    am.review_due_on = Set(c.clocks.review_due_on);
-    am.updated_at = Set(now);
-    am.update(&txn).await?;
+    move_request(&txn, c.request_id, c.from, c.to, &c.clocks, now).await?;
     events::append(
         &txn,
         events::NewEvent {

@@ -227,19 +227,13 @@ fn take_step(
     let sha = app.raw_store().put(&c.raw)?;
     Ok(Some((
         action,
-        Some(NewOutbound {
-            request_id: r.id,
-            kind: purpose.message_kind(),
-            chase_step: Some(step_at.index as i32),
-            message_id: c.message_id,
-            in_reply_to: c.in_reply_to,
-            subject: c.subject,
-            from_addr: c.from,
-            to_addr: c.to,
-            raw_sha256: sha,
-            raw_size: c.raw.len() as i64,
+        Some(c.into_outbound(
+            r.id,
+            purpose.message_kind(),
+            Some(step_at.index as i32),
+            sha,
             state,
-        }),
+        )),
     )))
 }
 

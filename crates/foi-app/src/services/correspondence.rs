@@ -151,19 +151,13 @@ async fn prepare(
         Some((n, text)),
     )?;
     let sha = app.raw_store().put(&c.raw)?;
-    Ok(NewOutbound {
-        request_id: req.id,
-        kind: kind.message_kind(),
-        chase_step: None,
-        message_id: c.message_id,
-        in_reply_to: c.in_reply_to,
-        subject: c.subject,
-        from_addr: c.from,
-        to_addr: c.to,
-        raw_sha256: sha,
-        raw_size: c.raw.len() as i64,
-        state: OutboundState::Queued,
-    })
+    Ok(c.into_outbound(
+        req.id,
+        kind.message_kind(),
+        None,
+        sha,
+        OutboundState::Queued,
+    ))
 }
 
 /// The placeholders a letter to many may use, each filled for each body.
@@ -528,24 +522,13 @@ pub async fn resend(
     )?;
     let sha = app.raw_store().put(&c.raw)?;
     let id = c.message_id.to_string();
-    outbox::enqueue_many(
-        &app.db,
-        vec![NewOutbound {
-            request_id: req.id,
-            kind: crate::domain::message::MessageKind::RequestResent,
-            chase_step: None,
-            message_id: c.message_id,
-            in_reply_to: None,
-            subject: c.subject,
-            from_addr: c.from,
-            to_addr: c.to,
-            raw_sha256: sha,
-            raw_size: c.raw.len() as i64,
-            state: OutboundState::Queued,
-        }],
-        actor,
-        app.clock.now(),
-    )
-    .await?;
+    let letter = c.into_outbound(
+        req.id,
+        crate::domain::message::MessageKind::RequestResent,
+        None,
+        sha,
+        OutboundState::Queued,
+    );
+    outbox::enqueue_many(&app.db, vec![letter], actor, app.clock.now()).await?;
     Ok(id)
 }

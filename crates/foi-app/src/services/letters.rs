@@ -100,6 +100,32 @@ pub struct Composed {
     pub in_reply_to: Option<MessageId>,
 }
 
+impl Composed {
+    /// The letter as the outbox stores it, its bytes already kept under `raw_sha256`.
+    pub fn into_outbound(
+        self,
+        request_id: i32,
+        kind: crate::domain::message::MessageKind,
+        chase_step: Option<i32>,
+        raw_sha256: String,
+        state: crate::domain::message::OutboundState,
+    ) -> crate::store::outbox::NewOutbound {
+        crate::store::outbox::NewOutbound {
+            request_id,
+            kind,
+            chase_step,
+            message_id: self.message_id,
+            in_reply_to: self.in_reply_to,
+            subject: self.subject,
+            from_addr: self.from,
+            to_addr: self.to,
+            raw_size: self.raw.len() as i64,
+            raw_sha256,
+            state,
+        }
+    }
+}
+
 /// What every letter of a run is composed with.
 pub struct Composer<'a> {
     pub renderer: &'a Renderer,

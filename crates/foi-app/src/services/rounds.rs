@@ -7,7 +7,7 @@ use crate::domain::request::RequestState;
 use crate::domain::round::{RoundDef, RoundError, RoundKind};
 use crate::outbound::render::{Renderer, TemplateError};
 use crate::rawstore::{RawStore, RawStoreError};
-use crate::store::outbox::{self, NewOutbound};
+use crate::store::outbox;
 use crate::store::rounds;
 use crate::store::{authorities, StoreError};
 use serde::Serialize;
@@ -331,19 +331,7 @@ pub async fn enqueue_round(
     let mut items = Vec::with_capacity(letters.len());
     for (r, c) in letters {
         let sha = raw.put_opts(&c.raw, false)?;
-        items.push(NewOutbound {
-            request_id: r.id,
-            kind: MessageKind::Request,
-            chase_step: None,
-            message_id: c.message_id,
-            in_reply_to: None,
-            subject: c.subject,
-            from_addr: c.from,
-            to_addr: c.to,
-            raw_sha256: sha,
-            raw_size: c.raw.len() as i64,
-            state: OutboundState::Queued,
-        });
+        items.push(c.into_outbound(r.id, MessageKind::Request, None, sha, OutboundState::Queued));
     }
     let n = outbox::enqueue_many(&app.db, items, &app.actor(), app.clock.now()).await?;
     rounds::mark_launched(&app.db, round.id, app.clock.now()).await?;
