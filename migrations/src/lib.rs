@@ -15,6 +15,7 @@ mod m20261125_000007_extracts;
 mod m20261203_000001_search;
 mod m20261203_000002_sources;
 mod m20261205_000001_extract_attempts;
+mod m20261205_000002_request_assignee;
 
 /// The statement that fills `request_tallies` from `requests` (`foi db recompute` reruns it).
 pub use m20261125_000005_request_tallies::REBUILD as REBUILD_TALLIES;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_search::Migration),
             Box::new(m20261203_000002_sources::Migration),
             Box::new(m20261205_000001_extract_attempts::Migration),
+            Box::new(m20261205_000002_request_assignee::Migration),
         ]
     }
 }

@@ -42,6 +42,14 @@ pub enum RequestCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// Assign the request to a team member (their user name), or to nobody with --nobody
+    Assign {
+        reference: Reference,
+        #[arg(required_unless_present = "nobody")]
+        user: Option<String>,
+        #[arg(long, conflicts_with = "user")]
+        nobody: bool,
+    },
     /// After a bounce: correct the body's FOI address (on the register too) and send the
     /// request letter again with the same reference; the clock starts when it goes
     Resend {
@@ -111,6 +119,15 @@ pub async fn run(g: &Globals, cmd: RequestCommand) -> anyhow::Result<()> {
                     "\n{}\n\n{}\nNothing was queued: add --yes to send it.",
                     p.text, p.effect
                 );
+            }
+        }
+        RequestCommand::Assign {
+            reference, user, ..
+        } => {
+            let r = svc::assign(&app, &reference, user.as_deref(), &app.actor()).await?;
+            match r.assigned_to {
+                Some(u) => println!("{reference}: assigned to {u}"),
+                None => println!("{reference}: assigned to nobody"),
             }
         }
         RequestCommand::Resend { reference, to } => {

@@ -30,6 +30,8 @@ pub enum EventKind {
     LetterApproved(MessageKind),
     /// A body's FOI address was corrected (after a bounce), on its request.
     AddressCorrected,
+    /// The request was assigned to a team member (or unassigned).
+    Assigned,
     /// The team chose not to send a chaser waiting for approval (its step counts as taken).
     LetterSkipped,
     /// The team edited a chaser's text before approving it.
@@ -78,6 +80,7 @@ const FIXED: &[(EventKind, &str)] = &[
     (EventKind::RetryChosen, "retry_chosen"),
     (EventKind::LetterSkipped, "letter_skipped"),
     (EventKind::AddressCorrected, "address_corrected"),
+    (EventKind::Assigned, "assigned"),
     (EventKind::LetterEdited, "letter_edited"),
     (EventKind::ResendChosen, "resend_chosen"),
     (EventKind::DeliveryFailed, "delivery_failed"),
@@ -138,6 +141,7 @@ impl EventKind {
             EventKind::RetryChosen => "Sending tried again".into(),
             EventKind::LetterSkipped => "Reminder skipped (not sent)".into(),
             EventKind::AddressCorrected => "FOI address corrected".into(),
+            EventKind::Assigned => "Assigned".into(),
             EventKind::LetterEdited => "Letter edited before approval".into(),
             EventKind::ResendChosen => "Sending again chosen".into(),
             EventKind::DeliveryFailed => "Delivery failed".into(),

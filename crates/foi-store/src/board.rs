@@ -160,6 +160,35 @@ pub async fn page(
     size: usize,
     today: NaiveDate,
 ) -> Result<Page, StoreError> {
+    page_of(db, round_id, filter, sort, seek, size, today, None).await
+}
+
+/// How many of a round's requests are assigned to `user`.
+pub async fn count_assigned(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    user: &str,
+) -> Result<u64, StoreError> {
+    use sea_orm::{EntityTrait, PaginatorTrait, QueryFilter};
+    Ok(request::Entity::find()
+        .filter(request::Column::RoundId.eq(round_id))
+        .filter(request::Column::AssignedTo.eq(user))
+        .count(db)
+        .await?)
+}
+
+/// The same, only the requests assigned to `assignee` when one is given (the "Mine" view).
+#[allow(clippy::too_many_arguments)]
+pub async fn page_of(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    filter: Filter,
+    sort: Sort,
+    seek: &Seek,
+    size: usize,
+    today: NaiveDate,
+    assignee: Option<&str>,
+) -> Result<Page, StoreError> {
     let segments = sort.segments();
     let forward = matches!(seek, Seek::First | Seek::After(_));
     let from = match seek {
@@ -188,6 +217,9 @@ pub async fn page(
             .add(request::Column::RoundId.eq(round_id))
             .add(filter_condition(filter, today))
             .add(segment_condition(sort, seg, today));
+        if let Some(user) = assignee {
+            cond = cond.add(request::Column::AssignedTo.eq(user));
+        }
         if let Some(p) = from.as_ref().filter(|p| p.segment == i) {
             cond = cond.add(beyond(key, p, forward));
         }

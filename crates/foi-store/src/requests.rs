@@ -34,6 +34,8 @@ pub struct RequestRow {
     pub email_verified: bool,
     pub source_url: Option<String>,
     pub source_title: Option<String>,
+    /// The team member it is assigned to (a user's name).
+    pub assigned_to: Option<String>,
     /// What the board filters and sorts on, kept with the request (`store::board_values`).
     pub kept: Kept,
 }
@@ -115,6 +117,7 @@ pub(crate) fn to_row(r: request::Model, a: &authority::Model) -> Result<RequestR
         authority_name: a.name.clone(),
         region: a.region.clone(),
         email_verified: a.email_verified,
+        assigned_to: r.assigned_to,
         source_url: r.source_url,
         source_title: r.source_title,
         kept: Kept::from_columns(
@@ -259,6 +262,7 @@ pub(crate) async fn requests_page(
         review_due_on: Option<chrono::NaiveDate>,
         source_url: Option<String>,
         source_title: Option<String>,
+        assigned_to: Option<String>,
         inbound_count: i32,
         last_inbound_at: Option<DateTime<Utc>>,
         waiting_count: i32,
@@ -286,6 +290,7 @@ pub(crate) async fn requests_page(
             request::Column::ReviewDueOn,
             request::Column::SourceUrl,
             request::Column::SourceTitle,
+            request::Column::AssignedTo,
             request::Column::InboundCount,
             request::Column::LastInboundAt,
             request::Column::WaitingCount,
@@ -331,6 +336,7 @@ pub(crate) async fn requests_page(
             email_verified: r.a_verified,
             source_url: r.source_url,
             source_title: r.source_title,
+            assigned_to: r.assigned_to,
             kept: Kept::from_columns(
                 r.inbound_count,
                 r.last_inbound_at,
@@ -402,6 +408,46 @@ async fn one_request(
         .ok_or_else(|| StoreError::NotFound(missing()))?;
     let a = a.ok_or_else(|| StoreError::Invalid(format!("request {} has no body", r.reference)))?;
     to_row(r, &a)
+}
+
+/// Assigns a request to a team member (`None`: to nobody), with an event, in one transaction.
+pub async fn assign(
+    db: &sea_orm::DatabaseConnection,
+    request_id: i32,
+    to: Option<&str>,
+    actor: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    use sea_orm::{ActiveModelTrait, Set};
+    let txn = super::write_txn(db).await?;
+    let r = request::Entity::find_by_id(request_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no request {request_id}")))?;
+    let before = r.assigned_to.clone();
+    let mut ra: request::ActiveModel = r.into();
+    ra.assigned_to = Set(to.map(str::to_string));
+    ra.updated_at = Set(now);
+    ra.update(&txn).await?;
+    super::events::append(
+        &txn,
+        super::events::NewEvent {
+            request_id: Some(request_id),
+            actor: actor.into(),
+            kind: crate::domain::event::EventKind::Assigned,
+            note: Some(match (to, before.as_deref()) {
+                (Some(t), _) => format!("assigned to {t}"),
+                (None, Some(b)) => format!("no longer assigned to {b}"),
+                (None, None) => "assigned to nobody".into(),
+            }),
+            data: Some(serde_json::json!({"to": to, "from": before})),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Corrects a body's FOI address on its register and on one of its requests (after a

@@ -102,6 +102,7 @@ pub const ROUTES: &[(&str, &str, bool)] = &[
     ("GET", "/requests/{reference}/write", true),
     ("POST", "/requests/{reference}/write", true),
     ("POST", "/requests/{reference}/resend", true),
+    ("POST", "/requests/{reference}/assign", true),
     ("GET", "/requests/{reference}/bundle", true),
     ("GET", "/attachments/{id}", true),
     ("GET", "/sources/{id}", true),
@@ -390,6 +391,7 @@ fn router_for(st: WebState) -> Router {
             get(correspondence::page).post(correspondence::write),
         )
         .route("/requests/{reference}/resend", post(correspondence::resend))
+        .route("/requests/{reference}/assign", post(requests::assign))
         .route("/requests/{reference}/bundle", get(requests::bundle))
         .route("/attachments/{id}", get(attachments::download))
         .route("/sources/{id}", get(attachments::source))

@@ -292,6 +292,17 @@ async fn page(
         }
     }
     let chase = crate::services::chasers::chase_plan(app, &req.reference).await?;
+    // Who the request can be given to: the team members who can sign in.
+    let team: Vec<_> = if can_edit {
+        crate::services::users::list(app)
+            .await?
+            .into_iter()
+            .filter(|u| u.disabled_at.is_none())
+            .map(|u| json!({"name": u.name, "on": req.assigned_to.as_deref() == Some(u.name.as_str())}))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let undo = if can_edit {
         crate::services::requests::correctable(app, req).await?
     } else {
@@ -344,6 +355,8 @@ async fn page(
         "can_edit": can_edit,
         "can_write": can_edit && req.sent_at.is_some(),
         "bounced": can_edit && crate::services::correspondence::request_bounced(&view),
+        "assigned_to": req.assigned_to,
+        "team": team,
         "suggested_address": crate::services::correspondence::suggested_address(&view),
         "to_address": req.to_address.as_ref().map(|a| a.to_string()),
         "write_kinds": crate::domain::correspondence::WriteKind::ALL.iter()
@@ -397,6 +410,17 @@ pub async fn undo_state(
     let note = e.form.text("note").map(str::to_string);
     crate::services::requests::correct_state(&st.app, &reference, note, e.name()).await?;
     Ok(back(&format!("/requests/{reference}"), "undo"))
+}
+
+/// Gives the request to a team member, or to nobody.
+pub async fn assign(
+    State(st): State<WebState>,
+    Path(reference_text): Path<String>,
+    e: Editor,
+) -> Result<Response, WebError> {
+    let reference = reference(&reference_text)?;
+    crate::services::requests::assign(&st.app, &reference, e.form.text("user"), e.name()).await?;
+    Ok(back(&format!("/requests/{reference}"), "assigned"))
 }
 
 /// A private note on the request: its own form, changing nothing else.

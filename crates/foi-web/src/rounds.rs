@@ -75,7 +75,20 @@ pub async fn board(
     Path(slug): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
+    // "Mine": the requests assigned to whoever is signed in.
+    let mut q = q;
+    q.remove("mine_user");
+    if q.get("mine").map(String::as_str) == Some("1") {
+        q.insert("mine_user".into(), s.user.name.clone());
+    }
     let mut data = board_data(&st, &slug, &q).await?;
+    data["mine_count"] = crate::services::board::count_mine(
+        &st.app,
+        rounds::find(&st.app, &slug).await?.id,
+        &s.user.name,
+    )
+    .await?
+    .into();
     if let Some(n) = q.get("queued").and_then(|n| n.parse::<usize>().ok()) {
         data["flash"] = format!(
             "{n} letter{} queued, each in its own request's thread.",
@@ -109,18 +122,30 @@ pub async fn board_data(
         (_, _, Some("last")) => Seek::Last,
         _ => Seek::First,
     };
-    let page = board::page(app, round.id, filter, sort, &seek, PAGE_SIZE).await?;
+    let mine = q.get("mine_user").map(String::as_str);
+    let page = match mine {
+        Some(user) => board::mine(app, round.id, user, sort, &seek, PAGE_SIZE).await?,
+        None => board::page(app, round.id, filter, sort, &seek, PAGE_SIZE).await?,
+    };
     let counts = board::counts(app, round.id).await?;
     let total = counts
         .iter()
         .find(|(f, _)| *f == Filter::All)
         .map_or(0, |c| c.1);
-    let shown = counts.iter().find(|(f, _)| *f == filter).map_or(0, |c| c.1);
+    let shown = match mine {
+        Some(user) => board::count_mine(app, round.id, user).await?,
+        None => counts.iter().find(|(f, _)| *f == filter).map_or(0, |c| c.1),
+    };
     // The next chaser step of the rows shown only.
     let next = crate::services::chasers::next_steps(app, &round, &page.rows).await?;
+    let assigned: HashMap<String, Option<String>> = page
+        .rows
+        .iter()
+        .map(|r| (r.reference.to_string(), r.assigned_to.clone()))
+        .collect();
     let filters: Vec<_> = counts
         .iter()
-        .map(|(f, n)| json!({"id": f.id(), "label": f.label(), "count": n, "on": *f == filter}))
+        .map(|(f, n)| json!({"id": f.id(), "label": f.label(), "count": n, "on": mine.is_none() && *f == filter}))
         .collect();
     let (cal, today) = (app.calendar.get(), app.clock.today());
     let history = crate::services::rounds::history_reason(app, &round).await?;
@@ -148,6 +173,7 @@ pub async fn board_data(
                 "due": r.due_date.map(crate::domain::dates::short).unwrap_or_default(), "overdue": r.working_days_overdue,
                 "overdue_shown": if r.sent_at.is_some() { r.working_days_overdue.to_string() } else { "not sent".to_string() },
                 "last_in": date(r.last_in), "waiting": r.needs_classification, "next_step": step, "action": r.next_action,
+                "assigned_to": assigned.get(r.reference.as_str()).cloned().flatten(),
             })
         })
         .collect();
@@ -155,6 +181,7 @@ pub async fn board_data(
     Ok(json!({
         "round": {"slug": round.slug, "title": round.title, "register": round.register, "history": history},
         "total": total, "shown": shown, "filters": filters, "filter": filter.id(), "sort": sort.id(), "rows": rows_json,
+        "mine": mine.is_some(),
         "pager": {
             "first": page.before.is_some(), "last": page.after.is_some(),
             "before": link(&page.before), "after": link(&page.after),

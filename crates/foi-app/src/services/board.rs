@@ -25,6 +25,48 @@ pub async fn page(
     Ok(page)
 }
 
+/// One page of the requests of a round assigned to `user` (the board's "Mine").
+pub async fn mine(
+    app: &App,
+    round_id: i32,
+    user: &str,
+    sort: Sort,
+    seek: &Seek,
+    size: usize,
+) -> Result<Page, StoreError> {
+    let today = app.clock.today();
+    let page = board::page_of(
+        &app.db,
+        round_id,
+        Filter::All,
+        sort,
+        seek,
+        size,
+        today,
+        Some(user),
+    )
+    .await?;
+    if matches!(seek, Seek::Before(_)) && page.rows.len() < size {
+        return board::page_of(
+            &app.db,
+            round_id,
+            Filter::All,
+            sort,
+            &Seek::First,
+            size,
+            today,
+            Some(user),
+        )
+        .await;
+    }
+    Ok(page)
+}
+
+/// How many of a round's requests are assigned to `user`.
+pub async fn count_mine(app: &App, round_id: i32, user: &str) -> Result<u64, StoreError> {
+    board::count_assigned(&app.db, round_id, user).await
+}
+
 /// How many of the round's requests each filter shows today.
 pub async fn counts(app: &App, round_id: i32) -> Result<Vec<(Filter, u64)>, StoreError> {
     board::counts(&app.db, round_id, app.clock.today()).await

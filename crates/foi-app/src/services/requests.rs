@@ -121,6 +121,31 @@ pub async fn first_responses(
         .collect())
 }
 
+/// Assigns the request to a team member by their user name (`None`: to nobody). Only a user
+/// who can sign in may be given requests.
+pub async fn assign(
+    app: &App,
+    reference: &Reference,
+    to: Option<&str>,
+    actor: &str,
+) -> Result<RequestRow, StoreError> {
+    let to = to.map(str::trim).filter(|t| !t.is_empty());
+    if let Some(name) = to {
+        let users = crate::store::users::list(&app.db).await?;
+        if !users
+            .iter()
+            .any(|u| u.name == name && u.disabled_at.is_none())
+        {
+            return Err(StoreError::Invalid(format!(
+                "no team member called `{name}` can sign in; `foi user list` shows who can"
+            )));
+        }
+    }
+    let req = rounds::request_by_ref(&app.db, reference).await?;
+    crate::store::requests::assign(&app.db, req.id, to, actor, app.clock.now()).await?;
+    rounds::request_by_id(&app.db, req.id).await
+}
+
 /// Undoes the request's last state change, made in error: the request goes back to the state
 /// and dates it had before, and the mistaken change counts nowhere (no response, no internal
 /// review, no referral). Only a change someone confirmed can be undone (not a letter going

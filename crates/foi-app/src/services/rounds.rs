@@ -179,6 +179,7 @@ async fn preflight(app: &App, def: &RoundDef) -> Result<(), RoundServiceError> {
         email_verified: b.record.email_verified,
         source_url: None,
         source_title: None,
+        assigned_to: None,
         kept: Default::default(),
     };
     let renderer = app.renderer()?;

@@ -23,6 +23,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub regime: String,
+    /// The team member the request is assigned to (a user's name), if any.
+    pub assigned_to: Option<String>,
     /// Kept for the board (see `store::board_values`): inbound replies, the last one's arrival,
     /// replies matched but not yet classified, variables coded (first pass).
     pub inbound_count: i32,
