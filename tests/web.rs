@@ -167,6 +167,18 @@ fn every_route_refuses_without_a_session_csrf_and_roles_are_enforced_and_output_
             assert!(!r.body.contains("MSK26"), "{method} {p} leaked data");
         }
     }
+    // Every listed POST route is one the router has: signed in, with a wrong CSRF token, it
+    // is refused as forged (403), never "not found" (the session check runs before routing, so
+    // the walk above cannot tell a missing route).
+    let mut signed_in = Client::new(&s.addr);
+    signed_in.login("ann", "a long enough password");
+    for (method, path, needs) in foi::web::ROUTES {
+        if *method == "POST" && *needs && *path != "/logout" {
+            let p = fill(path);
+            let r = signed_in.post(&p, &[("csrf", "forged")]);
+            assert_ne!(r.status, 404, "{method} {p} is listed but not routed");
+        }
+    }
     assert_eq!(
         request(&s.addr, "GET", "/health", None, None).status,
         200,
