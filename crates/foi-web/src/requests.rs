@@ -304,7 +304,7 @@ async fn page(
         Vec::new()
     };
     let undo = if can_edit {
-        crate::services::requests::correctable(app, req).await?
+        crate::services::requests::correctable_in(req, &view.events)
     } else {
         None
     };

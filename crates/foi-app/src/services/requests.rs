@@ -200,25 +200,27 @@ pub struct Undoable {
 /// The latest standing state change of `req`, when a person made it and it recorded the
 /// dates before it (every change since corrections exist does).
 pub async fn correctable(app: &App, req: &RequestRow) -> Result<Option<Undoable>, StoreError> {
-    use crate::domain::event::EventKind;
     let evs = crate::store::events::for_requests(&app.db, &[req.id]).await?;
+    Ok(correctable_in(req, &evs))
+}
+
+/// The same from the request's events already loaded (the request page has them).
+pub fn correctable_in(req: &RequestRow, evs: &[crate::store::events::Event]) -> Option<Undoable> {
+    use crate::domain::event::EventKind;
     let undone: std::collections::HashSet<i64> = evs
         .iter()
         .filter(|e| e.event.kind == EventKind::StateCorrected)
         .filter_map(|e| e.event.data.as_ref()?.get("corrects")?.as_i64())
         .collect();
-    let Some(last) = evs
+    let last = evs
         .iter()
         .filter(|e| e.event.to_state.is_some() && e.event.kind != EventKind::StateCorrected)
         .filter(|e| !undone.contains(&(e.id as i64)))
-        .max_by_key(|e| e.id)
-    else {
-        return Ok(None);
-    };
+        .max_by_key(|e| e.id)?;
     if last.event.kind != EventKind::StateChanged
         || last.event.to_state.as_deref() != Some(req.state.as_str())
     {
-        return Ok(None);
+        return None;
     }
     let (Some(from), Some(before)) = (
         last.event
@@ -227,7 +229,7 @@ pub async fn correctable(app: &App, req: &RequestRow) -> Result<Option<Undoable>
             .and_then(|s| s.parse::<RequestState>().ok()),
         last.event.data.as_ref().and_then(|d| d.get("before")),
     ) else {
-        return Ok(None);
+        return None;
     };
     let date = |k: &str| {
         before
@@ -235,7 +237,7 @@ pub async fn correctable(app: &App, req: &RequestRow) -> Result<Option<Undoable>
             .and_then(|v| v.as_str())
             .and_then(|s| s.parse::<NaiveDate>().ok())
     };
-    Ok(Some(Undoable {
+    Some(Undoable {
         event_id: last.id,
         mistaken: req.state,
         set_on: last
@@ -249,7 +251,7 @@ pub async fn correctable(app: &App, req: &RequestRow) -> Result<Option<Undoable>
             due_on: date("due_on"),
             review_due_on: date("review_due_on"),
         },
-    }))
+    })
 }
 
 /// Confirms a state change for a request (`foi request set`, the dashboard, auto-applied
