@@ -596,3 +596,186 @@ fn a_bounced_letter_is_resent_to_the_corrected_address_and_the_clock_restarts() 
         common::stderr(&twice)
     );
 }
+
+/// One FOI team answering for two bodies in one e-mail: the reply (threaded to one request,
+/// naming both references) is linked to both requests, counted once in the inbox, shown in
+/// each thread and bundle, and each request is classified on its own; triage can put one
+/// message on two requests.
+fn one_reply_for_two_requests(env: &[(&str, &str)]) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let csv = "code,name,region,foi_email\nX0001,Body 1,Test,foi@body1.example\nX0002,Body 2,Test,foi@body2.example\nX0003,Body 3,Test,foi@body3.example\n";
+    common::msk_round_on(dir.path(), &d, "shared", csv, "", env);
+    at(
+        &d,
+        env,
+        "2026-05-05",
+        &["round", "launch", "msk-2026", "--yes", "--enqueue-only"],
+    );
+    at(&d, env, "2026-05-05", &["send"]);
+    let ours = header(&sent_copy(&d, "x0001.request"), "Message-ID");
+    let reply = dir.path().join("joint.eml");
+    std::fs::write(
+        &reply,
+        format!("From: foi@cluster.example\r\nTo: projects@arma.uk.net\r\nSubject: RE: Your requests MSK26-X0001 and MSK26-X0002\r\nMessage-ID: <joint-1@cluster.example>\r\nIn-Reply-To: {ours}\r\nDate: Tue, 19 May 2026 10:00:00 +0100\r\n\r\nWe answer for both ICBs. Neither holds the information.\r\n"),
+    )
+    .unwrap();
+    at(&d, env, "2026-05-19", &["ingest", reply.to_str().unwrap()]);
+    let inbox = |d: &Path| -> Vec<Value> {
+        serde_json::from_str::<Value>(&at(d, env, "2026-05-20", &["inbox", "--format", "json"]))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(inbox(&d).len(), 1, "the inbox counts the message once");
+    let shown = |reference: &str| -> Value {
+        serde_json::from_str(&at(
+            &d,
+            env,
+            "2026-05-20",
+            &["request", "show", reference, "--format", "json"],
+        ))
+        .unwrap()
+    };
+    for (r, other) in [
+        ("MSK26-X0001", "MSK26-X0002"),
+        ("MSK26-X0002", "MSK26-X0001"),
+    ] {
+        let v = shown(r);
+        let msgs = v["inbound"].as_array().unwrap();
+        assert_eq!(msgs.len(), 1, "{r}: {v}");
+        assert_eq!(msgs[0]["also_on"], serde_json::json!([other]), "{r}");
+        assert!(msgs[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("answer for both"));
+    }
+    assert_eq!(shown("MSK26-X0001")["inbound"][0]["match_rule"], "thread");
+    assert_eq!(
+        shown("MSK26-X0002")["inbound"][0]["match_rule"],
+        "reference"
+    );
+    assert_eq!(shown("MSK26-X0003")["inbound"], serde_json::json!([]));
+
+    // Each request is classified on its own, and each body's timeliness uses the reply.
+    at(
+        &d,
+        env,
+        "2026-05-20",
+        &[
+            "request",
+            "set",
+            "MSK26-X0001",
+            "not_held",
+            "--date",
+            "2026-05-19",
+        ],
+    );
+    assert_eq!(request(&d, env, "MSK26-X0001")["state"], "not_held");
+    assert_eq!(
+        request(&d, env, "MSK26-X0002")["state"],
+        "awaiting_response",
+        "classifying one request leaves the other as it was"
+    );
+    at(
+        &d,
+        env,
+        "2026-05-20",
+        &[
+            "request",
+            "set",
+            "MSK26-X0002",
+            "refused",
+            "--date",
+            "2026-05-19",
+        ],
+    );
+    let status: Value = serde_json::from_str(&at(
+        &d,
+        env,
+        "2026-05-20",
+        &["status", "msk-2026", "--format", "json"],
+    ))
+    .unwrap();
+    let first = |code: &str| {
+        status
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["reference"].as_str().unwrap().ends_with(code))
+            .map(|r| r["first_response"].clone())
+            .unwrap()
+    };
+    assert_eq!(first("X0001"), "2026-05-19");
+    assert_eq!(first("X0002"), "2026-05-19");
+    assert_eq!(first("X0003"), Value::Null);
+    // In each body's evidence bundle.
+    for r in ["MSK26-X0001", "MSK26-X0002"] {
+        let zip = dir.path().join(format!("{r}.zip"));
+        at(
+            &d,
+            env,
+            "2026-05-20",
+            &["request", "bundle", r, "--out", zip.to_str().unwrap()],
+        );
+        let files = common::unzip(&std::fs::read(&zip).unwrap());
+        assert!(
+            files
+                .values()
+                .any(|b| String::from_utf8_lossy(b).contains("joint-1@cluster.example")),
+            "{r}'s bundle has the reply: {:?}",
+            files.keys().collect::<Vec<_>>()
+        );
+    }
+
+    // Triage: a message no rule could place, put on two requests by a person.
+    let lost = dir.path().join("lost.eml");
+    std::fs::write(
+        &lost,
+        "From: someone@elsewhere.example\r\nTo: projects@arma.uk.net\r\nSubject: Our answers\r\nMessage-ID: <lost-1@elsewhere.example>\r\nDate: Wed, 20 May 2026 10:00:00 +0100\r\n\r\nThe answers for two of your requests are attached.\r\n",
+    )
+    .unwrap();
+    at(&d, env, "2026-05-20", &["ingest", lost.to_str().unwrap()]);
+    let id = inbox(&d)
+        .iter()
+        .find(|m| m["subject"] == "Our answers")
+        .map(|m| m["id"].as_i64().unwrap())
+        .unwrap()
+        .to_string();
+    let out = at(
+        &d,
+        env,
+        "2026-05-20",
+        &["triage", "assign", &id, "MSK26-X0001", "Body 3"],
+    );
+    assert!(out.contains("linked to MSK26-X0003"), "{out}");
+    assert_eq!(inbox(&d).len(), 2, "still one row per message in the inbox");
+    for r in ["MSK26-X0001", "MSK26-X0003"] {
+        let v = shown(r);
+        assert!(
+            v["inbound"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["subject"] == "Our answers"),
+            "{r}: {v}"
+        );
+    }
+}
+
+#[test]
+fn sqlite_one_reply_for_two_requests_is_on_both() {
+    one_reply_for_two_requests(&[]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_one_reply_for_two_requests_is_on_both() {
+    let pg = PgDb::create().await;
+    let url = pg.url.clone();
+    tokio::task::spawn_blocking(move || {
+        one_reply_for_two_requests(&[("FOI_DATABASE_URL", url.as_str())])
+    })
+    .await
+    .unwrap();
+}

@@ -86,10 +86,36 @@ fn walk(env: &[(&str, &str)]) {
     let csrf = web.csrf(path);
     let r = web.post(
         &format!("{path}/note"),
-        &[("csrf", &csrf), ("text", "Web note: PRIVATE-WEB-NOTE")],
+        &[
+            ("csrf", &csrf),
+            ("text", "Web note: PRIVATE-WEB-NOTE quokka"),
+        ],
     );
     assert!(r.status < 400, "{}", r.body);
-    assert!(web.get(path).body.contains("PRIVATE-WEB-NOTE"));
+    let page = web.get(path).body;
+    assert!(page.contains("PRIVATE-WEB-NOTE"));
+    // In the thread, where it was written, marked as private.
+    let thread = &page[page.find("<h2>Thread</h2>").expect("a thread")..];
+    assert!(
+        thread.contains("Private note by") && thread.contains("PRIVATE-CLI-NOTE"),
+        "the notes are in the thread"
+    );
+    // Searchable by the team, from the command line and the dashboard.
+    let found: Value = serde_json::from_str(&at(
+        &d,
+        "2026-06-15",
+        &["search", "phoned", "officer", "--format", "json"],
+    ))
+    .unwrap();
+    let hits = found.as_array().expect("a list of hits");
+    assert_eq!(hits.len(), 1, "{found}");
+    assert_eq!(hits[0]["reference"], "MSK26-X0001");
+    assert!(hits[0]["note"].as_str().unwrap().starts_with("Note by"));
+    let s = web.get("/search?q=quokka").body;
+    assert!(
+        s.contains("Note by ann (private)") && s.contains("/requests/MSK26-X0001"),
+        "{s}"
+    );
     // The state form sent without a choice (as a careless save would) changes nothing.
     let r = web.post(
         &format!("{path}/state"),
@@ -135,6 +161,66 @@ fn walk(env: &[(&str, &str)]) {
             "a private note in {}",
             f.name().unwrap()
         );
+    }
+
+    // Not in a letter: a follow-up written after the notes carries none of them.
+    let text = dir.path().join("follow-up.txt");
+    std::fs::write(&text, "Thank you for your answer.").unwrap();
+    at(
+        &d,
+        "2026-06-15",
+        &[
+            "request",
+            "write",
+            "MSK26-X0001",
+            "--kind",
+            "follow_up",
+            "--text-file",
+            text.to_str().unwrap(),
+            "--yes",
+        ],
+    );
+    let outbox = at(&d, "2026-06-15", &["outbox", "--format", "json"]);
+    assert!(
+        outbox.contains("follow"),
+        "the follow-up is queued: {outbox}"
+    );
+    at(&d, "2026-06-15", &["send"]);
+    // Delivered by `foi send` or by the running dashboard's own worker, whichever took it.
+    let sent = dir.path().join("data").join("outbox-files").join("new");
+    let start = std::time::Instant::now();
+    while std::fs::read_dir(&sent).unwrap().count() < 3 {
+        assert!(start.elapsed().as_secs() < 30, "the follow-up was not sent");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    for e in std::fs::read_dir(&sent).unwrap().flatten() {
+        let t = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).to_string();
+        assert!(!t.contains("PRIVATE-"), "a private note in a letter");
+    }
+    // Not in the publication (its preview included).
+    let site = dir.path().join("site");
+    for extra in [&[][..], &["--preview"][..]] {
+        let mut args = vec!["publish", "msk-2026", "--out", site.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        at(&d, "2026-06-15", &args);
+        let mut files = 0;
+        let mut stack = vec![site.clone()];
+        while let Some(p) = stack.pop() {
+            for e in std::fs::read_dir(&p).unwrap().flatten() {
+                if e.path().is_dir() {
+                    stack.push(e.path());
+                } else {
+                    files += 1;
+                    let t = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).to_string();
+                    assert!(
+                        !t.contains("PRIVATE-"),
+                        "a private note in {}",
+                        e.path().display()
+                    );
+                }
+            }
+        }
+        assert!(files > 0, "the publication was written");
     }
 
     // A state set in error, then undone from the request page: back to "not held", with its

@@ -16,6 +16,8 @@ mod m20261203_000001_search;
 mod m20261203_000002_sources;
 mod m20261205_000001_extract_attempts;
 mod m20261205_000002_request_assignee;
+mod m20261205_000003_message_copies;
+mod m20261205_000004_searchable_notes;
 
 /// The statement that fills `request_tallies` from `requests` (`foi db recompute` reruns it).
 pub use m20261125_000005_request_tallies::REBUILD as REBUILD_TALLIES;
@@ -38,6 +40,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000002_sources::Migration),
             Box::new(m20261205_000001_extract_attempts::Migration),
             Box::new(m20261205_000002_request_assignee::Migration),
+            Box::new(m20261205_000003_message_copies::Migration),
+            Box::new(m20261205_000004_searchable_notes::Migration),
         ]
     }
 }

@@ -42,6 +42,8 @@ struct Row {
     /// For a desk-research document: where it was fetched from.
     source_url: Option<String>,
     location: Option<String>,
+    /// For a private note of the team: "Note by Sam".
+    note: Option<String>,
     snippet: String,
 }
 
@@ -68,6 +70,7 @@ pub async fn run(g: &Globals, a: SearchArgs) -> anyhow::Result<()> {
             attachment: h.attachment,
             source_url: h.source_url,
             location: h.location,
+            note: h.note,
             snippet: plain_snippet(&h.snippet),
         })
         .collect();
@@ -77,10 +80,17 @@ pub async fn run(g: &Globals, a: SearchArgs) -> anyhow::Result<()> {
             vec![
                 r.reference.clone().unwrap_or_else(|| "(triage)".into()),
                 r.authority.clone().unwrap_or_default(),
-                r.message_id
-                    .map(|m| m.to_string())
-                    .unwrap_or_else(|| "(source)".into()),
-                r.attachment.clone().unwrap_or_else(|| "(message)".into()),
+                r.message_id.map(|m| m.to_string()).unwrap_or_else(|| {
+                    match r.note {
+                        Some(_) => "(note)",
+                        None => "(source)",
+                    }
+                    .into()
+                }),
+                r.note
+                    .clone()
+                    .or_else(|| r.attachment.clone())
+                    .unwrap_or_else(|| "(message)".into()),
                 r.location.clone().unwrap_or_default(),
                 r.snippet.clone(),
             ]

@@ -14,8 +14,14 @@ pub enum TriageCommand {
         format: Format,
     },
     /// Put a message on a request (and learn its sender's address for that body): the
-    /// request by reference, or by the body's name (or part of it) when that fits one
-    Assign { message: i32, request: String },
+    /// request by reference, or by the body's name (or part of it) when that fits one.
+    /// Name more than one request when one reply answers several (a shared FOI team): the
+    /// message goes on the first and is linked to each of the others
+    Assign {
+        message: i32,
+        #[arg(required = true, num_args = 1..)]
+        requests: Vec<String>,
+    },
     /// Drop a message from the queue (it stays stored)
     Dismiss { message: i32 },
 }
@@ -56,13 +62,28 @@ pub async fn run(g: &Globals, cmd: TriageCommand) -> anyhow::Result<()> {
                 )
             );
         }
-        TriageCommand::Assign { message, request } => {
-            let request = triage::resolve(&app, &request).await?;
+        TriageCommand::Assign { message, requests } => {
+            let mut refs = Vec::new();
+            for r in &requests {
+                refs.push(triage::resolve(&app, r).await?);
+            }
+            let request = refs.remove(0);
             let req = rounds::request(&app, &request).await?;
-            let learned = triage::assign(&app, message, &request, &app.actor()).await?;
+            let learned = triage::assign(&app, message, &request, &refs, &app.actor()).await?;
             println!(
-                "message {message} assigned to {}{}",
+                "message {message} assigned to {}{}{}",
                 req.reference,
+                if refs.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " and linked to {}",
+                        refs.iter()
+                            .map(|r| r.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                },
                 learned
                     .map(|a| format!("; {a} is now known for {}", req.authority_name))
                     .unwrap_or_default()

@@ -1,4 +1,4 @@
-//! Matching an inbound e-mail to its request. Rules, in order (the first that decides wins,
+//! Matching an inbound e-mail to its requests. Rules, in order (the first that decides wins,
 //! and the rule is recorded):
 //!
 //! 1. `thread`: In-Reply-To / References (or, in a delivery failure report, the returned
@@ -6,11 +6,21 @@
 //! 2. `reference`: a reference token (`MSK26-QHM`) appears in the subject or body, tolerant
 //!    of case, spacing and `RE:`/`FW:` prefixes;
 //! 3. `plus_address`: a per-request plus-address (`foi+msk26-qhm@…`) is in To/Cc/Delivered-To;
-//! 4. `sender`: the sender's address is known for exactly one body with an open request;
+//! 4. `sender`: the sender's address is known for the body (or bodies) with an open request;
 //! 5. `sender_domain`: the sender's domain is known for exactly one such body;
 //! 6. otherwise the triage queue.
 //!
-//! A rule that finds more than one candidate request does not decide; the next rule is tried.
+//! **One reply, several requests.** Clustered ICBs share one FOI team, which may answer for
+//! several bodies in one e-mail. A match is therefore a set of requests, all of one round:
+//! - a message threaded to one request that also names other references *of the same round*
+//!   is linked to each of them (the thread's request first, the others by `reference`);
+//! - a message naming several references of one round is linked to each (`reference`);
+//! - a message from an address known for several bodies, each with an open request in the same
+//!   round, is linked to each (`sender`).
+//!
+//! References of different rounds, or a sender known for requests of several rounds, do not
+//! decide (a body's reply to this year's round that quotes last year's reference must not land
+//! on last year's request): the next rule is tried. The sender's domain never fans out.
 
 use super::mail::{angle, ParsedMail};
 use super::reference::find_references;
@@ -37,6 +47,33 @@ impl Rule {
     }
 }
 
+/// The requests a message belongs to, each with the rule that linked it; never empty. The
+/// first is the message's own request (the one it is threaded to, or the lowest id); the
+/// others get a linked copy of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matched(Vec<(i32, Rule)>);
+
+impl Matched {
+    fn one(request: i32, rule: Rule) -> Matched {
+        Matched(vec![(request, rule)])
+    }
+
+    /// The message's own request and the rule that decided it.
+    pub fn first(&self) -> (i32, Rule) {
+        self.0[0]
+    }
+
+    /// The further requests the same message answers.
+    pub fn others(&self) -> &[(i32, Rule)] {
+        &self.0[1..]
+    }
+
+    /// Every request, the first first.
+    pub fn all(&self) -> &[(i32, Rule)] {
+        &self.0
+    }
+}
+
 /// What the matcher knows about our requests.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
@@ -44,9 +81,11 @@ pub struct Catalog {
     pub message_ids: HashMap<String, i32>,
     /// Reference (`MSK26-QHM`) → request id.
     pub references: HashMap<String, i32>,
+    /// Request id → its round's id (a message fans out only within one round).
+    pub rounds: HashMap<i32, i32>,
     /// Reply-To pattern like `foi+{ref}@example.org` (empty for none).
     pub plus_pattern: String,
-    /// Known sender address (lower case) → the open requests of the body it belongs to.
+    /// Known sender address (lower case) → the open requests of the bodies it belongs to.
     pub addresses: HashMap<String, BTreeSet<i32>>,
 }
 
@@ -55,8 +94,15 @@ fn domain(addr: &str) -> Option<&str> {
 }
 
 impl Catalog {
-    /// Finds the request a mail belongs to, with the rule that decided.
-    pub fn match_mail(&self, m: &ParsedMail) -> Option<(i32, Rule)> {
+    /// The requests a mail belongs to, with the rule that decided each.
+    pub fn match_mail(&self, m: &ParsedMail) -> Option<Matched> {
+        // References named anywhere in the text (or in a forwarded or returned message).
+        let hay = format!("{}\n{}\n{}", m.subject, m.text, m.attached_text);
+        let named: BTreeSet<i32> =
+            find_references(&hay, self.references.keys().map(String::as_str))
+                .into_iter()
+                .filter_map(|r| self.references.get(r).copied())
+                .collect();
         // 1. Threading headers.
         let thread: BTreeSet<i32> = m
             .in_reply_to
@@ -65,18 +111,19 @@ impl Catalog {
             .chain(&m.returned_message_ids)
             .filter_map(|id| self.message_ids.get(&angle(id)).copied())
             .collect();
-        if thread.len() == 1 {
-            return thread.first().map(|r| (*r, Rule::Thread));
+        if let (1, Some(&first)) = (thread.len(), thread.first()) {
+            let mut found = vec![(first, Rule::Thread)];
+            found.extend(
+                named
+                    .iter()
+                    .filter(|r| **r != first && self.same_round(first, **r))
+                    .map(|r| (*r, Rule::Reference)),
+            );
+            return Some(Matched(found));
         }
-        // 2. Reference token in subject or body (or in a forwarded or returned message).
-        let hay = format!("{}\n{}\n{}", m.subject, m.text, m.attached_text);
-        let found: BTreeSet<i32> =
-            find_references(&hay, self.references.keys().map(String::as_str))
-                .into_iter()
-                .filter_map(|r| self.references.get(r).copied())
-                .collect();
-        if found.len() == 1 {
-            return found.first().map(|r| (*r, Rule::Reference));
+        // 2. Reference tokens, all of one round.
+        if let Some(found) = self.one_round(&named, Rule::Reference) {
+            return Some(found);
         }
         // 3. Per-request plus-address.
         if let Some((prefix, suffix)) = self.plus_pattern.split_once("{ref}") {
@@ -90,16 +137,18 @@ impl Catalog {
                 })
                 .filter_map(|r| self.references.get(&r.to_ascii_uppercase()).copied())
                 .collect();
-            if hits.len() == 1 {
-                return hits.first().map(|r| (*r, Rule::PlusAddress));
+            if let (1, Some(&r)) = (hits.len(), hits.first()) {
+                return Some(Matched::one(r, Rule::PlusAddress));
             }
         }
-        // 4. Sender address known for one body.
+        // 4. Sender address known for the bodies of open requests of one round.
         let from = m.from_addr.as_deref()?.to_ascii_lowercase();
-        if let Some(reqs) = self.addresses.get(&from) {
-            if reqs.len() == 1 {
-                return reqs.first().map(|r| (*r, Rule::Sender));
-            }
+        if let Some(found) = self
+            .addresses
+            .get(&from)
+            .and_then(|reqs| self.one_round(reqs, Rule::Sender))
+        {
+            return Some(found);
         }
         // 5. Sender domain known for one body.
         let d = domain(&from)?;
@@ -109,10 +158,23 @@ impl Catalog {
             .filter(|(a, _)| domain(a) == Some(d))
             .flat_map(|(_, r)| r.iter().copied())
             .collect();
-        if by_domain.len() == 1 {
-            return by_domain.first().map(|r| (*r, Rule::SenderDomain));
+        if let (1, Some(&r)) = (by_domain.len(), by_domain.first()) {
+            return Some(Matched::one(r, Rule::SenderDomain));
         }
         None
+    }
+
+    fn same_round(&self, a: i32, b: i32) -> bool {
+        matches!((self.rounds.get(&a), self.rounds.get(&b)), (Some(x), Some(y)) if x == y)
+    }
+
+    /// The requests as one match when they are all of one round (one request always is).
+    fn one_round(&self, requests: &BTreeSet<i32>, rule: Rule) -> Option<Matched> {
+        let first = *requests.first()?;
+        let together = requests
+            .iter()
+            .all(|r| *r == first || self.same_round(first, *r));
+        together.then(|| Matched(requests.iter().map(|r| (*r, rule)).collect()))
     }
 }
 
@@ -136,6 +198,12 @@ mod tests {
         c.addresses
             .insert("foi@southyorks.icb.nhs.uk".into(), [2].into());
         c.addresses.insert("wyicb.foi@nhs.net".into(), [3].into());
+        // Last year's round, one of the same bodies.
+        c.references.insert("MSK24-QHM".into(), 9);
+        for r in [1, 2, 3] {
+            c.rounds.insert(r, 26);
+        }
+        c.rounds.insert(9, 24);
         c
     }
 
@@ -156,32 +224,32 @@ mod tests {
             c.match_mail(&mail(
                 |m| m.in_reply_to = vec!["foi.msk26-qhm.request@charity.org".into()]
             )),
-            Some((1, Rule::Thread))
+            Some(Matched(vec![(1, Rule::Thread)]))
         );
         assert_eq!(
             c.match_mail(&mail(|m| m.subject = "RE: FW: [foi ref msk26 - qf7]".into())),
-            Some((2, Rule::Reference))
+            Some(Matched(vec![(2, Rule::Reference)]))
         );
         assert_eq!(
             c.match_mail(&mail(|m| m.text = "Our ref: MSK26-QWO\nRegards".into())),
-            Some((3, Rule::Reference))
+            Some(Matched(vec![(3, Rule::Reference)]))
         );
         assert_eq!(
             c.match_mail(&mail(
                 |m| m.recipients = vec!["foi+msk26-qf7@charity.org".into()]
             )),
-            Some((2, Rule::PlusAddress))
+            Some(Matched(vec![(2, Rule::PlusAddress)]))
         );
         assert_eq!(
             c.match_mail(&mail(|m| m.from_addr = Some("NENCICB.FOI@nhs.net".into()))),
-            Some((1, Rule::Sender))
+            Some(Matched(vec![(1, Rule::Sender)]))
         );
         // A colleague at a body-specific domain.
         assert_eq!(
             c.match_mail(&mail(
                 |m| m.from_addr = Some("jane.doe@southyorks.icb.nhs.uk".into())
             )),
-            Some((2, Rule::SenderDomain))
+            Some(Matched(vec![(2, Rule::SenderDomain)]))
         );
         // nhs.net is shared by several bodies: no decision.
         assert_eq!(
@@ -192,22 +260,63 @@ mod tests {
     }
 
     #[test]
-    fn thread_beats_a_conflicting_reference() {
+    fn a_threaded_reply_naming_other_references_of_its_round_answers_each() {
         let c = catalog();
         let m = mail(|m| {
             m.references = vec!["<foi.msk26-qhm.request@charity.org>".into()];
-            m.subject = "About MSK26-QF7".into();
+            m.subject = "Your requests MSK26-QHM and MSK26-QF7".into();
         });
-        assert_eq!(c.match_mail(&m), Some((1, Rule::Thread)));
+        let found = c.match_mail(&m).unwrap();
+        assert_eq!(found.first(), (1, Rule::Thread));
+        assert_eq!(found.others(), &[(2, Rule::Reference)]);
     }
 
     #[test]
-    fn two_references_fall_through_to_the_next_rule() {
+    fn a_threaded_reply_quoting_last_years_reference_stays_on_its_own_request() {
+        let c = catalog();
+        let m = mail(|m| {
+            m.references = vec!["<foi.msk26-qhm.request@charity.org>".into()];
+            m.text = "As in our answer to MSK24-QHM last year".into();
+        });
+        assert_eq!(c.match_mail(&m), Some(Matched(vec![(1, Rule::Thread)])));
+    }
+
+    #[test]
+    fn two_references_of_one_round_link_both() {
         let c = catalog();
         let m = mail(|m| {
             m.subject = "MSK26-QHM and MSK26-QF7".into();
             m.from_addr = Some("wyicb.foi@nhs.net".into());
         });
-        assert_eq!(c.match_mail(&m), Some((3, Rule::Sender)));
+        assert_eq!(
+            c.match_mail(&m),
+            Some(Matched(vec![(1, Rule::Reference), (2, Rule::Reference)]))
+        );
+    }
+
+    #[test]
+    fn references_of_two_rounds_fall_through_to_the_next_rule() {
+        let c = catalog();
+        let m = mail(|m| {
+            m.subject = "MSK26-QF7 and MSK24-QHM".into();
+            m.from_addr = Some("wyicb.foi@nhs.net".into());
+        });
+        assert_eq!(c.match_mail(&m), Some(Matched(vec![(3, Rule::Sender)])));
+    }
+
+    #[test]
+    fn a_shared_foi_team_is_linked_to_each_of_its_bodies_requests_in_one_round() {
+        let mut c = catalog();
+        c.addresses
+            .insert("cluster.foi@nhs.net".into(), [2, 3].into());
+        let m = mail(|m| m.from_addr = Some("Cluster.FOI@nhs.net".into()));
+        assert_eq!(
+            c.match_mail(&m),
+            Some(Matched(vec![(2, Rule::Sender), (3, Rule::Sender)]))
+        );
+        // Known for requests of two rounds: no decision (triage).
+        c.addresses
+            .insert("cluster.foi@nhs.net".into(), [3, 9].into());
+        assert_eq!(c.match_mail(&m), None);
     }
 }

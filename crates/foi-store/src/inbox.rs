@@ -57,6 +57,7 @@ pub async fn catalog(db: &DatabaseConnection, plus_pattern: &str) -> Result<Cata
         }
     }
     let reqs = request::Entity::find().all(db).await?;
+    c.rounds = reqs.iter().map(|r| (r.id, r.round_id)).collect();
     let mut open_by_authority: HashMap<i32, BTreeSet<i32>> = HashMap::new();
     for r in &reqs {
         c.references.insert(r.reference.clone(), r.id);
@@ -99,6 +100,9 @@ pub struct NewInbound {
     pub match_rule: Option<String>,
     pub suggestion: Option<String>,
     pub suggestion_label: Option<String>,
+    /// Further requests the same message answers, each with the rule that linked it (see
+    /// [`super::linked`]).
+    pub also: Vec<(i32, String)>,
 }
 
 /// Stores one inbound message with its attachments (and an event when it is on a request),
@@ -137,10 +141,15 @@ pub async fn insert(
         parse_error: Set(m.parse_error.clone()),
         created_at: Set(now),
         received_at: Set(Some(p.date.unwrap_or(now))),
+        copy_for: Set(0),
         ..Default::default()
     };
     let inserted = message::Entity::insert(am)
-        .on_conflict_do_nothing_on([message::Column::Direction, message::Column::RawSha256])
+        .on_conflict_do_nothing_on([
+            message::Column::Direction,
+            message::Column::RawSha256,
+            message::Column::CopyFor,
+        ])
         .exec(&txn)
         .await?;
     let id = match inserted {
@@ -188,8 +197,44 @@ pub async fn insert(
         )
         .await?;
     }
+    if !m.also.is_empty() {
+        let original = load_in(&txn, id).await?;
+        for (rid, rule) in &m.also {
+            super::linked::link(&txn, &original, *rid, rule, "foi ingest", now).await?;
+        }
+    }
     txn.commit().await?;
     Ok(Some(id))
+}
+
+/// Links message `id` (in triage or on a request) to further requests it also answers, with
+/// an event on each naming `actor`. Returns how many links were new.
+pub async fn link_also(
+    db: &DatabaseConnection,
+    id: i32,
+    request_ids: &[i32],
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let txn = super::write_txn(db).await?;
+    let original = load_in(&txn, id).await?;
+    if original.copy_for != 0 {
+        return Err(StoreError::Invalid(format!(
+            "message {id} is a copy on another request; link the message itself"
+        )));
+    }
+    let mut n = 0;
+    for rid in request_ids {
+        let how = format!("assigned by {actor}");
+        if super::linked::link(&txn, &original, *rid, &how, actor, now)
+            .await?
+            .is_some()
+        {
+            n += 1;
+        }
+    }
+    txn.commit().await?;
+    Ok(n)
 }
 
 /// Records on our letters named by a delay notice that delivery is delayed (they are still
@@ -265,6 +310,9 @@ pub struct InboundItem {
     pub failed_recipients: Vec<String>,
     /// The decoded body text.
     pub text: String,
+    /// The references of the other requests the same message is on (one reply answering
+    /// several requests).
+    pub also_on: Vec<String>,
 }
 
 async fn to_items(
@@ -300,23 +348,26 @@ async fn to_items(
     for list in atts.values_mut() {
         list.sort_by_key(|a| a.position);
     }
-    // Siblings: other inbound messages that carry the same Message-ID.
+    let mut also_on = super::linked::also_on(db, &rows).await?;
+    // Siblings: other inbound messages that carry the same Message-ID (not copies of the
+    // same bytes on other requests: those are `also_on`).
     let mids: Vec<String> = rows.iter().filter_map(|m| m.message_id.clone()).collect();
-    let mut by_mid: HashMap<String, Vec<i32>> = HashMap::new();
+    let mut by_mid: HashMap<String, Vec<(i32, Option<String>)>> = HashMap::new();
     for chunk in mids.chunks(500) {
         use sea_orm::QuerySelect;
-        let found: Vec<(i32, Option<String>)> = message::Entity::find()
+        let found: Vec<(i32, Option<String>, Option<String>)> = message::Entity::find()
             .select_only()
             .column(message::Column::Id)
             .column(message::Column::MessageId)
+            .column(message::Column::RawSha256)
             .filter(message::Column::Direction.eq(IN))
             .filter(message::Column::MessageId.is_in(chunk.to_vec()))
             .into_tuple()
             .all(db)
             .await?;
-        for (id, mid) in found {
+        for (id, mid, sha) in found {
             if let Some(mid) = mid {
-                by_mid.entry(mid).or_default().push(id);
+                by_mid.entry(mid).or_default().push((id, sha));
             }
         }
     }
@@ -335,7 +386,7 @@ async fn to_items(
                 match_rule: m.match_rule,
                 suggested: m.suggested_class,
                 parse_error: m.parse_error,
-                raw_sha256: m.raw_sha256,
+                raw_sha256: m.raw_sha256.clone(),
                 from_name: m.from_name,
                 decoding_note: m.decoding_note,
                 text: m.body_text.unwrap_or_default(),
@@ -347,8 +398,14 @@ async fn to_items(
                     .message_id
                     .as_ref()
                     .and_then(|mid| by_mid.get(mid))
-                    .map(|v| v.iter().copied().filter(|i| *i != m.id).collect())
+                    .map(|v| {
+                        v.iter()
+                            .filter(|(i, sha)| *i != m.id && *sha != m.raw_sha256)
+                            .map(|(i, _)| *i)
+                            .collect()
+                    })
                     .unwrap_or_default(),
+                also_on: also_on.remove(&m.id).unwrap_or_default(),
                 message_id: m.message_id,
             })
         })
@@ -375,10 +432,11 @@ pub async fn triage(db: &DatabaseConnection) -> Result<Vec<InboundItem>, StoreEr
     to_items(db, rows).await
 }
 
-/// Every inbound message, oldest first (`foi inbox`).
+/// Every inbound message, oldest first (`foi inbox`); a message on several requests once.
 pub async fn all_inbound(db: &DatabaseConnection) -> Result<Vec<InboundItem>, StoreError> {
     let rows = message::Entity::find()
         .filter(message::Column::Direction.eq(IN))
+        .filter(message::Column::CopyFor.eq(0))
         .order_by_asc(message::Column::Id)
         .all(db)
         .await?;

@@ -6,7 +6,7 @@
 //! * One module per table or concept: [`rounds`], [`requests`] (the one query every list of
 //!   requests goes through, and the named sets: due between, overdue on, chase batch …),
 //!   [`board`] (the board's pages and counts), [`board_values`] (what the board keeps on each
-//!   request), [`inbox`], [`outbox`], [`letters`], [`events`], [`codings`], [`extracts`],
+//!   request), [`inbox`] (with [`linked`]: one message on several requests), [`outbox`], [`letters`], [`events`], [`codings`], [`extracts`],
 //!   [`search`], [`sources`], [`authorities`], [`users`], [`jobs`], [`mailbox`].
 //! * [`changes`] — the changes that reach across tables, each in one transaction.
 //! * [`rawstore`] — messages as bytes, addressed by SHA-256; [`calendar_file`] — the refreshed
@@ -29,6 +29,7 @@ pub mod extracts;
 pub mod inbox;
 pub mod jobs;
 pub mod letters;
+pub mod linked;
 pub mod mailbox;
 pub mod outbox;
 pub mod requests;

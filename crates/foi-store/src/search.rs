@@ -1,5 +1,5 @@
-//! Full-text search: the index (`search_docs`, one row per received message and per attachment
-//! read) and the one query both stores answer — SQLite through FTS5 (`bm25` ranking, `snippet`),
+//! Full-text search: the index (`search_docs`, one row per received message, per attachment
+//! read, per kept source document and per private note of the team) and the one query both stores answer — SQLite through FTS5 (`bm25` ranking, `snippet`),
 //! PostgreSQL through a `tsvector` column with a GIN index (`ts_rank`, `ts_headline`). The query
 //! arrives parsed ([`crate::domain::search::Query`]); what a person typed never reaches either
 //! syntax as typed.
@@ -42,6 +42,8 @@ pub struct Hit {
     pub snippet: String,
     /// Where in the document the first match is ("page 3", "sheet Data"), when it says.
     pub location: Option<String>,
+    /// For a private note of the team: "Note by Sam".
+    pub note: Option<String>,
     pub score: f64,
 }
 
@@ -137,6 +139,28 @@ pub async fn index_pending(db: &DatabaseConnection, limit: usize) -> Result<usiz
         insert(db, &format!("s{id}"), Doc::Source(id), &title, &text).await?;
         added += 1;
     }
+    // The team's private notes (search is for the signed-in team only).
+    let notes = db
+        .query_all_raw(Statement::from_sql_and_values(
+            b,
+            format!(
+                "SELECT e.id, e.actor, COALESCE(e.note, '') FROM events e \
+                 WHERE e.kind = 'note_added' AND NOT EXISTS \
+                 (SELECT 1 FROM search_docs d WHERE d.event_id = e.id) \
+                 ORDER BY e.id LIMIT {}",
+                p(1)
+            ),
+            [Value::from(limit.saturating_sub(added) as i64)],
+        ))
+        .await?;
+    for row in notes {
+        let id: i32 = row.try_get_by_index(0)?;
+        let actor: String = row.try_get_by_index(1)?;
+        let text: String = row.try_get_by_index(2)?;
+        let title = format!("Note by {actor}");
+        insert(db, &format!("n{id}"), Doc::Note(id), &title, &text).await?;
+        added += 1;
+    }
     Ok(added)
 }
 
@@ -147,6 +171,8 @@ enum Doc {
     Attachment(i32, i32),
     /// A kept desk-research document (`source_fetches.id`).
     Source(i32),
+    /// A private note (`events.id`).
+    Note(i32),
 }
 
 async fn insert(
@@ -157,19 +183,20 @@ async fn insert(
     body: &str,
 ) -> Result<(), StoreError> {
     let b = backend(db);
-    let (message_id, attachment_id, source_id) = match doc {
-        Doc::Message(m) => (Some(m), None, None),
-        Doc::Attachment(m, a) => (Some(m), Some(a), None),
-        Doc::Source(s) => (None, None, Some(s)),
+    let (message_id, attachment_id, source_id, event_id) = match doc {
+        Doc::Message(m) => (Some(m), None, None, None),
+        Doc::Attachment(m, a) => (Some(m), Some(a), None, None),
+        Doc::Source(s) => (None, None, Some(s), None),
+        Doc::Note(e) => (None, None, None, Some(e)),
     };
     let sql = match b {
         DbBackend::Postgres => {
-            "INSERT INTO search_docs (doc_key, message_id, attachment_id, source_id, title, body) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (doc_key) DO NOTHING"
+            "INSERT INTO search_docs (doc_key, message_id, attachment_id, source_id, event_id, title, body) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (doc_key) DO NOTHING"
         }
         _ => {
-            "INSERT INTO search_docs (doc_key, message_id, attachment_id, source_id, title, body) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (doc_key) DO NOTHING"
+            "INSERT INTO search_docs (doc_key, message_id, attachment_id, source_id, event_id, title, body) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (doc_key) DO NOTHING"
         }
     };
     db.execute_raw(Statement::from_sql_and_values(
@@ -180,6 +207,7 @@ async fn insert(
             message_id.into(),
             attachment_id.into(),
             source_id.into(),
+            event_id.into(),
             title.replace('\0', "").into(),
             body.replace('\0', "").into(),
         ],
@@ -253,7 +281,8 @@ pub async fn search(
     }
     let joins = "LEFT JOIN messages m ON m.id = d.message_id \
                  LEFT JOIN source_fetches sf ON sf.id = d.source_id \
-                 LEFT JOIN requests r ON r.id = COALESCE(m.request_id, sf.request_id) \
+                 LEFT JOIN events ev ON ev.id = d.event_id \
+                 LEFT JOIN requests r ON r.id = COALESCE(m.request_id, sf.request_id, ev.request_id) \
                  LEFT JOIN rounds ro ON ro.id = r.round_id \
                  LEFT JOIN authorities au ON au.id = r.authority_id";
     // Counting and ranking join the request tables only when a filter needs them: for a word
@@ -283,7 +312,7 @@ pub async fn search(
                  SELECT {cols}, hits.score::float8, \
                    ts_headline('simple', left(d.body, 400000), to_tsquery('simple', {q_ph}), \
                      'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=\" … \"'), \
-                   left(d.body, 400000), COALESCE(sf.final_url, sf.url), d.source_id \
+                   left(d.body, 400000), COALESCE(sf.final_url, sf.url), d.source_id, d.event_id \
                  FROM hits JOIN search_docs d ON d.id = hits.id {joins} \
                  ORDER BY hits.score DESC, d.id"
             ),
@@ -299,7 +328,7 @@ pub async fn search(
                    WHERE search_fts MATCH {q_ph}{filter} ORDER BY score, search_fts.rowid LIMIT {limit}) \
                  SELECT {cols}, -hits.score, \
                    snippet(search_fts, 1, char({}), char({}), '…', 24), d.body, \
-                   COALESCE(sf.final_url, sf.url), d.source_id \
+                   COALESCE(sf.final_url, sf.url), d.source_id, d.event_id \
                  FROM search_fts JOIN hits ON hits.id = search_fts.rowid \
                    JOIN search_docs d ON d.id = hits.id {joins} \
                  WHERE search_fts MATCH {q_ph} ORDER BY hits.score, d.id",
@@ -334,6 +363,7 @@ pub async fn search(
         let body: String = row.try_get_by_index(12)?;
         let source_url: Option<String> = row.try_get_by_index(13)?;
         let source_id: Option<i32> = row.try_get_by_index(14)?;
+        let note_id: Option<i32> = row.try_get_by_index(15)?;
         // A match only in the title (subject or file name): the snippet is the body's start.
         if !snippet.contains(MARK_START) {
             snippet = search::highlight(&title, query, 30);
@@ -344,6 +374,7 @@ pub async fn search(
         let location = search::locate(&body, &snippet);
         let snippet = search::one_line(&snippet);
         hits.push(Hit {
+            note: note_id.map(|_| title.clone()),
             message_id: row.try_get_by_index(1)?,
             attachment: (attachment_id.is_some() || source_url.is_some()).then(|| title.clone()),
             source_url,

@@ -145,8 +145,21 @@ fn thread(view: &RequestView) -> Vec<(chrono::DateTime<chrono::Utc>, serde_json:
                 "nested": a.parent.is_some(), "source": a.source, "reading": reading(view, &a.sha256)}))
             .collect();
         thread.push((at, json!({"direction": Direction::In, "inbound": true, "from": m.from, "from_name": m.from_name, "when": date(Some(at)), "state": m.state, "rule": m.match_rule,
-            "same_message_id": m.same_message_id, "decoding_note": m.decoding_note, "failed_recipients": m.failed_recipients,
+            "same_message_id": m.same_message_id, "decoding_note": m.decoding_note, "failed_recipients": m.failed_recipients, "also_on": m.also_on,
             "subject": m.subject, "text": m.text, "attachments": atts})));
+    }
+    // The team's private notes, in the thread where they were written (marked as private:
+    // never in a letter, a publication or a bundle).
+    for e in view
+        .events
+        .iter()
+        .filter(|e| e.event.kind == crate::domain::event::EventKind::NoteAdded)
+    {
+        thread.push((
+            e.at,
+            json!({"direction": "note", "note": true, "actor": e.event.actor,
+            "when": crate::domain::dates::moment(e.at), "text": e.event.note}),
+        ));
     }
     thread.sort_by_key(|(t, _)| *t);
     thread

@@ -58,7 +58,7 @@ pub async fn page(
                             "reference": h.reference, "authority": h.authority,
                             "round": h.round, "subject": h.subject,
                             "attachment": h.attachment, "attachment_id": h.attachment_id,
-                            "location": h.location, "message_id": h.message_id, "source_url": h.source_url, "source_id": h.source_id,
+                            "location": h.location, "message_id": h.message_id, "source_url": h.source_url, "source_id": h.source_id, "note": h.note,
                             "snippet_html": snippet_html(&h.snippet),
                         })
                     })

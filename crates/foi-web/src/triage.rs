@@ -71,7 +71,8 @@ pub async fn assign(
 ) -> Result<Response, WebError> {
     let given = e.form.text("request").unwrap_or("");
     let reference = triage::resolve(&st.app, given).await?;
-    triage::assign(&st.app, id, &reference, e.name()).await?;
+    let also = triage::resolve_many(&st.app, e.form.text("also").unwrap_or("")).await?;
+    triage::assign(&st.app, id, &reference, &also, e.name()).await?;
     // On to the request, where the reply now sits and can be classified.
     Ok(back(&format!("/requests/{reference}"), "assign"))
 }

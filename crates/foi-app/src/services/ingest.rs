@@ -36,6 +36,8 @@ pub enum Outcome {
         suggestion: String,
         /// Sent by a machine (`Auto-Submitted` and the like): an automatic acknowledgement.
         automatic: bool,
+        /// Further requests the same message answers (each has its own copy).
+        also: Vec<i32>,
     },
     AutoReply {
         id: i32,
@@ -213,6 +215,7 @@ async fn record(
                     match_rule: None,
                     suggestion: None,
                     suggestion_label: None,
+                    also: Vec::new(),
                 },
                 now,
             )
@@ -227,7 +230,8 @@ async fn record(
     };
     // 3. Classify and match.
     let suggestion = classify(&parsed);
-    let mut matched = catalog.match_mail(&parsed);
+    let found = catalog.match_mail(&parsed);
+    let mut matched = found.as_ref().map(|m| m.first());
     let about_delivery = matches!(suggestion, Suggestion::Bounce | Suggestion::DeliveryDelay);
     if about_delivery && matched.is_none() {
         matched = parsed.returned_message_ids.iter().find_map(|id| {
@@ -237,6 +241,16 @@ async fn record(
                 .map(|r| (*r, crate::domain::matching::Rule::Thread))
         });
     }
+    // A reply answering several requests is linked to each (never a delivery report: that is
+    // about one letter).
+    let also: Vec<(i32, String)> = match (&found, about_delivery) {
+        (Some(m), false) => m
+            .others()
+            .iter()
+            .map(|(r, rule)| (*r, rule.as_str().to_string()))
+            .collect(),
+        _ => Vec::new(),
+    };
     // An acknowledgement a machine sent is an acknowledgement (it goes on the request), and
     // everywhere says it came automatically: its kind is an automatic reply.
     let automatic_ack =
@@ -271,6 +285,7 @@ async fn record(
             suggestion: Some(suggestion.key()),
             suggestion_label: Some(label.clone()),
             parsed: Some(parsed.clone()),
+            also: also.clone(),
         },
         now,
     )
@@ -318,30 +333,38 @@ async fn record(
             rule: rule.as_str().into(),
             suggestion: label,
             automatic: automatic_ack,
+            also: also.iter().map(|(r, _)| *r).collect(),
         },
         (_, None) => Outcome::Triage { id },
     };
     summary.add(&outcome);
     // 4. Optionally apply acknowledgements without asking.
-    if let (Outcome::Matched { request_id, .. }, Suggestion::Acknowledgement, true) =
-        (&outcome, &suggestion, app.config.ingest.auto_acknowledge)
+    if let (
+        Outcome::Matched {
+            request_id, also, ..
+        },
+        Suggestion::Acknowledgement,
+        true,
+    ) = (&outcome, &suggestion, app.config.ingest.auto_acknowledge)
     {
-        let req = crate::store::rounds::request_by_id(&app.db, *request_id).await?;
-        if req.state == RequestState::AwaitingResponse {
-            let on = parsed
-                .date
-                .map(|d| d.with_timezone(&chrono_tz::Europe::London).date_naive());
-            super::requests::apply(
-                app,
-                &req,
-                Change::To(RequestState::Acknowledged),
-                on,
-                Some("acknowledgement applied automatically".into()),
-                "foi ingest",
-            )
-            .await
-            .map_err(|e| IngestError::Apply(e.to_string()))?;
-            summary.acknowledged += 1;
+        for rid in std::iter::once(request_id).chain(also) {
+            let req = crate::store::rounds::request_by_id(&app.db, *rid).await?;
+            if req.state == RequestState::AwaitingResponse {
+                let on = parsed
+                    .date
+                    .map(|d| d.with_timezone(&chrono_tz::Europe::London).date_naive());
+                super::requests::apply(
+                    app,
+                    &req,
+                    Change::To(RequestState::Acknowledged),
+                    on,
+                    Some("acknowledgement applied automatically".into()),
+                    "foi ingest",
+                )
+                .await
+                .map_err(|e| IngestError::Apply(e.to_string()))?;
+                summary.acknowledged += 1;
+            }
         }
     }
     Ok(outcome)

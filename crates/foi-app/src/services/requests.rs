@@ -62,7 +62,10 @@ pub async fn add_note(
         },
         app.clock.now(),
     )
-    .await
+    .await?;
+    // Searchable by the team at once.
+    super::search::catch_up_quietly(app).await;
+    Ok(())
 }
 
 /// Each request's state changes that stand, oldest first (a change set in error and undone

@@ -5,16 +5,43 @@ use crate::app::App;
 use crate::domain::ids::Reference;
 use crate::store::{inbox, rounds, StoreError};
 
-/// Puts triage message `message` on the request `reference`. Returns the sender address
-/// learned for the body, if it was new.
+/// Puts triage message `message` on the request `reference` and links it to each of `also`
+/// (one reply answering several requests: each then classifies and codes its own copy).
+/// Returns the sender address learned for the first request's body, if it was new.
 pub async fn assign(
     app: &App,
     message: i32,
     reference: &Reference,
+    also: &[Reference],
     actor: &str,
 ) -> Result<Option<String>, StoreError> {
     let req = rounds::request_by_ref(&app.db, reference).await?;
-    inbox::assign(&app.db, message, req.id, actor, app.clock.now()).await
+    let mut others = Vec::new();
+    for r in also.iter().filter(|r| *r != reference) {
+        others.push(rounds::request_by_ref(&app.db, r).await?.id);
+    }
+    let learned = inbox::assign(&app.db, message, req.id, actor, app.clock.now()).await?;
+    if !others.is_empty() {
+        inbox::link_also(&app.db, message, &others, actor, app.clock.now()).await?;
+    }
+    Ok(learned)
+}
+
+/// Several requests named in one box, separated by `;` (or new lines): each resolved as
+/// [`resolve`] does.
+pub async fn resolve_many(app: &App, given: &str) -> Result<Vec<Reference>, StoreError> {
+    let mut out = Vec::new();
+    for part in given
+        .split([';', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let r = resolve(app, part).await?;
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    Ok(out)
 }
 
 /// The request the assign box names: a reference ("MSK26-QKS"), a choice from its list

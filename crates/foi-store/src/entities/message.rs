@@ -45,6 +45,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
     pub received_at: Option<DateTimeUtc>,
+    /// 0 for a message itself; on a copy linking a received message to a further request
+    /// it answers, that request's id.
+    pub copy_for: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
