@@ -2,6 +2,8 @@
 //! then sent through the outbox) goes threaded to the body's question, restarts the clock from
 //! the day the body receives it (FOIA s.1(3), s.10(6)), and the body's answer to it is matched;
 //! a follow-up from the command line changes nothing but the thread. On SQLite and PostgreSQL.
+//! Also: the same with the real SMTP peer and Dovecot across a SIGKILL mid-send; a letter to
+//! every body of a round; a resend after a bounce; one reply answering two requests.
 
 mod common;
 
@@ -778,4 +780,181 @@ async fn postgres_one_reply_for_two_requests_is_on_both() {
     })
     .await
     .unwrap();
+}
+
+/// With real peers: a clarification written on the request page goes to the SMTP peer
+/// threaded to the body's question (read from Dovecot); `foi serve` is killed (SIGKILL) while
+/// the peer holds its answer to that very letter, and the letter is then either known sent or
+/// marked uncertain, never sent twice; once resolved, the body has it exactly once, and the
+/// body's answer to it (from Dovecot) is matched to the request.
+#[test]
+fn a_clarification_reaches_the_smtp_peer_once_across_a_sigkill() {
+    let peers = common::mail::MailPeers::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let mut owned = peers.smtp_env();
+    owned.extend([
+        ("FOI__IMAP__HOST".into(), "localhost".into()),
+        ("FOI__IMAP__PORT".into(), peers.get("IMAPS_PORT").into()),
+        ("FOI__IMAP__SECURITY".into(), "tls".into()),
+        ("FOI__IMAP__CA_FILE".into(), peers.get("TLS_CA").into()),
+        ("FOI__IMAP__USERNAME".into(), peers.get("MAIL_USER").into()),
+        ("FOI_IMAP_PASSWORD".into(), peers.get("MAIL_PASS").into()),
+    ]);
+    let env = common::env_refs(&owned);
+    let csv = "code,name,region,foi_email\nX0001,Body 1,Test,foi@body1.example\n";
+    common::msk_round_on(dir.path(), &d, "peer", csv, "", &env);
+    at(
+        &d,
+        &env,
+        "2026-05-05",
+        &["round", "launch", "msk-2026", "--yes", "--enqueue-only"],
+    );
+    at(&d, &env, "2026-05-05", &["send"]);
+    let ids = peers.message_id_counts();
+    let ours = ids
+        .keys()
+        .find(|k| k.contains("x0001.request"))
+        .expect("the request letter reached the peer")
+        .clone();
+    let drop_mail = |name: &str, text: String| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        peers.drop_into_inbox(&p);
+    };
+    drop_mail("question.eml", format!("From: foi@body1.example\r\nTo: projects@arma.uk.net\r\nSubject: RE: Freedom of Information request\r\nMessage-ID: <peer-q1@body1.example>\r\nIn-Reply-To: {ours}\r\nReferences: {ours}\r\nDate: Tue, 12 May 2026 10:00:00 +0100\r\n\r\nCould you please clarify what you mean by an MSK lead?\r\n"));
+    let out = at(&d, &env, "2026-05-12", &["ingest", "--imap"]);
+    assert!(out.contains("1 matched"), "{out}");
+    at(
+        &d,
+        &env,
+        "2026-05-12",
+        &[
+            "request",
+            "set",
+            "MSK26-X0001",
+            "clarification_requested",
+            "--date",
+            "2026-05-12",
+        ],
+    );
+
+    // The peer holds its answer to the clarification for 6 seconds (once).
+    peers.set_rules("data foi@body1.example 1 pause 6\n");
+    let mut web_env = env.clone();
+    web_env.push(("FOI_TODAY", "2026-05-14"));
+    let (mut serve, web) = common::dashboard(&d, &web_env, "editor");
+    let path = "/requests/MSK26-X0001";
+    let csrf = web.csrf(path);
+    let text = "Dear Body 1,\n\nBy an MSK lead we mean the person accountable for MSK services.\n\nYours faithfully,\nARMA";
+    let preview = web.post(
+        &format!("{path}/write"),
+        &[("csrf", &csrf), ("kind", "clarification"), ("text", text)],
+    );
+    assert!(
+        preview.body.contains("&lt;peer-q1@body1.example&gt;"),
+        "{}",
+        preview.body
+    );
+    let previewed = preview
+        .body
+        .split("name=\"previewed\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let sent = web.post(
+        &format!("{path}/write"),
+        &[
+            ("csrf", &csrf),
+            ("kind", "clarification"),
+            ("text", text),
+            ("confirmed", "yes"),
+            ("previewed", &previewed),
+        ],
+    );
+    assert!(sent.status < 400, "{}", sent.body);
+    // The server's own worker takes it; kill the server while the peer holds the answer.
+    let start = std::time::Instant::now();
+    while !peers
+        .smtp_events()
+        .iter()
+        .any(|e| e["stage"] == "data" && e["reply"] == "pause 6")
+    {
+        assert!(
+            start.elapsed().as_secs() < 30,
+            "the server never sent the clarification"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    serve.0.kill().unwrap(); // SIGKILL
+    serve.0.wait().unwrap();
+    drop(serve);
+    std::thread::sleep(std::time::Duration::from_secs(7)); // the peer finishes its pause
+
+    // A new worker finds the letter left mid-send: uncertain, never sent again on its own.
+    at(&d, &env, "2026-05-14", &["send"]);
+    let clar = |ids: &std::collections::HashMap<String, usize>| {
+        ids.iter()
+            .filter(|(k, _)| k.contains("clarification"))
+            .map(|(k, n)| (k.clone(), *n))
+            .collect::<Vec<_>>()
+    };
+    let at_peer = clar(&peers.message_id_counts());
+    assert!(
+        at_peer.iter().all(|(_, n)| *n == 1),
+        "sent twice: {at_peer:?}"
+    );
+    let unsent: Vec<Value> =
+        serde_json::from_str(&at(&d, &env, "2026-05-14", &["outbox", "--format", "json"])).unwrap();
+    assert_eq!(unsent.len(), 1, "the letter is in doubt: {unsent:?}");
+    assert_eq!(unsent[0]["state"], "uncertain");
+    // The operator checks the peer and decides.
+    let how = if at_peer.is_empty() {
+        "--resend"
+    } else {
+        "--sent"
+    };
+    println!(
+        "after the kill the peer had {} copy; resolved {how}",
+        at_peer.len()
+    );
+    let id = unsent[0]["id"].as_i64().unwrap().to_string();
+    at(&d, &env, "2026-05-14", &["outbox", "resolve", &id, how]);
+    at(&d, &env, "2026-05-14", &["send"]);
+    let at_peer = clar(&peers.message_id_counts());
+    assert_eq!(at_peer.len(), 1, "{at_peer:?}");
+    assert_eq!(at_peer[0].1, 1, "exactly once");
+    let ours_clar = at_peer[0].0.clone();
+    let mail = peers
+        .smtp_messages()
+        .into_iter()
+        .map(|(_, b)| String::from_utf8_lossy(&b).to_string())
+        .find(|m| m.contains(&ours_clar))
+        .unwrap();
+    assert_eq!(header(&mail, "In-Reply-To"), "<peer-q1@body1.example>");
+    assert!(header(&mail, "Subject").contains("[FOI ref MSK26-X0001]"));
+    let r = request(&d, &env, "MSK26-X0001");
+    assert_eq!(r["state"], "awaiting_response");
+    assert_eq!(r["received_on"], "2026-05-14", "the clock restarts");
+
+    // Their answer, threaded to our clarification, read from Dovecot and matched.
+    drop_mail("answer.eml", format!("From: foi@body1.example\r\nTo: projects@arma.uk.net\r\nSubject: RE: your clarification\r\nMessage-ID: <peer-a1@body1.example>\r\nIn-Reply-To: {ours_clar}\r\nDate: Wed, 10 Jun 2026 10:00:00 +0100\r\n\r\nPlease find our response.\r\n"));
+    let out = at(&d, &env, "2026-06-10", &["ingest", "--imap"]);
+    assert!(out.contains("1 matched"), "{out}");
+    let shown: Value = serde_json::from_str(&at(
+        &d,
+        &env,
+        "2026-06-10",
+        &["request", "show", "MSK26-X0001", "--format", "json"],
+    ))
+    .unwrap();
+    let answer = shown["inbound"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["subject"] == "RE: your clarification")
+        .cloned()
+        .expect("the answer is on the request");
+    assert_eq!(answer["match_rule"], "thread");
 }
