@@ -1,6 +1,7 @@
 //! Each request can be given to a team member: from the request page or `foi request
 //! assign`; the board's "Mine" shows only the signed-in person's requests, and an "Assigned
-//! to" column says whose each is. On SQLite and PostgreSQL.
+//! to" column says whose each is; the digest gives each person their own list. On SQLite and
+//! PostgreSQL.
 
 mod common;
 
@@ -91,6 +92,51 @@ fn walk(env: &[(&str, &str)]) {
     // Given back to nobody.
     assert!(at(&d, env, &["request", "assign", "MSK26-X0001", "--nobody"]).contains("nobody"));
     assert!(web.get("/rounds/msk-2026?mine=1").body.contains("Mine (1)"));
+
+    // The digest gives each person their own list: ann has Body 3, bob Body 2; Body 1 is
+    // nobody's (it is in the team's lists only).
+    at(
+        &d,
+        env,
+        &["round", "launch", "msk-2026", "--yes", "--enqueue-only"],
+    );
+    at(&d, env, &["send"]);
+    // Sent by `foi send` or by the running dashboard's own worker, whichever took them.
+    let start = std::time::Instant::now();
+    while at(&d, env, &["outbox", "--format", "json"]).trim() != "[]" {
+        assert!(start.elapsed().as_secs() < 30, "the letters were not sent");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let mut later = env.to_vec();
+    later.push(("FOI_TODAY", "2026-06-15"));
+    let digest = ok(foi(&d, &["digest", "--dry-run"], &later));
+    let people = digest
+        .split("Each person's own list")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no lists per person: {digest}"));
+    let list = |who: &str| -> Vec<String> {
+        people
+            .split(&format!("\n{who}: "))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no list for {who}: {people}"))
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("  - "))
+            .map(str::to_string)
+            .collect()
+    };
+    let ann = list("ann");
+    assert_eq!(ann.len(), 1, "{ann:?}");
+    assert!(ann[0].contains("due this week: MSK26-X0003"), "{ann:?}");
+    let bob = list("bob");
+    assert_eq!(bob.len(), 1, "{bob:?}");
+    assert!(bob[0].contains("MSK26-X0002"), "{bob:?}");
+    assert!(!people.contains("MSK26-X0001"), "{people}");
+    let team = digest.split("Each person's own list").next().unwrap();
+    assert!(
+        team.contains("MSK26-X0001") && team.contains("MSK26-X0002"),
+        "the team's lists keep every request: {team}"
+    );
 }
 
 #[test]

@@ -443,6 +443,19 @@ pub async fn all_inbound(db: &DatabaseConnection) -> Result<Vec<InboundItem>, St
     to_items(db, rows).await
 }
 
+/// Received messages on requests that wait for a person to classify them, copies on further
+/// requests included (each request classifies its own).
+pub async fn waiting_to_classify(db: &DatabaseConnection) -> Result<Vec<InboundItem>, StoreError> {
+    let rows = message::Entity::find()
+        .filter(message::Column::Direction.eq(IN))
+        .filter(message::Column::State.eq(InboundState::Matched.as_str()))
+        .filter(message::Column::RequestId.is_not_null())
+        .order_by_asc(message::Column::Id)
+        .all(db)
+        .await?;
+    to_items(db, rows).await
+}
+
 /// Inbound messages on one request.
 pub async fn for_request(
     db: &DatabaseConnection,

@@ -411,6 +411,25 @@ async fn one_request(
 }
 
 /// Assigns a request to a team member (`None`: to nobody), with an event, in one transaction.
+/// Who each assigned request is assigned to, by reference (the digest's lists per person).
+pub async fn assignees(
+    db: &sea_orm::DatabaseConnection,
+) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+    let rows: Vec<(String, Option<String>)> = request::Entity::find()
+        .select_only()
+        .column(request::Column::Reference)
+        .column(request::Column::AssignedTo)
+        .filter(request::Column::AssignedTo.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(r, a)| Some((r, a?)))
+        .collect())
+}
+
 pub async fn assign(
     db: &sea_orm::DatabaseConnection,
     request_id: i32,

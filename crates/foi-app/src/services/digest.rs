@@ -3,7 +3,6 @@
 use super::chasers::{awaiting_approval, overdue, ChaseError};
 use crate::app::App;
 use crate::domain::ids::{EmailAddress, MessageId};
-use crate::domain::message::InboundState;
 use crate::domain::overdue::Tier;
 use crate::store::{inbox, outbox, rounds};
 use chrono::Duration;
@@ -23,6 +22,32 @@ pub struct Digest {
     /// The mailbox cannot be signed in to (a revoked OAuth sign-in): nothing goes out or
     /// comes in until someone signs in again.
     pub mailbox: Vec<String>,
+    /// Each team member's own list: what needs attention on the requests assigned to them
+    /// (due this week, overdue, replies to classify), by name.
+    pub people: Vec<PersonList>,
+}
+
+/// One person's part of the digest.
+#[derive(Debug, Clone, Serialize, Default, PartialEq, Eq)]
+pub struct PersonList {
+    pub name: String,
+    pub items: Vec<String>,
+}
+
+/// Files a digest line under the person its request is assigned to, if anyone.
+fn file_under(
+    people: &mut std::collections::BTreeMap<String, Vec<String>>,
+    assignees: &std::collections::HashMap<String, String>,
+    reference: &str,
+    what: &str,
+    line: &str,
+) {
+    if let Some(who) = assignees.get(reference) {
+        people
+            .entry(who.clone())
+            .or_default()
+            .push(format!("{what}: {line}"));
+    }
 }
 
 /// Builds the digest as of today.
@@ -33,12 +58,16 @@ pub async fn build(app: &App) -> Result<Digest, ChaseError> {
         date: today.to_string(),
         ..Default::default()
     };
+    let assignees = crate::store::requests::assignees(&app.db).await?;
+    let mut people = std::collections::BTreeMap::new();
     for round in rounds::list(&app.db).await? {
         // The database picks the week's due dates (kept `deadline_on`, indexed).
         for r in rounds::due_between(&app.db, round.id, today, week_end).await? {
             if let Some(due) = r.kept.deadline_on {
-                d.due_this_week
-                    .push(format!("{} {} — due {due}", r.reference, r.authority_name));
+                let line = format!("{} {} — due {due}", r.reference, r.authority_name);
+                let reference = r.reference.to_string();
+                file_under(&mut people, &assignees, &reference, "due this week", &line);
+                d.due_this_week.push(line);
             }
         }
     }
@@ -50,9 +79,12 @@ pub async fn build(app: &App) -> Result<Digest, ChaseError> {
             o.working_days_overdue,
             if o.working_days_overdue == 1 { "" } else { "s" }
         );
+        let reference = o.reference.to_string();
         if o.tier == Tier::VeryOverdue {
+            file_under(&mut people, &assignees, &reference, "very overdue", &line);
             d.very_overdue.push(line);
         } else if o.working_days_overdue <= 5 {
+            file_under(&mut people, &assignees, &reference, "newly overdue", &line);
             d.newly_overdue.push(line);
         }
     }
@@ -70,17 +102,24 @@ pub async fn build(app: &App) -> Result<Digest, ChaseError> {
             m.to
         ));
     }
-    for m in inbox::all_inbound(&app.db).await? {
-        if m.state == InboundState::Matched {
-            d.replies_to_classify.push(format!(
-                "#{} {} from {} \"{}\" (suggested: {})",
-                m.id,
-                m.reference.unwrap_or_default(),
-                m.from,
-                m.subject,
-                m.suggested.unwrap_or_default()
-            ));
-        }
+    for m in inbox::waiting_to_classify(&app.db).await? {
+        let reference = m.reference.unwrap_or_default();
+        let line = format!(
+            "#{} {} from {} \"{}\" (suggested: {})",
+            m.id,
+            reference,
+            m.from,
+            m.subject,
+            m.suggested.unwrap_or_default()
+        );
+        file_under(
+            &mut people,
+            &assignees,
+            &reference,
+            "reply to classify",
+            &line,
+        );
+        d.replies_to_classify.push(line);
     }
     for m in inbox::triage(&app.db).await? {
         d.triage
@@ -104,6 +143,10 @@ pub async fn build(app: &App) -> Result<Digest, ChaseError> {
             ));
         }
     }
+    d.people = people
+        .into_iter()
+        .map(|(name, items)| PersonList { name, items })
+        .collect();
     Ok(d)
 }
 
@@ -135,6 +178,15 @@ pub fn render(d: &Digest) -> String {
         s.push_str(&format!("\n{title}: {}\n", items.len()));
         for i in items {
             s.push_str(&format!("  - {i}\n"));
+        }
+    }
+    if !d.people.is_empty() {
+        s.push_str("\nEach person's own list (requests assigned to them):\n");
+        for p in &d.people {
+            s.push_str(&format!("\n{}: {}\n", p.name, p.items.len()));
+            for i in &p.items {
+                s.push_str(&format!("  - {i}\n"));
+            }
         }
     }
     s
