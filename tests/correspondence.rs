@@ -8,6 +8,7 @@
 mod common;
 
 use common::{foi, ok, PgDb};
+use mail_parser::MimeHeaders;
 use serde_json::Value;
 use std::path::Path;
 
@@ -275,6 +276,138 @@ fn walk(env: &[(&str, &str)]) {
     at(&d, env, "2026-05-20", &["send"]);
     let mail = sent_copy(&d, "x0002.follow-up");
     assert!(mail.contains("A reminder that our request is open."));
+
+    // With a file, from the command line: a kind that is not sent is refused by name.
+    let map = dir.path().join("Map of services.pdf");
+    std::fs::write(&map, "%PDF-1.4 a map of MSK services\n%%EOF\n").unwrap();
+    let exe = dir.path().join("run.exe");
+    std::fs::write(&exe, "MZ").unwrap();
+    let mut refused_env = env.to_vec();
+    refused_env.push(("FOI_TODAY", "2026-05-20"));
+    let refused = foi(
+        &d,
+        &[
+            "request",
+            "write",
+            "MSK26-X0002",
+            "--kind",
+            "other",
+            "--text-file",
+            f.to_str().unwrap(),
+            "--attach",
+            exe.to_str().unwrap(),
+            "--yes",
+        ],
+        &refused_env,
+    );
+    assert!(!refused.status.success());
+    assert!(
+        common::stderr(&refused).contains("`run.exe` is a kind of file that is not sent (.exe)"),
+        "{}",
+        common::stderr(&refused)
+    );
+    std::fs::write(&f, "Dear Body 2,\n\nOur map is attached.\n").unwrap();
+    let shown = at(
+        &d,
+        env,
+        "2026-05-20",
+        &[
+            "request",
+            "write",
+            "MSK26-X0002",
+            "--kind",
+            "other",
+            "--text-file",
+            f.to_str().unwrap(),
+            "--attach",
+            map.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        shown.contains("Attached: Map of services.pdf (PDF, "),
+        "{shown}"
+    );
+    at(
+        &d,
+        env,
+        "2026-05-20",
+        &[
+            "request",
+            "write",
+            "MSK26-X0002",
+            "--kind",
+            "other",
+            "--text-file",
+            f.to_str().unwrap(),
+            "--attach",
+            map.to_str().unwrap(),
+            "--yes",
+        ],
+    );
+    at(&d, env, "2026-05-20", &["send"]);
+    let mail = sent_copy(&d, "x0002.other");
+    let parsed = mail_parser::MessageParser::default()
+        .parse(mail.as_bytes())
+        .unwrap();
+    let att = parsed.attachments().next().expect("the file is attached");
+    assert_eq!(att.attachment_name(), Some("Map of services.pdf"));
+    assert_eq!(
+        att.content_type()
+            .map(|c| format!("{}/{}", c.c_type, c.subtype().unwrap_or(""))),
+        Some("application/pdf".into())
+    );
+    assert!(String::from_utf8_lossy(att.contents()).contains("a map of MSK services"));
+
+    // With a file, from the request page: chosen, previewed with its kind, sent with it.
+    let path2 = "/requests/MSK26-X0002";
+    let csrf = web.csrf(path2);
+    let bad = web.post_multipart(
+        &format!("{path2}/write"),
+        &[("csrf", &csrf), ("kind", "other"), ("text", "Dear Body 2")],
+        &[("attach", "run.exe", "MZ")],
+    );
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body.contains("is a kind of file that is not sent"));
+    let text2 = "Dear Body 2,\n\nThe table we discussed is attached.";
+    let preview = web.post_multipart(
+        &format!("{path2}/write"),
+        &[("csrf", &csrf), ("kind", "other"), ("text", text2)],
+        &[("attach", "table.csv", "service,lead\nMSK,yes\n")],
+    );
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    assert!(
+        preview.body.contains("table.csv") && preview.body.contains("CSV table"),
+        "{}",
+        preview.body
+    );
+    let hidden = |name: &str| {
+        preview
+            .body
+            .split(&format!("name=\"{name}\" value=\""))
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap()
+            .to_string()
+    };
+    let (token, previewed) = (hidden("file"), hidden("previewed"));
+    let sent = web.post(
+        &format!("{path2}/write"),
+        &[
+            ("csrf", &csrf),
+            ("kind", "other"),
+            ("text", text2),
+            ("file", &token),
+            ("confirmed", "yes"),
+            ("previewed", &previewed),
+        ],
+    );
+    assert!(sent.status < 400, "{}", sent.body);
+    at(&d, env, "2026-05-20", &["send"]);
+    let thread = web.get(path2).body;
+    assert!(
+        thread.contains("Sent with: table.csv") && thread.contains("Map of services.pdf"),
+        "the files are listed in the thread"
+    );
     let after = request(&d, env, "MSK26-X0002");
     assert_eq!(
         (

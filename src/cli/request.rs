@@ -38,6 +38,10 @@ pub enum RequestCommand {
         /// The letter's text (UTF-8); without it, the kind's draft is printed to start from
         #[arg(long)]
         text_file: Option<std::path::PathBuf>,
+        /// A file to send with it (repeat for more: up to 5, 10 MB in all; PDF, Word, Excel,
+        /// OpenDocument, CSV, text, PNG or JPEG)
+        #[arg(long = "attach")]
+        attach: Vec<std::path::PathBuf>,
         /// Queue it (without: show what would go and change nothing)
         #[arg(long)]
         yes: bool,
@@ -93,6 +97,7 @@ pub async fn run(g: &Globals, cmd: RequestCommand) -> anyhow::Result<()> {
             reference,
             kind,
             text_file,
+            attach,
             yes,
         } => {
             use crate::services::correspondence as write;
@@ -103,17 +108,33 @@ pub async fn run(g: &Globals, cmd: RequestCommand) -> anyhow::Result<()> {
             let text = std::fs::read_to_string(&file).map_err(|e| {
                 anyhow::anyhow!("cannot read {} as UTF-8 text: {e}", file.display())
             })?;
+            let mut files = Vec::new();
+            for path in &attach {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                files.push(
+                    write::keep_file(&app, &name, &bytes)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+                );
+            }
             if yes {
-                let id = write::write(&app, &reference, kind, &text, &app.actor()).await?;
+                let id = write::write(&app, &reference, kind, &text, &files, &app.actor()).await?;
                 println!(
                     "{reference}: {} queued ({id}); foi send or foi serve delivers it",
                     kind.label()
                 );
             } else {
-                let p = write::preview(&app, &reference, kind, &text).await?;
+                let p = write::preview(&app, &reference, kind, &text, &files).await?;
                 println!("To: {}\nSubject: {}", p.to, p.subject);
                 if let Some(parent) = &p.in_reply_to {
                     println!("In reply to: {parent}");
+                }
+                for f in &p.files {
+                    println!(
+                        "Attached: {} ({}, {} bytes)",
+                        f.file.filename, f.file.kind, f.file.size
+                    );
                 }
                 println!(
                     "\n{}\n\n{}\nNothing was queued: add --yes to send it.",

@@ -204,6 +204,35 @@ impl Client {
             Some(&form(fields)),
         )
     }
+    /// A `multipart/form-data` POST (a form with files): `files` as (field, file name, text).
+    pub fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str)],
+    ) -> Response {
+        let boundary = "----foi-test-boundary-7d1f";
+        let mut body = String::new();
+        for (k, v) in fields {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+            ));
+        }
+        for (k, name, content) in files {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n{content}\r\n"
+            ));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        request_typed(
+            &self.addr,
+            "POST",
+            path,
+            self.cookie.as_deref(),
+            Some(&body),
+            &format!("multipart/form-data; boundary={boundary}"),
+        )
+    }
     /// Logs in; panics unless it succeeds.
     pub fn login(&mut self, name: &str, password: &str) {
         let r = self.post("/login", &[("name", name), ("password", password)]);

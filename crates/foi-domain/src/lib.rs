@@ -12,6 +12,7 @@
 //!   [`need`] (what to do next), [`chasers`] (the ladder), [`event`] (audit-log kinds),
 //!   [`response`] (what a statutory response is, one definition), [`timeliness`].
 //! * Mail: [`message`] (directions, states, kinds), [`mail`] (a parsed message), [`matching`],
+//!   [`correspondence`] (letters the team writes), [`enclosure`] (files attached to them),
 //!   [`classify`], [`mailbox_errors`].
 //! * Reading and coding: [`extracted`] (what reading a file gave), [`search`], [`suggest`],
 //!   [`codebook`], [`coding`], [`aggregate`], [`compare`], [`proportion`], [`report`] (the
@@ -28,6 +29,7 @@ pub mod coding;
 pub mod compare;
 pub mod correspondence;
 pub mod dates;
+pub mod enclosure;
 pub mod event;
 pub mod extracted;
 pub mod fetch;

@@ -19,6 +19,7 @@ impl From<WriteError> for WebError {
             WriteError::Store(s) => s.into(),
             WriteError::Letter(l) => WebError::BadRequest(l.to_string()),
             WriteError::Raw(r) => WebError::internal(r),
+            WriteError::File(f) => WebError::BadRequest(f.to_string()),
         }
     }
 }
@@ -65,7 +66,7 @@ pub async fn page(
         &format!("Write to {}", req.authority_name),
         Some(&s),
         json!({"reference": reference.as_str(), "authority": req.authority_name,
-            "kinds": kinds(kind), "text": text, "max": svc::LETTER_MAX}),
+            "kinds": kinds(kind), "text": text, "max": svc::LETTER_MAX, "limits": limits()}),
     )
     .await
 }
@@ -79,13 +80,26 @@ pub async fn write(
     let reference = reference(&reference_text)?;
     let kind = kind_of(e.form.get("kind"))?;
     let text = e.form.get("text").unwrap_or("").to_string();
-    let confirmed = e.form.get("confirmed") == Some("yes")
-        && e.form.get("previewed") == Some(fingerprint(&text).as_str());
+    // Files chosen now, and those carried from the preview (less any the writer removed).
+    let removed = e.form.all("remove");
+    let mut files = Vec::new();
+    for token in e.form.all("file") {
+        if !removed.contains(&token) {
+            files.push(svc::kept_file(&st.app, token)?);
+        }
+    }
+    for u in e.files.iter().filter(|u| u.field == "attach") {
+        files.push(svc::keep_file(&st.app, &u.filename, &u.bytes)?);
+    }
+    let tokens: Vec<&str> = files.iter().map(|f| f.token.as_str()).collect();
+    let shown = fingerprint(&format!("{text}\n{}", tokens.join("\n")));
+    let confirmed =
+        e.form.get("confirmed") == Some("yes") && e.form.get("previewed") == Some(shown.as_str());
     if confirmed {
-        svc::write(&st.app, &reference, kind, &text, e.name()).await?;
+        svc::write(&st.app, &reference, kind, &text, &files, e.name()).await?;
         return Ok(back(&format!("/requests/{reference}"), "write"));
     }
-    let preview = svc::preview(&st.app, &reference, kind, &text).await?;
+    let preview = svc::preview(&st.app, &reference, kind, &text, &files).await?;
     let req = crate::services::rounds::request(&st.app, &reference).await?;
     let changed = e.form.get("confirmed") == Some("yes");
     render(
@@ -95,9 +109,19 @@ pub async fn write(
         Some(&e.sess),
         json!({"reference": reference.as_str(), "authority": req.authority_name,
             "kinds": kinds(kind), "text": text, "max": svc::LETTER_MAX,
-            "preview": preview, "previewed": fingerprint(&text), "changed": changed}),
+            "preview": preview, "previewed": shown, "changed": changed,
+            "files": preview.files, "limits": limits()}),
     )
     .await
+}
+
+/// What may be attached, in words, for the form.
+fn limits() -> String {
+    use crate::domain::enclosure::{MAX_FILES, MAX_TOTAL};
+    format!(
+        "Up to {MAX_FILES} files, {} MB in all: PDF, Word, Excel, OpenDocument, CSV, text, PNG or JPEG.",
+        MAX_TOTAL / (1024 * 1024)
+    )
 }
 
 /// Writing to many from the board: the requests ticked (`ref`), or every one a filter shows

@@ -45,16 +45,64 @@ impl Fields {
     }
 }
 
-async fn checked(req: Request, st: &WebState) -> Result<(Sess, Fields), WebError> {
+/// A file sent with a form (`<input type="file">`): its field, the name the browser gave,
+/// and its bytes.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub field: String,
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A form's fields and files: URL-encoded, or `multipart/form-data` (a form with files).
+async fn read_form(req: Request, st: &WebState) -> Result<(Fields, Vec<Upload>), WebError> {
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let unreadable = |e: &dyn std::fmt::Display| {
+        WebError::BadRequest(format!(
+            "the form could not be read ({e}); if files were attached, they may be too large together: the most is 10 MB"
+        ))
+    };
+    if !multipart {
+        let Form(fields) = Form::<Vec<(String, String)>>::from_request(req, st)
+            .await
+            .map_err(|e| WebError::BadRequest(format!("the form could not be read: {e}")))?;
+        return Ok((Fields(fields), Vec::new()));
+    }
+    let mut parts = axum::extract::Multipart::from_request(req, st)
+        .await
+        .map_err(|e| unreadable(&e))?;
+    let (mut fields, mut files) = (Vec::new(), Vec::new());
+    while let Some(part) = parts.next_field().await.map_err(|e| unreadable(&e))? {
+        let name = part.name().unwrap_or("").to_string();
+        match part.file_name().map(str::to_string) {
+            Some(filename) => {
+                let bytes = part.bytes().await.map_err(|e| unreadable(&e))?;
+                // A file input left empty arrives as a part with no name and no bytes.
+                if !filename.is_empty() || !bytes.is_empty() {
+                    files.push(Upload {
+                        field: name,
+                        filename,
+                        bytes: bytes.to_vec(),
+                    });
+                }
+            }
+            None => fields.push((name, part.text().await.map_err(|e| unreadable(&e))?)),
+        }
+    }
+    Ok((Fields(fields), files))
+}
+
+async fn checked(req: Request, st: &WebState) -> Result<(Sess, Fields, Vec<Upload>), WebError> {
     let sess = req
         .extensions()
         .get::<Sess>()
         .cloned()
         .ok_or_else(|| WebError::Forbidden("log in first".into()))?;
-    let Form(fields) = Form::<Vec<(String, String)>>::from_request(req, st)
-        .await
-        .map_err(|e| WebError::BadRequest(format!("the form could not be read: {e}")))?;
-    let fields = Fields(fields);
+    let (fields, files) = read_form(req, st).await?;
     if let Some((k, v)) = fields
         .0
         .iter()
@@ -74,7 +122,7 @@ async fn checked(req: Request, st: &WebState) -> Result<(Sess, Fields), WebError
                 .into(),
         ));
     }
-    Ok((sess, fields))
+    Ok((sess, fields, files))
 }
 
 /// A POST by a logged-in user with a valid CSRF token.
@@ -86,7 +134,7 @@ pub struct Member {
 impl FromRequest<WebState> for Member {
     type Rejection = WebError;
     async fn from_request(req: Request, st: &WebState) -> Result<Self, WebError> {
-        let (sess, form) = checked(req, st).await?;
+        let (sess, form, _) = checked(req, st).await?;
         Ok(Member { sess, form })
     }
 }
@@ -95,6 +143,8 @@ impl FromRequest<WebState> for Member {
 pub struct Editor {
     pub sess: Sess,
     pub form: Fields,
+    /// Files sent with the form (only a `multipart/form-data` form has any).
+    pub files: Vec<Upload>,
 }
 
 impl Editor {
@@ -107,12 +157,12 @@ impl Editor {
 impl FromRequest<WebState> for Editor {
     type Rejection = WebError;
     async fn from_request(req: Request, st: &WebState) -> Result<Self, WebError> {
-        let (sess, form) = checked(req, st).await?;
+        let (sess, form, files) = checked(req, st).await?;
         if !sess.can_edit() {
             return Err(WebError::Forbidden(
                 "viewers cannot change anything; ask an editor".into(),
             ));
         }
-        Ok(Editor { sess, form })
+        Ok(Editor { sess, form, files })
     }
 }

@@ -388,7 +388,12 @@ fn router_for(st: WebState) -> Router {
         .route("/requests/{reference}/undo", post(requests::undo_state))
         .route(
             "/requests/{reference}/write",
-            get(correspondence::page).post(correspondence::write),
+            get(correspondence::page).post(correspondence::write).layer(
+                // Room for the letter's files (domain::enclosure::MAX_TOTAL) and the form.
+                axum::extract::DefaultBodyLimit::max(
+                    crate::domain::enclosure::MAX_TOTAL as usize + 1024 * 1024,
+                ),
+            ),
         )
         .route("/requests/{reference}/resend", post(correspondence::resend))
         .route("/requests/{reference}/assign", post(requests::assign))

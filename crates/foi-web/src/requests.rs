@@ -134,7 +134,8 @@ fn thread(view: &RequestView) -> Vec<(chrono::DateTime<chrono::Utc>, serde_json:
         let (m, text) = (&l.letter, &l.text);
         let at = m.sent_at.unwrap_or(m.created_at);
         thread.push((at, json!({"direction": Direction::Out, "inbound": false, "to": m.to, "when": date(Some(at)), "state": m.state,
-            "state_label": m.state.to_string().replace('_', " "), "kind": m.kind.to_string().replace('_', " "), "subject": m.subject, "text": text, "attachments": []})));
+            "state_label": m.state.to_string().replace('_', " "), "kind": m.kind.to_string().replace('_', " "), "subject": m.subject, "text": text, "attachments": [],
+            "files": l.files.iter().map(|(name, ct, size)| json!({"filename": name, "content_type": ct, "size": size})).collect::<Vec<_>>()})));
     }
     for m in &view.inbound {
         let at = m.received_at.unwrap_or_default();

@@ -284,6 +284,7 @@ fn compose_step(
                 .unwrap_or_default(),
         }),
         text,
+        enclosures: &[],
     };
     let c = compose_letter(&composer, &round.def, &target, which)?;
     Ok(c)

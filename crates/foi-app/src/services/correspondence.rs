@@ -6,6 +6,7 @@
 use super::letters::{compose_letter, Composed, Composer, Original, Which};
 use crate::app::App;
 use crate::domain::correspondence::WriteKind;
+use crate::domain::enclosure::{self, Enclosure};
 use crate::domain::ids::{MessageId, Reference};
 use crate::domain::message::{InboundState, OutboundState};
 use crate::store::outbox::{self, NewOutbound};
@@ -24,12 +25,57 @@ pub enum WriteError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Raw(#[from] crate::rawstore::RawStoreError),
+    #[error(transparent)]
+    File(#[from] crate::domain::enclosure::EnclosureError),
 }
 
 impl From<crate::outbound::render::TemplateError> for WriteError {
     fn from(e: crate::outbound::render::TemplateError) -> WriteError {
         WriteError::Letter(e.into())
     }
+}
+
+/// A file kept for a letter: checked (`domain::enclosure`), its bytes in the raw store by
+/// their hash until the letter goes. The page carries it from preview to send as its
+/// [`Attached::token`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Attached {
+    pub sha256: String,
+    #[serde(flatten)]
+    pub file: Enclosure,
+    pub token: String,
+}
+
+/// Checks a file the team chose and keeps its bytes for the letter.
+pub fn keep_file(app: &App, name: &str, bytes: &[u8]) -> Result<Attached, WriteError> {
+    let file = enclosure::check(name, bytes.len() as u64)?;
+    let sha256 = app.raw_store().put(bytes)?;
+    Ok(Attached {
+        token: format!("{sha256}:{}", file.filename),
+        sha256,
+        file,
+    })
+}
+
+/// A file kept earlier, from its token (`sha256:name`), checked again.
+pub fn kept_file(app: &App, token: &str) -> Result<Attached, WriteError> {
+    let (sha, name) = token.split_once(':').ok_or_else(|| {
+        StoreError::Invalid("an attached file was lost on the way; choose it again".into())
+    })?;
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(StoreError::Invalid(
+            "an attached file was lost on the way; choose it again".into(),
+        )
+        .into());
+    }
+    let bytes = app.raw_store().get(sha)?;
+    keep_file(app, name, &bytes)
+}
+
+/// Checks a letter's files together (how many, how large in all).
+fn check_files(files: &[Attached]) -> Result<(), WriteError> {
+    let list: Vec<Enclosure> = files.iter().map(|f| f.file.clone()).collect();
+    Ok(enclosure::check_all(&list)?)
 }
 
 /// Exactly what will go, for the preview.
@@ -44,6 +90,8 @@ pub struct Preview {
     pub in_reply_to: Option<String>,
     /// What sending it does to the request, in words.
     pub effect: &'static str,
+    /// The files it carries.
+    pub files: Vec<Attached>,
 }
 
 /// What a letter of `kind` starts from: for a request for internal review, the round's
@@ -89,8 +137,10 @@ pub async fn preview(
     reference: &Reference,
     kind: WriteKind,
     text: &str,
+    files: &[Attached],
 ) -> Result<Preview, WriteError> {
     let text = checked(text)?;
+    check_files(files)?;
     let (req, round, original, parent) = load(app, reference).await?;
     let c = compose(
         app,
@@ -101,6 +151,7 @@ pub async fn preview(
         original,
         parent.clone(),
         None,
+        &[],
     )?;
     Ok(Preview {
         kind,
@@ -110,6 +161,7 @@ pub async fn preview(
         text: text.to_string(),
         in_reply_to: c.in_reply_to.map(|m| m.to_string()),
         effect: kind.effect(req.state),
+        files: files.to_vec(),
     })
 }
 
@@ -122,9 +174,10 @@ pub async fn write(
     reference: &Reference,
     kind: WriteKind,
     text: &str,
+    files: &[Attached],
     actor: &str,
 ) -> Result<String, WriteError> {
-    let letter = prepare(app, reference, kind, text).await?;
+    let letter = prepare(app, reference, kind, text, files).await?;
     let id = letter.message_id.to_string();
     outbox::enqueue_many(&app.db, vec![letter], actor, app.clock.now()).await?;
     Ok(id)
@@ -136,10 +189,31 @@ async fn prepare(
     reference: &Reference,
     kind: WriteKind,
     text: &str,
+    files: &[Attached],
 ) -> Result<NewOutbound, WriteError> {
     let text = checked(text)?;
+    check_files(files)?;
     let (req, round, original, parent) = load(app, reference).await?;
     let n = outbox::count_sent_for_request(&app.db, req.id).await?;
+    let bytes: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| app.raw_store().get(&f.sha256))
+        .collect::<Result<_, _>>()?;
+    let enclosed: Vec<crate::outbound::compose::Enclosed> = files
+        .iter()
+        .zip(&bytes)
+        .map(|(f, b)| crate::outbound::compose::Enclosed {
+            filename: &f.file.filename,
+            content_type: f.file.content_type,
+            bytes: b,
+        })
+        .collect();
+    // The Message-ID names the text and the files: the same letter with other files is
+    // another letter.
+    let mut identity = text.to_string();
+    for f in files {
+        identity.push_str(&f.sha256);
+    }
     let c = compose(
         app,
         &req,
@@ -148,7 +222,8 @@ async fn prepare(
         text,
         original,
         parent,
-        Some((n, text)),
+        Some((n, &identity)),
+        &enclosed,
     )?;
     let sha = app.raw_store().put(&c.raw)?;
     Ok(c.into_outbound(
@@ -291,7 +366,7 @@ pub async fn preview_many(
         checked(&fill(text, r)?)?;
     }
     let first = &rows[0];
-    let sample = preview(app, &first.reference, kind, &fill(text, first)?).await?;
+    let sample = preview(app, &first.reference, kind, &fill(text, first)?, &[]).await?;
     Ok(ManyPreview {
         count: rows.len(),
         references: rows.iter().map(|r| r.reference.to_string()).collect(),
@@ -314,7 +389,7 @@ pub async fn write_many(
     let rows = chosen_requests(app, slug, chosen).await?;
     let mut letters = Vec::with_capacity(rows.len());
     for r in &rows {
-        letters.push(prepare(app, &r.reference, kind, &fill(text, r)?).await?);
+        letters.push(prepare(app, &r.reference, kind, &fill(text, r)?, &[]).await?);
     }
     Ok(outbox::enqueue_many(&app.db, letters, actor, app.clock.now()).await?)
 }
@@ -392,6 +467,7 @@ fn compose(
     original: Option<Original>,
     parent: Option<Original>,
     number: Option<(u64, &str)>,
+    enclosures: &[crate::outbound::compose::Enclosed],
 ) -> Result<Composed, WriteError> {
     let renderer = app.renderer().map_err(super::letters::LetterError::from)?;
     let composer = Composer {
@@ -429,6 +505,7 @@ fn compose(
             working_days_overdue: late,
             chase: None,
             text: Some(text),
+            enclosures,
         },
     )?;
     if c.in_reply_to.is_none() {
@@ -518,6 +595,7 @@ pub async fn resend(
             working_days_overdue: 0,
             chase: None,
             text: None,
+            enclosures: &[],
         },
     )?;
     let sha = app.raw_store().put(&c.raw)?;

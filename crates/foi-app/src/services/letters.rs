@@ -147,6 +147,8 @@ pub struct Which<'a> {
     pub chase: Option<StepContext>,
     /// The team's own text in place of the template's (a chaser edited before approval).
     pub text: Option<&'a str>,
+    /// Files sent with the letter (a letter the team writes).
+    pub enclosures: &'a [crate::outbound::compose::Enclosed<'a>],
 }
 
 /// Which step a chaser is, and when the earlier ones went: `{{step.ordinal}}`,
@@ -220,9 +222,11 @@ pub fn compose_letter(
         date: c.now.into(),
         reference: &req.reference,
     };
-    let raw = compose::compose(&env, &letter).map_err(|source| LetterError::Compose {
-        reference: req.reference.to_string(),
-        source,
+    let raw = compose::compose_with(&env, &letter, which.enclosures).map_err(|source| {
+        LetterError::Compose {
+            reference: req.reference.to_string(),
+            source,
+        }
     })?;
     Ok(Composed {
         message_id,
@@ -255,6 +259,22 @@ pub fn html_of_text(text: &str) -> String {
 /// The plain text of a stored letter (sent, queued or awaiting approval), as the body will
 /// read it; `None` when the stored copy cannot be read.
 pub fn text_of(app: &crate::app::App, raw_sha256: Option<&str>) -> Option<String> {
+    read_letter(app, raw_sha256).map(|(text, _)| text)
+}
+
+/// A stored letter's text and the files it carries (name, MIME type, size).
+#[allow(clippy::type_complexity)]
+pub fn read_letter(
+    app: &crate::app::App,
+    raw_sha256: Option<&str>,
+) -> Option<(String, Vec<(String, String, u64)>)> {
     let bytes = app.raw_store().get(raw_sha256?).ok()?;
-    crate::inbound::mime::parse(&bytes).ok().map(|m| m.text)
+    crate::inbound::mime::parse(&bytes).ok().map(|m| {
+        let files = m
+            .attachments
+            .iter()
+            .map(|a| (a.filename.clone(), a.content_type.clone(), a.size))
+            .collect();
+        (m.text, files)
+    })
 }

@@ -20,6 +20,8 @@ use std::collections::HashMap;
 pub struct Letter {
     pub letter: SentLetter,
     pub text: String,
+    /// The files it carries: (name, MIME type, size).
+    pub files: Vec<(String, String, u64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,9 +64,14 @@ pub async fn load(app: &App, reference: &Reference) -> Result<RequestView, Store
     let letters = letters::for_request(&app.db, request.id)
         .await?
         .into_iter()
-        .map(|letter| Letter {
-            text: super::letters::text_of(app, letter.raw_sha256.as_deref()).unwrap_or_default(),
-            letter,
+        .map(|letter| {
+            let (text, files) =
+                super::letters::read_letter(app, letter.raw_sha256.as_deref()).unwrap_or_default();
+            Letter {
+                text,
+                files,
+                letter,
+            }
         })
         .collect();
     let ids: Vec<i32> = inbound.iter().map(|m| m.id).collect();

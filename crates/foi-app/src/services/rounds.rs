@@ -218,6 +218,7 @@ async fn preflight(app: &App, def: &RoundDef) -> Result<(), RoundServiceError> {
             working_days_overdue: 1,
             chase: None,
             text: None,
+            enclosures: &[],
         };
         compose_letter(&composer, def, &row, which)?;
     }
@@ -243,6 +244,7 @@ fn render_request(
         working_days_overdue: 0,
         chase: None,
         text: None,
+        enclosures: &[],
     };
     compose_letter(&composer, &round.def, r, which)
 }

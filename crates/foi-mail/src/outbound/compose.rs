@@ -86,8 +86,25 @@ fn mailbox(field: &'static str, name: &str, email: &str) -> Result<Mailbox, Comp
     ))
 }
 
+/// A file sent with a letter (already checked: `domain::enclosure`).
+#[derive(Debug, Clone)]
+pub struct Enclosed<'a> {
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+}
+
 /// The message's bytes exactly as they will be sent, and its envelope recipients.
 pub fn compose(env: &Envelope, letter: &Letter) -> Result<Vec<u8>, ComposeError> {
+    compose_with(env, letter, &[])
+}
+
+/// [`compose`], with files attached after the letter (`multipart/mixed`).
+pub fn compose_with(
+    env: &Envelope,
+    letter: &Letter,
+    files: &[Enclosed],
+) -> Result<Vec<u8>, ComposeError> {
     let mut b = Message::builder()
         .from(mailbox("From", env.from_name, env.from_email)?)
         .to(mailbox("To", env.to_name, env.to_email)?)
@@ -103,11 +120,22 @@ pub fn compose(env: &Envelope, letter: &Letter) -> Result<Vec<u8>, ComposeError>
             .in_reply_to(parent.to_string())
             .references(parent.to_string());
     }
+    let body = MultiPart::alternative_plain_html(letter.text.clone(), letter.html.clone());
+    let body = if files.is_empty() {
+        body
+    } else {
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for f in files {
+            let ct = header::ContentType::parse(f.content_type)
+                .map_err(|e| ComposeError::Build(format!("{}: {e}", f.filename)))?;
+            mixed = mixed.singlepart(
+                lettre::message::Attachment::new(f.filename.to_string()).body(f.bytes.to_vec(), ct),
+            );
+        }
+        mixed
+    };
     let m = b
-        .multipart(MultiPart::alternative_plain_html(
-            letter.text.clone(),
-            letter.html.clone(),
-        ))
+        .multipart(body)
         .map_err(|e| ComposeError::Build(e.to_string()))?;
     Ok(m.formatted())
 }
