@@ -443,7 +443,19 @@ async fn postgres_a_clarification_written_on_the_request_page_restarts_the_clock
 fn a_letter_to_every_body_of_a_round_goes_once_into_each_thread() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("data");
-    let env: [(&str, &str); 0] = [];
+    // Through the real SMTP peer.
+    let peers = common::mail::MailPeers::start();
+    let owned = peers.smtp_env();
+    let env_v = common::env_refs(&owned);
+    let env = env_v.as_slice();
+    let peer_copy = |part: &str| -> String {
+        peers
+            .smtp_messages()
+            .into_iter()
+            .map(|(_, b)| String::from_utf8_lossy(&b).to_string())
+            .find(|m| header(m, "Message-ID").contains(part))
+            .unwrap_or_else(|| panic!("no letter {part} at the peer"))
+    };
     at(&d, &env, "2026-05-05", &["init"]);
     at(
         &d,
@@ -580,11 +592,18 @@ fn a_letter_to_every_body_of_a_round_goes_once_into_each_thread() {
     );
     assert!(out.starts_with("36 letter(s) queued"), "{out}");
     at(&d, &env, "2026-05-06", &["send"]);
+    let counts = peers.message_id_counts();
+    let others: Vec<_> = counts
+        .iter()
+        .filter(|(k, _)| k.contains(".other-"))
+        .collect();
+    assert_eq!(others.len(), 36, "36 letters at the peer");
+    assert!(others.iter().all(|(_, n)| **n == 1), "each once");
     for r in &status {
         let reference = r["reference"].as_str().unwrap();
         let lower = reference.to_ascii_lowercase();
-        let request = sent_copy(&d, &format!("{lower}.request"));
-        let letter = sent_copy(&d, &format!("{lower}.other-"));
+        let request = peer_copy(&format!("{lower}.request"));
+        let letter = peer_copy(&format!("{lower}.other-"));
         assert_eq!(
             header(&letter, "In-Reply-To"),
             header(&request, "Message-ID"),
@@ -599,6 +618,56 @@ fn a_letter_to_every_body_of_a_round_goes_once_into_each_thread() {
             "{body}"
         );
     }
+    // Each letter is in its own request's evidence bundle and on its body's published page.
+    let site = dir.path().join("site");
+    at(
+        &d,
+        &env,
+        "2026-05-06",
+        &["publish", "msk-2026", "--out", site.to_str().unwrap()],
+    );
+    let mut published = String::new();
+    let mut stack = vec![site.clone()];
+    while let Some(p) = stack.pop() {
+        for e in std::fs::read_dir(&p).unwrap().flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else if e.path().extension().is_some_and(|x| x == "html") {
+                published.push_str(&std::fs::read_to_string(e.path()).unwrap());
+            }
+        }
+    }
+    for r in &status {
+        let reference = r["reference"].as_str().unwrap();
+        let correction = format!("A correction to request {reference}");
+        assert!(
+            published.contains(&correction),
+            "{reference}: the letter is published"
+        );
+        let zip = dir.path().join(format!("{reference}.zip"));
+        at(
+            &d,
+            &env,
+            "2026-05-06",
+            &[
+                "request",
+                "bundle",
+                reference,
+                "--out",
+                zip.to_str().unwrap(),
+            ],
+        );
+        let files = common::unzip(&std::fs::read(&zip).unwrap());
+        assert!(
+            files
+                .iter()
+                .filter(|(name, _)| name.ends_with(".eml"))
+                .any(|(_, b)| foi::inbound::mime::parse(b)
+                    .map(|m| m.text.contains(&correction))
+                    .unwrap_or(false)),
+            "{reference}: the letter is in the bundle"
+        );
+    }
 }
 
 /// A bounced request letter resent to a corrected address: the register changes (with an
@@ -607,7 +676,19 @@ fn a_letter_to_every_body_of_a_round_goes_once_into_each_thread() {
 fn a_bounced_letter_is_resent_to_the_corrected_address_and_the_clock_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("data");
-    let env: [(&str, &str); 0] = [];
+    // Through the real SMTP peer.
+    let peers = common::mail::MailPeers::start();
+    let owned = peers.smtp_env();
+    let env_v = common::env_refs(&owned);
+    let env = env_v.as_slice();
+    let peer_copy = |part: &str| -> String {
+        peers
+            .smtp_messages()
+            .into_iter()
+            .map(|(_, b)| String::from_utf8_lossy(&b).to_string())
+            .find(|m| header(m, "Message-ID").contains(part))
+            .unwrap_or_else(|| panic!("no letter {part} at the peer"))
+    };
     let csv = "code,name,region,foi_email\nX0001,Body 1,Test,foi@body1.example\n";
     common::msk_round_on(dir.path(), &d, "resend", csv, "", &env);
     at(
@@ -617,7 +698,7 @@ fn a_bounced_letter_is_resent_to_the_corrected_address_and_the_clock_restarts() 
         &["round", "launch", "msk-2026", "--yes", "--enqueue-only"],
     );
     at(&d, &env, "2026-05-05", &["send"]);
-    let ours = header(&sent_copy(&d, "x0001.request"), "Message-ID");
+    let ours = header(&peer_copy("x0001.request"), "Message-ID");
     let bounce = dir.path().join("bounce.eml");
     std::fs::write(
         &bounce,
@@ -663,10 +744,15 @@ fn a_bounced_letter_is_resent_to_the_corrected_address_and_the_clock_restarts() 
     );
     assert!(out.contains("queued again"), "{out}");
     at(&d, &env, "2026-05-11", &["send"]);
-    let again = sent_copy(&d, "x0001.request-resent-1");
+    let again = peer_copy("x0001.request-resent-1");
     assert!(
         header(&again, "To").contains("foi.team@newbody1.example"),
         "{again}"
+    );
+    assert_eq!(
+        header(&again, "X-RcptTo"),
+        "foi.team@newbody1.example",
+        "delivered to the corrected address"
     );
     assert!(header(&again, "Subject").contains("[FOI ref MSK26-X0001]"));
     let r = request(&d, &env, "MSK26-X0001");
@@ -1090,4 +1176,122 @@ fn a_clarification_reaches_the_smtp_peer_once_across_a_sigkill() {
         .cloned()
         .expect("the answer is on the request");
     assert_eq!(answer["match_rule"], "thread");
+}
+
+/// In a real browser: a private note (shown in the thread), a clarification with a file
+/// (previewed, then sent), and a letter to the ticked bodies of the board (previewed with its
+/// count, then sent to each); every page on the way passes axe-core.
+#[test]
+fn writing_and_notes_in_a_browser() {
+    use common::webdriver::{axe_source, axe_violations, Browser};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let env: &[(&str, &str)] = &[];
+    let csv = "code,name,region,foi_email\nX0001,Body 1,Test,foi@body1.example\nX0002,Body 2,Test,foi@body2.example\nX0003,Body 3,Test,foi@body3.example\n";
+    common::msk_round_on(dir.path(), &d, "browser", csv, "", env);
+    at(
+        &d,
+        env,
+        "2026-05-05",
+        &["round", "launch", "msk-2026", "--yes", "--enqueue-only"],
+    );
+    at(&d, env, "2026-05-05", &["send"]);
+    at(
+        &d,
+        env,
+        "2026-05-12",
+        &[
+            "request",
+            "set",
+            "MSK26-X0001",
+            "clarification_requested",
+            "--date",
+            "2026-05-12",
+        ],
+    );
+    let (_serve, web) = common::dashboard(&d, &[("FOI_TODAY", "2026-05-14")], "editor");
+    let b = Browser::start();
+    let axe = axe_source();
+    let base = format!("http://{}", web.addr);
+    b.goto(&format!("{base}/login"));
+    b.type_into("#name", "ann");
+    b.type_into("#password", "a long enough password");
+    b.click("form[action='/login'] button");
+    b.wait_for("<h1>Rounds</h1>");
+
+    // A note, in the thread.
+    b.goto(&format!("{base}/requests/MSK26-X0001"));
+    b.wait_for("Add a note");
+    b.type_into(
+        "#note-text",
+        "Rang their FOI lead; answer promised by Friday",
+    );
+    b.click("form[action='/requests/MSK26-X0001/note'] button");
+    let page = b.wait_for("Private note by ann");
+    assert!(page.contains("answer promised by Friday"));
+    let v = axe_violations(&b, &axe);
+    assert!(v.is_empty(), "the request page with a note: {v:?}");
+
+    // A clarification with a file.
+    let file = dir.path().join("definitions.txt");
+    std::fs::write(
+        &file,
+        "MSK lead: the person accountable for MSK services.\n",
+    )
+    .unwrap();
+    b.click("a[href='/requests/MSK26-X0001/write?kind=clarification']");
+    b.wait_for("Attach files");
+    let v = axe_violations(&b, &axe);
+    assert!(v.is_empty(), "the writing page: {v:?}");
+    b.type_into(
+        "#write-text",
+        "By an MSK lead we mean the accountable person.",
+    );
+    b.type_into("#write-attach", file.to_str().unwrap());
+    b.click("form[action='/requests/MSK26-X0001/write'] button[type=submit]");
+    let preview = b.wait_for("This is what will go");
+    assert!(
+        preview.contains("definitions.txt") && preview.contains("text file"),
+        "the file is in the preview"
+    );
+    let v = axe_violations(&b, &axe);
+    assert!(v.is_empty(), "the preview: {v:?}");
+    b.click("button[name=confirmed]");
+    b.wait_for("<h2>Thread</h2>");
+    // Queued (and perhaps already sent by the server's worker): the request's events say.
+    let events = |r: &str| -> String {
+        at(
+            &d,
+            env,
+            "2026-05-14",
+            &["request", "show", r, "--format", "json"],
+        )
+    };
+    assert!(events("MSK26-X0001").contains("clarification_queued"));
+
+    // To the ticked bodies of the board.
+    b.goto(&format!("{base}/rounds/msk-2026"));
+    b.wait_for("Write to the ticked");
+    b.click("input[name=ref][value='MSK26-X0002']");
+    b.click("input[name=ref][value='MSK26-X0003']");
+    b.click("#write-chosen button");
+    b.wait_for("Write to 2 bodies");
+    b.type_into(
+        "#many-text",
+        "Dear {{body}}, a correction to {{reference}}.",
+    );
+    b.click("form[action='/rounds/msk-2026/write'] button[type=submit]");
+    let preview = b.wait_for("This is what will go: 2 letters");
+    assert!(
+        preview.contains("a correction to MSK26-X0002"),
+        "filled for the first body"
+    );
+    let v = axe_violations(&b, &axe);
+    assert!(v.is_empty(), "the preview of a letter to many: {v:?}");
+    b.click("button[name=confirmed]");
+    b.wait_for("Show:");
+    for r in ["MSK26-X0002", "MSK26-X0003"] {
+        assert!(events(r).contains("follow_up_queued"), "{r}");
+    }
+    assert!(!events("MSK26-X0001").contains("follow_up_queued"));
 }
