@@ -446,8 +446,7 @@ fn a_letter_to_every_body_of_a_round_goes_once_into_each_thread() {
     // Through the real SMTP peer.
     let peers = common::mail::MailPeers::start();
     let owned = peers.smtp_env();
-    let env_v = common::env_refs(&owned);
-    let env = env_v.as_slice();
+    let env = common::env_refs(&owned);
     let peer_copy = |part: &str| -> String {
         peers
             .smtp_messages()
@@ -679,8 +678,7 @@ fn a_bounced_letter_is_resent_to_the_corrected_address_and_the_clock_restarts() 
     // Through the real SMTP peer.
     let peers = common::mail::MailPeers::start();
     let owned = peers.smtp_env();
-    let env_v = common::env_refs(&owned);
-    let env = env_v.as_slice();
+    let env = common::env_refs(&owned);
     let peer_copy = |part: &str| -> String {
         peers
             .smtp_messages()
