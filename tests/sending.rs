@@ -450,3 +450,79 @@ fn a_one_off_send_stops_at_the_daily_limit_and_leaves_the_rest_queued() {
     let items = outbox_json(d, &env);
     assert_eq!(items.iter().filter(|i| i["state"] == "queued").count(), 3);
 }
+
+/// A held launch (`--hold`): nothing goes during the round's call-back window; `foi round
+/// cancel` withdraws every letter and makes the round a draft again (the SMTP peer has
+/// received nothing); launched again, each letter reaches the peer once after the window,
+/// and a cancel then withdraws nothing and lists what has gone.
+#[test]
+fn a_held_launch_can_be_called_back_and_nothing_goes_until_its_window_ends() {
+    let peers = MailPeers::start();
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path();
+    let d = dir.join("data");
+    let owned = peers.smtp_env();
+    let env = env_refs(&owned);
+    let on = |day: &str, args: &[&str]| {
+        let mut e = env.clone();
+        e.push(("FOI_TODAY", day));
+        ok(foi(&d, args, &e))
+    };
+    let csv = "code,name,region,foi_email\nX0001,Body 1,Test,foi@body1.example\nX0002,Body 2,Test,foi@body2.example\nX0003,Body 3,Test,foi@body3.example\n";
+    common::msk_round_on(dir, &d, "held", csv, "launch = { hold_minutes = 30 }", &env);
+    let out = on(
+        "2026-05-05",
+        &["round", "launch", "msk-2026", "--yes", "--hold"],
+    );
+    assert!(
+        out.contains("3 letter(s) queued; none goes before"),
+        "{out}"
+    );
+    let out = on("2026-05-05", &["send"]);
+    assert!(out.contains("not due yet"), "{out}");
+    assert!(
+        peers.smtp_messages().is_empty(),
+        "nothing goes in the window"
+    );
+
+    let out = on("2026-05-05", &["round", "cancel", "msk-2026"]);
+    assert!(
+        out.contains("3 letter(s) withdrawn") && out.contains("is a draft again"),
+        "{out}"
+    );
+    assert_eq!(
+        on("2026-05-05", &["outbox", "--format", "json"]).trim(),
+        "[]"
+    );
+    let shown = on(
+        "2026-05-05",
+        &["request", "show", "MSK26-X0001", "--format", "json"],
+    );
+    assert!(shown.contains("launch_cancelled"), "{shown}");
+    let list: serde_json::Value =
+        serde_json::from_str(&on("2026-05-05", &["round", "list", "--format", "json"])).unwrap();
+    assert_eq!(list[0]["launched_at"], serde_json::Value::Null, "{list}");
+
+    // Launched again: after the window, each letter reaches the peer once.
+    on(
+        "2026-05-05",
+        &["round", "launch", "msk-2026", "--yes", "--hold"],
+    );
+    let list: serde_json::Value =
+        serde_json::from_str(&on("2026-05-05", &["round", "list", "--format", "json"])).unwrap();
+    assert!(list[0]["launched_at"].is_string(), "launched again: {list}");
+    on("2026-05-05", &["send"]);
+    assert!(peers.smtp_messages().is_empty());
+    let out = on("2026-05-06", &["send"]);
+    assert!(out.contains("sent 3"), "{out}");
+    let counts = peers.message_id_counts();
+    assert_eq!(counts.len(), 3);
+    assert!(counts.values().all(|&n| n == 1));
+    let out = on("2026-05-06", &["round", "cancel", "msk-2026"]);
+    assert!(
+        out.contains("0 letter(s) withdrawn")
+            && out.contains("3 letter(s) had already gone")
+            && out.contains("MSK26-X0001"),
+        "{out}"
+    );
+}

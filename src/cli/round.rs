@@ -81,7 +81,14 @@ pub enum RoundCommand {
         /// Queue only; `foi send` or `foi serve` delivers
         #[arg(long)]
         enqueue_only: bool,
+        /// Queue with the round's call-back window (`[launch] hold_minutes`, 15 by default):
+        /// nothing goes before it ends, and `foi round cancel` calls the launch back until then
+        #[arg(long, conflicts_with = "dry_run")]
+        hold: bool,
     },
+    /// Call a launch back: withdraw every request letter not yet handed to the mail server
+    /// and make the round a draft again (letters already sent stay sent, and are listed)
+    Cancel { slug: String },
 }
 
 fn print_plan(p: &svc::Plan) {
@@ -172,7 +179,35 @@ pub async fn run(g: &Globals, cmd: RoundCommand) -> anyhow::Result<()> {
             dry_run,
             yes,
             enqueue_only,
-        } => launch(&app, &slug, dry_run, yes, enqueue_only).await?,
+            hold,
+        } => {
+            if hold {
+                if !yes {
+                    anyhow::bail!("add --yes to launch with a call-back window (foi round launch SLUG --dry-run shows what would go)");
+                }
+                let (plan, n, from) = svc::launch_held(&app, &slug).await?;
+                print_plan(&plan);
+                println!(
+                    "{n} letter(s) queued; none goes before {} (call it back until then: foi round cancel {slug})",
+                    crate::domain::dates::moment(from)
+                );
+            } else {
+                launch(&app, &slug, dry_run, yes, enqueue_only).await?
+            }
+        }
+        RoundCommand::Cancel { slug } => {
+            let (n, gone) = svc::cancel_launch(&app, &slug, &app.actor()).await?;
+            println!("{n} letter(s) withdrawn before they went");
+            if gone.is_empty() {
+                println!("round {slug} is a draft again");
+            } else {
+                println!(
+                    "{} letter(s) had already gone (or are going) and stay sent: {}",
+                    gone.len(),
+                    gone.join(", ")
+                );
+            }
+        }
     }
     Ok(())
 }
@@ -202,7 +237,8 @@ async fn list(app: &App, format: Format) -> anyhow::Result<()> {
             r.title.clone(),
         ]);
         items.push(serde_json::json!({"slug": r.slug, "kind": r.kind, "register": r.register, "requests": reqs.len(),
-            "states": by.iter().map(|(s, n)| (s.as_str().to_string(), *n)).collect::<BTreeMap<_, _>>(), "title": r.title}));
+            "states": by.iter().map(|(s, n)| (s.as_str().to_string(), *n)).collect::<BTreeMap<_, _>>(), "title": r.title,
+            "launched_at": r.launched_at.map(|t| t.to_rfc3339())}));
     }
     print!(
         "{}",
@@ -382,7 +418,11 @@ pub(crate) async fn deliver_foreground(app: &App, throttle: &Throttle) -> anyhow
     );
     let left =
         crate::services::outbox::count(app, crate::domain::message::OutboundState::Queued).await?;
-    if report.gave_up {
+    if report.gave_up && report.last_error.is_none() {
+        println!(
+            "{left} message(s) stay queued: they are not due yet (a held launch's call-back window, or a retry later); `foi send` then, or `foi serve` sends them on its own"
+        );
+    } else if report.gave_up {
         println!(
             "{left} message(s) stay queued for a later retry: the mail server did not take them ({}). Check [smtp] host, port and security, and that the server accepts connections from here; `foi send` again later, or `foi serve` retries on its own",
             report.last_error.as_deref().unwrap_or("no answer")

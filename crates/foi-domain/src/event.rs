@@ -36,6 +36,9 @@ pub enum EventKind {
     LetterSkipped,
     /// The team edited a chaser's text before approving it.
     LetterEdited,
+    /// A held launch was called back: the request letter, not yet handed to the mail server,
+    /// was withdrawn and the round is a draft again.
+    LaunchCancelled,
     /// A failed or bounced letter was put back in the queue.
     RetryChosen,
     /// An uncertain letter is to be sent again.
@@ -82,6 +85,7 @@ const FIXED: &[(EventKind, &str)] = &[
     (EventKind::AddressCorrected, "address_corrected"),
     (EventKind::Assigned, "assigned"),
     (EventKind::LetterEdited, "letter_edited"),
+    (EventKind::LaunchCancelled, "launch_cancelled"),
     (EventKind::ResendChosen, "resend_chosen"),
     (EventKind::DeliveryFailed, "delivery_failed"),
     (EventKind::Bounced, "bounced"),
@@ -143,6 +147,7 @@ impl EventKind {
             EventKind::AddressCorrected => "FOI address corrected".into(),
             EventKind::Assigned => "Assigned".into(),
             EventKind::LetterEdited => "Letter edited before approval".into(),
+            EventKind::LaunchCancelled => "Launch called back (letter withdrawn)".into(),
             EventKind::ResendChosen => "Sending again chosen".into(),
             EventKind::DeliveryFailed => "Delivery failed".into(),
             EventKind::Bounced => "Letter bounced".into(),

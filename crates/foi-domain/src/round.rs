@@ -220,6 +220,32 @@ pub struct RoundDef {
     /// Publication: the embargo and the redaction rules (`foi publish`).
     #[serde(default)]
     pub publish: PublishOpts,
+    /// Launching: the window to call a launch back (`[launch]`).
+    #[serde(default)]
+    pub launch: LaunchOpts,
+}
+
+/// How a round is launched (`[launch]` in the round file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LaunchOpts {
+    /// Minutes a held launch waits before its first letter may go, during which it can be
+    /// called back (`foi round launch --hold`, `foi round cancel`). As MuckRock lets a
+    /// request's author withdraw it for a while after submitting.
+    #[serde(default = "default_hold_minutes")]
+    pub hold_minutes: u32,
+}
+
+fn default_hold_minutes() -> u32 {
+    15
+}
+
+impl Default for LaunchOpts {
+    fn default() -> LaunchOpts {
+        LaunchOpts {
+            hold_minutes: default_hold_minutes(),
+        }
+    }
 }
 
 /// How a round is published (`[publish]` in the round file).

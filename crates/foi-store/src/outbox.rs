@@ -24,7 +24,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, Set, Statement, Value,
 };
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 const OUT: &str = Direction::Out.as_str();
 
@@ -49,6 +49,8 @@ pub struct NewOutbound {
     pub raw_sha256: String,
     pub raw_size: i64,
     pub state: OutboundState,
+    /// Not to be sent before this moment (a held launch's call-back window).
+    pub not_before: Option<DateTime<Utc>>,
 }
 
 /// Inserts the messages not already present (by Message-ID) in one transaction, with an event
@@ -90,6 +92,7 @@ pub async fn enqueue_many(
             attempts: Set(0),
             raw_sha256: Set(Some(it.raw_sha256)),
             raw_size: Set(Some(it.raw_size)),
+            next_attempt_at: Set(it.not_before),
             created_at: Set(now),
             ..Default::default()
         }
@@ -794,4 +797,84 @@ pub async fn by_message_id(
         .one(db)
         .await?
         .map(|m| (m.id, m.request_id)))
+}
+
+/// Calls a held launch back: withdraws every request letter of the round not yet handed to
+/// the mail server (still `queued`: a letter being sent or sent stays), with an event on each
+/// request, and makes the round a draft again when no request letter of it remains. Returns
+/// (letters withdrawn, references whose letter had already gone or is going).
+pub async fn withdraw_launch(
+    db: &DatabaseConnection,
+    round_id: i32,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(usize, Vec<String>), StoreError> {
+    use super::entities::round;
+    let txn = super::write_txn(db).await?;
+    let reqs: HashMap<i32, String> = request::Entity::find()
+        .filter(request::Column::RoundId.eq(round_id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.reference))
+        .collect();
+    let ids: Vec<i32> = reqs.keys().copied().collect();
+    let mut letters = Vec::new();
+    for chunk in ids.chunks(500) {
+        letters.extend(
+            message::Entity::find()
+                .filter(message::Column::Direction.eq(OUT))
+                .filter(message::Column::Kind.eq(MessageKind::Request.as_str()))
+                .filter(message::Column::RequestId.is_in(chunk.to_vec()))
+                .all(&txn)
+                .await?,
+        );
+    }
+    let (mut withdrawn, mut gone) = (0, Vec::new());
+    for m in letters {
+        let reference = m
+            .request_id
+            .and_then(|r| reqs.get(&r).cloned())
+            .unwrap_or_default();
+        if m.state != OutboundState::Queued.as_str() {
+            gone.push(reference);
+            continue;
+        }
+        // Only a letter no worker holds: the state is checked again in the delete.
+        let deleted = message::Entity::delete_many()
+            .filter(message::Column::Id.eq(m.id))
+            .filter(message::Column::State.eq(OutboundState::Queued.as_str()))
+            .exec(&txn)
+            .await?;
+        if deleted.rows_affected == 0 {
+            gone.push(reference);
+            continue;
+        }
+        withdrawn += 1;
+        events::append(
+            &txn,
+            events::NewEvent::on_request(
+                m.request_id.unwrap_or_default(),
+                actor,
+                EventKind::LaunchCancelled,
+            )
+            .note(format!(
+                "{} to {} withdrawn before it went",
+                m.message_id.unwrap_or_default(),
+                m.to_addr
+            )),
+            now,
+        )
+        .await?;
+    }
+    if gone.is_empty() {
+        if let Some(r) = round::Entity::find_by_id(round_id).one(&txn).await? {
+            let mut am: round::ActiveModel = r.into();
+            am.launched_at = Set(None);
+            am.update(&txn).await?;
+        }
+    }
+    txn.commit().await?;
+    gone.sort();
+    Ok((withdrawn, gone))
 }

@@ -22,6 +22,8 @@ pub struct Round {
     pub kind: String,
     pub def: RoundDef,
     pub created_at: DateTime<Utc>,
+    /// When its letters were queued (none while it is a draft, or after a launch called back).
+    pub launched_at: Option<DateTime<Utc>>,
 }
 
 pub(crate) fn parse_def(slug: &str, text: &str) -> Result<RoundDef, StoreError> {
@@ -41,6 +43,7 @@ fn to_round(m: round::Model) -> Result<Round, StoreError> {
         register: m.register,
         kind: m.kind,
         created_at: m.created_at,
+        launched_at: m.launched_at,
     })
 }
 

@@ -122,6 +122,7 @@ impl Composed {
             raw_size: self.raw.len() as i64,
             raw_sha256,
             state,
+            not_before: None,
         }
     }
 }

@@ -326,6 +326,41 @@ pub async fn enqueue_round(
     slug: &str,
     dry_run: bool,
 ) -> Result<(Plan, usize), RoundServiceError> {
+    enqueue(app, slug, dry_run, None).await
+}
+
+/// A held launch: the letters are queued to go no sooner than the round's call-back window
+/// (`[launch] hold_minutes`, 15 by default) from now, and until then [`cancel_launch`]
+/// withdraws them. Returns the plan, how many were queued, and when the first may go.
+pub async fn launch_held(
+    app: &App,
+    slug: &str,
+) -> Result<(Plan, usize, chrono::DateTime<chrono::Utc>), RoundServiceError> {
+    let round = rounds::find(&app.db, slug).await?;
+    let from =
+        app.clock.now() + chrono::Duration::minutes(i64::from(round.def.launch.hold_minutes));
+    let (plan, n) = enqueue(app, slug, false, Some(from)).await?;
+    Ok((plan, n, from))
+}
+
+/// Calls a launch back: every request letter of the round not yet handed to the mail server
+/// is withdrawn (an event on each request); with none gone, the round is a draft again.
+/// Returns how many were withdrawn and the references whose letter had already gone.
+pub async fn cancel_launch(
+    app: &App,
+    slug: &str,
+    actor: &str,
+) -> Result<(usize, Vec<String>), StoreError> {
+    let round = rounds::find(&app.db, slug).await?;
+    crate::store::outbox::withdraw_launch(&app.db, round.id, actor, app.clock.now()).await
+}
+
+async fn enqueue(
+    app: &App,
+    slug: &str,
+    dry_run: bool,
+    not_before: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(Plan, usize), RoundServiceError> {
     let (round, mut plan, letters) = plan_and_render(app, slug).await?;
     if dry_run {
         return Ok((plan, 0));
@@ -334,7 +369,10 @@ pub async fn enqueue_round(
     let mut items = Vec::with_capacity(letters.len());
     for (r, c) in letters {
         let sha = raw.put_opts(&c.raw, false)?;
-        items.push(c.into_outbound(r.id, MessageKind::Request, None, sha, OutboundState::Queued));
+        let mut item =
+            c.into_outbound(r.id, MessageKind::Request, None, sha, OutboundState::Queued);
+        item.not_before = not_before;
+        items.push(item);
     }
     let n = outbox::enqueue_many(&app.db, items, &app.actor(), app.clock.now()).await?;
     rounds::mark_launched(&app.db, round.id, app.clock.now()).await?;
