@@ -526,3 +526,78 @@ fn a_held_launch_can_be_called_back_and_nothing_goes_until_its_window_ends() {
         "{out}"
     );
 }
+
+/// From the dashboard, in a real browser: a draft round's board offers "Review and launch";
+/// the review shows who gets a letter and the letter for a chosen body; "Launch" holds the
+/// letters with a countdown and "Cancel launch" (the SMTP peer has received nothing); launched
+/// again, the letters reach the peer once each after the window. axe-core on both pages.
+#[test]
+fn a_round_is_reviewed_launched_and_called_back_from_the_dashboard() {
+    use common::webdriver::{axe_source, axe_violations, Browser};
+    let peers = MailPeers::start();
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path();
+    let d = dir.join("data");
+    let owned = peers.smtp_env();
+    let env = env_refs(&owned);
+    let csv = "code,name,region,foi_email\nX0001,Body 1,Test,foi@body1.example\nX0002,Body 2,Test,foi@body2.example\n";
+    common::msk_round_on(dir, &d, "webl", csv, "", &env);
+    let mut web_env = env.clone();
+    web_env.push(("FOI_TODAY", "2026-05-05"));
+    let (_serve, web) = common::dashboard(&d, &web_env, "editor");
+    let b = Browser::start();
+    let axe = axe_source();
+    let base = format!("http://{}", web.addr);
+    b.goto(&format!("{base}/login"));
+    b.type_into("#name", "ann");
+    b.type_into("#password", "a long enough password");
+    b.click("form[action='/login'] button");
+    b.wait_for("<h1>Rounds</h1>");
+    // A draft request's page shows the letter that will go.
+    b.goto(&format!("{base}/requests/MSK26-X0001"));
+    let draft = b.wait_for("The letter that will go");
+    assert!(draft.contains("foi@body1.example") && draft.contains("[FOI ref MSK26-X0001]"));
+    let v = axe_violations(&b, &axe);
+    assert!(v.is_empty(), "a draft request's page: {v:?}");
+    b.goto(&format!("{base}/rounds/msk-2026"));
+    b.wait_for("A draft: no letter has gone.");
+    b.click("a[href='/rounds/msk-2026/launch']");
+    let review = b.wait_for("2 letter(s) will go");
+    assert!(review.contains("The letter to Body 1, exactly as it will go"));
+    assert!(review.contains("foi@body1.example"));
+    let v = axe_violations(&b, &axe);
+    assert!(v.is_empty(), "the review: {v:?}");
+    b.goto(&format!("{base}/rounds/msk-2026/launch?body=MSK26-X0002"));
+    let other = b.wait_for("The letter to Body 2, exactly as it will go");
+    assert!(other.contains("foi@body2.example"));
+    b.click("form[method=post][action='/rounds/msk-2026/launch'] button");
+    b.wait_for("Cancel launch");
+    let v = axe_violations(&b, &axe);
+    assert!(v.is_empty(), "the call-back window: {v:?}");
+    // The server's own worker does not send during the window.
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        peers.smtp_messages().is_empty(),
+        "nothing goes in the window"
+    );
+    b.click("form[action='/rounds/msk-2026/cancel'] button");
+    b.wait_for("Launch called back");
+    let on = |day: &str, args: &[&str]| {
+        let mut e = env.clone();
+        e.push(("FOI_TODAY", day));
+        ok(foi(&d, args, &e))
+    };
+    assert_eq!(
+        on("2026-05-05", &["outbox", "--format", "json"]).trim(),
+        "[]"
+    );
+    assert!(peers.smtp_messages().is_empty());
+    b.click("form[method=post][action='/rounds/msk-2026/launch'] button");
+    b.wait_for("Cancel launch");
+    drop(_serve);
+    let out = on("2026-05-06", &["send"]);
+    assert!(out.contains("sent 2"), "{out}");
+    let counts = peers.message_id_counts();
+    assert_eq!(counts.len(), 2);
+    assert!(counts.values().all(|&n| n == 1));
+}

@@ -56,3 +56,18 @@ document.addEventListener("change", function (e) {
     if (other !== box && (none || other.value === "none_of_these")) { other.checked = false; }
   });
 });
+
+// The launch page's call-back window: a countdown to when the first letter may go (the page
+// says the moment in words without it).
+(function () {
+  var el = document.getElementById('countdown');
+  if (!el) return;
+  var left = parseInt(el.getAttribute('data-seconds'), 10);
+  if (isNaN(left)) return;
+  function show() {
+    var m = Math.floor(left / 60), s = left % 60;
+    el.textContent = left > 0 ? m + ' min ' + (s < 10 ? '0' : '') + s + ' s' : 'now';
+  }
+  show();
+  setInterval(function () { if (left > 0) { left -= 1; show(); } }, 1000);
+})();

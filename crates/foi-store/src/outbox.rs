@@ -878,3 +878,37 @@ pub async fn withdraw_launch(
     gone.sort();
     Ok((withdrawn, gone))
 }
+
+/// The latest moment a queued request letter of the round is held until, if any is still
+/// held (its `next_attempt_at` after `now`): a launch's call-back window.
+pub async fn held_until(
+    db: &DatabaseConnection,
+    round_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    use super::entities::request;
+    use sea_orm::QuerySelect;
+    let ids: Vec<i32> = request::Entity::find()
+        .select_only()
+        .column(request::Column::Id)
+        .filter(request::Column::RoundId.eq(round_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut latest = None;
+    for chunk in ids.chunks(500) {
+        let found: Vec<Option<DateTime<Utc>>> = message::Entity::find()
+            .select_only()
+            .column(message::Column::NextAttemptAt)
+            .filter(message::Column::Direction.eq(OUT))
+            .filter(message::Column::Kind.eq(MessageKind::Request.as_str()))
+            .filter(message::Column::State.eq(OutboundState::Queued.as_str()))
+            .filter(message::Column::NextAttemptAt.gt(now))
+            .filter(message::Column::RequestId.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        latest = latest.max(found.into_iter().flatten().max());
+    }
+    Ok(latest)
+}

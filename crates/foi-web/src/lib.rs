@@ -16,6 +16,7 @@ pub mod chasers;
 pub mod correspondence;
 pub mod error;
 pub mod guards;
+pub mod launch;
 pub mod login;
 pub mod outbox;
 pub mod requests;
@@ -91,6 +92,9 @@ pub const ROUTES: &[(&str, &str, bool)] = &[
     ("GET", "/rounds/{slug}/report/{format}", true),
     ("GET", "/rounds/{slug}/status.xlsx", true),
     ("POST", "/rounds/{slug}/write", true),
+    ("GET", "/rounds/{slug}/launch", true),
+    ("POST", "/rounds/{slug}/launch", true),
+    ("POST", "/rounds/{slug}/cancel", true),
     ("GET", "/rounds/{slug}/preview/{*path}", true),
     ("POST", "/rounds/{slug}/chasers/approve", true),
     ("GET", "/requests/{reference}", true),
@@ -126,6 +130,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("setup", include_str!("../../../templates/web/setup.hbs")),
     ("rounds", include_str!("../../../templates/web/rounds.hbs")),
     ("board", include_str!("../../../templates/web/board.hbs")),
+    ("launch", include_str!("../../../templates/web/launch.hbs")),
     (
         "request",
         include_str!("../../../templates/web/request.hbs"),
@@ -374,6 +379,11 @@ fn router_for(st: WebState) -> Router {
         .route("/rounds/{slug}/report", get(rounds::report))
         .route("/rounds/{slug}/status.xlsx", get(rounds::status_download))
         .route("/rounds/{slug}/write", post(correspondence::write_many))
+        .route(
+            "/rounds/{slug}/launch",
+            get(launch::page).post(launch::launch),
+        )
+        .route("/rounds/{slug}/cancel", post(launch::cancel))
         .route("/rounds/{slug}/preview/{*path}", get(rounds::preview))
         .route(
             "/rounds/{slug}/report/{format}",

@@ -280,6 +280,11 @@ async fn page(
         }
     }
     let can_edit = s.user.role == crate::services::users::Role::Editor;
+    // A draft request: the letter that will go, exactly (a round file's problem shows as text).
+    let draft_letter = match crate::services::rounds::draft_letter(app, req).await {
+        Ok(l) => l.map(|l| json!(l)),
+        Err(e) => Some(json!({"problem": e.to_string()})),
+    };
     // The workbench: what the response says, and what its codebook's hints suggest.
     let (reading, suggestions) = crate::services::suggest::for_request(app, round, req.id).await?;
     let workbench = super::workbench::documents(&reading, &suggestions);
@@ -368,6 +373,7 @@ async fn page(
         "chase": chase,
         "can_edit": can_edit,
         "can_write": can_edit && req.sent_at.is_some(),
+        "draft_letter": draft_letter,
         "bounced": can_edit && crate::services::correspondence::request_bounced(&view),
         "assigned_to": req.assigned_to,
         "team": team,

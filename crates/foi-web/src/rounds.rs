@@ -179,7 +179,8 @@ pub async fn board_data(
         .collect();
     let link = |p: &Option<Position>| p.as_ref().map(Position::encode);
     Ok(json!({
-        "round": {"slug": round.slug, "title": round.title, "register": round.register, "history": history},
+        "round": {"slug": round.slug, "title": round.title, "register": round.register, "history": history,
+            "draft": round.launched_at.is_none() && history.is_none() && round.kind == "letters"},
         "total": total, "shown": shown, "filters": filters, "filter": filter.id(), "sort": sort.id(), "rows": rows_json,
         "mine": mine.is_some(),
         "pager": {

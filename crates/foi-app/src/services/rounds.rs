@@ -417,3 +417,123 @@ pub async fn state_counts(
 ) -> Result<(Vec<(RequestState, u64)>, u64), StoreError> {
     crate::store::board::state_counts(&app.db, round_id, app.clock.today()).await
 }
+
+/// What the dashboard's launch page shows before anything goes: the plan (who, with the
+/// flagged addresses), one letter exactly as it will go (for the body chosen, else the
+/// first), when the first and the last letter would go, and the call-back window.
+#[derive(Debug, Clone, Serialize)]
+pub struct LaunchReview {
+    pub plan: Plan,
+    /// (reference, body) of every letter that would go, to choose the one shown.
+    pub bodies: Vec<(String, String)>,
+    pub sample: Option<SampleLetter>,
+    pub hold_minutes: u32,
+    /// When the first letter may go (after the window) and the last would, at the throttle.
+    pub first_at: chrono::DateTime<chrono::Utc>,
+    pub last_at: chrono::DateTime<chrono::Utc>,
+    /// The send window and days, in words, when one is set.
+    pub window: Option<String>,
+}
+
+/// One request letter as it will go.
+#[derive(Debug, Clone, Serialize)]
+pub struct SampleLetter {
+    pub reference: String,
+    pub body: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+pub async fn launch_review(
+    app: &App,
+    slug: &str,
+    pick: Option<&str>,
+) -> Result<LaunchReview, RoundServiceError> {
+    let (round, plan, letters) = plan_and_render(app, slug).await?;
+    let bodies: Vec<(String, String)> = letters
+        .iter()
+        .map(|(r, _)| (r.reference.to_string(), r.authority_name.clone()))
+        .collect();
+    let chosen = letters
+        .iter()
+        .find(|(r, _)| Some(r.reference.as_str()) == pick)
+        .or(letters.first());
+    let sample = chosen.map(|(r, c)| SampleLetter {
+        reference: r.reference.to_string(),
+        body: r.authority_name.clone(),
+        to: c.to.to_string(),
+        subject: c.subject.clone(),
+        text: crate::inbound::mime::parse(&c.raw)
+            .map(|m| m.text)
+            .unwrap_or_default(),
+    });
+    let hold = round.def.launch.hold_minutes;
+    let first_at = app.clock.now() + chrono::Duration::minutes(i64::from(hold));
+    let per_minute = round
+        .def
+        .throttle
+        .per_minute
+        .unwrap_or(app.config.send.per_minute);
+    let spread = match (per_minute, letters.len()) {
+        (0, _) | (_, 0) => chrono::Duration::zero(),
+        (pm, n) => chrono::Duration::seconds(((n as i64 - 1) * 60) / i64::from(pm)),
+    };
+    let s = &app.config.send;
+    let window = (!s.window_start.is_empty() || s.weekdays_only).then(|| {
+        let hours = if s.window_start.is_empty() {
+            "at any time".to_string()
+        } else {
+            format!("between {} and {}", s.window_start, s.window_end)
+        };
+        format!(
+            "letters go {hours}{}, so they may wait for the window",
+            if s.weekdays_only { " on weekdays" } else { "" }
+        )
+    });
+    Ok(LaunchReview {
+        plan,
+        bodies,
+        sample,
+        hold_minutes: hold,
+        first_at,
+        last_at: first_at + spread,
+        window,
+    })
+}
+
+/// The round's request letters queued and still held (not yet due): the call-back window is
+/// open until the returned moment.
+pub async fn held_until(
+    app: &App,
+    slug: &str,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, StoreError> {
+    let round = rounds::find(&app.db, slug).await?;
+    crate::store::outbox::held_until(&app.db, round.id, app.clock.now()).await
+}
+
+/// The request letter a draft request will send, exactly as it will go; `None` once it has
+/// been queued, for a desk-research round, or when the body has no FOI address.
+pub async fn draft_letter(
+    app: &App,
+    req: &RequestRow,
+) -> Result<Option<SampleLetter>, RoundServiceError> {
+    let round = rounds::find_by_id(&app.db, req.round_id).await?;
+    if req.state != RequestState::Draft || round.def.kind == RoundKind::Desk {
+        return Ok(None);
+    }
+    if req.to_address.is_none() || round.def.launched_on.is_some() {
+        return Ok(None);
+    }
+    let renderer = app.renderer()?;
+    let c = render_request(app, &renderer, &round, req)?;
+    Ok(Some(SampleLetter {
+        reference: req.reference.to_string(),
+        body: req.authority_name.clone(),
+        to: c.to.to_string(),
+        subject: c.subject.clone(),
+        text: crate::inbound::mime::parse(&c.raw)
+            .map(|m| m.text)
+            .unwrap_or_default(),
+    }))
+}
