@@ -17,6 +17,13 @@ use std::path::PathBuf;
 pub enum RoundCommand {
     /// Validate a round file and create one request per body of its register
     Create { file: PathBuf },
+    /// Write the round as a round file that `foi round create` turns back into the same round
+    /// (to standard output, or --out FILE)
+    Export {
+        slug: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Write one letter to many bodies, each threaded into its own request: foi round write
     /// SLUG --filter overdue --kind follow_up --text-file letter.txt ({{body}}, {{reference}},
     /// {{sent_on}} and {{due_on}} are filled for each); shows the count and the first letter,
@@ -109,6 +116,17 @@ fn print_plan(p: &svc::Plan) {
 pub async fn run(g: &Globals, cmd: RoundCommand) -> anyhow::Result<()> {
     let app = super::open(g).await?;
     match cmd {
+        RoundCommand::Export { slug, out } => {
+            let text = svc::export(&app, &slug).await?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, &text)
+                        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+                    println!("round {slug} written to {}", path.display());
+                }
+                None => print!("{text}"),
+            }
+        }
         RoundCommand::Create { file } => {
             let (def, created) = svc::create_round(&app, &file).await?;
             match created {

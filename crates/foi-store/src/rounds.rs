@@ -54,6 +54,18 @@ pub enum Created {
     AlreadyExists,
 }
 
+/// The round file a round was made from, exactly as it was given (`foi round export`).
+pub async fn definition_text(db: &DatabaseConnection, slug: &str) -> Result<String, StoreError> {
+    round::Entity::find()
+        .filter(round::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .map(|m| m.definition)
+        .ok_or_else(|| {
+            StoreError::NotFound(format!("no round `{slug}`; `foi round list` shows them"))
+        })
+}
+
 /// Creates a round and one request per body of its register, in one transaction.
 pub async fn create(
     db: &DatabaseConnection,

@@ -537,3 +537,10 @@ pub async fn draft_letter(
             .unwrap_or_default(),
     }))
 }
+
+/// The round as a round file (`foi round export`): the definition the round was made from, so
+/// `foi round create` makes the same round from it (the same letters, byte for byte apart
+/// from Message-ID and Date).
+pub async fn export(app: &App, slug: &str) -> Result<String, StoreError> {
+    rounds::definition_text(&app.db, slug).await
+}
