@@ -259,5 +259,8 @@ fn every_shipped_round_survives_export_and_create() {
         checked += 1;
     }
     assert!(checked >= 3, "every shipped round: {checked}");
-    assert!(with_letters >= 1, "the letters of a round that sends some were compared");
+    assert!(
+        with_letters >= 1,
+        "the letters of a round that sends some were compared"
+    );
 }
