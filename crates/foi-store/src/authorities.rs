@@ -158,3 +158,102 @@ pub async fn registers(db: &DatabaseConnection) -> Result<Vec<String>, StoreErro
         .map(|r| r.name)
         .collect())
 }
+
+/// What changing a body's FOI address did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AddressChange {
+    pub name: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    /// Requests told of the change (not yet sent, or waiting on the body); letters already
+    /// sent are never rewritten.
+    pub requests: usize,
+}
+
+/// Sets (or clears) a body's FOI address, and whether it is verified, with why. The body's
+/// requests not yet sent or still waiting on it take the new address for the letters still
+/// to go, each with an `address_corrected` event naming who, the old and new address and
+/// why; closed requests and sent letters keep theirs. One transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn set_address(
+    db: &DatabaseConnection,
+    register_name: &str,
+    code: &str,
+    new: Option<&crate::domain::ids::EmailAddress>,
+    verified: bool,
+    why: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<AddressChange, StoreError> {
+    use super::entities::request;
+    use crate::domain::request::RequestState;
+    let txn = super::write_txn(db).await?;
+    let a = authority::Entity::find()
+        .filter(authority::Column::Register.eq(register_name))
+        .filter(authority::Column::Code.eq(code))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| {
+            StoreError::NotFound(format!("no body `{code}` in register `{register_name}`"))
+        })?;
+    let (id, name, old) = (a.id, a.name.clone(), a.foi_email.clone());
+    let new_text = new.map(|n| n.to_string());
+    let mut aa: authority::ActiveModel = a.into();
+    aa.foi_email = Set(new_text.clone());
+    aa.email_verified = Set(verified && new.is_some());
+    aa.email_source = Set(Some(format!(
+        "set by {actor} on {}: {why}",
+        crate::domain::dates::london_date(now)
+    )));
+    aa.update(&txn).await?;
+    let mut told = 0;
+    if old != new_text {
+        for r in request::Entity::find()
+            .filter(request::Column::AuthorityId.eq(id))
+            .all(&txn)
+            .await?
+        {
+            let state: RequestState = r.state.parse().map_err(StoreError::Invalid)?;
+            let open = state.awaiting_body()
+                || matches!(
+                    state,
+                    RequestState::Draft
+                        | RequestState::ClarificationRequested
+                        | RequestState::InternalReviewRequested
+                );
+            if !open {
+                continue;
+            }
+            let rid = r.id;
+            let mut ra: request::ActiveModel = r.into();
+            ra.to_address = Set(new_text.clone());
+            ra.updated_at = Set(now);
+            ra.update(&txn).await?;
+            super::events::append(
+                &txn,
+                super::events::NewEvent {
+                    request_id: Some(rid),
+                    actor: actor.into(),
+                    kind: crate::domain::event::EventKind::AddressCorrected,
+                    note: Some(format!(
+                        "FOI address changed on the register from {} to {}: {why}; letters already sent are unchanged",
+                        old.as_deref().unwrap_or("none"),
+                        new_text.as_deref().unwrap_or("none")
+                    )),
+                    data: Some(serde_json::json!({"from": old, "to": new_text, "why": why})),
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
+            told += 1;
+        }
+    }
+    txn.commit().await?;
+    Ok(AddressChange {
+        name,
+        old,
+        new: new_text,
+        requests: told,
+    })
+}

@@ -19,6 +19,7 @@ pub mod guards;
 pub mod launch;
 pub mod login;
 pub mod outbox;
+pub mod registers;
 pub mod requests;
 pub mod rounds;
 pub mod search;
@@ -111,6 +112,9 @@ pub const ROUTES: &[(&str, &str, bool)] = &[
     ("GET", "/attachments/{id}", true),
     ("GET", "/sources/{id}", true),
     ("GET", "/search", true),
+    ("GET", "/registers", true),
+    ("GET", "/registers/{name}", true),
+    ("POST", "/registers/{name}/{code}/address", true),
     ("GET", "/triage", true),
     ("POST", "/triage/{id}/assign", true),
     ("POST", "/triage/{id}/dismiss", true),
@@ -131,6 +135,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("rounds", include_str!("../../../templates/web/rounds.hbs")),
     ("board", include_str!("../../../templates/web/board.hbs")),
     ("launch", include_str!("../../../templates/web/launch.hbs")),
+    (
+        "registers",
+        include_str!("../../../templates/web/registers.hbs"),
+    ),
+    (
+        "register",
+        include_str!("../../../templates/web/register.hbs"),
+    ),
     (
         "request",
         include_str!("../../../templates/web/request.hbs"),
@@ -384,6 +396,12 @@ fn router_for(st: WebState) -> Router {
             get(launch::page).post(launch::launch),
         )
         .route("/rounds/{slug}/cancel", post(launch::cancel))
+        .route("/registers", get(registers::list))
+        .route("/registers/{name}", get(registers::register))
+        .route(
+            "/registers/{name}/{code}/address",
+            post(registers::set_address),
+        )
         .route("/rounds/{slug}/preview/{*path}", get(rounds::preview))
         .route(
             "/rounds/{slug}/report/{format}",

@@ -34,3 +34,51 @@ pub async fn import(
 pub async fn list(app: &App, register: Option<&str>) -> Result<Vec<Authority>, StoreError> {
     authorities::list(&app.db, register).await
 }
+
+pub use crate::store::authorities::AddressChange;
+
+/// The names of the loaded registers.
+pub async fn names(app: &App) -> Result<Vec<String>, StoreError> {
+    authorities::registers(&app.db).await
+}
+
+/// Sets a body's FOI address (empty: none) and whether it is verified, with why (registers
+/// page, `foi authorities set-address`). Requests not yet sent or still open take it for the
+/// letters still to go, each with an event; sent letters are never rewritten.
+#[allow(clippy::too_many_arguments)]
+pub async fn set_address(
+    app: &App,
+    register: &str,
+    code: &str,
+    address: &str,
+    verified: bool,
+    why: &str,
+    actor: &str,
+) -> Result<AddressChange, StoreError> {
+    let address = address.trim();
+    let new = match address {
+        "" => None,
+        a => Some(
+            a.parse::<crate::domain::ids::EmailAddress>()
+                .map_err(|e| StoreError::Invalid(format!("`{a}` is not an e-mail address: {e}")))?,
+        ),
+    };
+    let why = why.trim();
+    if why.is_empty() {
+        return Err(StoreError::Invalid(
+            "say why the address changes (where the new one comes from): it is kept with the change"
+                .into(),
+        ));
+    }
+    authorities::set_address(
+        &app.db,
+        register,
+        code,
+        new.as_ref(),
+        verified,
+        why,
+        actor,
+        app.clock.now(),
+    )
+    .await
+}
