@@ -128,6 +128,30 @@ fn an_address_changed_on_the_registers_page_reaches_the_open_requests_only() {
         .to_string()
         .contains("address_corrected"));
 
+    // The command line does the same.
+    let out = at(
+        &d,
+        &[
+            "authorities",
+            "set-address",
+            "regs",
+            "X0001",
+            "foi@body1.example",
+            "--why",
+            "the team's address again",
+        ],
+    );
+    assert!(
+        out.contains(
+            "Body 1: FOI address foi.team@body1.example → foi@body1.example; 1 request(s) told"
+        ),
+        "{out}"
+    );
+    assert!(web
+        .get("/registers/regs")
+        .body
+        .contains("foi@body1.example <span class=\"label\">not verified</span>"));
+
     // In a browser: both pages pass axe-core.
     let b = Browser::start();
     let base = format!("http://{}", web.addr);

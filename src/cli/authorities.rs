@@ -23,6 +23,20 @@ pub enum AuthoritiesCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Set a body's FOI address (as the registers page does): foi authorities set-address
+    /// icbs-2026 QHM foi@example.nhs.uk --why "their website" [--verified]; "" clears it.
+    /// Requests not yet sent or still open take it, each with an event; sent letters stay
+    SetAddress {
+        register: String,
+        code: String,
+        address: String,
+        /// Where the address comes from (kept with the change)
+        #[arg(long)]
+        why: String,
+        /// The address has been checked
+        #[arg(long)]
+        verified: bool,
+    },
 }
 
 pub async fn run(g: &Globals, cmd: AuthoritiesCommand) -> anyhow::Result<()> {
@@ -36,6 +50,34 @@ pub async fn run(g: &Globals, cmd: AuthoritiesCommand) -> anyhow::Result<()> {
             println!(
                 "register {}: {} added, {} updated, {} unchanged",
                 s.register, s.added, s.updated, s.unchanged
+            );
+            Ok(())
+        }
+        AuthoritiesCommand::SetAddress {
+            register,
+            code,
+            address,
+            why,
+            verified,
+        } => {
+            let app = super::open(g).await?;
+            let c = registers::set_address(
+                &app,
+                &register,
+                &code,
+                &address,
+                verified,
+                &why,
+                &app.actor(),
+            )
+            .await?;
+            println!(
+                "{}: FOI address {} → {}{}; {} request(s) told",
+                c.name,
+                c.old.as_deref().unwrap_or("none"),
+                c.new.as_deref().unwrap_or("none"),
+                if verified { " (verified)" } else { "" },
+                c.requests
             );
             Ok(())
         }
