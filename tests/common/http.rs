@@ -290,3 +290,73 @@ pub fn query_map(s: &str) -> HashMap<String, String> {
         .map(|(k, v)| (k.into(), v.into()))
         .collect()
 }
+
+/// The values a browser would submit from the form whose `action` is `action` in `page`:
+/// inputs (checked boxes and radios only; no files or buttons), text areas, and each select's
+/// selected option (or its first), HTML entities decoded.
+pub fn form_fields(page: &str, action: &str) -> Vec<(String, String)> {
+    let start = page
+        .find(&format!("action=\"{action}\" class=\"compose\""))
+        .or_else(|| page.find(&format!("action=\"{action}\"")))
+        .expect("the form");
+    let form = &page[start..start + page[start..].find("</form>").expect("form end")];
+    let unescape = |s: &str| {
+        s.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&#x60;", "`")
+            .replace("&#x3D;", "=")
+            .replace("&amp;", "&")
+    };
+    let attr = |tag: &str, name: &str| {
+        regex::Regex::new(&format!(r#"\s{name}="([^"]*)""#))
+            .unwrap()
+            .captures(tag)
+            .map(|c| unescape(&c[1]))
+    };
+    let mut out = Vec::new();
+    let tags = regex::Regex::new(
+        r#"(?s)<input[^>]*>|<textarea([^>]*)>(.*?)</textarea>|<select([^>]*)>(.*?)</select>"#,
+    )
+    .unwrap();
+    let option = regex::Regex::new(r#"<option([^>]*)>"#).unwrap();
+    for c in tags.captures_iter(form) {
+        let whole = &c[0];
+        if whole.starts_with("<input") {
+            let kind = attr(whole, "type").unwrap_or_else(|| "text".into());
+            if kind == "file" || kind == "submit" {
+                continue;
+            }
+            if (kind == "checkbox" || kind == "radio") && !whole.contains(" checked") {
+                continue;
+            }
+            if whole.contains(" disabled") {
+                continue;
+            }
+            if let Some(n) = attr(whole, "name") {
+                out.push((n, attr(whole, "value").unwrap_or_default()));
+            }
+        } else if let Some(a) = c.get(1) {
+            if let Some(n) = attr(a.as_str(), "name") {
+                out.push((n, unescape(&c[2])));
+            }
+        } else if let Some(a) = c.get(3) {
+            let Some(n) = attr(a.as_str(), "name") else {
+                continue;
+            };
+            let opts: Vec<&str> = option
+                .captures_iter(&c[4])
+                .map(|o| o.get(1).unwrap().as_str())
+                .collect();
+            let chosen = opts
+                .iter()
+                .find(|o| o.contains(" selected"))
+                .or(opts.first());
+            if let Some(o) = chosen {
+                out.push((n, attr(o, "value").unwrap_or_default()));
+            }
+        }
+    }
+    out
+}

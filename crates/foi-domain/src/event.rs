@@ -70,6 +70,10 @@ pub enum EventKind {
     StateCorrected,
     RoundPreviewed,
     RoundPublished,
+    /// A round was made (from the dashboard's composer or a round file imported there).
+    RoundComposed,
+    /// A draft round's definition was changed by an editor (what changed is in the note).
+    RoundEdited,
     /// Written by another version of foi: kept as it is.
     Other(String),
 }
@@ -104,6 +108,8 @@ const FIXED: &[(EventKind, &str)] = &[
     (EventKind::StateCorrected, "state_corrected"),
     (EventKind::RoundPreviewed, "round_previewed"),
     (EventKind::RoundPublished, "round_published"),
+    (EventKind::RoundComposed, "round_composed"),
+    (EventKind::RoundEdited, "round_edited"),
 ];
 
 impl EventKind {
@@ -163,6 +169,8 @@ impl EventKind {
             EventKind::StateCorrected => "State set in error undone".into(),
             EventKind::RoundPreviewed => "Publication previewed".into(),
             EventKind::RoundPublished => "Published".into(),
+            EventKind::RoundComposed => "Round made".into(),
+            EventKind::RoundEdited => "Round edited (draft)".into(),
             EventKind::Other(s) => cap(&s.replace('_', " ")),
         }
     }

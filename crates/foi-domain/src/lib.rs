@@ -27,6 +27,7 @@ pub mod clock;
 pub mod codebook;
 pub mod coding;
 pub mod compare;
+pub mod composer;
 pub mod correspondence;
 pub mod dates;
 pub mod enclosure;

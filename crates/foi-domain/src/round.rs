@@ -223,6 +223,41 @@ pub struct RoundDef {
     /// Launching: the window to call a launch back (`[launch]`).
     #[serde(default)]
     pub launch: LaunchOpts,
+    /// Which of the register's bodies the round writes to, by code (`bodies = ["QHM", …]`);
+    /// left out, every body of the register.
+    #[serde(default)]
+    pub bodies: Option<Vec<String>>,
+    /// The round's own letter texts (`[letters.request]` …), in place of the named templates.
+    #[serde(default)]
+    pub letters: RoundLetters,
+}
+
+/// A letter written for the round itself (in the round file or the dashboard's composer),
+/// rather than a template file: a subject line and the plain text, both Handlebars with the
+/// same placeholders as the template files. The HTML part is the text, paragraph by paragraph.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InlineLetter {
+    pub subject: String,
+    pub text: String,
+}
+
+/// `[letters.request]`, `[letters.chaser]`, `[letters.internal_review]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RoundLetters {
+    #[serde(default)]
+    pub request: Option<InlineLetter>,
+    #[serde(default)]
+    pub chaser: Option<InlineLetter>,
+    #[serde(default)]
+    pub internal_review: Option<InlineLetter>,
+}
+
+/// The name an inline letter is known by where a template name is expected (never a file's
+/// name: template files cannot contain `:`).
+pub fn inline_name(which: &str) -> String {
+    format!("round:{which}")
 }
 
 /// How a round is launched (`[launch]` in the round file).
@@ -418,7 +453,10 @@ impl RoundDef {
         if def.kind == RoundKind::Letters {
             match &def.reference_prefix {
                 Some(p) if !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()) => {}
-                _ => errs.push(err(None, "a letters round needs `reference_prefix`, letters and digits only (e.g. MSK26)".into())),
+                _ => errs.push(err(
+                    line_of_value(text, "reference_prefix", def.reference_prefix.as_deref().unwrap_or_default(), 0),
+                    "a letters round needs `reference_prefix`, letters and digits only (e.g. MSK26)".into(),
+                )),
             }
             if def.requester.is_none() {
                 errs.push(err(
@@ -438,7 +476,7 @@ impl RoundDef {
                 &def.templates.chaser,
                 &def.templates.internal_review,
             ] {
-                if !template_exists(t.get_ref()) {
+                if !template_exists(t.get_ref()) && def.inline_letter(t.get_ref()).is_none() {
                     errs.push(err(at(t), format!("template `{}` not found in templates/letters/ or the override directory", t.get_ref())));
                 }
             }
@@ -446,7 +484,7 @@ impl RoundDef {
         if let Some(r) = &def.requester {
             if !super::register::is_plausible_email(&r.email) {
                 errs.push(err(
-                    None,
+                    line_of_value(text, "email", &r.email, 0),
                     format!("requester email `{}` is not an e-mail address", r.email),
                 ));
             }
@@ -485,7 +523,7 @@ impl RoundDef {
             }
             last = s.after_working_days;
             let name = s.template_name(&def.templates);
-            if !template_exists(name) {
+            if !template_exists(name) && def.inline_letter(name).is_none() {
                 errs.push(err(
                     line,
                     format!("chaser step `{}`: template `{name}` not found", s.id),
@@ -532,6 +570,36 @@ impl RoundDef {
 
     pub fn slug(&self) -> &str {
         self.slug.get_ref()
+    }
+
+    /// The round's own letter for a template name, when the round writes it itself: the
+    /// request, chaser or internal-review letter, named as [`inline_name`] or as the
+    /// `[templates]` entry it replaces.
+    pub fn inline_letter(&self, template: &str) -> Option<&InlineLetter> {
+        let l = &self.letters;
+        let t = &self.templates;
+        [
+            ("request", &t.request, &l.request),
+            ("chaser", &t.chaser, &l.chaser),
+            ("internal_review", &t.internal_review, &l.internal_review),
+        ]
+        .into_iter()
+        .find(|(name, own, letter)| {
+            letter.is_some() && (template == inline_name(name) || template == own.get_ref())
+        })
+        .and_then(|(_, _, letter)| letter.as_ref())
+    }
+
+    /// Points the round at another register (a repeated round, chosen anew).
+    pub fn set_register(&mut self, name: &str) {
+        self.register = Spanned::new(0..0, name.to_string());
+    }
+
+    /// Whether the round writes to the body with this code.
+    pub fn includes(&self, code: &str) -> bool {
+        self.bodies
+            .as_ref()
+            .is_none_or(|b| b.iter().any(|c| c.eq_ignore_ascii_case(code)))
     }
     pub fn register(&self) -> &str {
         self.register.get_ref()

@@ -112,6 +112,22 @@ pub async fn for_message(
     matching(db, event::Column::MessageId.eq(message_id)).await
 }
 
+/// The events about a round itself (made, edited), oldest first. Round events carry no
+/// request; the round's slug is in their data (`{"round":"slug"}`).
+pub async fn for_round(db: &impl ConnectionTrait, slug: &str) -> Result<Vec<Event>, StoreError> {
+    let data = serde_json::json!({ "round": slug }).to_string();
+    use sea_orm::sea_query::ExprTrait;
+    let kinds = [EventKind::RoundComposed, EventKind::RoundEdited].map(|k| k.as_string());
+    matching(
+        db,
+        event::Column::RequestId
+            .is_null()
+            .and(event::Column::Kind.is_in(kinds))
+            .and(event::Column::Data.eq(data)),
+    )
+    .await
+}
+
 async fn matching(
     db: &impl ConnectionTrait,
     cond: sea_orm::sea_query::SimpleExpr,

@@ -13,6 +13,7 @@ use foi_report as report;
 pub mod attachments;
 pub mod auth;
 pub mod chasers;
+pub mod composer;
 pub mod correspondence;
 pub mod error;
 pub mod guards;
@@ -93,6 +94,13 @@ pub const ROUTES: &[(&str, &str, bool)] = &[
     ("GET", "/rounds/{slug}/report/{format}", true),
     ("GET", "/rounds/{slug}/status.xlsx", true),
     ("POST", "/rounds/{slug}/write", true),
+    ("GET", "/rounds/new", true),
+    ("POST", "/rounds/new", true),
+    ("POST", "/rounds/import", true),
+    ("GET", "/rounds/{slug}/edit", true),
+    ("POST", "/rounds/{slug}/edit", true),
+    ("GET", "/rounds/{slug}/letters", true),
+    ("GET", "/rounds/{slug}/letters.zip", true),
     ("GET", "/rounds/{slug}/launch", true),
     ("POST", "/rounds/{slug}/launch", true),
     ("POST", "/rounds/{slug}/cancel", true),
@@ -135,6 +143,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("rounds", include_str!("../../../templates/web/rounds.hbs")),
     ("board", include_str!("../../../templates/web/board.hbs")),
     ("launch", include_str!("../../../templates/web/launch.hbs")),
+    (
+        "compose",
+        include_str!("../../../templates/web/compose.hbs"),
+    ),
+    (
+        "letters",
+        include_str!("../../../templates/web/letters.hbs"),
+    ),
     (
         "registers",
         include_str!("../../../templates/web/registers.hbs"),
@@ -183,6 +199,11 @@ pub const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; 
 /// The dashboard's page templates (embedded).
 pub fn templates() -> Handlebars<'static> {
     let mut h = Handlebars::new();
+    handlebars::handlebars_helper!(concat: |*args| args
+        .iter()
+        .map(|a| a.as_str().map(String::from).unwrap_or_else(|| a.to_string()))
+        .collect::<String>());
+    h.register_helper("concat", Box::new(concat));
     for (name, text) in TEMPLATES {
         if *name == "layout" {
             h.register_partial(name, *text)
@@ -396,6 +417,17 @@ fn router_for(st: WebState) -> Router {
             get(launch::page).post(launch::launch),
         )
         .route("/rounds/{slug}/cancel", post(launch::cancel))
+        .route(
+            "/rounds/new",
+            get(composer::new_page).post(composer::submit_new),
+        )
+        .route("/rounds/import", post(composer::import))
+        .route(
+            "/rounds/{slug}/edit",
+            get(composer::edit_page).post(composer::submit_edit),
+        )
+        .route("/rounds/{slug}/letters", get(composer::letters))
+        .route("/rounds/{slug}/letters.zip", get(composer::letters_zip))
         .route("/registers", get(registers::list))
         .route("/registers/{name}", get(registers::register))
         .route(

@@ -97,6 +97,9 @@ pub async fn board(
         .into();
     }
     data["can_write"] = (s.user.role == crate::services::users::Role::Editor).into();
+    if let Some(what @ ("made" | "edited")) = q.get("done").map(String::as_str) {
+        data["saved"] = what.into();
+    }
     let title = data["round"]["title"]
         .as_str()
         .unwrap_or("Round")

@@ -116,7 +116,7 @@ pub async fn draft(
     );
     if kind == WriteKind::InternalReview {
         let template = round.def.templates.internal_review.get_ref();
-        return Ok(renderer.render(template, &ctx)?.text);
+        return Ok(super::letters::render_for(&renderer, &round.def, template, &ctx)?.text);
     }
     let name = round
         .def

@@ -98,6 +98,9 @@ pub struct Composed {
     pub to: EmailAddress,
     pub raw: Vec<u8>,
     pub in_reply_to: Option<MessageId>,
+    /// The plain-text and HTML parts as rendered (what the raw bytes encode).
+    pub text: String,
+    pub html: String,
 }
 
 impl Composed {
@@ -203,7 +206,7 @@ pub fn compose_letter(
             )
             .collect::<Vec<_>>());
     }
-    let mut letter = c.renderer.render(which.template, &ctx)?;
+    let mut letter = render_for(c.renderer, def, which.template, &ctx)?;
     if let Some(text) = which.text {
         letter.html = html_of_text(text);
         letter.text = text.to_string();
@@ -236,6 +239,34 @@ pub fn compose_letter(
         to,
         raw,
         in_reply_to,
+        text: letter.text,
+        html: letter.html,
+    })
+}
+
+/// Renders the letter a round sends under `template`: the round's own text when it writes
+/// that letter itself (`[letters.*]`, the composer), otherwise the template files.
+pub fn render_for(
+    renderer: &Renderer,
+    def: &RoundDef,
+    template: &str,
+    ctx: &serde_json::Value,
+) -> Result<crate::outbound::render::Letter, TemplateError> {
+    let Some(own) = def.inline_letter(template) else {
+        return renderer.render(template, ctx);
+    };
+    let which = if def.letters.request.as_ref() == Some(own) {
+        "request"
+    } else if def.letters.chaser.as_ref() == Some(own) {
+        "chaser"
+    } else {
+        "internal review"
+    };
+    let (subject, text) = renderer.render_inline(which, &own.subject, &own.text, ctx)?;
+    Ok(crate::outbound::render::Letter {
+        subject,
+        html: html_of_text(&text),
+        text,
     })
 }
 

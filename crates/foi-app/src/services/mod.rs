@@ -5,6 +5,7 @@ pub mod bundle;
 pub mod calendar;
 pub mod chasers;
 pub mod coding;
+pub mod composer;
 pub mod correspondence;
 pub mod digest;
 pub mod extract;

@@ -148,9 +148,12 @@ pub async fn create_round(
 
 /// Renders the request letter and every chaser of `def` for the register's first body with an
 /// FOI address, as it would be sent (strict templates: a missing variable is an error).
-async fn preflight(app: &App, def: &RoundDef) -> Result<(), RoundServiceError> {
+pub(crate) async fn preflight(app: &App, def: &RoundDef) -> Result<(), RoundServiceError> {
     let bodies = authorities::list(&app.db, Some(def.register())).await?;
-    let Some(b) = bodies.iter().find(|b| b.record.foi_email.is_some()) else {
+    let Some(b) = bodies
+        .iter()
+        .find(|b| def.includes(&b.record.code) && b.record.foi_email.is_some())
+    else {
         return Ok(());
     };
     let prefix = def
@@ -442,7 +445,84 @@ pub struct SampleLetter {
     pub body: String,
     pub to: String,
     pub subject: String,
+    /// The header block exactly as it will be sent.
+    pub headers: String,
+    /// The plain-text part.
     pub text: String,
+    /// The HTML part (its source).
+    pub html: String,
+}
+
+impl SampleLetter {
+    fn of(r: &RequestRow, c: &super::letters::Composed) -> SampleLetter {
+        let raw = String::from_utf8_lossy(&c.raw);
+        let headers = raw
+            .split_once("\r\n\r\n")
+            .or_else(|| raw.split_once("\n\n"))
+            .map(|(h, _)| h.replace("\r\n", "\n"))
+            .unwrap_or_default();
+        SampleLetter {
+            reference: r.reference.to_string(),
+            body: r.authority_name.clone(),
+            to: c.to.to_string(),
+            subject: c.subject.clone(),
+            headers,
+            text: c.text.clone(),
+            html: c.html.clone(),
+        }
+    }
+}
+
+/// One page of every letter a draft round will send, as each will go.
+#[derive(Debug, Clone, Serialize)]
+pub struct LettersPage {
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
+    pub letters: Vec<SampleLetter>,
+    /// Bodies without an FOI address (no letter can go to them).
+    pub missing_address: Vec<String>,
+}
+
+/// Letters `page` (from 1) of a draft round, `per_page` at a time, in reference order.
+pub async fn letters_page(
+    app: &App,
+    slug: &str,
+    page: usize,
+    per_page: usize,
+) -> Result<LettersPage, RoundServiceError> {
+    let (_, plan, letters) = plan_and_render(app, slug).await?;
+    let per_page = per_page.max(1);
+    let pages = letters.len().div_ceil(per_page).max(1);
+    let page = page.clamp(1, pages);
+    Ok(LettersPage {
+        total: letters.len(),
+        page,
+        pages,
+        letters: letters
+            .iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .map(|(r, c)| SampleLetter::of(r, c))
+            .collect(),
+        missing_address: plan.missing_address,
+    })
+}
+
+/// Every letter of a draft round as `.eml` files in a ZIP archive (`REFERENCE.eml`).
+pub async fn letters_zip(app: &App, slug: &str) -> Result<Vec<u8>, RoundServiceError> {
+    let (_, _, letters) = plan_and_render(app, slug).await?;
+    let entries: Vec<super::bundle::Entry> = letters
+        .into_iter()
+        .map(|(r, c)| super::bundle::Entry {
+            path: format!("{}.eml", r.reference),
+            bytes: c.raw,
+        })
+        .collect();
+    super::bundle::zip(&entries).map_err(|e| RoundServiceError::Read {
+        path: format!("{slug} letters"),
+        source: std::io::Error::other(e.to_string()),
+    })
 }
 
 pub async fn launch_review(
@@ -459,15 +539,7 @@ pub async fn launch_review(
         .iter()
         .find(|(r, _)| Some(r.reference.as_str()) == pick)
         .or(letters.first());
-    let sample = chosen.map(|(r, c)| SampleLetter {
-        reference: r.reference.to_string(),
-        body: r.authority_name.clone(),
-        to: c.to.to_string(),
-        subject: c.subject.clone(),
-        text: crate::inbound::mime::parse(&c.raw)
-            .map(|m| m.text)
-            .unwrap_or_default(),
-    });
+    let sample = chosen.map(|(r, c)| SampleLetter::of(r, c));
     let hold = round.def.launch.hold_minutes;
     let first_at = app.clock.now() + chrono::Duration::minutes(i64::from(hold));
     let per_minute = round
@@ -527,15 +599,7 @@ pub async fn draft_letter(
     }
     let renderer = app.renderer()?;
     let c = render_request(app, &renderer, &round, req)?;
-    Ok(Some(SampleLetter {
-        reference: req.reference.to_string(),
-        body: req.authority_name.clone(),
-        to: c.to.to_string(),
-        subject: c.subject.clone(),
-        text: crate::inbound::mime::parse(&c.raw)
-            .map(|m| m.text)
-            .unwrap_or_default(),
-    }))
+    Ok(Some(SampleLetter::of(req, &c)))
 }
 
 /// The round as a round file (`foi round export`): the definition the round was made from, so

@@ -98,6 +98,17 @@ pub enum TemplateError {
         line: Option<usize>,
         message: String,
     },
+    /// A letter the round writes itself (`[letters.*]`, the composer's letter fields).
+    #[error("the round's {letter} letter, {part}{}: {message}. Correct the letter's text",
+        .line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Inline {
+        /// `request`, `chaser` or `internal_review`.
+        letter: String,
+        /// `subject` or `text`.
+        part: &'static str,
+        line: Option<usize>,
+        message: String,
+    },
     #[error("cannot read the template directory {dir}: {source}")]
     Io { dir: String, source: std::io::Error },
 }
@@ -115,6 +126,8 @@ pub struct Renderer {
     html: Handlebars<'static>,
     /// file name → where it came from (for messages)
     sources: BTreeMap<String, String>,
+    /// template name → its text as written
+    texts: BTreeMap<String, String>,
 }
 
 /// "30 July 2024".
@@ -243,6 +256,7 @@ impl Renderer {
         let mut text = registry(false, cal);
         let mut html = registry(true, cal);
         let mut sources = BTreeMap::new();
+        let mut texts = BTreeMap::new();
         for (name, (body, source)) in &files {
             let stem = name.trim_end_matches(".hbs");
             let (base, flavour) = stem.rsplit_once('.').unwrap_or((stem, ""));
@@ -259,12 +273,26 @@ impl Renderer {
             };
             r.map_err(|e| template_error(source, &e))?;
             sources.insert(stem.to_string(), source.clone());
+            texts.insert(stem.to_string(), body.clone());
         }
         Ok(Renderer {
             text,
             html,
             sources,
+            texts,
         })
+    }
+
+    /// Letter `name`'s subject and plain-text templates as written (the composer starts a
+    /// round's own letter from them).
+    pub fn letter_source(&self, name: &str) -> Option<(String, String)> {
+        Some((
+            self.texts
+                .get(&format!("{name}.subject"))?
+                .trim()
+                .to_string(),
+            self.texts.get(&format!("{name}.txt"))?.clone(),
+        ))
     }
 
     /// Whether letter `name` has all three parts.
@@ -304,6 +332,43 @@ impl Renderer {
                 message,
             }
         })
+    }
+
+    /// Renders a letter the round writes itself: its subject and text as Handlebars with the
+    /// same helpers, partials (`{{> questions.txt}}`, `{{> signature.txt}}`) and strict mode
+    /// as the template files. Returns the subject (on one line) and the text; the caller
+    /// makes the HTML part from the text.
+    pub fn render_inline(
+        &self,
+        letter: &str,
+        subject: &str,
+        text: &str,
+        ctx: &serde_json::Value,
+    ) -> Result<(String, String), TemplateError> {
+        let one = |part: &'static str, source: &str| {
+            self.text.render_template(source, ctx).map_err(|e| {
+                let message = match e.reason() {
+                    RenderErrorReason::MissingVariable(Some(v)) => format!(
+                        "the placeholder `{{{{{v}}}}}` is not one a letter can use (strict mode: a letter is never sent with a blank)"
+                    ),
+                    RenderErrorReason::TemplateError(t) => t.reason().to_string(),
+                    other => other.to_string(),
+                };
+                let line = e.line_no.or_else(|| match e.reason() {
+                    RenderErrorReason::TemplateError(t) => t.pos().map(|p| p.0),
+                    _ => None,
+                });
+                TemplateError::Inline {
+                    letter: letter.to_string(),
+                    part,
+                    line,
+                    message,
+                }
+            })
+        };
+        let subject = one("subject", subject)?;
+        let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+        Ok((subject, one("text", text)?))
     }
 
     /// Renders letter `name` with `ctx`.
