@@ -18,6 +18,7 @@ mod m20261205_000001_extract_attempts;
 mod m20261205_000002_request_assignee;
 mod m20261205_000003_message_copies;
 mod m20261205_000004_searchable_notes;
+mod m20261207_000001_people;
 
 /// The statement that fills `request_tallies` from `requests` (`foi db recompute` reruns it).
 pub use m20261125_000005_request_tallies::REBUILD as REBUILD_TALLIES;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000002_request_assignee::Migration),
             Box::new(m20261205_000003_message_copies::Migration),
             Box::new(m20261205_000004_searchable_notes::Migration),
+            Box::new(m20261207_000001_people::Migration),
         ]
     }
 }

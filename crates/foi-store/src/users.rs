@@ -42,6 +42,11 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     /// A disabled user cannot log in; their sessions end.
     pub disabled_at: Option<DateTime<Utc>>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    /// Invited, and has not yet set a password with the invitation's link.
+    pub invited: bool,
+    /// Until when the user's one-time link (invitation or new password) works, if they have one.
+    pub link_expires_at: Option<DateTime<Utc>>,
 }
 
 fn to_user(m: user::Model) -> User {
@@ -49,10 +54,87 @@ fn to_user(m: user::Model) -> User {
         id: m.id,
         name: m.name,
         role: Role::parse(&m.role).unwrap_or(Role::Viewer),
+        invited: m.password_hash.is_empty(),
         password_hash: m.password_hash,
         created_at: m.created_at,
         disabled_at: m.disabled_at,
+        last_sign_in_at: m.last_sign_in_at,
+        link_expires_at: m.link_hash.as_ref().and(m.link_expires_at),
     }
+}
+
+/// Changes a user's role.
+pub async fn set_role(db: &DatabaseConnection, name: &str, role: Role) -> Result<(), StoreError> {
+    let mut am: user::ActiveModel = find(db, name).await?.into();
+    am.role = Set(role.as_str().into());
+    am.update(db).await?;
+    Ok(())
+}
+
+/// Notes a successful sign-in.
+pub async fn signed_in(
+    db: &DatabaseConnection,
+    user_id: i32,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    user::ActiveModel {
+        id: Set(user_id),
+        last_sign_in_at: Set(Some(at)),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+/// Gives a user a one-time link (its hash; replacing any earlier link).
+pub async fn set_link(
+    db: &DatabaseConnection,
+    name: &str,
+    link_hash: &str,
+    expires: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut am: user::ActiveModel = find(db, name).await?.into();
+    am.link_hash = Set(Some(link_hash.into()));
+    am.link_expires_at = Set(Some(expires));
+    am.update(db).await?;
+    Ok(())
+}
+
+/// The enabled user whose one-time link has this hash and still works.
+pub async fn by_link(
+    db: &DatabaseConnection,
+    link_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<User>, StoreError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::LinkHash.eq(link_hash))
+        .one(db)
+        .await?
+        .filter(|u| u.disabled_at.is_none() && u.link_expires_at.is_some_and(|e| e > now))
+        .map(to_user))
+}
+
+/// The user's own password set with their link: the link is used up and every session ends.
+pub async fn use_link(
+    db: &DatabaseConnection,
+    user_id: i32,
+    password_hash: &str,
+) -> Result<(), StoreError> {
+    user::ActiveModel {
+        id: Set(user_id),
+        password_hash: Set(password_hash.into()),
+        link_hash: Set(None),
+        link_expires_at: Set(None),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Every user, by name.
@@ -135,6 +217,9 @@ pub async fn add(
         password_hash: Set(password_hash.into()),
         created_at: Set(now),
         disabled_at: Set(None),
+        last_sign_in_at: Set(None),
+        link_hash: Set(None),
+        link_expires_at: Set(None),
         ..Default::default()
     }
     .insert(db)

@@ -20,6 +20,7 @@ pub mod guards;
 pub mod launch;
 pub mod login;
 pub mod outbox;
+pub mod people;
 pub mod registers;
 pub mod requests;
 pub mod rounds;
@@ -94,6 +95,14 @@ pub const ROUTES: &[(&str, &str, bool)] = &[
     ("GET", "/rounds/{slug}/report/{format}", true),
     ("GET", "/rounds/{slug}/status.xlsx", true),
     ("POST", "/rounds/{slug}/write", true),
+    ("GET", "/welcome", false),
+    ("POST", "/welcome", false),
+    ("GET", "/people", true),
+    ("POST", "/people/invite", true),
+    ("POST", "/people/{name}/role", true),
+    ("POST", "/people/{name}/disable", true),
+    ("POST", "/people/{name}/enable", true),
+    ("POST", "/people/{name}/link", true),
     ("GET", "/rounds/new", true),
     ("POST", "/rounds/new", true),
     ("POST", "/rounds/import", true),
@@ -122,6 +131,7 @@ pub const ROUTES: &[(&str, &str, bool)] = &[
     ("GET", "/search", true),
     ("GET", "/registers", true),
     ("GET", "/registers/{name}", true),
+    ("POST", "/registers/import", true),
     ("POST", "/registers/{name}/{code}/address", true),
     ("GET", "/triage", true),
     ("POST", "/triage/{id}/assign", true),
@@ -150,6 +160,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "letters",
         include_str!("../../../templates/web/letters.hbs"),
+    ),
+    ("people", include_str!("../../../templates/web/people.hbs")),
+    (
+        "welcome",
+        include_str!("../../../templates/web/welcome.hbs"),
     ),
     (
         "registers",
@@ -406,6 +421,7 @@ fn router_for(st: WebState) -> Router {
         .route("/favicon.ico", get(favicon))
         .route("/login", get(login::login_page).post(login::login))
         .route("/setup", get(login::setup_page).post(login::setup))
+        .route("/welcome", get(people::welcome_page).post(people::welcome))
         .route("/logout", post(login::logout))
         .route("/", get(rounds::rounds))
         .route("/rounds/{slug}", get(rounds::board))
@@ -422,6 +438,12 @@ fn router_for(st: WebState) -> Router {
             get(composer::new_page).post(composer::submit_new),
         )
         .route("/rounds/import", post(composer::import))
+        .route("/people", get(people::page))
+        .route("/people/invite", post(people::invite))
+        .route("/people/{name}/role", post(people::set_role))
+        .route("/people/{name}/disable", post(people::disable))
+        .route("/people/{name}/enable", post(people::enable))
+        .route("/people/{name}/link", post(people::link))
         .route(
             "/rounds/{slug}/edit",
             get(composer::edit_page).post(composer::submit_edit),
@@ -430,6 +452,7 @@ fn router_for(st: WebState) -> Router {
         .route("/rounds/{slug}/letters.zip", get(composer::letters_zip))
         .route("/registers", get(registers::list))
         .route("/registers/{name}", get(registers::register))
+        .route("/registers/import", post(registers::import))
         .route(
             "/registers/{name}/{code}/address",
             post(registers::set_address),

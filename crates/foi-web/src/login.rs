@@ -43,6 +43,15 @@ async fn start_session(
     Ok(res)
 }
 
+/// Signs the user in (a new session cookie) and goes to the rounds page.
+pub(crate) async fn session_for(
+    st: &WebState,
+    headers: &HeaderMap,
+    user_id: i32,
+) -> Result<Response, WebError> {
+    start_session(st, headers, user_id, None).await
+}
+
 /// Where to go after logging in: a page of this site only (a path, never `//host` or a URL),
 /// so the login page cannot be used to send someone elsewhere.
 pub fn safe_next(next: Option<&str>) -> Option<&str> {

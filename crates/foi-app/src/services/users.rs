@@ -36,6 +36,84 @@ pub enum UserError {
     AlreadySetUp,
     #[error("the setup link could not be kept in the data directory: {0}")]
     SetupFile(#[from] std::io::Error),
+    #[error("this link is not valid: it was used, has expired, or its user was disabled; ask an editor for a new one")]
+    BadLink,
+    #[error("{0} is the only editor who can sign in; make someone else an editor first")]
+    LastEditor(String),
+}
+
+/// How long an invitation or a new-password link works.
+pub const LINK_DAYS: i64 = 7;
+
+/// A one-time link's path (`/welcome?token=…`): given to the person, never stored (only its
+/// hash is).
+fn link_path(token: &str) -> String {
+    format!("/welcome?token={token}")
+}
+
+/// Invites a colleague: a user with no password yet, and a one-time link (working for
+/// [`LINK_DAYS`] days) with which they set their own. Returns the link's path.
+pub async fn invite(app: &App, name: &str, role: Role) -> Result<String, UserError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(UserError::NoName);
+    }
+    users::add(&app.db, name, role, "", app.clock.now()).await?;
+    new_link(app, name).await
+}
+
+/// A new one-time link for a user to set a new password (an earlier link stops working; the
+/// current password works until the new one is set).
+pub async fn new_link(app: &App, name: &str) -> Result<String, UserError> {
+    let token = random_token();
+    let expires = session_now() + chrono::Duration::days(LINK_DAYS);
+    users::set_link(&app.db, name, &token_hash(&token), expires).await?;
+    Ok(link_path(&token))
+}
+
+/// The user a one-time link is for, while it works.
+pub async fn link_user(app: &App, token: &str) -> Result<Option<User>, StoreError> {
+    users::by_link(&app.db, &token_hash(token.trim()), session_now()).await
+}
+
+/// The person sets their password with their link: the link is used up, their other
+/// sessions end, and they are signed in.
+pub async fn use_link(app: &App, token: &str, password: &str) -> Result<User, UserError> {
+    let user = link_user(app, token).await?.ok_or(UserError::BadLink)?;
+    let hash = checked_hash(password)?;
+    users::use_link(&app.db, user.id, &hash).await?;
+    Ok(user)
+}
+
+/// Whether `name` is the last enabled editor (who must not be demoted or disabled).
+async fn last_editor(app: &App, name: &str) -> Result<bool, StoreError> {
+    let all = users::list(&app.db).await?;
+    let editors: Vec<&User> = all
+        .iter()
+        .filter(|u| u.role == Role::Editor && u.disabled_at.is_none() && !u.invited)
+        .collect();
+    Ok(editors.len() == 1 && editors[0].name == name)
+}
+
+/// Changes a user's role (never leaving no editor who can sign in).
+pub async fn set_role(app: &App, name: &str, role: Role) -> Result<(), UserError> {
+    if role == Role::Viewer && last_editor(app, name).await? {
+        return Err(UserError::LastEditor(name.to_string()));
+    }
+    Ok(users::set_role(&app.db, name, role).await?)
+}
+
+/// Disables a user from the people page (never the last editor who can sign in).
+pub async fn disable_checked(app: &App, name: &str) -> Result<(), UserError> {
+    if last_editor(app, name).await? {
+        return Err(UserError::LastEditor(name.to_string()));
+    }
+    Ok(disable(app, name).await?)
+}
+
+/// Notes that the user signed in (the people page's "last sign-in").
+pub async fn signed_in(app: &App, user_id: i32) -> Result<(), StoreError> {
+    users::signed_in(&app.db, user_id, session_now()).await
 }
 
 /// A random token, hex-encoded (32 bytes from the OS).
@@ -177,6 +255,7 @@ pub async fn start_session(app: &App, user_id: i32) -> Result<(String, i64), Sto
         expires,
     )
     .await?;
+    users::signed_in(&app.db, user_id, now).await?;
     Ok((token, SESSION_HOURS * 3600))
 }
 

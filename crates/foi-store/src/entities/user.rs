@@ -12,6 +12,9 @@ pub struct Model {
     pub password_hash: String,
     pub created_at: DateTimeUtc,
     pub disabled_at: Option<DateTimeUtc>,
+    pub last_sign_in_at: Option<DateTimeUtc>,
+    pub link_hash: Option<String>,
+    pub link_expires_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
