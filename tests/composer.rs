@@ -277,3 +277,210 @@ fn a_viewer_gets_no_composer() {
     assert_eq!(web.get("/rounds/new").status, 403);
     assert!(!web.get("/").body.contains("href=\"/rounds/new\""));
 }
+
+/// The walk, in a real browser from a fresh data directory: the first editor signs in
+/// with the setup link and invites a colleague; makes a round to the 36 ICBs of 2026 from the
+/// shipped round with one new question and one new codebook variable; sees the error beside a
+/// misspelt placeholder and fixes it; previews the letter for two bodies; launches, calls the
+/// launch back within the window (the SMTP peer has received nothing), launches again, and the
+/// peer receives exactly 36 letters, once each, the two previewed ones matching the preview.
+/// Then "Repeat a round" from the 2024 round onto the 2026 register compares with 2024.
+/// axe-core on every new page.
+#[test]
+fn the_whole_round_from_the_browser_reaches_the_smtp_peer_once_per_body() {
+    use common::mail::MailPeers;
+    use common::webdriver::{axe_source, axe_violations, Browser};
+    let peers = MailPeers::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let owned = peers.smtp_env();
+    let mut env = common::env_refs(&owned);
+    env.push(("FOI_TODAY", "2026-06-01"));
+    ok(foi(&d, &["init"], &env));
+    ok(foi(
+        &d,
+        &["round", "create", "config/rounds/arma-msk-2024.toml"],
+        &env,
+    ));
+    let addr = format!("127.0.0.1:{}", common::http::free_port());
+    let serve = common::serve(&d, &addr, &env);
+    let link = ok(foi(&d, &["user", "setup-link"], &env));
+    let token = link.trim().rsplit("token=").next().unwrap().to_string();
+    let base = format!("http://{addr}");
+    let b = Browser::start();
+    let axe = axe_source();
+    let mut violations = Vec::new();
+    let mut axe_here = |b: &Browser, page: &str| {
+        for v in axe_violations(b, &axe) {
+            violations.push(format!("{page}: {v}"));
+        }
+    };
+
+    // The first editor, then a colleague invited.
+    b.goto(&format!("{base}/setup?token={token}"));
+    b.type_into("#name", "ann");
+    b.type_into("#password", "a long enough password");
+    b.click("form[action='/setup'] button");
+    b.wait_for("<h1>Rounds</h1>");
+    b.click("a[href='/rounds/new']");
+    b.wait_for("Start from:");
+    b.goto(&format!("{base}/people"));
+    b.type_into("#invite-name", "bea");
+    b.click("form[action='/people/invite'] button");
+    b.wait_for("The link for bea");
+    axe_here(&b, "/people");
+
+    // A round from the shipped 2026 round: a new question and a new variable.
+    b.goto(&format!("{base}/rounds/new?from=shipped:msk-2026"));
+    b.wait_for("New round from the shipped round msk-2026");
+    axe_here(&b, "/rounds/new");
+    for (field, value) in [
+        ("#f-title", "MSK services 2027"),
+        ("#f-slug", "msk-2027"),
+        ("#f-prefix", "MSK27"),
+    ] {
+        b.clear(field);
+        b.type_into(field, value);
+    }
+    b.click("button[value='add:questions']");
+    b.wait_for("id=\"q-6\"");
+    b.type_into(
+        "#q-6",
+        "Has the ICB published an MSK pathway since April 2026?",
+    );
+    b.click("button[value='add:variables']");
+    b.wait_for("id=\"v-10-id\"");
+    b.type_into("#v-10-id", "pathway");
+    b.type_into("#v-10-l", "Published an MSK pathway");
+    b.click("#v-10-k option[value='yes_no']");
+    b.type_into("#v-10-q", "q7");
+    b.type_into(
+        "#l-request-t",
+        "\nOur reference for you: {{authority.nmae}}\n",
+    );
+    b.click("button[value='save']");
+    let refused = b.wait_for("problem(s); nothing was saved");
+    let at = refused
+        .find("id=\"l-request-t-err\"")
+        .expect("the error beside the letter");
+    assert!(
+        refused[at..at + 300].contains("authority.nmae"),
+        "{}",
+        &refused[at..at + 300]
+    );
+    axe_here(&b, "/rounds/new with an error");
+    // What was typed is kept: the new question and variable are still there.
+    assert!(refused.contains("Has the ICB published an MSK pathway since April 2026?"));
+    b.execute("const t = document.querySelector('#l-request-t'); t.value = t.value.replace('authority.nmae', 'authority.code'); return 1;");
+    b.click("button[value='save']");
+    b.wait_for("Round made: a draft until launched");
+    axe_here(&b, "the new round's board");
+
+    // The letter for two bodies, as it will go.
+    let mut previews = Vec::new();
+    for code in ["QHM", "QOQ"] {
+        b.goto(&format!("{base}/rounds/msk-2027/launch?body=MSK27-{code}"));
+        b.wait_for("exactly as it will go");
+        let text = b.execute("return document.querySelector('pre.mail').textContent;");
+        let text = text.as_str().unwrap().to_string();
+        assert!(text.contains("Has the ICB published an MSK pathway since April 2026?"));
+        assert!(
+            text.contains(&format!("Our reference for you: {code}")),
+            "{text}"
+        );
+        previews.push((code, text));
+    }
+    b.goto(&format!("{base}/rounds/msk-2027/letters"));
+    b.wait_for("36 letter(s); letters 1 to 10 (page 1 of 4)");
+    axe_here(&b, "/rounds/msk-2027/letters");
+
+    // Launched, called back within the window: nothing reached the peer.
+    b.goto(&format!("{base}/rounds/msk-2027/launch"));
+    b.wait_for("36 letter(s) will go");
+    b.click("form[method=post][action='/rounds/msk-2027/launch'] button");
+    b.wait_for("Cancel launch");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert!(
+        peers.smtp_messages().is_empty(),
+        "nothing goes in the window"
+    );
+    b.click("form[action='/rounds/msk-2027/cancel'] button");
+    b.wait_for("Launch called back");
+    assert_eq!(
+        ok(foi(&d, &["outbox", "--format", "json"], &env)).trim(),
+        "[]"
+    );
+    // Launched again; after the window every letter goes once.
+    b.click("form[method=post][action='/rounds/msk-2027/launch'] button");
+    b.wait_for("Cancel launch");
+    drop(serve);
+    let mut next_day = env.clone();
+    next_day.retain(|(k, _)| *k != "FOI_TODAY");
+    next_day.push(("FOI_TODAY", "2026-06-02"));
+    let out = ok(foi(&d, &["send"], &next_day));
+    assert!(out.contains("sent 36"), "{out}");
+    let counts = peers.message_id_counts();
+    assert_eq!(counts.len(), 36, "{counts:?}");
+    assert!(counts.values().all(|&n| n == 1));
+    let norm = |s: &str| s.replace("\r\n", "\n").trim().to_string();
+    for (code, preview) in &previews {
+        let sent = peers
+            .smtp_messages()
+            .into_iter()
+            .map(|(_, bytes)| {
+                mail_parser::MessageParser::default()
+                    .parse(&bytes[..])
+                    .unwrap()
+                    .body_text(0)
+                    .unwrap()
+                    .into_owned()
+            })
+            .find(|t| t.contains(&format!("Our reference for you: {code}")))
+            .unwrap_or_else(|| panic!("the letter to {code} reached the peer"));
+        assert_eq!(
+            norm(&sent),
+            norm(preview),
+            "the letter to {code} is the preview"
+        );
+    }
+
+    // "Repeat a round": the 2024 round onto the 2026 register, compared with 2024.
+    let _serve = common::serve(&d, &addr, &env);
+    b.goto(&format!("{base}/rounds/new?from=repeat:arma-msk-2024"));
+    b.wait_for("Repeat round arma-msk-2024");
+    assert!(
+        b.source()
+            .contains("<option value=\"icbs-2026\" selected=\"\">")
+            || b.source().contains("icbs-2026")
+    );
+    b.click("button[value='save']");
+    let board = b.wait_for("Round made: a draft until launched");
+    let slug = b
+        .url()
+        .rsplit("/rounds/")
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(board.contains("(repeat)"), "{slug}");
+    let j: Value = serde_json::from_str(&ok(foi(
+        &d,
+        &[
+            "report",
+            &slug,
+            "--format",
+            "json",
+            "--compare",
+            "arma-msk-2024",
+        ],
+        &env,
+    )))
+    .unwrap();
+    assert_eq!(j["comparison"]["mappings"].as_array().unwrap().len(), 36);
+    // The welcome page a colleague's link leads to.
+    b.goto(&format!("{base}/welcome?token=not-a-token"));
+    b.wait_for("this link is not valid");
+    assert!(violations.is_empty(), "axe-core: {violations:?}");
+}

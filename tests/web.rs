@@ -540,6 +540,10 @@ const PAGES: &[&str] = &[
     "/rounds/msk-2026/report/html",
     "/search?q=refusing",
     "/requests/MSK26-NOPE",
+    "/rounds/new",
+    "/rounds/new?from=shipped:msk-2026",
+    "/people",
+    "/registers",
 ];
 
 #[test]

@@ -121,6 +121,12 @@ impl Browser {
         );
     }
 
+    /// Empties a text field or area.
+    pub fn clear(&self, css: &str) {
+        let e = self.find(css);
+        self.call("POST", &format!("/element/{e}/clear"), json!({}));
+    }
+
     pub fn source(&self) -> String {
         self.call("GET", "/source", json!({}))
             .as_str()

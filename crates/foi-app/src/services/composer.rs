@@ -100,7 +100,16 @@ pub async fn base(app: &App, start: &Start) -> Result<RoundDef, ComposeError> {
                 .ok_or_else(|| StoreError::NotFound(format!("no shipped round `{name}`")))?;
             parse(text, name)?
         }
-        Start::Repeat(slug) | Start::Edit(slug) => rounds::find(&app.db, slug).await?.def,
+        Start::Repeat(slug) => rounds::find(&app.db, slug).await?.def,
+        Start::Edit(slug) => {
+            let round = rounds::find(&app.db, slug).await?;
+            if round.launched_at.is_some() || round.def.launched_on.is_some() {
+                return Err(ComposeError::Round(RoundServiceError::History(format!(
+                    "round {slug} has been launched: only a draft can be edited. \"Repeat a round\" makes a new one from it"
+                ))));
+            }
+            round.def
+        }
     };
     if matches!(start, Start::Blank) {
         def.kind = RoundKind::Letters;
