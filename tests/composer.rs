@@ -310,10 +310,16 @@ fn the_whole_round_from_the_browser_reaches_the_smtp_peer_once_per_body() {
     let b = Browser::start();
     let axe = axe_source();
     let mut violations = Vec::new();
+    let shots = std::env::var("FOI_TEST_OUTPUT")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("test-output"));
+    std::fs::create_dir_all(&shots).unwrap();
     let mut axe_here = |b: &Browser, page: &str| {
         for v in axe_violations(b, &axe) {
             violations.push(format!("{page}: {v}"));
         }
+        let name: String = page.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+        b.screenshot(&shots.join(format!("round-from-the-browser-{}.png", name.trim_matches('-'))));
     };
 
     // The first editor, then a colleague invited.

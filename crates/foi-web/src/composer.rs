@@ -311,6 +311,51 @@ fn change(form: &mut Composition, action: &str) -> bool {
     }
 }
 
+/// The form element a field path is drawn as (for the summary's links), with its name in
+/// words.
+fn element_of(field: &str) -> Option<(String, String)> {
+    let parts: Vec<&str> = field.split('.').collect();
+    let fixed = |id: &str, words: &str| Some((id.to_string(), words.to_string()));
+    match parts.as_slice() {
+        ["title"] => fixed("f-title", "Title"),
+        ["slug"] => fixed("f-slug", "Short name"),
+        ["reference_prefix"] => fixed("f-prefix", "Reference prefix"),
+        ["register"] => fixed("f-register", "Register"),
+        ["bodies"] => fixed("f-bodies-err", "Bodies"),
+        ["regime"] => fixed("f-regime", "Law"),
+        ["requester", "name"] => fixed("f-rname", "Requester's name"),
+        ["requester", "organisation"] => fixed("f-rorg", "Requester's organisation"),
+        ["requester", "email"] => fixed("f-remail", "Requester's e-mail address"),
+        ["throttle", "per_minute"] => fixed("f-pm", "Letters a minute"),
+        ["throttle", "per_day"] => fixed("f-pd", "Letters a day"),
+        ["launch", "hold_minutes"] => fixed("f-hold", "Minutes to call a launch back"),
+        ["report", "crosstabs"] => fixed("f-rx", "Variables to break down by region"),
+        ["publish", "embargo"] => fixed("f-emb", "Embargo"),
+        ["questions", i, _] => Some((format!("q-{i}"), format!("Question {}", i.parse::<usize>().ok()? + 1))),
+        ["letters", w, part] => {
+            let label = LETTERS.iter().find(|(k, _)| k == w)?.1;
+            let (id, words) = if *part == "subject" { ("s", "subject") } else { ("t", "text") };
+            Some((format!("l-{w}-{id}"), format!("{label}, {words}")))
+        }
+        ["chasers", i, f] => {
+            let id = if *f == "id" { "id" } else { "a" };
+            Some((format!("c-{i}-{id}"), format!("Chaser step {}", i.parse::<usize>().ok()? + 1)))
+        }
+        ["codebook", "variables", i, f] => {
+            let id = match *f {
+                "id" => "id",
+                "label" => "l",
+                "kind" => "k",
+                "question" => "q",
+                "when" => "w",
+                _ => "c",
+            };
+            Some((format!("v-{i}-{id}"), format!("Codebook variable {}", i.parse::<usize>().ok()? + 1)))
+        }
+        _ => None,
+    }
+}
+
 /// The problems by field (`questions.2.text` → its messages); those without a field under "".
 fn by_field(problems: &[FieldProblem]) -> BTreeMap<String, Vec<String>> {
     let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -477,6 +522,14 @@ async fn draw(
         })
         .collect();
     let top = |k: &str| err(k).map(Value::from).unwrap_or(Value::Null);
+    // The summary at the top: each problem with a link to its field.
+    let summary: Vec<Value> = problems
+        .iter()
+        .filter_map(|p| {
+            let (id, words) = element_of(&p.field)?;
+            Some(json!({"href": format!("#{id}"), "words": words, "message": p.message}))
+        })
+        .collect();
     let (heading, action) = match start {
         Start::Edit(slug) => (
             format!("Edit round {slug} (draft)"),
@@ -503,7 +556,7 @@ async fn draw(
     let data = json!({
         "heading": heading, "action": action, "from": start.as_string(),
         "editing": matches!(start, Start::Edit(_)),
-        "problems": problems.len(), "general": general,
+        "problems": problems.len(), "general": general, "summary": summary,
         "f": {"title": form.title, "slug": form.slug, "reference_prefix": form.reference_prefix,
             "description": form.description, "regime": form.regime,
             "requester": form.requester, "per_minute": form.per_minute, "per_day": form.per_day,
