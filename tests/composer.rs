@@ -19,7 +19,11 @@ const FIX24: &str = concat!(
 );
 
 fn json(d: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(&ok(foi(d, args, &[]))).unwrap()
+    json_in(d, &[], args)
+}
+
+fn json_in(d: &Path, env: &[(&str, &str)], args: &[&str]) -> Value {
+    serde_json::from_str(&ok(foi(d, args, env))).unwrap()
 }
 
 /// The fields of a round to the 36 ICBs of 2026 as the form sends them.
@@ -61,12 +65,13 @@ fn fields<'a>(csrf: &'a str, letter: &'a str) -> Vec<(&'a str, &'a str)> {
 const GOOD: &str = "Dear {{authority.name}},\n\nUnder the {{regime.act}}, please tell me:\n\n{{> questions.txt}}\n\n{{> signature.txt}}\n";
 const MISSPELT: &str = "Dear {{authority.name}},\n\nUnder the {{regime.act}}, please tell me:\n\n{{> questions.txt}}\n\nYours, {{requester.nmae}}\n";
 
-#[test]
-fn a_round_made_in_the_dashboard_is_checked_saved_edited_previewed_and_exported() {
+fn made_in_the_dashboard(env: &[(&str, &str)]) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("data");
-    ok(foi(&d, &["init"], &[]));
-    let (_serve, web) = common::dashboard(&d, &[("FOI_TODAY", "2026-06-01")], "editor");
+    ok(foi(&d, &["init"], env));
+    let mut web_env = env.to_vec();
+    web_env.push(("FOI_TODAY", "2026-06-01"));
+    let (_serve, web) = common::dashboard(&d, &web_env, "editor");
     let page = web.get("/rounds/new");
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Add a question") && page.body.contains("{{authority.name}}"));
@@ -93,7 +98,7 @@ fn a_round_made_in_the_dashboard_is_checked_saved_edited_previewed_and_exported(
     assert!(r
         .body
         .contains("aria-invalid=\"true\" aria-describedby=\"l-request-t-err\""));
-    assert!(json(&d, &["round", "list", "--format", "json"])
+    assert!(json_in(&d, env, &["round", "list", "--format", "json"])
         .as_array()
         .unwrap()
         .is_empty());
@@ -115,9 +120,13 @@ fn a_round_made_in_the_dashboard_is_checked_saved_edited_previewed_and_exported(
     );
     let board = web.get("/rounds/msk-pathways-2027?done=made").body;
     assert!(board.contains("Round made: a draft until launched") && board.contains("Edit round"));
-    let list = json(&d, &["round", "list", "--format", "json"]);
+    let list = json_in(&d, env, &["round", "list", "--format", "json"]);
     assert_eq!(list[0]["slug"], "msk-pathways-2027");
-    let status = json(&d, &["status", "msk-pathways-2027", "--format", "json"]);
+    let status = json_in(
+        &d,
+        env,
+        &["status", "msk-pathways-2027", "--format", "json"],
+    );
     assert_eq!(
         status.as_array().unwrap().len(),
         36,
@@ -162,8 +171,50 @@ fn a_round_made_in_the_dashboard_is_checked_saved_edited_previewed_and_exported(
     );
     assert!(page.contains("Round made by ann"), "{page}");
 
+    // Three bodies ticked and a new prefix: the others' requests go, the three are renamed;
+    // every body again: the rest come back.
+    let mut three: Vec<(&str, &str)> = edit
+        .iter()
+        .filter(|(k, _)| !matches!(*k, "bodies_mode" | "reference_prefix"))
+        .cloned()
+        .collect();
+    three.extend([
+        ("bodies_mode", "chosen"),
+        ("bodies", "QHM"),
+        ("bodies", "QOQ"),
+        ("bodies", "QF7"),
+        ("reference_prefix", "MSKQ27"),
+    ]);
+    let r = web.post("/rounds/msk-pathways-2027/edit", &three);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let s3 = json_in(
+        &d,
+        env,
+        &["status", "msk-pathways-2027", "--format", "json"],
+    );
+    let refs: Vec<&str> = s3
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(refs.len(), 3, "{refs:?}");
+    assert!(refs.iter().all(|r| r.starts_with("MSKQ27-")), "{refs:?}");
+    let r = web.post("/rounds/msk-pathways-2027/edit", &edit);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let s4 = json_in(
+        &d,
+        env,
+        &["status", "msk-pathways-2027", "--format", "json"],
+    );
+    assert_eq!(s4.as_array().unwrap().len(), 36);
+    assert!(web
+        .get("/rounds/msk-pathways-2027/edit")
+        .body
+        .contains("changed: reference prefix, bodies"));
+
     // Exported, the round file makes the same round (a fresh data directory).
-    let text = ok(foi(&d, &["round", "export", "msk-pathways-2027"], &[]));
+    let text = ok(foi(&d, &["round", "export", "msk-pathways-2027"], env));
     assert!(text.contains("Has the ICB published an MSK pathway since 2026?"));
     assert!(text.contains("[letters.request]"));
     let d2 = dir.path().join("data2");
@@ -173,6 +224,22 @@ fn a_round_made_in_the_dashboard_is_checked_saved_edited_previewed_and_exported(
     ok(foi(&d2, &["round", "create", file.to_str().unwrap()], &[]));
     let s2 = json(&d2, &["status", "msk-pathways-2027", "--format", "json"]);
     assert_eq!(s2.as_array().unwrap().len(), 36);
+}
+
+#[test]
+fn sqlite_a_round_made_in_the_dashboard_is_checked_saved_edited_previewed_and_exported() {
+    made_in_the_dashboard(&[]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_round_made_in_the_dashboard_is_checked_saved_edited_previewed_and_exported() {
+    let pg = common::PgDb::create().await;
+    let url = pg.url.clone();
+    tokio::task::spawn_blocking(move || {
+        made_in_the_dashboard(&[("FOI_DATABASE_URL", url.as_str())])
+    })
+    .await
+    .unwrap();
 }
 
 #[test]
@@ -318,8 +385,14 @@ fn the_whole_round_from_the_browser_reaches_the_smtp_peer_once_per_body() {
         for v in axe_violations(b, &axe) {
             violations.push(format!("{page}: {v}"));
         }
-        let name: String = page.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-        b.screenshot(&shots.join(format!("round-from-the-browser-{}.png", name.trim_matches('-'))));
+        let name: String = page
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        b.screenshot(&shots.join(format!(
+            "round-from-the-browser-{}.png",
+            name.trim_matches('-')
+        )));
     };
 
     // The first editor, then a colleague invited.

@@ -331,15 +331,25 @@ fn element_of(field: &str) -> Option<(String, String)> {
         ["launch", "hold_minutes"] => fixed("f-hold", "Minutes to call a launch back"),
         ["report", "crosstabs"] => fixed("f-rx", "Variables to break down by region"),
         ["publish", "embargo"] => fixed("f-emb", "Embargo"),
-        ["questions", i, _] => Some((format!("q-{i}"), format!("Question {}", i.parse::<usize>().ok()? + 1))),
+        ["questions", i, _] => Some((
+            format!("q-{i}"),
+            format!("Question {}", i.parse::<usize>().ok()? + 1),
+        )),
         ["letters", w, part] => {
             let label = LETTERS.iter().find(|(k, _)| k == w)?.1;
-            let (id, words) = if *part == "subject" { ("s", "subject") } else { ("t", "text") };
+            let (id, words) = if *part == "subject" {
+                ("s", "subject")
+            } else {
+                ("t", "text")
+            };
             Some((format!("l-{w}-{id}"), format!("{label}, {words}")))
         }
         ["chasers", i, f] => {
             let id = if *f == "id" { "id" } else { "a" };
-            Some((format!("c-{i}-{id}"), format!("Chaser step {}", i.parse::<usize>().ok()? + 1)))
+            Some((
+                format!("c-{i}-{id}"),
+                format!("Chaser step {}", i.parse::<usize>().ok()? + 1),
+            ))
         }
         ["codebook", "variables", i, f] => {
             let id = match *f {
@@ -350,7 +360,10 @@ fn element_of(field: &str) -> Option<(String, String)> {
                 "when" => "w",
                 _ => "c",
             };
-            Some((format!("v-{i}-{id}"), format!("Codebook variable {}", i.parse::<usize>().ok()? + 1)))
+            Some((
+                format!("v-{i}-{id}"),
+                format!("Codebook variable {}", i.parse::<usize>().ok()? + 1),
+            ))
         }
         _ => None,
     }
