@@ -73,7 +73,7 @@ pub struct App {
 }
 
 /// The registers shipped with `foi`, embedded so the binary works from any directory.
-pub const SHIPPED_REGISTERS: &[(&str, &str, &str)] = &[
+pub(crate) const SHIPPED_REGISTERS: &[(&str, &str, &str)] = &[
     (
         "icbs-2024",
         "config/registers/icbs-2024.csv",

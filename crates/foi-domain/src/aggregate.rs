@@ -271,7 +271,7 @@ pub fn aggregate(cb: &Codebook, bodies: &[Body]) -> Findings {
 
 /// Whether a body is coded for `var`: it has a value (for a multiple choice, a category or
 /// "none of these").
-pub fn coded_for(var: &super::codebook::Variable, values: &Values) -> bool {
+pub(crate) fn coded_for(var: &super::codebook::Variable, values: &Values) -> bool {
     values.get(&var.id).is_some_and(|s| !s.is_empty())
 }
 

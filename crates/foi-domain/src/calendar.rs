@@ -43,10 +43,8 @@ use std::sync::Arc;
 pub const FOIA_RESPONSE_DAYS: u32 = 20;
 /// The period for an internal review recommended by the s.45 Code of Practice.
 pub const INTERNAL_REVIEW_DAYS: u32 = 20;
-/// The usual ceiling on a public-interest extension under s.10(3) (ICO guidance).
-pub const MAX_EXTENSION_DAYS: u32 = 20;
 /// Working days after which a request is "very overdue" (WhatDoTheyKnow's tier).
-pub const VERY_OVERDUE_DAYS: u32 = 40;
+pub(crate) const VERY_OVERDUE_DAYS: u32 = 40;
 
 /// A legal division of the United Kingdom for bank-holiday purposes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -211,7 +209,7 @@ impl Calendar {
     }
 
     /// A calendar of these holidays (`None` when there are none).
-    pub fn from_holidays(list: impl IntoIterator<Item = Holiday>) -> Option<Calendar> {
+    pub(crate) fn from_holidays(list: impl IntoIterator<Item = Holiday>) -> Option<Calendar> {
         let mut map: BTreeMap<NaiveDate, Vec<(Division, String)>> = BTreeMap::new();
         for h in list {
             let e = map.entry(h.date).or_default();
@@ -270,7 +268,7 @@ impl Calendar {
     /// The ICO's accepted reading of a request that arrives on a non-working day: its date of
     /// receipt is the next working day (ICO guidance, "Time limits for compliance"). The
     /// statutory reading (s.10(1): the day it arrived; day 1 the next working day) is `day`.
-    pub fn next_working_day_from(&self, day: NaiveDate) -> Result<NaiveDate, CalendarError> {
+    pub(crate) fn next_working_day_from(&self, day: NaiveDate) -> Result<NaiveDate, CalendarError> {
         let mut d = day;
         while !self.is_working_day(d)? {
             d += Duration::days(1);
@@ -290,7 +288,7 @@ impl Calendar {
     }
 
     /// Why `d` is not a working day, or `None` when it is one.
-    pub fn non_working(&self, d: NaiveDate) -> Result<Option<NonWorking>, CalendarError> {
+    pub(crate) fn non_working(&self, d: NaiveDate) -> Result<Option<NonWorking>, CalendarError> {
         self.check_year(d)?;
         Ok(match d.weekday() {
             Weekday::Sat => Some(NonWorking::Saturday),
@@ -388,7 +386,7 @@ impl Calendar {
 }
 
 /// Easter Sunday in the Gregorian calendar (anonymous Gregorian algorithm, "Meeus/Jones/Butcher").
-pub fn easter_sunday(year: i32) -> NaiveDate {
+pub(crate) fn easter_sunday(year: i32) -> NaiveDate {
     let a = year % 19;
     let b = year / 100;
     let c = year % 100;
@@ -406,7 +404,7 @@ pub fn easter_sunday(year: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month as u32, day as u32).expect("Easter is a valid date")
 }
 
-pub fn good_friday(year: i32) -> NaiveDate {
+pub(crate) fn good_friday(year: i32) -> NaiveDate {
     easter_sunday(year) - Duration::days(2)
 }
 

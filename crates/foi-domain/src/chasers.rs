@@ -102,7 +102,7 @@ fn remaining(
 
 /// The first day any chaser may go for a request due on `due`: the next working day. (The
 /// due date itself is still in time: the body has until the end of it, FOIA s.10(1).)
-pub fn first_chase_day(cal: &Calendar, due: NaiveDate) -> Result<NaiveDate, CalendarError> {
+pub(crate) fn first_chase_day(cal: &Calendar, due: NaiveDate) -> Result<NaiveDate, CalendarError> {
     cal.add_working_days(due, 1)
 }
 

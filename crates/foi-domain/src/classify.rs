@@ -179,7 +179,7 @@ fn sections_re() -> &'static Regex {
 
 /// FOIA exemption and procedural sections cited in `text` (s.12 cost, s.14 vexatious, s.21–44
 /// exemptions), deduplicated and sorted.
-pub fn cited_sections(text: &str) -> Vec<u32> {
+pub(crate) fn cited_sections(text: &str) -> Vec<u32> {
     let mut v: Vec<u32> = sections_re()
         .captures_iter(text)
         .filter_map(|c| c[1].parse().ok())

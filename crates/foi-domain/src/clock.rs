@@ -32,7 +32,8 @@ impl ManualClock {
     pub fn set(&self, at: DateTime<Utc>) {
         *self.0.lock().expect("clock lock") = at;
     }
-    pub fn advance(&self, by: chrono::Duration) {
+    #[cfg(test)]
+    pub(crate) fn advance(&self, by: chrono::Duration) {
         let mut g = self.0.lock().expect("clock lock");
         *g += by;
     }

@@ -137,7 +137,7 @@ impl Codebook {
 
     /// Checks ids are unique, conditions refer to known variables and categories, and choice
     /// variables have categories. Each problem says where it is (see [`Problem`]).
-    pub fn validate(&self) -> Vec<Problem> {
+    pub(crate) fn validate(&self) -> Vec<Problem> {
         let mut errs = Vec::new();
         let mut seen = HashSet::new();
         for v in &self.variables {
@@ -276,7 +276,7 @@ impl Codebook {
     }
 
     /// Whether `value` is allowed for variable `v` (category id, yes/no, a number, any text).
-    pub fn is_valid_value(&self, v: &Variable, value: &str) -> bool {
+    pub(crate) fn is_valid_value(&self, v: &Variable, value: &str) -> bool {
         match v.kind {
             VarKind::Multiple if value == NONE_OF_THESE => true,
             VarKind::Single | VarKind::Multiple => v.categories.iter().any(|c| c.id == value),
@@ -292,7 +292,7 @@ impl Codebook {
     }
 
     /// Whether an indicator holds for one body's values.
-    pub fn indicator_holds(
+    pub(crate) fn indicator_holds(
         &self,
         i: &Indicator,
         values: &BTreeMap<String, BTreeSet<String>>,

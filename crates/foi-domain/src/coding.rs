@@ -291,7 +291,7 @@ pub struct Agreement {
 }
 
 /// Cohen's kappa for paired nominal labels: (p_o − p_e) / (1 − p_e).
-pub fn cohen_kappa(pairs: &[(String, String)]) -> (f64, Option<f64>) {
+pub(crate) fn cohen_kappa(pairs: &[(String, String)]) -> (f64, Option<f64>) {
     let n = pairs.len() as f64;
     if pairs.is_empty() {
         return (0.0, None);

@@ -191,7 +191,7 @@ pub(crate) mod tests {
     use super::*;
 
     /// A gov.uk-shaped file built from the shipped calendar for `years`, plus `extra` days.
-    pub fn govuk_json(
+    pub(crate) fn govuk_json(
         years: std::ops::RangeInclusive<i32>,
         extra: &[(&str, Division, &str)],
     ) -> String {

@@ -166,7 +166,7 @@ pub struct WebUrl(String);
 string_newtype!(WebUrl);
 
 /// The longest web address accepted.
-pub const MAX_URL: usize = 2000;
+pub(crate) const MAX_URL: usize = 2000;
 
 impl FromStr for WebUrl {
     type Err = String;

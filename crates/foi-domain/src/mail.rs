@@ -114,7 +114,7 @@ pub fn angle(id: &str) -> String {
 
 /// Bidirectional controls and other invisible format characters: a right-to-left override
 /// makes `invoice\u{202E}fdp.exe` read as `invoiceexe.pdf`. They never belong in a file name.
-pub fn is_invisible_format(c: char) -> bool {
+pub(crate) fn is_invisible_format(c: char) -> bool {
     matches!(c,
         '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
         | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')

@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 /// Working days past the due date from which a request is very overdue (20).
-pub const VERY_OVERDUE_AFTER_DUE: u32 = VERY_OVERDUE_DAYS - FOIA_RESPONSE_DAYS;
+pub(crate) const VERY_OVERDUE_AFTER_DUE: u32 = VERY_OVERDUE_DAYS - FOIA_RESPONSE_DAYS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -71,7 +71,7 @@ pub struct Lateness {
 }
 
 /// The tier for a number of working days past the due date.
-pub fn tier_for(working_days_overdue: u32) -> Tier {
+pub(crate) fn tier_for(working_days_overdue: u32) -> Tier {
     match working_days_overdue {
         0 => Tier::OnTime,
         n if n < VERY_OVERDUE_AFTER_DUE => Tier::Overdue,

@@ -38,7 +38,7 @@ fn normalise(s: &str) -> String {
 
 /// Finds which of `references` (e.g. `MSK26-QHM`) occur in `text`. A reference is found when
 /// its parts appear as whole words in sequence, with any punctuation or spacing between them.
-pub fn find_references<'a>(
+pub(crate) fn find_references<'a>(
     text: &str,
     references: impl IntoIterator<Item = &'a str>,
 ) -> Vec<&'a str> {

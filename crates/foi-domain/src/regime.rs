@@ -74,7 +74,7 @@ impl Regime {
     /// The statutory extension in working days from receipt, where the law sets one
     /// (EIR / EISR reg 7(1): 40). FOIA s.10(3) allows a "reasonable" time the body names;
     /// FOISA has no extension.
-    pub fn statutory_extension_days(self) -> Option<u32> {
+    pub(crate) fn statutory_extension_days(self) -> Option<u32> {
         match self {
             Regime::Eir | Regime::Eisr => Some(40),
             _ => None,

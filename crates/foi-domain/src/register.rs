@@ -69,12 +69,12 @@ pub struct RegisterErrors(pub Vec<RegisterError>);
 
 /// A cheap, strict-enough e-mail check: one `@`, a non-empty local part, a dotted domain, no
 /// spaces or angle brackets. Delivery is the real test; this catches typos and pasted names.
-pub fn is_plausible_email(s: &str) -> bool {
+pub(crate) fn is_plausible_email(s: &str) -> bool {
     s.parse::<EmailAddress>().is_ok()
 }
 
 /// A body code: letters and digits only (ODS codes like `QHM`, new ones like `S1Y5D`).
-pub fn is_valid_code(s: &str) -> bool {
+pub(crate) fn is_valid_code(s: &str) -> bool {
     !s.is_empty() && s.len() <= 16 && s.chars().all(|c| c.is_ascii_alphanumeric())
 }
 

@@ -15,7 +15,7 @@ use super::request::RequestState;
 use chrono::NaiveDate;
 
 /// Whether moving to `state` is a statutory response.
-pub fn is_statutory_response(state: RequestState) -> bool {
+pub(crate) fn is_statutory_response(state: RequestState) -> bool {
     matches!(
         state,
         RequestState::AnsweredFull

@@ -256,7 +256,7 @@ pub struct RoundLetters {
 
 /// The name an inline letter is known by where a template name is expected (never a file's
 /// name: template files cannot contain `:`).
-pub fn inline_name(which: &str) -> String {
+pub(crate) fn inline_name(which: &str) -> String {
     format!("round:{which}")
 }
 
@@ -400,7 +400,7 @@ pub struct RoundError {
 
 /// The 1-based line of the `nth` (0-based) line that sets `key = "value"` in a TOML text
 /// (for problems found after parsing, which carry no position of their own).
-pub fn line_of_value(text: &str, key: &str, value: &str, nth: usize) -> Option<usize> {
+pub(crate) fn line_of_value(text: &str, key: &str, value: &str, nth: usize) -> Option<usize> {
     let quoted = format!("\"{value}\"");
     text.lines()
         .enumerate()

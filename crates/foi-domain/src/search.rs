@@ -179,7 +179,7 @@ impl Query {
 
 impl Query {
     /// Every term of the query that is not negated.
-    pub fn positive_terms(&self) -> Vec<&Term> {
+    pub(crate) fn positive_terms(&self) -> Vec<&Term> {
         match self {
             Query::Term(t) => vec![t],
             Query::And(qs) | Query::Or(qs) => qs.iter().flat_map(Query::positive_terms).collect(),
@@ -338,7 +338,7 @@ fn find_loose(hay: &str, needle: &str) -> Option<usize> {
 
 /// The last extractor marker ("--- page 3 ---", "--- sheet Data ---", "--- file a.pdf ---")
 /// before byte `pos`, as "page 3".
-pub fn marker_before(body: &str, pos: usize) -> Option<String> {
+pub(crate) fn marker_before(body: &str, pos: usize) -> Option<String> {
     let mut pos = pos.min(body.len());
     while !body.is_char_boundary(pos) {
         pos -= 1;

@@ -2,7 +2,7 @@
 //! error: where the first bad byte is, and what to do.
 
 /// The longest value one CSV field may hold (a register row, a coding).
-pub const MAX_CSV_FIELD: usize = 10_000;
+pub(crate) const MAX_CSV_FIELD: usize = 10_000;
 /// The longest template file accepted.
 pub const MAX_TEMPLATE: usize = 256 * 1024;
 
@@ -19,7 +19,7 @@ pub fn utf8<'a>(bytes: &'a [u8], source: &str) -> Result<&'a str, String> {
 }
 
 /// An error when `value` (of `field`) is longer than `max` characters.
-pub fn check_len(field: &str, value: &str, max: usize) -> Result<(), String> {
+pub(crate) fn check_len(field: &str, value: &str, max: usize) -> Result<(), String> {
     let n = value.chars().count();
     if n > max {
         Err(format!(

@@ -337,7 +337,7 @@ pub fn summary_html(
 }
 
 /// Long CSV: one row per number in the report.
-pub fn csv_long(d: &ReportData) -> String {
+pub(crate) fn csv_long(d: &ReportData) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "round", "section", "variable", "category", "label", "count", "base", "percent",

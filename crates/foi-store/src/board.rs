@@ -85,7 +85,7 @@ fn not_needs_coding() -> Condition {
 }
 
 /// A filter as a condition (the same rule as [`Filter::keeps`]).
-pub fn filter_condition(f: Filter, today: NaiveDate) -> Condition {
+pub(crate) fn filter_condition(f: Filter, today: NaiveDate) -> Condition {
     match f {
         Filter::All => Condition::all(),
         Filter::Overdue => overdue(today),

@@ -39,7 +39,10 @@ fn id_list(ids: &[i32]) -> String {
 }
 
 /// Recomputes the counts kept from `messages` and `codings` for these requests.
-pub async fn refresh_counts(conn: &impl ConnectionTrait, ids: &[i32]) -> Result<(), StoreError> {
+pub(crate) async fn refresh_counts(
+    conn: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<(), StoreError> {
     for chunk in ids.chunks(BATCH) {
         if chunk.is_empty() {
             continue;
@@ -62,7 +65,7 @@ pub async fn refresh_counts(conn: &impl ConnectionTrait, ids: &[i32]) -> Result<
 /// review's while one is requested, else the response's) and, while a clock runs, the first
 /// day it is overdue (none beyond the calendar's years: such a request counts as not late, as
 /// everywhere else).
-pub fn deadline_columns(
+pub(crate) fn deadline_columns(
     cal: &Calendar,
     state: RequestState,
     clocks: &Clocks,
@@ -78,7 +81,7 @@ pub fn deadline_columns(
 
 /// Recomputes `deadline_on` and `overdue_from` for these requests on `cal` (each on its own
 /// regime's calendar); returns how many changed.
-pub async fn refresh_deadlines(
+pub(crate) async fn refresh_deadlines(
     conn: &impl ConnectionTrait,
     cal: &Calendar,
     ids: &[i32],

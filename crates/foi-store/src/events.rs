@@ -35,7 +35,7 @@ pub struct Event {
 
 impl NewEvent {
     /// An event on a request.
-    pub fn on_request(request_id: i32, actor: &str, kind: EventKind) -> NewEvent {
+    pub(crate) fn on_request(request_id: i32, actor: &str, kind: EventKind) -> NewEvent {
         NewEvent {
             request_id: Some(request_id),
             actor: actor.into(),
@@ -77,7 +77,7 @@ fn model(e: NewEvent, at: DateTime<Utc>) -> event::ActiveModel {
 
 /// Appends many events at once (a round's creation: one per body), in statements of a few
 /// hundred rows.
-pub async fn append_many(
+pub(crate) async fn append_many(
     db: &impl ConnectionTrait,
     events: Vec<NewEvent>,
     at: DateTime<Utc>,

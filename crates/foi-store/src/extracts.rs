@@ -151,7 +151,7 @@ pub async fn pending(
 }
 
 /// The status of a file being read now (or whose reading was interrupted).
-pub const READING: &str = "reading";
+pub(crate) const READING: &str = "reading";
 
 /// Marks a file as being read, before it is read, and returns how many times reading it has
 /// begun without finishing (1 for a first read). A row left `reading` by a stopped process

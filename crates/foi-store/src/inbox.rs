@@ -603,7 +603,10 @@ pub async fn dismiss(
 }
 
 /// After a person classifies a request, its waiting replies count as classified.
-pub async fn mark_classified(db: &impl ConnectionTrait, request_id: i32) -> Result<(), StoreError> {
+pub(crate) async fn mark_classified(
+    db: &impl ConnectionTrait,
+    request_id: i32,
+) -> Result<(), StoreError> {
     message::Entity::update_many()
         .col_expr(
             message::Column::State,

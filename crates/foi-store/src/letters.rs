@@ -34,13 +34,6 @@ pub struct LetterHistory {
     pub steps_sent: Vec<(usize, chrono::NaiveDate)>,
 }
 
-/// Letter histories of every request with outbound mail (one projected query).
-pub async fn letter_histories(
-    db: &DatabaseConnection,
-) -> Result<HashMap<i32, LetterHistory>, StoreError> {
-    letter_histories_of(db, None).await
-}
-
 /// The same for some requests only (a page of the board, a batch of the chaser run, the
 /// overdue ones), asked for a few hundred at a time (a database limits a statement's values).
 pub async fn letter_histories_of(

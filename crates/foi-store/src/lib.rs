@@ -80,7 +80,7 @@ impl StoreError {
 }
 
 /// Whether a database error means "unreachable or busy" rather than a bad query.
-pub fn db_unavailable(e: &sea_orm::DbErr) -> bool {
+pub(crate) fn db_unavailable(e: &sea_orm::DbErr) -> bool {
     use sea_orm::{DbErr, RuntimeErr};
     match e {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
@@ -162,7 +162,7 @@ pub async fn connect(url: &str, timeout_secs: u64) -> Result<DatabaseConnection,
 /// Begins a write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at
 /// the start (waiting up to the busy timeout), so a transaction that reads before it writes
 /// cannot fail with SQLITE_BUSY_SNAPSHOT when another connection wrote in between.
-pub async fn write_txn(
+pub(crate) async fn write_txn(
     db: &DatabaseConnection,
 ) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
     use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};

@@ -787,7 +787,7 @@ pub async fn enqueue_digest(
 
 /// Our outbound message with this Message-ID, if any (bounces and delay notices name it):
 /// its id and the request it is on.
-pub async fn by_message_id(
+pub(crate) async fn by_message_id(
     db: &DatabaseConnection,
     message_id: &str,
 ) -> Result<Option<(i32, Option<i32>)>, StoreError> {

@@ -30,7 +30,7 @@ impl RawStore {
         }
     }
 
-    pub fn path_of(&self, sha: &str) -> PathBuf {
+    pub(crate) fn path_of(&self, sha: &str) -> PathBuf {
         self.root
             .join(&sha[0..2])
             .join(&sha[2..4])

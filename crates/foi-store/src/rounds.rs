@@ -156,15 +156,27 @@ async fn insert_requests(
             ..Default::default()
         })
         .collect();
-    let authority_ids: Vec<i32> = bodies.iter().map(|b| b.id).collect();
     for chunk in models.chunks(500) {
         request::Entity::insert_many(chunk.to_vec())
             .exec(txn)
             .await?;
     }
+    let authority_ids: Vec<i32> = bodies.iter().map(|b| b.id).collect();
+    created_events(txn, round_id, &authority_ids, def, actor, now).await
+}
+
+/// The `created` event of each new request (those of `authority_ids` in the round).
+async fn created_events(
+    txn: &impl ConnectionTrait,
+    round_id: i32,
+    authority_ids: &[i32],
+    def: &RoundDef,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use sea_orm::QuerySelect;
     let mut ids: Vec<i32> = Vec::new();
     for chunk in authority_ids.chunks(500) {
-        use sea_orm::QuerySelect;
         let part: Vec<i32> = request::Entity::find()
             .select_only()
             .column(request::Column::Id)
@@ -176,6 +188,7 @@ async fn insert_requests(
         ids.extend(part);
     }
     ids.sort_unstable();
+    let initial = initial_state(def);
     let created: Vec<events::NewEvent> = ids
         .into_iter()
         .map(|id| events::NewEvent {
@@ -188,6 +201,123 @@ async fn insert_requests(
         })
         .collect();
     events::append_many(txn, created, now).await?;
+    Ok(())
+}
+
+/// The round's requests, once it is known to be a draft whose slug is unchanged: refused
+/// when a letter has been queued or sent, or any request has left the draft state.
+async fn still_a_draft(
+    txn: &impl ConnectionTrait,
+    round_id: i32,
+    def: &RoundDef,
+) -> Result<Vec<request::Model>, StoreError> {
+    use super::entities::message;
+    use sea_orm::PaginatorTrait;
+    let r = round::Entity::find_by_id(round_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no round with id {round_id}")))?;
+    let existing = request::Entity::find()
+        .filter(request::Column::RoundId.eq(round_id))
+        .all(txn)
+        .await?;
+    let ids: Vec<i32> = existing.iter().map(|q| q.id).collect();
+    let not_draft = existing
+        .iter()
+        .any(|q| q.state != initial_state(def).as_str());
+    let mut letters = 0;
+    for chunk in ids.chunks(500) {
+        letters += message::Entity::find()
+            .filter(message::Column::RequestId.is_in(chunk.to_vec()))
+            .count(txn)
+            .await?;
+    }
+    if r.launched_at.is_some() || not_draft || letters > 0 {
+        return Err(StoreError::Invalid(format!(
+            "round `{}` has been launched (or has letters); only a draft round can be edited. Make a new round with \"Repeat a round\"",
+            r.slug
+        )));
+    }
+    if r.slug != def.slug() {
+        return Err(StoreError::Invalid(format!(
+            "a round's slug cannot change (it is `{}`)",
+            r.slug
+        )));
+    }
+    Ok(existing)
+}
+
+/// Removes draft requests (and their events); refused for one that has codings.
+async fn remove_requests(txn: &impl ConnectionTrait, ids: &[i32]) -> Result<(), StoreError> {
+    use super::entities::{coding, event};
+    use sea_orm::PaginatorTrait;
+    for chunk in ids.chunks(500) {
+        let coded = coding::Entity::find()
+            .filter(coding::Column::RequestId.is_in(chunk.to_vec()))
+            .count(txn)
+            .await?;
+        if coded > 0 {
+            return Err(StoreError::Invalid(
+                "a body left out of the round already has codings; keep it in the round".into(),
+            ));
+        }
+        event::Entity::delete_many()
+            .filter(event::Column::RequestId.is_in(chunk.to_vec()))
+            .exec(txn)
+            .await?;
+        request::Entity::delete_many()
+            .filter(request::Column::Id.is_in(chunk.to_vec()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Gives each kept request the reference, address and regime the new definition gives it.
+/// References are first moved out of the way, so a changed prefix never collides with itself.
+async fn rename_kept(
+    txn: &impl ConnectionTrait,
+    def: &RoundDef,
+    kept: &[request::Model],
+    chosen: &std::collections::HashMap<i32, &authority::Model>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let prefix = prefix_of(def);
+    for q in kept {
+        request::ActiveModel {
+            id: Set(q.id),
+            reference: Set(format!("~{}", q.id)),
+            ..Default::default()
+        }
+        .update(txn)
+        .await?;
+    }
+    for q in kept {
+        let b = chosen[&q.authority_id];
+        let reference = Reference::new(&prefix, &b.code);
+        let taken = request::Entity::find()
+            .filter(request::Column::Reference.eq(reference.as_str()))
+            .one(txn)
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::Invalid(format!(
+                "reference {reference} is already used by another round; give this round its own reference_prefix"
+            )));
+        }
+        request::ActiveModel {
+            id: Set(q.id),
+            reference: Set(reference.to_string()),
+            to_address: Set(b.foi_email.as_ref().map(|e| e.to_string())),
+            regime: Set(def
+                .regime
+                .map(|r| r.as_str().to_string())
+                .unwrap_or_else(|| b.regime.clone())),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .update(txn)
+        .await?;
+    }
     Ok(())
 }
 
@@ -213,107 +343,17 @@ pub async fn replace_draft(
     now: DateTime<Utc>,
     note: &str,
 ) -> Result<Replaced, StoreError> {
-    use super::entities::{coding, event, message};
-    use sea_orm::{PaginatorTrait, QuerySelect};
     let bodies = bodies_of(db, def).await?;
     let txn = super::write_txn(db).await?;
-    let r = round::Entity::find_by_id(round_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("no round with id {round_id}")))?;
-    let existing = request::Entity::find()
-        .filter(request::Column::RoundId.eq(round_id))
-        .all(&txn)
-        .await?;
-    let ids: Vec<i32> = existing.iter().map(|q| q.id).collect();
-    let not_draft = existing
-        .iter()
-        .any(|q| q.state != initial_state(def).as_str());
-    let mut letters = 0;
-    for chunk in ids.chunks(500) {
-        letters += message::Entity::find()
-            .filter(message::Column::RequestId.is_in(chunk.to_vec()))
-            .count(&txn)
-            .await?;
-    }
-    if r.launched_at.is_some() || not_draft || letters > 0 {
-        return Err(StoreError::Invalid(format!(
-            "round `{}` has been launched (or has letters); only a draft round can be edited. Make a new round with \"Repeat a round\"",
-            r.slug
-        )));
-    }
-    if r.slug != def.slug() {
-        return Err(StoreError::Invalid(format!(
-            "a round's slug cannot change (it is `{}`)",
-            r.slug
-        )));
-    }
+    let existing = still_a_draft(&txn, round_id, def).await?;
     let chosen: std::collections::HashMap<i32, &authority::Model> =
         bodies.iter().map(|b| (b.id, b)).collect();
     let (kept, gone): (Vec<_>, Vec<_>) = existing
         .into_iter()
         .partition(|q| chosen.contains_key(&q.authority_id));
     let gone_ids: Vec<i32> = gone.iter().map(|q| q.id).collect();
-    for chunk in gone_ids.chunks(500) {
-        let coded = coding::Entity::find()
-            .filter(coding::Column::RequestId.is_in(chunk.to_vec()))
-            .count(&txn)
-            .await?;
-        if coded > 0 {
-            return Err(StoreError::Invalid(
-                "a body left out of the round already has codings; keep it in the round".into(),
-            ));
-        }
-        event::Entity::delete_many()
-            .filter(event::Column::RequestId.is_in(chunk.to_vec()))
-            .exec(&txn)
-            .await?;
-        request::Entity::delete_many()
-            .filter(request::Column::Id.is_in(chunk.to_vec()))
-            .exec(&txn)
-            .await?;
-    }
-    // References first moved out of the way, so a changed prefix never collides with itself.
-    let prefix = prefix_of(def);
-    for q in &kept {
-        request::ActiveModel {
-            id: Set(q.id),
-            reference: Set(format!("~{}", q.id)),
-            ..Default::default()
-        }
-        .update(&txn)
-        .await?;
-    }
-    for q in &kept {
-        let b = chosen[&q.authority_id];
-        let reference = Reference::new(&prefix, &b.code);
-        if let Some(taken) = request::Entity::find()
-            .filter(request::Column::Reference.eq(reference.as_str()))
-            .select_only()
-            .column(request::Column::Id)
-            .into_tuple::<i32>()
-            .one(&txn)
-            .await?
-        {
-            let _ = taken;
-            return Err(StoreError::Invalid(format!(
-                "reference {reference} is already used by another round; give this round its own reference_prefix"
-            )));
-        }
-        request::ActiveModel {
-            id: Set(q.id),
-            reference: Set(reference.to_string()),
-            to_address: Set(b.foi_email.as_ref().map(|e| e.to_string())),
-            regime: Set(def
-                .regime
-                .map(|r| r.as_str().to_string())
-                .unwrap_or_else(|| b.regime.clone())),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .update(&txn)
-        .await?;
-    }
+    remove_requests(&txn, &gone_ids).await?;
+    rename_kept(&txn, def, &kept, &chosen, now).await?;
     let have: std::collections::HashSet<i32> = kept.iter().map(|q| q.authority_id).collect();
     let new_bodies: Vec<authority::Model> = bodies
         .iter()

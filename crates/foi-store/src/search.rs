@@ -218,7 +218,10 @@ async fn insert(
 
 /// Takes the attachments of this content out of the index (their text is being read again);
 /// [`index_pending`] puts them back with the new text.
-pub async fn forget_content(db: &DatabaseConnection, sha256: &str) -> Result<(), StoreError> {
+pub(crate) async fn forget_content(
+    db: &DatabaseConnection,
+    sha256: &str,
+) -> Result<(), StoreError> {
     let b = backend(db);
     let ph = match b {
         DbBackend::Postgres => "$1",
@@ -231,18 +234,6 @@ pub async fn forget_content(db: &DatabaseConnection, sha256: &str) -> Result<(),
         db.execute_raw(Statement::from_sql_and_values(b, sql, [sha256.into()]))
             .await?;
     }
-    Ok(())
-}
-
-/// Takes a message (and its attachments) out of the index, for a message whose text changed.
-pub async fn forget_message(db: &DatabaseConnection, message_id: i32) -> Result<(), StoreError> {
-    let b = backend(db);
-    let sql = match b {
-        DbBackend::Postgres => "DELETE FROM search_docs WHERE message_id = $1",
-        _ => "DELETE FROM search_docs WHERE message_id = ?",
-    };
-    db.execute_raw(Statement::from_sql_and_values(b, sql, [message_id.into()]))
-        .await?;
     Ok(())
 }
 

@@ -2,4 +2,4 @@
 //! and the setup link are the users service's (`services::users`); the login rate limit is
 //! [`super::throttle`].
 
-pub const COOKIE: &str = "foi_session";
+pub(crate) const COOKIE: &str = "foi_session";

@@ -59,7 +59,7 @@ pub async fn approve_one(
 
 /// Approving a whole round's chasers sends them: the first press shows how many and to
 /// whom and asks; only the confirmed form (`confirmed=yes`) approves.
-pub async fn approve_all(
+pub(crate) async fn approve_all(
     State(st): State<WebState>,
     Path(slug): Path<String>,
     e: Editor,
@@ -97,7 +97,7 @@ pub async fn skip(
 }
 
 /// The letter's text in a box, to change before approving.
-pub async fn edit_page(
+pub(crate) async fn edit_page(
     State(st): State<WebState>,
     Path(id): Path<i32>,
     Extension(s): Extension<Sess>,

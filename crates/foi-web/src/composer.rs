@@ -5,11 +5,11 @@
 //! Also: a round file imported here, and every letter of a draft round page by page or as a
 //! ZIP of `.eml` files.
 
+use super::compose_view::draw;
 use super::guards::{Editor, Fields};
 use super::{render, Sess, WebError, WebState};
 use crate::domain::composer::{
-    ChaserForm, Composition, FieldProblem, LetterForm, QuestionForm, VariableForm, LETTERS,
-    PLACEHOLDERS,
+    ChaserForm, Composition, LetterForm, QuestionForm, VariableForm, LETTERS,
 };
 use crate::services::composer::{self as svc, ComposeError, Start};
 use crate::services::{registers, rounds as round_svc};
@@ -17,7 +17,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
 impl From<ComposeError> for WebError {
@@ -32,7 +32,7 @@ impl From<ComposeError> for WebError {
 
 /// `GET /rounds/new?from=…`: the form, started from a blank page, a shipped round or an
 /// earlier round.
-pub async fn new_page(
+pub(crate) async fn new_page(
     State(st): State<WebState>,
     Extension(s): Extension<Sess>,
     Query(q): Query<HashMap<String, String>>,
@@ -49,7 +49,7 @@ pub async fn new_page(
 }
 
 /// `GET /rounds/{slug}/edit`: the draft round's form.
-pub async fn edit_page(
+pub(crate) async fn edit_page(
     State(st): State<WebState>,
     Extension(s): Extension<Sess>,
     Path(slug): Path<String>,
@@ -61,7 +61,10 @@ pub async fn edit_page(
 }
 
 /// `POST /rounds/new`.
-pub async fn submit_new(State(st): State<WebState>, e: Editor) -> Result<Response, WebError> {
+pub(crate) async fn submit_new(
+    State(st): State<WebState>,
+    e: Editor,
+) -> Result<Response, WebError> {
     let start = match Start::parse(e.form.get("from").unwrap_or("blank")) {
         Start::Edit(_) => Start::Blank,
         s => s,
@@ -70,7 +73,7 @@ pub async fn submit_new(State(st): State<WebState>, e: Editor) -> Result<Respons
 }
 
 /// `POST /rounds/{slug}/edit`.
-pub async fn submit_edit(
+pub(crate) async fn submit_edit(
     State(st): State<WebState>,
     Path(slug): Path<String>,
     e: Editor,
@@ -188,15 +191,6 @@ pub async fn letters_zip(
         .into_response())
 }
 
-/// The codebook's kinds of variable, as the form offers them.
-const KINDS: [(&str, &str); 5] = [
-    ("yes_no", "Yes / no"),
-    ("single", "One of"),
-    ("multiple", "Several of (with \"none of these\")"),
-    ("number", "A number"),
-    ("text", "Text"),
-];
-
 fn editor_only(s: &Sess) -> Result<(), WebError> {
     if s.can_edit() {
         Ok(())
@@ -309,286 +303,4 @@ fn change(form: &mut Composition, action: &str) -> bool {
         (Some("refresh"), _) => true,
         _ => false,
     }
-}
-
-/// The form element a field path is drawn as (for the summary's links), with its name in
-/// words.
-fn element_of(field: &str) -> Option<(String, String)> {
-    let parts: Vec<&str> = field.split('.').collect();
-    let fixed = |id: &str, words: &str| Some((id.to_string(), words.to_string()));
-    match parts.as_slice() {
-        ["title"] => fixed("f-title", "Title"),
-        ["slug"] => fixed("f-slug", "Short name"),
-        ["reference_prefix"] => fixed("f-prefix", "Reference prefix"),
-        ["register"] => fixed("f-register", "Register"),
-        ["bodies"] => fixed("f-bodies-err", "Bodies"),
-        ["regime"] => fixed("f-regime", "Law"),
-        ["requester", "name"] => fixed("f-rname", "Requester's name"),
-        ["requester", "organisation"] => fixed("f-rorg", "Requester's organisation"),
-        ["requester", "email"] => fixed("f-remail", "Requester's e-mail address"),
-        ["throttle", "per_minute"] => fixed("f-pm", "Letters a minute"),
-        ["throttle", "per_day"] => fixed("f-pd", "Letters a day"),
-        ["launch", "hold_minutes"] => fixed("f-hold", "Minutes to call a launch back"),
-        ["report", "crosstabs"] => fixed("f-rx", "Variables to break down by region"),
-        ["publish", "embargo"] => fixed("f-emb", "Embargo"),
-        ["questions", i, _] => Some((
-            format!("q-{i}"),
-            format!("Question {}", i.parse::<usize>().ok()? + 1),
-        )),
-        ["letters", w, part] => {
-            let label = LETTERS.iter().find(|(k, _)| k == w)?.1;
-            let (id, words) = if *part == "subject" {
-                ("s", "subject")
-            } else {
-                ("t", "text")
-            };
-            Some((format!("l-{w}-{id}"), format!("{label}, {words}")))
-        }
-        ["chasers", i, f] => {
-            let id = if *f == "id" { "id" } else { "a" };
-            Some((
-                format!("c-{i}-{id}"),
-                format!("Chaser step {}", i.parse::<usize>().ok()? + 1),
-            ))
-        }
-        ["codebook", "variables", i, f] => {
-            let id = match *f {
-                "id" => "id",
-                "label" => "l",
-                "kind" => "k",
-                "question" => "q",
-                "when" => "w",
-                _ => "c",
-            };
-            Some((
-                format!("v-{i}-{id}"),
-                format!("Codebook variable {}", i.parse::<usize>().ok()? + 1),
-            ))
-        }
-        _ => None,
-    }
-}
-
-/// The problems by field (`questions.2.text` → its messages); those without a field under "".
-fn by_field(problems: &[FieldProblem]) -> BTreeMap<String, Vec<String>> {
-    let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for p in problems {
-        m.entry(p.field.clone())
-            .or_default()
-            .push(p.message.clone());
-    }
-    m
-}
-
-async fn draw(
-    st: &WebState,
-    s: &Sess,
-    start: &Start,
-    form: &Composition,
-    problems: &[FieldProblem],
-    status: StatusCode,
-) -> Result<Response, WebError> {
-    let app = &st.app;
-    let errs = by_field(problems);
-    // Every problem is shown beside its field; one whose field the form does not show (or
-    // that has none) is listed at the top as well.
-    let err = |k: &str| errs.get(k).map(|v| v.join("; "));
-    let shown_fields: std::collections::HashSet<String> = errs.keys().cloned().collect();
-    let names = registers::names(app).await?;
-    let chosen_register = if form.register.is_empty() {
-        names.last().cloned().unwrap_or_default()
-    } else {
-        form.register.clone()
-    };
-    let bodies = if names.contains(&chosen_register) {
-        registers::list(app, Some(&chosen_register)).await?
-    } else {
-        Vec::new()
-    };
-    let chosen: Vec<String> = form.bodies.clone().unwrap_or_default();
-    let mut regions: Vec<String> = bodies
-        .iter()
-        .filter_map(|b| b.record.region.clone())
-        .collect();
-    regions.sort();
-    regions.dedup();
-    let mode = match &form.bodies {
-        None => "all",
-        Some(_) => "chosen",
-    };
-    let body_rows: Vec<Value> = bodies
-        .iter()
-        .map(|b| {
-            let r = &b.record;
-            json!({"code": r.code, "name": r.name, "region": r.region, "regime": r.regime.label(),
-                "abolished": (!r.successors.is_empty()).then(|| r.successors.join(", ")),
-                "no_address": r.foi_email.is_none(), "unverified": r.foi_email.is_some() && !r.email_verified,
-                "on": chosen.iter().any(|c| c.eq_ignore_ascii_case(&r.code))})
-        })
-        .collect();
-    let unverified = bodies
-        .iter()
-        .filter(|b| b.record.foi_email.is_some() && !b.record.email_verified)
-        .count();
-    let no_address = bodies
-        .iter()
-        .filter(|b| b.record.foi_email.is_none())
-        .count();
-    let rounds: Vec<Value> = round_svc::list(app)
-        .await?
-        .into_iter()
-        .map(|r| json!({"slug": r.slug, "title": r.title}))
-        .collect();
-    let shipped: Vec<Value> = svc::SHIPPED
-        .iter()
-        .map(|(n, _)| json!({"name": n}))
-        .collect();
-    let keyed = |prefix: String, keys: &[&str]| {
-        let mut o = serde_json::Map::new();
-        for k in keys {
-            if let Some(e) = err(&format!("{prefix}{k}")) {
-                o.insert((*k).to_string(), e.into());
-            }
-        }
-        Value::Object(o)
-    };
-    let questions: Vec<Value> = form
-        .questions
-        .iter()
-        .enumerate()
-        .map(|(i, q)| {
-            json!({"i": i, "n": i + 1, "id": q.id, "text": q.text,
-            "err": keyed(format!("questions.{i}."), &["id", "text"]), "first": i == 0,
-            "last": i + 1 == form.questions.len()})
-        })
-        .collect();
-    let letters: Vec<Value> = LETTERS
-        .iter()
-        .map(|(which, label)| {
-            let l = form.letters.get(*which).cloned().unwrap_or_default();
-            json!({"which": which, "label": label, "subject": l.subject, "text": l.text,
-                "err": keyed(format!("letters.{which}."), &["subject", "text"])})
-        })
-        .collect();
-    let chasers: Vec<Value> = form
-        .chasers
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            json!({"i": i, "n": i + 1, "id": c.id, "after": c.after_working_days,
-            "reminder": c.purpose == "reminder", "internal_review": c.purpose == "internal_review",
-            "ico_draft": c.purpose == "ico_draft", "auto": c.mode == "auto",
-            "err": keyed(format!("chasers.{i}."), &["id", "after_working_days", "purpose"])})
-        })
-        .collect();
-    let variables: Vec<Value> = form
-        .variables
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let kinds: Vec<Value> = KINDS
-                .iter()
-                .map(|(k, label)| json!({"k": k, "label": label,
-                    "on": v.kind == *k || (v.kind.is_empty() && *k == "single")}))
-                .collect();
-            json!({"i": i, "n": i + 1, "id": v.id, "label": v.label, "question": v.question,
-            "when": v.when, "categories": v.categories, "kinds": kinds,
-            "err": keyed(format!("codebook.variables.{i}."), &["id", "label", "kind", "question", "when", "categories"])})
-        })
-        .collect();
-    let known = |f: &str| {
-        [
-            "title",
-            "slug",
-            "reference_prefix",
-            "description",
-            "register",
-            "bodies",
-            "regime",
-            "requester.name",
-            "requester.organisation",
-            "requester.email",
-            "requester.postal_address",
-            "throttle.per_minute",
-            "throttle.per_day",
-            "launch.hold_minutes",
-            "report.bodies",
-            "report.crosstabs",
-            "publish.embargo",
-        ]
-        .contains(&f)
-            || ["questions.", "letters.", "chasers.", "codebook.variables."]
-                .iter()
-                .any(|p| f.starts_with(p) && f.matches('.').count() >= 2)
-    };
-    let general: Vec<String> = shown_fields
-        .iter()
-        .filter(|f| !known(f))
-        .flat_map(|f| {
-            errs[f].iter().map(move |m| {
-                if f.is_empty() {
-                    m.clone()
-                } else {
-                    format!("{f}: {m}")
-                }
-            })
-        })
-        .collect();
-    let top = |k: &str| err(k).map(Value::from).unwrap_or(Value::Null);
-    // The summary at the top: each problem with a link to its field.
-    let summary: Vec<Value> = problems
-        .iter()
-        .filter_map(|p| {
-            let (id, words) = element_of(&p.field)?;
-            Some(json!({"href": format!("#{id}"), "words": words, "message": p.message}))
-        })
-        .collect();
-    let (heading, action) = match start {
-        Start::Edit(slug) => (
-            format!("Edit round {slug} (draft)"),
-            format!("/rounds/{slug}/edit"),
-        ),
-        Start::Repeat(slug) => (format!("Repeat round {slug}"), "/rounds/new".to_string()),
-        Start::Shipped(n) => (
-            format!("New round from the shipped round {n}"),
-            "/rounds/new".to_string(),
-        ),
-        Start::Blank => ("New round".to_string(), "/rounds/new".to_string()),
-    };
-    let history: Vec<Value> = match start {
-        Start::Edit(slug) => svc::history(app, slug)
-            .await?
-            .into_iter()
-            .map(|e| {
-                json!({"at": crate::domain::dates::moment(e.at), "actor": e.event.actor,
-                "what": e.event.kind.words(), "note": e.event.note})
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    let data = json!({
-        "heading": heading, "action": action, "from": start.as_string(),
-        "editing": matches!(start, Start::Edit(_)),
-        "problems": problems.len(), "general": general, "summary": summary,
-        "f": {"title": form.title, "slug": form.slug, "reference_prefix": form.reference_prefix,
-            "description": form.description, "regime": form.regime,
-            "requester": form.requester, "per_minute": form.per_minute, "per_day": form.per_day,
-            "hold_minutes": form.hold_minutes, "report_bodies": form.report_bodies,
-            "report_crosstabs": form.report_crosstabs, "embargo": form.embargo,
-            "redactions": form.redactions},
-        "err": {"title": top("title"), "slug": top("slug"), "reference_prefix": top("reference_prefix"),
-            "register": top("register"), "bodies": top("bodies"), "regime": top("regime"),
-            "requester_name": top("requester.name"), "requester_organisation": top("requester.organisation"),
-            "requester_email": top("requester.email"), "per_minute": top("throttle.per_minute"),
-            "per_day": top("throttle.per_day"), "hold_minutes": top("launch.hold_minutes"),
-            "report_crosstabs": top("report.crosstabs"), "embargo": top("publish.embargo")},
-        "registers": names.iter().map(|n| json!({"name": n, "on": *n == chosen_register})).collect::<Vec<_>>(),
-        "register": chosen_register, "bodies": body_rows, "mode_all": mode == "all", "mode_chosen": mode == "chosen",
-        "regions": regions, "unverified": unverified, "no_address": no_address, "body_count": bodies.len(),
-        "questions": questions, "letters": letters, "chasers": chasers, "variables": variables,
-        "placeholders": PLACEHOLDERS.iter().map(|(p, w)| json!({"p": p, "what": w})).collect::<Vec<_>>(),
-        "rounds": rounds, "shipped": shipped, "history": history,
-    });
-    let counts = super::nav_counts(app).await?;
-    super::draw(st, "compose", &heading, Some(s), data, counts, status)
 }

@@ -74,7 +74,7 @@ impl WebError {
 
 /// A message for a person at the dashboard: the service layer's advice in command-line
 /// terms (a clause naming a `foi …` command) is dropped, and code quotes become plain text.
-pub fn for_people(message: &str) -> String {
+pub(crate) fn for_people(message: &str) -> String {
     let mut out: Vec<String> = Vec::new();
     for clause in message.split("; ") {
         let without_commands: String = clause.split(" (`foi ").next().unwrap_or(clause).to_string();
@@ -167,7 +167,11 @@ impl IntoResponse for WebError {
 
 /// Middleware: a response carrying a [`WebError`] becomes the error page, inside the layout
 /// with the user's navigation (or plain when the page itself cannot be drawn).
-pub async fn render_errors(State(st): State<WebState>, req: Request, next: Next) -> Response {
+pub(crate) async fn render_errors(
+    State(st): State<WebState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let sess = req.extensions().get::<super::Sess>().cloned();
     let res = next.run(req).await;
     let Some(err) = res.extensions().get::<WebError>().cloned() else {

@@ -8,7 +8,7 @@ use axum::extract::{FromRequest, Request};
 use axum::Form;
 
 /// The longest value one form field may carry.
-pub const MAX_FORM_FIELD: usize = 100_000;
+pub(crate) const MAX_FORM_FIELD: usize = 100_000;
 
 /// A submitted form's fields, in order (a multiple choice repeats its name).
 #[derive(Debug, Clone, Default)]

@@ -13,6 +13,7 @@ use foi_report as report;
 pub mod attachments;
 pub mod auth;
 pub mod chasers;
+mod compose_view;
 pub mod composer;
 pub mod correspondence;
 pub mod error;
@@ -71,7 +72,7 @@ pub struct Sess {
 }
 
 impl Sess {
-    pub fn can_edit(&self) -> bool {
+    pub(crate) fn can_edit(&self) -> bool {
         self.user.role == Role::Editor
     }
 }
@@ -293,7 +294,7 @@ async fn js() -> Response {
 }
 
 /// The session cookie's value, if any.
-pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn cookie_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -563,7 +564,7 @@ fn draw(
 
 /// The page for an error (the message is escaped like everything else). The navigation
 /// counts are left out when the database cannot give them: the page must still be drawn.
-pub async fn error_page(st: &WebState, sess: Option<&Sess>, err: &WebError) -> Response {
+pub(crate) async fn error_page(st: &WebState, sess: Option<&Sess>, err: &WebError) -> Response {
     let counts = match sess {
         Some(_) => nav_counts(&st.app).await.unwrap_or_default(),
         None => serde_json::json!({}),

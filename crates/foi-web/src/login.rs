@@ -54,7 +54,7 @@ pub(crate) async fn session_for(
 
 /// Where to go after logging in: a page of this site only (a path, never `//host` or a URL),
 /// so the login page cannot be used to send someone elsewhere.
-pub fn safe_next(next: Option<&str>) -> Option<&str> {
+pub(crate) fn safe_next(next: Option<&str>) -> Option<&str> {
     next.filter(|n| {
         n.starts_with('/')
             && !n.starts_with("//")
@@ -82,7 +82,7 @@ async fn login_form(
     Ok(res)
 }
 
-pub async fn login_page(
+pub(crate) async fn login_page(
     State(st): State<WebState>,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, WebError> {
@@ -91,8 +91,8 @@ pub async fn login_page(
 }
 
 /// The longest user name and password a login form may carry.
-pub const MAX_NAME: usize = 200;
-pub const MAX_PASSWORD: usize = 1024;
+pub(crate) const MAX_NAME: usize = 200;
+pub(crate) const MAX_PASSWORD: usize = 1024;
 
 /// Login, throttled per client and per (client, name) with growing delays (see
 /// `web::throttle`), doing the same work for unknown names as for known ones (a dummy argon2
@@ -193,7 +193,7 @@ pub async fn logout(
     Ok(res)
 }
 
-pub async fn setup_page(
+pub(crate) async fn setup_page(
     State(st): State<WebState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, WebError> {

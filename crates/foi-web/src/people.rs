@@ -159,7 +159,7 @@ pub async fn enable(
 }
 
 /// `GET /welcome?token=…`: set your password (no session needed).
-pub async fn welcome_page(
+pub(crate) async fn welcome_page(
     State(st): State<WebState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, WebError> {

@@ -42,7 +42,7 @@ fn flash(q: &HashMap<String, String>) -> Option<&'static str> {
 /// A coding form sent back with problems: what was chosen (kept) and, by variable, what is
 /// wrong, in plain words.
 #[derive(Default)]
-pub struct CodingForm {
+pub(crate) struct CodingForm {
     values: HashMap<String, Vec<String>>,
     errors: HashMap<String, String>,
 }
@@ -421,7 +421,7 @@ pub async fn set_state(
 
 /// Undoes the last state change, set in error: the state before it comes back, and the
 /// mistaken one counts nowhere.
-pub async fn undo_state(
+pub(crate) async fn undo_state(
     State(st): State<WebState>,
     Path(reference_text): Path<String>,
     e: Editor,
@@ -455,7 +455,7 @@ pub async fn add_note(
     Ok(back(&format!("/requests/{reference}"), "note"))
 }
 
-pub async fn set_coding(
+pub(crate) async fn set_coding(
     State(st): State<WebState>,
     Path(reference_text): Path<String>,
     e: Editor,

@@ -230,7 +230,7 @@ pub async fn report(
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The board as a spreadsheet: one row per body, every column of the board.
-pub async fn status_download(
+pub(crate) async fn status_download(
     State(st): State<WebState>,
     Extension(_s): Extension<Sess>,
     Path(slug): Path<String>,
@@ -250,7 +250,7 @@ pub async fn status_download(
 }
 
 /// The report as a file to download.
-pub async fn report_download(
+pub(crate) async fn report_download(
     State(st): State<WebState>,
     Extension(_s): Extension<Sess>,
     Path((slug, format)): Path<(String, String)>,

@@ -12,7 +12,7 @@ use serde_json::json;
 use std::collections::HashMap;
 
 /// HTML for a snippet: escaped, with the matches in `<mark>`.
-pub fn snippet_html(s: &str) -> String {
+pub(crate) fn snippet_html(s: &str) -> String {
     handlebars::html_escape(s)
         .replace(MARK_START, "<mark>")
         .replace(MARK_END, "</mark>")

@@ -12,13 +12,13 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Failures after which attempts start to wait.
-pub const FREE_FAILURES: u32 = 3;
+pub(crate) const FREE_FAILURES: u32 = 3;
 /// The longest wait.
-pub const MAX_DELAY: Duration = Duration::from_secs(300);
+pub(crate) const MAX_DELAY: Duration = Duration::from_secs(300);
 /// How long a key's failures are remembered after the last one.
-pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+pub(crate) const WINDOW: Duration = Duration::from_secs(15 * 60);
 /// The most keys held at once.
-pub const CAPACITY: usize = 10_000;
+pub(crate) const CAPACITY: usize = 10_000;
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
@@ -28,7 +28,7 @@ struct Entry {
 
 /// The wait after `failures` failures: none for the first three, then 1 s, 2 s, 4 s … up to
 /// five minutes.
-pub fn delay_after(failures: u32) -> Duration {
+pub(crate) fn delay_after(failures: u32) -> Duration {
     if failures <= FREE_FAILURES {
         return Duration::ZERO;
     }

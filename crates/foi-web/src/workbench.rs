@@ -76,7 +76,7 @@ pub fn documents(reading: &Reading, suggestions: &[Suggestion]) -> Value {
 }
 
 /// For one variable: what is suggested (labels) and the evidence, as HTML-ready values.
-pub fn suggestion_for(
+pub(crate) fn suggestion_for(
     variable: &crate::domain::codebook::Variable,
     suggestions: &[Suggestion],
 ) -> Value {
@@ -115,7 +115,7 @@ pub fn suggestion_for(
 
 /// For one variable: its hints counted in each document ("plan.pdf: MSK: 14 mentions on 9
 /// pages; chronic pain: 0"), so the coder sees how much, and where, before reading.
-pub fn counts_for(
+pub(crate) fn counts_for(
     variable: &crate::domain::codebook::Variable,
     mentions: &[crate::domain::suggest::Mentions],
 ) -> Vec<String> {

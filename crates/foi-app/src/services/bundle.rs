@@ -36,7 +36,7 @@ pub struct Entry {
 
 /// One line of the timeline.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Moment {
+pub(crate) struct Moment {
     /// As `foi request show` prints it: "2026-05-05 10:00" or a date.
     pub when: String,
     /// For ordering: the instant (dates at the start of their day).

@@ -18,9 +18,9 @@ use std::path::{Path, PathBuf};
 
 /// When the shipped data was last refreshed (from gov.uk, plus Scotland's 15 June 2026 from
 /// the Royal Proclamation of 4 February 2026): see `config/calendars/SOURCE.md`.
-pub const SHIPPED_REFRESHED: &str = "2026-11-25";
+pub(crate) const SHIPPED_REFRESHED: &str = "2026-11-25";
 /// A calendar older than this is flagged on `/health` and the dashboard.
-pub const STALE_AFTER_DAYS: i64 = 90;
+pub(crate) const STALE_AFTER_DAYS: i64 = 90;
 /// The largest file accepted from a source.
 const MAX_BYTES: usize = 5 * 1024 * 1024;
 

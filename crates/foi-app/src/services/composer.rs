@@ -7,6 +7,7 @@ use super::rounds::{self as round_service, RoundServiceError};
 use crate::app::App;
 use crate::domain::composer::{self, Composition, FieldProblem};
 use crate::domain::event::EventKind;
+use crate::domain::register::Authority;
 use crate::domain::round::{RoundDef, RoundKind};
 use crate::outbound::render::TemplateError;
 use crate::store::{authorities, events, rounds, StoreError};
@@ -388,48 +389,57 @@ async fn against_the_database(
         return Ok(out);
     }
     let bodies = authorities::list(&app.db, Some(def.register())).await?;
-    if let Some(chosen) = &def.bodies {
-        if chosen.is_empty() {
-            out.push(p("bodies", "choose at least one body".into()));
-        }
-        for code in chosen {
-            match bodies
-                .iter()
-                .find(|b| b.record.code.eq_ignore_ascii_case(code))
-            {
-                None => out.push(p(
-                    "bodies",
-                    format!("`{code}` is not a body of {}", def.register()),
-                )),
-                Some(b) if !b.record.successors.is_empty() => out.push(p(
-                    "bodies",
-                    format!(
-                        "{} ({}) was abolished; write to its successor{} {} instead",
-                        b.record.name,
-                        b.record.code,
-                        if b.record.successors.len() > 1 {
-                            "s"
-                        } else {
-                            ""
-                        },
-                        b.record.successors.join(", ")
-                    ),
-                )),
-                Some(_) => {}
-            }
-        }
-    } else if let Some(b) = bodies.iter().find(|b| !b.record.successors.is_empty()) {
-        out.push(p(
-            "bodies",
-            format!(
-                "{} has abolished bodies ({} became {}): choose the bodies, or a newer register",
-                def.register(),
-                b.record.code,
-                b.record.successors.join(", ")
-            ),
-        ));
-    }
+    out.extend(body_problems(def, &bodies));
     Ok(out)
+}
+
+/// The chosen bodies are in the register and none is abolished (naming its successors);
+/// with every body chosen, the register has no abolished body.
+fn body_problems(def: &RoundDef, bodies: &[Authority]) -> Vec<FieldProblem> {
+    let p = |message: String| FieldProblem {
+        field: "bodies".into(),
+        message,
+    };
+    let Some(chosen) = &def.bodies else {
+        return bodies
+            .iter()
+            .find(|b| !b.record.successors.is_empty())
+            .map(|b| {
+                p(format!(
+                    "{} has abolished bodies ({} became {}): choose the bodies, or a newer register",
+                    def.register(),
+                    b.record.code,
+                    b.record.successors.join(", ")
+                ))
+            })
+            .into_iter()
+            .collect();
+    };
+    let mut out = Vec::new();
+    if chosen.is_empty() {
+        out.push(p("choose at least one body".into()));
+    }
+    for code in chosen {
+        match bodies
+            .iter()
+            .find(|b| b.record.code.eq_ignore_ascii_case(code))
+        {
+            None => out.push(p(format!("`{code}` is not a body of {}", def.register()))),
+            Some(b) if !b.record.successors.is_empty() => out.push(p(format!(
+                "{} ({}) was abolished; write to its successor{} {} instead",
+                b.record.name,
+                b.record.code,
+                if b.record.successors.len() > 1 {
+                    "s"
+                } else {
+                    ""
+                },
+                b.record.successors.join(", ")
+            ))),
+            Some(_) => {}
+        }
+    }
+    out
 }
 
 /// In words, what an edit changed (the `round_edited` event's note).

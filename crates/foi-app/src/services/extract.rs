@@ -45,7 +45,7 @@ fn files(n: usize) -> String {
 
 /// Times reading a file may begin and not finish (the whole process stopped while reading)
 /// before it is recorded as failed.
-pub const MAX_ATTEMPTS: u32 = 2;
+pub(crate) const MAX_ATTEMPTS: u32 = 2;
 
 /// Reads up to `limit` attachments that wait; returns what came of them.
 pub async fn run_pending(app: &App, limit: usize) -> Result<ExtractSummary, StoreError> {

@@ -141,7 +141,7 @@ pub async fn adopt_arrivals(
 }
 
 /// How long parsing one message may take before it is given up (it is kept raw and listed).
-pub const PARSE_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+pub(crate) const PARSE_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Parses a message on a thread of its own (a large stack, a panic caught, a time limit),
 /// so whatever the parser does with these bytes costs this message its parse and nothing else.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use std::future::Future;
 
 /// Runs one job; the text says what it did.
-pub async fn run_job(app: &App, job: Job) -> Result<String, String> {
+pub(crate) async fn run_job(app: &App, job: Job) -> Result<String, String> {
     match job {
         Job::InboxPoll => {
             if app.config.imap.host.trim().is_empty() {

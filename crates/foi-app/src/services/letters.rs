@@ -91,7 +91,7 @@ pub fn context(
 
 /// A composed letter, ready to store and queue.
 #[derive(Debug, Clone)]
-pub struct Composed {
+pub(crate) struct Composed {
     pub message_id: MessageId,
     pub subject: String,
     pub from: EmailAddress,
@@ -105,7 +105,7 @@ pub struct Composed {
 
 impl Composed {
     /// The letter as the outbox stores it, its bytes already kept under `raw_sha256`.
-    pub fn into_outbound(
+    pub(crate) fn into_outbound(
         self,
         request_id: i32,
         kind: crate::domain::message::MessageKind,
@@ -131,7 +131,7 @@ impl Composed {
 }
 
 /// What every letter of a run is composed with.
-pub struct Composer<'a> {
+pub(crate) struct Composer<'a> {
     pub renderer: &'a Renderer,
     pub calendar: &'a Calendar,
     pub now: DateTime<Utc>,
@@ -164,7 +164,7 @@ pub struct StepContext {
 }
 
 /// Renders `which` for `req` and composes the exact bytes that will be sent.
-pub fn compose_letter(
+pub(crate) fn compose_letter(
     c: &Composer<'_>,
     def: &RoundDef,
     req: &RequestRow,
@@ -246,7 +246,7 @@ pub fn compose_letter(
 
 /// Renders the letter a round sends under `template`: the round's own text when it writes
 /// that letter itself (`[letters.*]`, the composer), otherwise the template files.
-pub fn render_for(
+pub(crate) fn render_for(
     renderer: &Renderer,
     def: &RoundDef,
     template: &str,
@@ -272,7 +272,7 @@ pub fn render_for(
 
 /// A plain-text letter as HTML: a paragraph per blank-line-separated block, line breaks kept,
 /// everything escaped.
-pub fn html_of_text(text: &str) -> String {
+pub(crate) fn html_of_text(text: &str) -> String {
     let esc = |s: &str| {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -290,13 +290,13 @@ pub fn html_of_text(text: &str) -> String {
 
 /// The plain text of a stored letter (sent, queued or awaiting approval), as the body will
 /// read it; `None` when the stored copy cannot be read.
-pub fn text_of(app: &crate::app::App, raw_sha256: Option<&str>) -> Option<String> {
+pub(crate) fn text_of(app: &crate::app::App, raw_sha256: Option<&str>) -> Option<String> {
     read_letter(app, raw_sha256).map(|(text, _)| text)
 }
 
 /// A stored letter's text and the files it carries (name, MIME type, size).
 #[allow(clippy::type_complexity)]
-pub fn read_letter(
+pub(crate) fn read_letter(
     app: &crate::app::App,
     raw_sha256: Option<&str>,
 ) -> Option<(String, Vec<(String, String, u64)>)> {

@@ -24,7 +24,7 @@ pub enum RequestError {
 }
 
 /// The longest private note kept (characters).
-pub const NOTE_MAX: usize = 4000;
+pub(crate) const NOTE_MAX: usize = 4000;
 
 /// Adds a private note to a request (`foi request note`, the request page's note form). A
 /// note is its own event: it changes no state, no date and no count, and it never appears in
@@ -70,7 +70,7 @@ pub async fn add_note(
 
 /// Each request's state changes that stand, oldest first (a change set in error and undone
 /// counts nowhere: `domain::response::standing`). Requests with none are absent.
-pub async fn standing_changes(
+pub(crate) async fn standing_changes(
     app: &App,
     ids: &[i32],
 ) -> Result<std::collections::HashMap<i32, Vec<crate::domain::response::StateChange>>, StoreError> {
@@ -112,7 +112,7 @@ pub async fn standing_changes(
 /// The date of each request's first statutory response (an answer, a refusal, "not held";
 /// never an acknowledgement, an extension or a clarification: see `domain::response`), from
 /// the state changes that stand on its timeline. Requests with none are absent.
-pub async fn first_responses(
+pub(crate) async fn first_responses(
     app: &App,
     ids: &[i32],
 ) -> Result<std::collections::HashMap<i32, NaiveDate>, StoreError> {
@@ -202,7 +202,10 @@ pub struct Undoable {
 
 /// The latest standing state change of `req`, when a person made it and it recorded the
 /// dates before it (every change since corrections exist does).
-pub async fn correctable(app: &App, req: &RequestRow) -> Result<Option<Undoable>, StoreError> {
+pub(crate) async fn correctable(
+    app: &App,
+    req: &RequestRow,
+) -> Result<Option<Undoable>, StoreError> {
     let evs = crate::store::events::for_requests(&app.db, &[req.id]).await?;
     Ok(correctable_in(req, &evs))
 }
@@ -510,7 +513,7 @@ pub fn status_row(cal: &Calendar, today: NaiveDate, r: &RequestRow) -> StatusRow
 }
 
 /// Status rows of loaded requests.
-pub fn status_rows(app: &App, reqs: &[RequestRow]) -> Vec<StatusRow> {
+pub(crate) fn status_rows(app: &App, reqs: &[RequestRow]) -> Vec<StatusRow> {
     let (cal, today) = (app.calendar.get(), app.clock.today());
     reqs.iter().map(|r| status_row(&cal, today, r)).collect()
 }

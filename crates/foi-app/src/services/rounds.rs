@@ -40,7 +40,7 @@ pub enum RoundServiceError {
 }
 
 /// The bodies of a register that have been abolished (they name successors).
-pub async fn abolished_in(
+pub(crate) async fn abolished_in(
     app: &App,
     register: &str,
 ) -> Result<Vec<crate::domain::round::Abolished>, StoreError> {
@@ -73,7 +73,7 @@ pub async fn history_reason(app: &App, round: &Round) -> Result<Option<String>, 
 }
 
 impl App {
-    pub fn renderer(&self) -> Result<Renderer, TemplateError> {
+    pub(crate) fn renderer(&self) -> Result<Renderer, TemplateError> {
         Renderer::load(
             self.config.templates.override_dir.as_deref(),
             &self.calendar.get(),
@@ -93,7 +93,7 @@ impl App {
 }
 
 /// Parses and validates a round file against the database (register) and templates.
-pub async fn parse_round_file(
+pub(crate) async fn parse_round_file(
     app: &App,
     path: &Path,
 ) -> Result<(RoundDef, String), RoundServiceError> {

@@ -11,8 +11,8 @@ use crate::store::rounds;
 use std::collections::BTreeMap;
 
 /// The sheet of codings, and the sheet describing the codebook.
-pub const CODINGS_SHEET: &str = "Codings";
-pub const CODEBOOK_SHEET: &str = "Codebook";
+pub(crate) const CODINGS_SHEET: &str = "Codings";
+pub(crate) const CODEBOOK_SHEET: &str = "Codebook";
 
 fn spreadsheet(e: crate::report::ReportError) -> FindingsError {
     FindingsError::Url(e.to_string())

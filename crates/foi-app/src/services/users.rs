@@ -16,7 +16,7 @@ use rand_core::{OsRng, RngCore};
 pub use crate::store::users::{Role, User};
 
 /// How long a session lasts.
-pub const SESSION_HOURS: i64 = 12;
+pub(crate) const SESSION_HOURS: i64 = 12;
 /// The shortest password accepted.
 pub const MIN_PASSWORD: usize = 10;
 
@@ -123,7 +123,7 @@ pub fn random_token() -> String {
     hex::encode(b)
 }
 
-pub fn hash_password(password: &str) -> Result<String, UserError> {
+pub(crate) fn hash_password(password: &str) -> Result<String, UserError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -131,7 +131,7 @@ pub fn hash_password(password: &str) -> Result<String, UserError> {
         .map_err(|e| UserError::Hash(e.to_string()))
 }
 
-pub fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|h| {
             Argon2::default()
@@ -157,7 +157,7 @@ pub fn token_hash(token: &str) -> String {
 
 /// A real argon2 hash of a password nobody has: unknown user names are verified against it,
 /// so a failed sign-in costs the same whether or not the name exists.
-pub fn dummy_hash() -> &'static str {
+pub(crate) fn dummy_hash() -> &'static str {
     static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     H.get_or_init(|| hash_password(&random_token()).expect("argon2 hashes a random password"))
 }

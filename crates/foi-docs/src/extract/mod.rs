@@ -115,7 +115,7 @@ pub fn kind_of(name: &str, content_type: &str, bytes: &[u8]) -> Kind {
 /// budget of bytes and entries, so a small archive of many archives cannot inflate each to
 /// the limit in turn.
 #[derive(Debug, Clone)]
-pub struct Budget {
+pub(crate) struct Budget {
     pub bytes: u64,
     pub entries: usize,
     /// Set when an archive was refused (a bomb): the whole file is refused with this reason.

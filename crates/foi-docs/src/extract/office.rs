@@ -14,7 +14,7 @@ fn open(bytes: &[u8]) -> Option<Archive<'_>> {
 }
 
 /// What a ZIP-based file is, from the members it holds.
-pub fn zip_kind(bytes: &[u8]) -> Kind {
+pub(crate) fn zip_kind(bytes: &[u8]) -> Kind {
     let Some(mut z) = open(bytes) else {
         return Kind::Zip;
     };

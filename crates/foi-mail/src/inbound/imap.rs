@@ -17,14 +17,14 @@ use tokio_rustls::TlsConnector;
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Io for T {}
 
-pub type Session = async_imap::Session<Box<dyn Io>>;
+pub(crate) type Session = async_imap::Session<Box<dyn Io>>;
 pub type Client = async_imap::Client<Box<dyn Io>>;
 
 fn err(what: &str, e: impl std::fmt::Display) -> IngestError {
     IngestError(format!("IMAP {what}: {e}"))
 }
 
-pub fn tls_connector(cfg: &ImapConfig) -> Result<TlsConnector, IngestError> {
+pub(crate) fn tls_connector(cfg: &ImapConfig) -> Result<TlsConnector, IngestError> {
     let mut roots = RootCertStore::empty();
     for c in rustls_native_certs::load_native_certs().certs {
         let _ = roots.add(c);
@@ -51,7 +51,7 @@ pub fn tls_connector(cfg: &ImapConfig) -> Result<TlsConnector, IngestError> {
 
 /// Connects to the server: TCP, then TLS (implicit or STARTTLS), up to the greeting. The
 /// stages are separate so that `foi mailbox test` can say which one failed.
-pub async fn connect_tcp(cfg: &ImapConfig) -> Result<TcpStream, IngestError> {
+pub(crate) async fn connect_tcp(cfg: &ImapConfig) -> Result<TcpStream, IngestError> {
     if cfg.host.trim().is_empty() {
         return Err(IngestError(
             "set [imap] host (or FOI__IMAP__HOST) to ingest over IMAP".into(),
@@ -316,7 +316,7 @@ impl Inbox {
     }
 
     /// Whether a message with this Message-ID is in the selected folder.
-    pub async fn has_message_id(&mut self, message_id: &str) -> Result<bool, IngestError> {
+    pub(crate) async fn has_message_id(&mut self, message_id: &str) -> Result<bool, IngestError> {
         let id = message_id.replace(['"', '\\'], "");
         Ok(!self
             .session
@@ -327,7 +327,7 @@ impl Inbox {
     }
 
     /// Whether `folder` exists (EXAMINE, read-only).
-    pub async fn has_folder(&mut self, folder: &str) -> Result<bool, IngestError> {
+    pub(crate) async fn has_folder(&mut self, folder: &str) -> Result<bool, IngestError> {
         match self.session.examine(folder).await {
             Ok(_) => Ok(true),
             Err(async_imap::error::Error::No(_)) => Ok(false),

@@ -37,14 +37,14 @@ pub enum AuthError {
 impl AuthError {
     /// True when a person must act (sign in, fix the configuration); false when trying
     /// again later may work.
-    pub fn needs_person(&self) -> bool {
+    pub(crate) fn needs_person(&self) -> bool {
         !matches!(self, AuthError::Unreachable(_))
     }
 }
 
 /// The SASL XOAUTH2 initial response (Google's and Microsoft's XOAUTH2 protocol):
 /// `user=<user>^Aauth=Bearer <token>^A^A`.
-pub fn xoauth2_response(user: &str, token: &Secret) -> String {
+pub(crate) fn xoauth2_response(user: &str, token: &Secret) -> String {
     format!("user={user}\x01auth=Bearer {}\x01\x01", token.expose())
 }
 
@@ -57,7 +57,7 @@ struct Cached {
 
 /// When to refresh a token granted now for `lifetime`: a quarter of its life before the end,
 /// and never more than a minute before.
-pub fn refresh_at(now: DateTime<Utc>, lifetime: chrono::Duration) -> DateTime<Utc> {
+pub(crate) fn refresh_at(now: DateTime<Utc>, lifetime: chrono::Duration) -> DateTime<Utc> {
     let margin = (lifetime / 4).min(chrono::Duration::seconds(60));
     now + lifetime - margin
 }

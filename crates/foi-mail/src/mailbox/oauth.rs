@@ -21,15 +21,15 @@ pub struct Endpoints {
 }
 
 /// The delegated scopes Microsoft 365 needs for IMAP and SMTP, and a refresh token.
-pub const MICROSOFT_DELEGATED_SCOPES: &[&str] = &[
+pub(crate) const MICROSOFT_DELEGATED_SCOPES: &[&str] = &[
     "https://outlook.office.com/IMAP.AccessAsUser.All",
     "https://outlook.office.com/SMTP.Send",
     "offline_access",
 ];
 /// App-only (client credentials) access to Exchange Online.
-pub const MICROSOFT_APP_SCOPE: &str = "https://outlook.office365.com/.default";
+pub(crate) const MICROSOFT_APP_SCOPE: &str = "https://outlook.office365.com/.default";
 /// Gmail's IMAP and SMTP scope.
-pub const GOOGLE_SCOPE: &str = "https://mail.google.com/";
+pub(crate) const GOOGLE_SCOPE: &str = "https://mail.google.com/";
 
 #[derive(Debug, thiserror::Error)]
 pub enum OAuthError {

@@ -17,7 +17,7 @@ impl Secret {
     pub fn new(s: impl Into<String>) -> Secret {
         Secret(s.into())
     }
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -74,7 +74,7 @@ pub struct TokenFile {
 }
 
 impl TokenFile {
-    pub fn in_dir(data_dir: &Path) -> TokenFile {
+    pub(crate) fn in_dir(data_dir: &Path) -> TokenFile {
         TokenFile {
             path: data_dir.join("mailbox-tokens.json"),
         }

@@ -131,7 +131,7 @@ pub struct Renderer {
 }
 
 /// "30 July 2024".
-pub fn uk_long_date(d: NaiveDate) -> String {
+pub(crate) fn uk_long_date(d: NaiveDate) -> String {
     d.format("%-d %B %Y").to_string()
 }
 

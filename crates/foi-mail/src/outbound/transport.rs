@@ -289,7 +289,7 @@ impl Smtp {
     }
 
     /// Connects and signs in without sending (`foi mailbox test`).
-    pub async fn test_connection(&self) -> Result<(), SendError> {
+    pub(crate) async fn test_connection(&self) -> Result<(), SendError> {
         let user = self.cfg.username.clone().unwrap_or_default();
         let (pool, token) = self.pool().await?;
         match pool.test_connection().await {

@@ -105,7 +105,7 @@ impl Throttle {
     }
 
     /// Whether `now` is inside the send window.
-    pub fn in_window(&self, now: DateTime<Utc>) -> bool {
+    pub(crate) fn in_window(&self, now: DateTime<Utc>) -> bool {
         let local = now.with_timezone(&London);
         if self.weekdays_only && matches!(local.weekday(), Weekday::Sat | Weekday::Sun) {
             return false;
@@ -143,7 +143,7 @@ pub struct DeliveryReport {
 
 /// The longest a one-off `foi send` waits for a retry; beyond it the letters stay queued
 /// (for `foi serve`, or the next `foi send`).
-pub const MAX_FOREGROUND_WAIT: Duration = Duration::from_secs(10);
+pub(crate) const MAX_FOREGROUND_WAIT: Duration = Duration::from_secs(10);
 
 /// Holds the SQLite single-worker lock for as long as it lives.
 pub struct SendLock(#[allow(dead_code)] Option<File>);
@@ -185,7 +185,7 @@ pub enum Mode {
 }
 
 /// A unique id for this worker, recorded on the messages it claims.
-pub fn worker_id() -> String {
+pub(crate) fn worker_id() -> String {
     let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
     format!("{}:{}", host.trim(), std::process::id())
 }

@@ -84,7 +84,7 @@ pub fn decode(bytes: &[u8], declared: Option<&str>) -> Option<Decoded> {
 }
 
 /// CRLF (and lone CR) to LF: the stored text has one kind of line end.
-pub fn normalise_newlines(s: &str) -> String {
+pub(crate) fn normalise_newlines(s: &str) -> String {
     s.replace("\r\n", "\n").replace('\r', "\n")
 }
 

@@ -34,9 +34,9 @@ use mail_parser::{
 };
 
 /// How deep attached messages inside attached messages are opened.
-pub const MAX_DEPTH: usize = 8;
+pub(crate) const MAX_DEPTH: usize = 8;
 /// The most attachments listed for one message (the rest stay in the raw message).
-pub const MAX_ATTACHMENTS: usize = 1000;
+pub(crate) const MAX_ATTACHMENTS: usize = 1000;
 
 /// A parsed message and the bytes of each attachment, in the order of `mail.attachments`.
 pub struct Decoded {

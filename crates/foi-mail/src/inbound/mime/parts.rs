@@ -39,7 +39,7 @@ fn decode_words(text: &str) -> Option<String> {
 }
 
 /// Whether the part declares base64 but the parser could not decode it.
-pub fn undecoded_base64(part: &MessagePart) -> bool {
+pub(crate) fn undecoded_base64(part: &MessagePart) -> bool {
     part.is_encoding_problem
         && part
             .content_transfer_encoding()
@@ -49,7 +49,7 @@ pub fn undecoded_base64(part: &MessagePart) -> bool {
 /// Base64 decoded leniently: every byte outside the alphabet is skipped (line breaks,
 /// spaces, a stray `.` or a non-ASCII byte), padding is restored. `None` when what is left
 /// cannot be base64 (a single character too many).
-pub fn lenient_base64(text: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn lenient_base64(text: &[u8]) -> Option<Vec<u8>> {
     let mut clean: Vec<u8> = text
         .iter()
         .copied()
@@ -68,7 +68,7 @@ pub fn lenient_base64(text: &[u8]) -> Option<Vec<u8>> {
 /// when the message's text and HTML bodies gave nothing. (Only HTML: a stray plain-text part
 /// is what a broken multipart leaves, such as a preamble with no parts after it, and stays
 /// an attachment.)
-pub fn stray_body(msg: &Message) -> Option<u32> {
+pub(crate) fn stray_body(msg: &Message) -> Option<u32> {
     msg.attachments.iter().copied().find(|id| {
         msg.parts.get(*id as usize).is_some_and(|p| {
             matches!(p.body, PartType::Html(_))

@@ -32,7 +32,7 @@ fn header_end(raw: &[u8]) -> Option<usize> {
 }
 
 /// The message as the parser should see it.
-pub fn repair(raw: &[u8]) -> Cow<'_, [u8]> {
+pub(crate) fn repair(raw: &[u8]) -> Cow<'_, [u8]> {
     let Some(end) = header_end(raw) else {
         return Cow::Borrowed(raw);
     };
