@@ -94,13 +94,6 @@ pub async fn serve(app: Arc<App>, shutdown: watch::Receiver<bool>) -> Result<(),
         Scheduler::from_config(&app.config.schedule)
             .map_err(|e| ServeError::Setup(e.to_string()))?,
     );
-    let transport = Arc::new(
-        app.transport()
-            .map_err(|e| ServeError::Setup(e.to_string()))?,
-    );
-    let throttle = Arc::new(
-        Throttle::from_config(&app.config.send).map_err(|e| ServeError::Setup(e.to_string()))?,
-    );
     let bind = app.config.web.bind.clone();
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
@@ -112,12 +105,62 @@ pub async fn serve(app: Arc<App>, shutdown: watch::Receiver<bool>) -> Result<(),
         .local_addr()
         .map_err(|e| ServeError::Setup(e.to_string()))?;
     let tasks = Arc::new(Tasks::default());
+    let worker_task = spawn_delivery(&app, &tasks, &shutdown)?;
+    let (sched_app, sched_rx) = (app.clone(), shutdown.clone());
+    let sched_task = tokio::spawn(supervise(
+        "scheduler",
+        tasks.clone(),
+        app.clone(),
+        shutdown.clone(),
+        move || run_scheduler(sched_app.clone(), scheduler.clone(), sched_rx.clone()),
+    ));
+    // Replies as they arrive: IMAP IDLE, beside the scheduled poll.
+    let idle_on = app.config.imap.idle && !app.config.imap.host.trim().is_empty();
+    let idle_task = idle_on.then(|| spawn_idle(&app, &tasks, &shutdown));
+    let extract_task = spawn_extractor(&app, &tasks, &shutdown);
 
-    // The delivery worker.
+    // The web server.
+    let mut web_rx = shutdown.clone();
+    announce(&app, local, idle_on);
+    let router = crate::web::router_with_tasks(app.clone(), tasks.clone());
+    let web = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = web_rx.wait_for(|v| *v).await;
+    });
+    if let Err(e) = web.await {
+        tracing::error!("web server: {e}");
+    }
+    let _ = worker_task.await;
+    let _ = sched_task.await;
+    if let Some(t) = idle_task {
+        let _ = t.await;
+    }
+    let _ = extract_task.await;
+    Ok(())
+}
+
+type Task = tokio::task::JoinHandle<()>;
+
+/// The delivery worker, restarted by its supervisor if it stops.
+fn spawn_delivery(
+    app: &Arc<App>,
+    tasks: &Arc<Tasks>,
+    shutdown: &watch::Receiver<bool>,
+) -> Result<Task, ServeError> {
+    let transport = Arc::new(
+        app.transport()
+            .map_err(|e| ServeError::Setup(e.to_string()))?,
+    );
+    let throttle = Arc::new(
+        Throttle::from_config(&app.config.send).map_err(|e| ServeError::Setup(e.to_string()))?,
+    );
     let delivery = app.delivery();
     let lease = Duration::from_secs(app.config.smtp.timeout_secs * 2 + 60);
     let worker_rx = shutdown.clone();
-    let worker_task = tokio::spawn(supervise(
+    Ok(tokio::spawn(supervise(
         "delivery_worker",
         tasks.clone(),
         app.clone(),
@@ -142,48 +185,38 @@ pub async fn serve(app: Arc<App>, shutdown: watch::Receiver<bool>) -> Result<(),
                     .map_err(|e| format!("delivery worker stopped: {e}"))
             }
         },
-    ));
+    )))
+}
 
-    // The scheduler.
-    let sched_app = app.clone();
-    let sched_rx = shutdown.clone();
-    let sched_task = tokio::spawn(supervise(
-        "scheduler",
+/// Replies as they arrive over IMAP IDLE (where the server offers it).
+fn spawn_idle(app: &Arc<App>, tasks: &Arc<Tasks>, shutdown: &watch::Receiver<bool>) -> Task {
+    let (idle_app, idle_rx) = (app.clone(), shutdown.clone());
+    tokio::spawn(supervise(
+        "inbox_idle",
         tasks.clone(),
         app.clone(),
         shutdown.clone(),
-        move || run_scheduler(sched_app.clone(), scheduler.clone(), sched_rx.clone()),
-    ));
-
-    // Replies as they arrive: IMAP IDLE, beside the scheduled poll.
-    let idle_on = app.config.imap.idle && !app.config.imap.host.trim().is_empty();
-    let idle_task = idle_on.then(|| {
-        let (idle_app, idle_rx) = (app.clone(), shutdown.clone());
-        tokio::spawn(supervise(
-            "inbox_idle",
-            tasks.clone(),
-            app.clone(),
-            shutdown.clone(),
-            move || {
-                let (a, mut rx) = (idle_app.clone(), idle_rx.clone());
-                async move {
-                    match crate::services::ingest::watch_imap(&a, rx.clone()).await {
-                        Ok(crate::services::ingest::WatchEnd::NoIdle) => {
-                            tracing::info!("the IMAP server does not offer IDLE: replies are read on the [schedule] inbox_poll");
-                            let _ = rx.wait_for(|v| *v).await;
-                            Ok(())
-                        }
-                        Ok(_) => Ok(()),
-                        Err(e) => Err(format!("reading replies as they arrive (IMAP IDLE): {e}")),
+        move || {
+            let (a, mut rx) = (idle_app.clone(), idle_rx.clone());
+            async move {
+                match crate::services::ingest::watch_imap(&a, rx.clone()).await {
+                    Ok(crate::services::ingest::WatchEnd::NoIdle) => {
+                        tracing::info!("the IMAP server does not offer IDLE: replies are read on the [schedule] inbox_poll");
+                        let _ = rx.wait_for(|v| *v).await;
+                        Ok(())
                     }
+                    Ok(_) => Ok(()),
+                    Err(e) => Err(format!("reading replies as they arrive (IMAP IDLE): {e}")),
                 }
-            },
-        ))
-    });
+            }
+        },
+    ))
+}
 
-    // Reading attachments, in the background, after they are stored.
+/// Reading attachments in the background, after they are stored.
+fn spawn_extractor(app: &Arc<App>, tasks: &Arc<Tasks>, shutdown: &watch::Receiver<bool>) -> Task {
     let (ex_app, ex_rx) = (app.clone(), shutdown.clone());
-    let extract_task = tokio::spawn(supervise(
+    tokio::spawn(supervise(
         "extractor",
         tasks.clone(),
         app.clone(),
@@ -212,14 +245,15 @@ pub async fn serve(app: Arc<App>, shutdown: watch::Receiver<bool>) -> Result<(),
                 }
             }
         },
-    ));
+    ))
+}
 
-    // The web server.
-    let mut web_rx = shutdown.clone();
+/// What the running service does, on standard output.
+fn announce(app: &App, local: std::net::SocketAddr, idle_on: bool) {
     println!("foi is running: dashboard and health check at http://{local}/ (GET /health)");
-    println!("letters: {}", transport_line(&app));
-    println!("replies: {}", replies_line(&app, idle_on));
-    for line in jobs_lines(&app) {
+    println!("letters: {}", transport_line(app));
+    println!("replies: {}", replies_line(app, idle_on));
+    for line in jobs_lines(app) {
         println!("job: {line}");
     }
     if let Some(p) = app.mailbox.problem() {
@@ -228,24 +262,6 @@ pub async fn serve(app: Arc<App>, shutdown: watch::Receiver<bool>) -> Result<(),
             app.mailbox.mailbox, p.reason
         );
     }
-    let router = crate::web::router_with_tasks(app.clone(), tasks.clone());
-    let web = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        let _ = web_rx.wait_for(|v| *v).await;
-    });
-    if let Err(e) = web.await {
-        tracing::error!("web server: {e}");
-    }
-    let _ = worker_task.await;
-    let _ = sched_task.await;
-    if let Some(t) = idle_task {
-        let _ = t.await;
-    }
-    let _ = extract_task.await;
-    Ok(())
 }
 
 fn transport_line(app: &App) -> String {

@@ -229,6 +229,77 @@ fn coding_field(
         "read": read})
 }
 
+/// The card for the latest reply: what it looks like, and the state it would set (none when
+/// foi cannot tell, or the state needs a date, as an extension does).
+fn suggestion_card(
+    req: &crate::services::rounds::RequestRow,
+    inbound: &[crate::services::inbox::InboundItem],
+) -> Option<serde_json::Value> {
+    let m = inbound
+        .iter()
+        .rev()
+        .find(|m| m.state == InboundState::Matched)?;
+    let sug = m
+        .suggested
+        .as_deref()
+        .map(Suggestion::from_key)
+        .unwrap_or(Suggestion::Unknown);
+    let target = sug
+        .state()
+        .filter(|t| *t != RequestState::Extended && req.state.allowed_next().contains(t));
+    Some(json!({
+        "looks_like": sug.looks_like(),
+        "state": target.map(|t| t.as_str()), "state_label": target.map(|t| t.label()),
+        "date": m.received_at.map(crate::domain::dates::iso_day_of).unwrap_or_default(),
+        "extension": sug == Suggestion::ExtensionNotice,
+    }))
+}
+
+/// Desk research: every fetch of the body's source, newest first, with a link to each kept
+/// version.
+fn fetches(view: &RequestView) -> Vec<serde_json::Value> {
+    view.fetches
+        .iter()
+        .rev()
+        .map(|f| json!({
+            "id": f.id, "when": crate::domain::dates::moment(f.fetched_at), "outcome": f.outcome,
+            "kept": f.outcome == "kept", "file": f.filename, "url": f.final_url.clone().unwrap_or_else(|| f.url.clone()),
+            "status": f.http_status, "reason": f.reason,
+            "size": f.size.map(|n| format!("{} KB", (n + 1023) / 1024)),
+            "redirected": f.final_url.as_deref().is_some_and(|u| u != f.url),
+        }))
+        .collect()
+}
+
+/// Who the request can be given to: the team members who can sign in.
+async fn team_for(
+    app: &crate::app::App,
+    req: &crate::services::rounds::RequestRow,
+) -> Result<Vec<serde_json::Value>, WebError> {
+    Ok(crate::services::users::list(app)
+        .await?
+        .into_iter()
+        .filter(|u| u.disabled_at.is_none())
+        .map(|u| json!({"name": u.name, "on": req.assigned_to.as_deref() == Some(u.name.as_str())}))
+        .collect())
+}
+
+/// The request's events newest first: the notes (`notes`) or everything else.
+fn history(evs: &[request_view::Event], notes: bool) -> Vec<serde_json::Value> {
+    use crate::domain::event::EventKind;
+    evs.iter()
+        .rev()
+        .filter(|e| (e.event.kind == EventKind::NoteAdded) == notes)
+        .map(|e| match notes {
+            true => json!({"at": crate::domain::dates::moment(e.at), "actor": e.event.actor, "note": e.event.note}),
+            false => json!({"at": crate::domain::dates::moment(e.at), "actor": e.event.actor,
+                "kind": e.event.kind.words(),
+                "to_state": e.event.to_state.as_deref().map(|s| s.parse::<RequestState>().map(|s| s.label().to_string()).unwrap_or_else(|_| s.replace('_', " "))),
+                "note": e.event.note}),
+        })
+        .collect()
+}
+
 async fn page(
     st: &WebState,
     s: &Sess,
@@ -240,28 +311,7 @@ async fn page(
     let view = request_view::load(app, &reference(reference_text)?).await?;
     let (req, round, inbound) = (&view.request, &view.round, &view.inbound);
     let thread = thread(&view);
-    let latest = inbound
-        .iter()
-        .rev()
-        .find(|m| m.state == InboundState::Matched);
-    // What the latest reply looks like, and the state it would set; when foi cannot tell (or
-    // the state needs a date, as an extension does), the card asks what it is.
-    let suggestion = latest.map(|m| {
-        let sug = m
-            .suggested
-            .as_deref()
-            .map(Suggestion::from_key)
-            .unwrap_or(Suggestion::Unknown);
-        let target = sug
-            .state()
-            .filter(|t| *t != RequestState::Extended && req.state.allowed_next().contains(t));
-        json!({
-            "looks_like": sug.looks_like(),
-            "state": target.map(|t| t.as_str()), "state_label": target.map(|t| t.label()),
-            "date": m.received_at.map(crate::domain::dates::iso_day_of).unwrap_or_default(),
-            "extension": sug == Suggestion::ExtensionNotice,
-        })
-    });
+    let suggestion = suggestion_card(req, inbound);
     let evs = &view.events;
     let mut mine = view.coding.clone();
     let form = form.unwrap_or_default();
@@ -289,19 +339,7 @@ async fn page(
     let (reading, suggestions) = crate::services::suggest::for_request(app, round, req.id).await?;
     let workbench = super::workbench::documents(&reading, &suggestions);
     let mentions = crate::domain::suggest::mentions(&round.def.codebook, &reading.docs);
-    // Desk research: every fetch of the body's source, with a link to each kept version.
-    let sources: Vec<_> = view
-        .fetches
-        .iter()
-        .rev()
-        .map(|f| json!({
-            "id": f.id, "when": crate::domain::dates::moment(f.fetched_at), "outcome": f.outcome,
-            "kept": f.outcome == "kept", "file": f.filename, "url": f.final_url.clone().unwrap_or_else(|| f.url.clone()),
-            "status": f.http_status, "reason": f.reason,
-            "size": f.size.map(|n| format!("{} KB", (n + 1023) / 1024)),
-            "redirected": f.final_url.as_deref().is_some_and(|u| u != f.url),
-        }))
-        .collect();
+    let sources = fetches(&view);
     // Not yet coded and no form sent back: the suggestion is pre-selected for the coder to
     // take, change or clear.
     let fresh = can_edit && form.values.is_empty() && form.errors.is_empty();
@@ -311,14 +349,8 @@ async fn page(
         }
     }
     let chase = crate::services::chasers::chase_plan(app, &req.reference).await?;
-    // Who the request can be given to: the team members who can sign in.
-    let team: Vec<_> = if can_edit {
-        crate::services::users::list(app)
-            .await?
-            .into_iter()
-            .filter(|u| u.disabled_at.is_none())
-            .map(|u| json!({"name": u.name, "on": req.assigned_to.as_deref() == Some(u.name.as_str())}))
-            .collect()
+    let team = if can_edit {
+        team_for(app, req).await?
     } else {
         Vec::new()
     };
@@ -355,16 +387,10 @@ async fn page(
         "suggestion": suggestion,
         "next_states": req.state.allowed_next().iter().map(|s| json!({"id": s.as_str(), "label": s.label()})).collect::<Vec<_>>(),
         "thread": thread.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
-        "events": evs.iter().rev().filter(|e| e.event.kind != crate::domain::event::EventKind::NoteAdded)
-            .map(|e| json!({"at": crate::domain::dates::moment(e.at), "actor": e.event.actor,
-            "kind": e.event.kind.words(),
-            "to_state": e.event.to_state.as_deref().map(|s| s.parse::<RequestState>().map(|s| s.label().to_string()).unwrap_or_else(|_| s.replace('_', " "))),
-            "note": e.event.note})).collect::<Vec<_>>(),
+        "events": history(evs, false),
         "undo": undo.map(|u| json!({"mistaken": u.mistaken.label(), "back_to": u.back_to.label(),
             "set_on": crate::domain::dates::short(u.set_on), "set_by": u.set_by})),
-        "notes": evs.iter().rev().filter(|e| e.event.kind == crate::domain::event::EventKind::NoteAdded)
-            .map(|e| json!({"at": crate::domain::dates::moment(e.at), "actor": e.event.actor, "note": e.event.note}))
-            .collect::<Vec<_>>(),
+        "notes": history(evs, true),
         "coding": coding,
         "workbench": workbench,
         "sources": sources,

@@ -49,21 +49,19 @@ pub(crate) struct Moment {
 }
 
 /// The bundle's files, in the order they are written.
-pub async fn entries(app: &App, reference: &Reference) -> Result<Vec<Entry>, BundleError> {
-    let req = rounds::request_by_ref(&app.db, reference).await?;
-    let round = rounds::find_by_id(&app.db, req.round_id).await?;
-    let outbound = letters::for_request(&app.db, req.id).await?;
-    let inbound = inbox::for_request(&app.db, req.id).await?;
-    let evs = events::for_request(&app.db, req.id).await?;
-    let raw = app.raw_store();
-    let read = |sha: &str| {
-        raw.get(sha)
-            .map_err(|e| BundleError::Raw(sha.chars().take(12).collect(), e.to_string()))
-    };
-    let mut files: Vec<Entry> = Vec::new();
-    let mut timeline: Vec<Moment> = Vec::new();
+fn read_raw(app: &App, sha: &str) -> Result<Vec<u8>, BundleError> {
+    app.raw_store()
+        .get(sha)
+        .map_err(|e| BundleError::Raw(sha.chars().take(12).collect(), e.to_string()))
+}
 
-    // Letters we sent (or that wait to go), as their stored bytes.
+/// Letters we sent (or that wait to go), as their stored bytes.
+fn sent_letters(
+    app: &App,
+    outbound: &[letters::SentLetter],
+    files: &mut Vec<Entry>,
+    timeline: &mut Vec<Moment>,
+) -> Result<(), BundleError> {
     for (i, m) in outbound.iter().enumerate() {
         let Some(sha) = &m.raw_sha256 else { continue };
         let path = format!("messages/{:02}-sent-{}.eml", i + 1, m.kind);
@@ -77,10 +75,19 @@ pub async fn entries(app: &App, reference: &Reference) -> Result<Vec<Entry>, Bun
         });
         files.push(Entry {
             path,
-            bytes: read(sha)?,
+            bytes: read_raw(app, sha)?,
         });
     }
-    // What came back, with the attachments and their text.
+    Ok(())
+}
+
+/// What came back, with the attachments and their text.
+async fn received(
+    app: &App,
+    inbound: &[inbox::InboundItem],
+    files: &mut Vec<Entry>,
+    timeline: &mut Vec<Moment>,
+) -> Result<(), BundleError> {
     let shas: Vec<String> = inbound
         .iter()
         .flat_map(|m| m.attachments.iter().map(|a| a.sha256.clone()))
@@ -90,7 +97,7 @@ pub async fn entries(app: &App, reference: &Reference) -> Result<Vec<Entry>, Bun
         let Some(sha) = &m.raw_sha256 else { continue };
         let stem = format!("{:02}-received", i + 1);
         let path = format!("messages/{stem}.eml");
-        let bytes = read(sha)?;
+        let bytes = read_raw(app, sha)?;
         let at = m.received_at.unwrap_or_default();
         timeline.push(Moment {
             when: dates::moment(at),
@@ -119,34 +126,75 @@ pub async fn entries(app: &App, reference: &Reference) -> Result<Vec<Entry>, Bun
         }
         files.push(Entry { path, bytes });
     }
+    Ok(())
+}
+
+/// The first statutory response, as the publication and the report count it.
+async fn first_response(
+    app: &App,
+    req: &RequestRow,
+    cal: &crate::domain::calendar::Calendar,
+) -> Result<Option<Moment>, BundleError> {
+    let Some(on) = super::requests::first_responses(app, &[req.id])
+        .await?
+        .remove(&req.id)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Moment {
+        when: dates::short(on),
+        at: on
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc())
+            .unwrap_or_default(),
+        what: "first statutory response (an answer, a refusal or \"not held\")".into(),
+        detail: crate::domain::response::Punctuality::of(
+            cal,
+            Some(on),
+            req.clocks.due_on,
+            app.clock.today(),
+        )
+        .describe(),
+        file: String::new(),
+    }))
+}
+
+/// What the bundle holds, for whoever opens it.
+fn readme(req: &RequestRow) -> Entry {
+    Entry {
+        path: "README.txt".into(),
+        bytes: format!(
+            "Request {} to {} ({}), {}.\n\nmessages/    every letter sent and message received, as the original .eml (open in any mail program)\nattachments/ the files they carried\ntext/        the text foi read from each file\ntimeline.csv and timeline.html: every date, the statutory ones with how they were computed\nico-complaint.txt: a complaint to the {} filled from this record (a draft: check it before sending)\n",
+            req.reference,
+            req.authority_name,
+            req.authority_code,
+            req.state.label(),
+            if req.regime.scottish() {
+                "Scottish Information Commissioner"
+            } else {
+                "Information Commissioner"
+            }
+        )
+        .into_bytes(),
+    }
+}
+
+pub async fn entries(app: &App, reference: &Reference) -> Result<Vec<Entry>, BundleError> {
+    let req = rounds::request_by_ref(&app.db, reference).await?;
+    let round = rounds::find_by_id(&app.db, req.round_id).await?;
+    let outbound = letters::for_request(&app.db, req.id).await?;
+    let inbound = inbox::for_request(&app.db, req.id).await?;
+    let evs = events::for_request(&app.db, req.id).await?;
+    let mut files: Vec<Entry> = Vec::new();
+    let mut timeline: Vec<Moment> = Vec::new();
+    sent_letters(app, &outbound, &mut files, &mut timeline)?;
+    received(app, &inbound, &mut files, &mut timeline).await?;
     // The audit log: every change of state and letter (not the team's private notes).
     timeline.extend(audit_log(&evs));
     // The statutory dates, and how each was reached.
     let cal = app.calendar.get().for_regime(req.regime);
     let statutory = statutory_dates(&cal, &req, &mut timeline);
-    // The first statutory response, as the publication and the report count it.
-    if let Some(on) = super::requests::first_responses(app, &[req.id])
-        .await?
-        .remove(&req.id)
-    {
-        let due = req.clocks.due_on;
-        timeline.push(Moment {
-            when: dates::short(on),
-            at: on
-                .and_hms_opt(0, 0, 0)
-                .map(|t| t.and_utc())
-                .unwrap_or_default(),
-            what: "first statutory response (an answer, a refusal or \"not held\")".into(),
-            detail: crate::domain::response::Punctuality::of(
-                &cal,
-                Some(on),
-                due,
-                app.clock.today(),
-            )
-            .describe(),
-            file: String::new(),
-        });
-    }
+    timeline.extend(first_response(app, &req, &cal).await?);
     timeline.sort_by(|a, b| a.at.cmp(&b.at).then(a.what.cmp(&b.what)));
 
     // The ICO complaint letter, filled from the record.
@@ -163,22 +211,7 @@ pub async fn entries(app: &App, reference: &Reference) -> Result<Vec<Entry>, Bun
         path: "timeline.html".into(),
         bytes: timeline_html(&req, &statutory, &timeline).into_bytes(),
     });
-    files.push(Entry {
-        path: "README.txt".into(),
-        bytes: format!(
-            "Request {} to {} ({}), {}.\n\nmessages/    every letter sent and message received, as the original .eml (open in any mail program)\nattachments/ the files they carried\ntext/        the text foi read from each file\ntimeline.csv and timeline.html: every date, the statutory ones with how they were computed\nico-complaint.txt: a complaint to the {} filled from this record (a draft: check it before sending)\n",
-            req.reference,
-            req.authority_name,
-            req.authority_code,
-            req.state.label(),
-            if req.regime.scottish() {
-                "Scottish Information Commissioner"
-            } else {
-                "Information Commissioner"
-            }
-        )
-        .into_bytes(),
-    });
+    files.push(readme(&req));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }

@@ -115,6 +115,109 @@ fn values_label(v: Option<&BTreeSet<String>>) -> String {
         .unwrap_or_else(|| "(not coded)".into())
 }
 
+/// One variable in both rounds: its counts side by side, and each body's answer then and now
+/// (through the successor mapping).
+fn compared_variable(
+    cv: &aggregate::VariableTable,
+    bv: &aggregate::VariableTable,
+    mappings: &[compare::Mapping],
+    cur_by_code: &HashMap<&str, &Body>,
+    base_by_code: &HashMap<&str, &Body>,
+) -> ComparedVariable {
+    let rows = cv
+        .categories
+        .iter()
+        .map(|c| {
+            let b = bv.categories.iter().find(|x| x.id == c.id);
+            ComparedRow {
+                id: c.id.clone(),
+                label: c.label.clone(),
+                current: c.count,
+                current_percent: c.percent,
+                baseline: b.map(|b| b.count).unwrap_or(0),
+                baseline_percent: b.map(|b| b.percent).unwrap_or(0.0),
+            }
+        })
+        .collect();
+    let bodies = mappings
+        .iter()
+        .map(|m| body_change(m, &cv.id, cur_by_code, base_by_code))
+        .collect();
+    ComparedVariable {
+        id: cv.id.clone(),
+        label: cv.label.clone(),
+        current_base: cv.base,
+        baseline_base: bv.base,
+        rows,
+        bodies,
+    }
+}
+
+/// A body's answer to variable `var` now, and its predecessors' then.
+fn body_change(
+    m: &compare::Mapping,
+    var: &str,
+    cur_by_code: &HashMap<&str, &Body>,
+    base_by_code: &HashMap<&str, &Body>,
+) -> BodyChange {
+    let now = values_label(
+        cur_by_code
+            .get(m.code.as_str())
+            .and_then(|b| b.values.get(var)),
+    );
+    let parts: Vec<String> = m
+        .baseline
+        .iter()
+        .map(|l| {
+            let code = crate::domain::register::link_code(l);
+            let v = values_label(base_by_code.get(code).and_then(|b| b.values.get(var)));
+            if m.baseline.len() == 1 && code == m.code {
+                v
+            } else {
+                format!("{l}: {v}")
+            }
+        })
+        .collect();
+    let then = if parts.is_empty() {
+        "(no predecessor)".to_string()
+    } else {
+        parts.join("; ")
+    };
+    BodyChange {
+        code: m.code.clone(),
+        name: m.name.clone(),
+        changed: !(m.baseline.len() == 1 && then == now),
+        current: now,
+        baseline: then,
+    }
+}
+
+/// Each pair of indicators (one of each round) over the bodies both rounds cover.
+fn together(cur: &Findings, base: &Findings, shared: &[&str]) -> Vec<Together> {
+    if shared.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for i in &cur.indicators {
+        for j in &base.indicators {
+            let bodies: Vec<String> = shared
+                .iter()
+                .filter(|c| i.bodies.iter().any(|x| x == *c) && j.bodies.iter().any(|x| x == *c))
+                .map(|c| c.to_string())
+                .collect();
+            out.push(Together {
+                current: i.label.clone(),
+                baseline: j.label.clone(),
+                count: bodies.len(),
+                base: shared.len(),
+                percent: aggregate::percent(bodies.len(), shared.len()),
+                bodies,
+            });
+        }
+    }
+    out
+}
+
 async fn comparison(
     app: &App,
     current: &Round,
@@ -143,72 +246,20 @@ async fn comparison(
         base_bodies.iter().map(|b| (b.code.as_str(), b)).collect();
     let cur_by_code: HashMap<&str, &Body> =
         cur_bodies.iter().map(|b| (b.code.as_str(), b)).collect();
-    let mut variables = Vec::new();
-    for cv in &cur.variables {
-        let Some(bv) = base.variables.iter().find(|b| b.id == cv.id) else {
-            continue;
-        };
-        let rows = cv
-            .categories
-            .iter()
-            .map(|c| {
-                let b = bv.categories.iter().find(|x| x.id == c.id);
-                ComparedRow {
-                    id: c.id.clone(),
-                    label: c.label.clone(),
-                    current: c.count,
-                    current_percent: c.percent,
-                    baseline: b.map(|b| b.count).unwrap_or(0),
-                    baseline_percent: b.map(|b| b.percent).unwrap_or(0.0),
-                }
-            })
-            .collect();
-        let bodies = mappings
-            .iter()
-            .map(|m| {
-                let now = values_label(
-                    cur_by_code
-                        .get(m.code.as_str())
-                        .and_then(|b| b.values.get(&cv.id)),
-                );
-                let parts: Vec<String> = m
-                    .baseline
-                    .iter()
-                    .map(|l| {
-                        let code = crate::domain::register::link_code(l);
-                        let v =
-                            values_label(base_by_code.get(code).and_then(|b| b.values.get(&cv.id)));
-                        if m.baseline.len() == 1 && code == m.code {
-                            v
-                        } else {
-                            format!("{l}: {v}")
-                        }
-                    })
-                    .collect();
-                let then = if parts.is_empty() {
-                    "(no predecessor)".to_string()
-                } else {
-                    parts.join("; ")
-                };
-                let changed = !(m.baseline.len() == 1 && then == now);
-                BodyChange {
-                    code: m.code.clone(),
-                    name: m.name.clone(),
-                    current: now,
-                    baseline: then,
-                    changed,
-                }
-            })
-            .collect();
-        variables.push(ComparedVariable {
-            id: cv.id.clone(),
-            label: cv.label.clone(),
-            current_base: cv.base,
-            baseline_base: bv.base,
-            rows,
-            bodies,
-        });
-    }
+    let variables = cur
+        .variables
+        .iter()
+        .filter_map(|cv| {
+            let bv = base.variables.iter().find(|b| b.id == cv.id)?;
+            Some(compared_variable(
+                cv,
+                bv,
+                &mappings,
+                &cur_by_code,
+                &base_by_code,
+            ))
+        })
+        .collect();
     let indicators = cur
         .indicators
         .iter()
@@ -237,28 +288,7 @@ async fn comparison(
         })
         .map(|b| b.code.as_str())
         .collect();
-    let mut together = Vec::new();
-    if !shared.is_empty() {
-        for i in &cur.indicators {
-            for j in &base.indicators {
-                let bodies: Vec<String> = shared
-                    .iter()
-                    .filter(|c| {
-                        i.bodies.iter().any(|x| x == *c) && j.bodies.iter().any(|x| x == *c)
-                    })
-                    .map(|c| c.to_string())
-                    .collect();
-                together.push(Together {
-                    current: i.label.clone(),
-                    baseline: j.label.clone(),
-                    count: bodies.len(),
-                    base: shared.len(),
-                    percent: aggregate::percent(bodies.len(), shared.len()),
-                    bodies,
-                });
-            }
-        }
-    }
+    let together = together(cur, &base, &shared);
     Ok(Comparison {
         baseline: info(&base_round),
         mappings,

@@ -187,22 +187,7 @@ pub async fn publish(
 ) -> Result<Published, PublishError> {
     let round = rounds::find(&app.db, slug).await?;
     let today = app.clock.today();
-    if let Some(until) = round.def.publish.embargo {
-        if !preview && today < until {
-            return Err(PublishError::Embargo {
-                slug: slug.into(),
-                until,
-            });
-        }
-    }
-    if out.exists()
-        && std::fs::read_dir(out)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-        && !out.join(MARK).exists()
-    {
-        return Err(PublishError::NotOurs(out.display().to_string()));
-    }
+    may_publish(&round, out, preview, today)?;
     let rules = &round.def.publish.redact;
     Redactor::check(rules)?;
     let reqs = rounds::requests(&app.db, round.id).await?;
@@ -279,6 +264,31 @@ pub async fn publish(
     )
     .await?;
     Ok(p)
+}
+
+/// Refused before the embargo (unless a preview), and into a directory that holds something
+/// foi did not publish.
+fn may_publish(
+    round: &rounds::Round,
+    out: &Path,
+    preview: bool,
+    today: chrono::NaiveDate,
+) -> Result<(), PublishError> {
+    if let Some(until) = round.def.publish.embargo {
+        if !preview && today < until {
+            return Err(PublishError::Embargo {
+                slug: round.slug.clone(),
+                until,
+            });
+        }
+    }
+    let full = std::fs::read_dir(out)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(true);
+    if out.exists() && full && !out.join(MARK).exists() {
+        return Err(PublishError::NotOurs(out.display().to_string()));
+    }
+    Ok(())
 }
 
 /// One body's page (its correspondence, redacted, and the original files marked safe), and

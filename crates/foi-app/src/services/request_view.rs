@@ -6,7 +6,7 @@
 use crate::app::App;
 use crate::domain::aggregate::Values;
 use crate::domain::ids::Reference;
-use crate::store::events::Event;
+pub use crate::store::events::Event;
 use crate::store::extracts::Stored;
 use crate::store::inbox::InboundItem;
 use crate::store::letters::SentLetter;
