@@ -118,6 +118,7 @@ pub async fn serve(app: Arc<App>, shutdown: watch::Receiver<bool>) -> Result<(),
     let idle_on = app.config.imap.idle && !app.config.imap.host.trim().is_empty();
     let idle_task = idle_on.then(|| spawn_idle(&app, &tasks, &shutdown));
     let extract_task = spawn_extractor(&app, &tasks, &shutdown);
+    let optimize_task = spawn_optimizer(&app, &tasks, &shutdown);
 
     // The web server.
     let mut web_rx = shutdown.clone();
@@ -139,7 +140,33 @@ pub async fn serve(app: Arc<App>, shutdown: watch::Receiver<bool>) -> Result<(),
         let _ = t.await;
     }
     let _ = extract_task.await;
+    let _ = optimize_task.await;
     Ok(())
+}
+
+/// The query planner's statistics refreshed every six hours (SQLite's `PRAGMA optimize`).
+fn spawn_optimizer(app: &Arc<App>, tasks: &Arc<Tasks>, shutdown: &watch::Receiver<bool>) -> Task {
+    let (op_app, op_rx) = (app.clone(), shutdown.clone());
+    tokio::spawn(supervise(
+        "db_optimize",
+        tasks.clone(),
+        app.clone(),
+        shutdown.clone(),
+        move || {
+            let (a, mut rx) = (op_app.clone(), op_rx.clone());
+            async move {
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(6 * 3600)) => {}
+                        _ = rx.wait_for(|v| *v) => return Ok(()),
+                    }
+                    crate::services::health::optimize_database(&a)
+                        .await
+                        .map_err(|e| format!("refreshing the database's statistics: {e}"))?;
+                }
+            }
+        },
+    ))
 }
 
 type Task = tokio::task::JoinHandle<()>;

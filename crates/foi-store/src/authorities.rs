@@ -148,6 +148,29 @@ pub async fn list(
     Ok(rows.into_iter().map(to_domain).collect())
 }
 
+/// The condition that makes a body abolished: it names successors, or its status says so.
+/// The partial index `ix_authorities_abolished` has exactly this condition, so the query
+/// reads only abolished bodies, whatever the size of the register.
+const ABOLISHED: &str = "(successors <> '' OR lower(status) = 'abolished')";
+
+/// A register's abolished bodies (those that name successors, or whose status says so), by
+/// code: the board and the rounds page ask on every view.
+pub async fn abolished(
+    db: &DatabaseConnection,
+    register_name: &str,
+) -> Result<Vec<Authority>, StoreError> {
+    let rows = abolished_select(register_name).all(db).await?;
+    Ok(rows.into_iter().map(to_domain).collect())
+}
+
+pub(crate) fn abolished_select(register_name: &str) -> sea_orm::Select<authority::Entity> {
+    use sea_orm::sea_query::Expr;
+    authority::Entity::find()
+        .filter(authority::Column::Register.eq(register_name))
+        .filter(Expr::cust(ABOLISHED))
+        .order_by_asc(authority::Column::Code)
+}
+
 /// Names of the loaded registers.
 pub async fn registers(db: &DatabaseConnection) -> Result<Vec<String>, StoreError> {
     Ok(register::Entity::find()

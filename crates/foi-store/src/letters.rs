@@ -52,6 +52,23 @@ pub async fn letter_histories_of(
     Ok(out)
 }
 
+/// The outbound letters of these requests (all with `None`), projected to what a letter
+/// history needs; `ix_messages_request` serves it.
+pub(crate) fn histories_select(ids: Option<&[i32]>) -> sea_orm::Select<message::Entity> {
+    message::Entity::find()
+        .select_only()
+        .column(message::Column::RequestId)
+        .column(message::Column::Kind)
+        .column(message::Column::ChaseStep)
+        .column(message::Column::SentAt)
+        .column(message::Column::MessageId)
+        .column(message::Column::Subject)
+        .filter(message::Column::Direction.eq(OUT))
+        .apply_if(ids, |q, ids| {
+            q.filter(message::Column::RequestId.is_in(ids.iter().copied()))
+        })
+}
+
 async fn histories(
     db: &DatabaseConnection,
     ids: Option<&[i32]>,
@@ -65,21 +82,7 @@ async fn histories(
         Option<String>,
         String,
     );
-    let rows: Vec<Row> = message::Entity::find()
-        .select_only()
-        .column(message::Column::RequestId)
-        .column(message::Column::Kind)
-        .column(message::Column::ChaseStep)
-        .column(message::Column::SentAt)
-        .column(message::Column::MessageId)
-        .column(message::Column::Subject)
-        .filter(message::Column::Direction.eq(OUT))
-        .apply_if(ids, |q, ids| {
-            q.filter(message::Column::RequestId.is_in(ids.iter().copied()))
-        })
-        .into_tuple()
-        .all(db)
-        .await?;
+    let rows: Vec<Row> = histories_select(ids).into_tuple().all(db).await?;
     for (rid, kind, chase_step, sent_at, message_id, subject) in rows {
         let Some(rid) = rid else { continue };
         let e = out.entry(rid).or_default();

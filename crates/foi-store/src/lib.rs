@@ -32,6 +32,7 @@ pub mod letters;
 pub mod linked;
 pub mod mailbox;
 pub mod outbox;
+pub mod plans;
 pub mod requests;
 pub mod rounds;
 pub mod search;
@@ -174,9 +175,26 @@ pub(crate) async fn write_txn(
     .await
 }
 
-/// Applies any pending migrations.
+/// Applies any pending migrations, then lets the query planner refresh its statistics.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), StoreError> {
     Migrator::up(db, None).await?;
+    optimize(db, true).await
+}
+
+/// Keeps the query planner's statistics current, as SQLite recommends: `PRAGMA optimize`
+/// (with `0x10002` when the database is opened: every table that needs it is analysed,
+/// within a bounded effort) at start and then every few hours from `foi serve`. Without
+/// statistics SQLite can pick a poorer index, as it did for a request's letters (the raw-hash
+/// index instead of `ix_messages_request`). PostgreSQL's autovacuum analyses by itself.
+pub async fn optimize(db: &DatabaseConnection, at_open: bool) -> Result<(), StoreError> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        let sql = if at_open {
+            "PRAGMA optimize=0x10002"
+        } else {
+            "PRAGMA optimize"
+        };
+        db.execute_unprepared(sql).await?;
+    }
     Ok(())
 }
 

@@ -460,16 +460,25 @@ pub struct OutboxItem {
     pub raw_sha256: Option<String>,
 }
 
-pub async fn list_unsent(db: &DatabaseConnection) -> Result<Vec<OutboxItem>, StoreError> {
-    let rows = message::Entity::find()
+/// The letters not yet gone, oldest first. The states a letter can still be in before it has
+/// gone are named (not "not sent"), so `ix_messages_state` reads only these rows, however
+/// many letters have gone.
+pub(crate) fn unsent_select() -> sea_orm::Select<message::Entity> {
+    message::Entity::find()
         .filter(message::Column::Direction.eq(OUT))
-        .filter(message::Column::State.is_not_in([
-            OutboundState::Sent.as_str(),
-            OutboundState::Skipped.as_str(),
-        ]))
+        .filter(
+            message::Column::State.is_in(
+                OutboundState::ALL
+                    .iter()
+                    .filter(|s| !matches!(s, OutboundState::Sent | OutboundState::Skipped))
+                    .map(|s| s.as_str()),
+            ),
+        )
         .order_by_asc(message::Column::Id)
-        .all(db)
-        .await?;
+}
+
+pub async fn list_unsent(db: &DatabaseConnection) -> Result<Vec<OutboxItem>, StoreError> {
+    let rows = unsent_select().all(db).await?;
     let req_ids: HashSet<i32> = rows.iter().filter_map(|m| m.request_id).collect();
     let refs: std::collections::HashMap<i32, String> = request::Entity::find()
         .filter(request::Column::Id.is_in(req_ids))

@@ -191,6 +191,108 @@ pub async fn due_between(
     requests_page(db, q).await
 }
 
+/// A round's open requests whose due date in force (`deadline_on`) is on or after `from`
+/// (the calendar's health check: clocks that may run past the last year of holiday data).
+pub async fn deadlines_from(
+    db: &impl ConnectionTrait,
+    round_id: i32,
+    from: NaiveDate,
+) -> Result<Vec<RequestRow>, StoreError> {
+    let mut q = RequestQuery::round(round_id);
+    q.condition = deadlines_condition(round_id, from);
+    q.order = vec![(request::Column::Reference, false)];
+    requests_page(db, q).await
+}
+
+/// A round's open requests due on or after `from` (`ix_requests_round_deadline`).
+pub(crate) fn deadlines_condition(round_id: i32, from: NaiveDate) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(request::Column::RoundId.eq(round_id))
+        .add(request::Column::DeadlineOn.gte(from))
+        .add(request::Column::State.is_in(states_where(|s| {
+            s.awaiting_body() || s == RequestState::InternalReviewRequested
+        })))
+}
+
+/// The domain of a request's FOI address, as SQL (lower case, after the `@`): the expression
+/// of the index `ix_requests_to_domain`, so a lookup by domain reads only that domain's rows.
+fn domain_expr(db: &impl ConnectionTrait) -> &'static str {
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "lower(split_part(to_address, '@', 2))",
+        _ => "lower(substr(to_address, instr(to_address, '@') + 1))",
+    }
+}
+
+/// Sent requests whose FOI address is at `domain`, through `ix_requests_to_domain`.
+pub(crate) fn to_domain_select(
+    db: &impl ConnectionTrait,
+    domain: &str,
+) -> sea_orm::Select<request::Entity> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    request::Entity::find()
+        .filter(Expr::cust(domain_expr(db)).eq(domain.to_ascii_lowercase()))
+        .filter(request::Column::SentAt.is_not_null())
+}
+
+/// Up to `limit` sent requests whose FOI address is at `domain` (triage's suggestion: a reply
+/// from a domain only one request wrote to belongs to it).
+pub async fn sent_to_domain(
+    db: &impl ConnectionTrait,
+    domain: &str,
+    limit: u64,
+) -> Result<Vec<Reference>, StoreError> {
+    use sea_orm::QuerySelect;
+    let refs: Vec<String> = to_domain_select(db, domain)
+        .select_only()
+        .column(request::Column::Reference)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    refs.iter().map(|r| parse_reference(r)).collect()
+}
+
+/// Up to `limit` sent requests to bodies whose name contains `part` (any case), with the
+/// body's name: triage's assign box, by name.
+pub async fn sent_to_named(
+    db: &impl ConnectionTrait,
+    part: &str,
+    limit: u64,
+) -> Result<Vec<(String, Reference)>, StoreError> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func};
+    use sea_orm::QuerySelect;
+    let want = format!("%{}%", part.to_lowercase().replace(['%', '_'], ""));
+    let bodies: Vec<(i32, String)> = authority::Entity::find()
+        .select_only()
+        .column(authority::Column::Id)
+        .column(authority::Column::Name)
+        .filter(Expr::expr(Func::lower(Expr::col(authority::Column::Name))).like(want))
+        .limit(500)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let names: std::collections::HashMap<i32, String> = bodies.into_iter().collect();
+    let rows: Vec<(i32, String)> = request::Entity::find()
+        .select_only()
+        .column(request::Column::AuthorityId)
+        .column(request::Column::Reference)
+        .filter(request::Column::AuthorityId.is_in(names.keys().copied()))
+        .filter(request::Column::SentAt.is_not_null())
+        .order_by_asc(request::Column::Reference)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|(a, r)| {
+            Ok((
+                names.get(&a).cloned().unwrap_or_default(),
+                parse_reference(&r)?,
+            ))
+        })
+        .collect()
+}
+
 /// A round's requests overdue on `day` (their kept `overdue_from` is on or before it).
 pub async fn overdue_on(
     db: &impl ConnectionTrait,

@@ -28,15 +28,17 @@ pub async fn page(
     let app = &st.app;
     let items = triage::waiting(app).await?;
     // Suggest the request of a body whose known address shares the sender's domain.
-    let triage::Targets {
-        by_domain,
-        choices: refs,
-    } = triage::targets(app).await?;
+    let domain = |from: &str| {
+        from.rsplit_once('@')
+            .map(|x| x.1.to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    let domains: Vec<String> = items.iter().map(|m| domain(&m.from)).collect();
+    let by_domain = triage::suggestions(app, &domains).await?;
     let rows: Vec<_> = items
         .iter()
         .map(|m| {
-            let dom = m.from.rsplit_once('@').map(|x| x.1.to_ascii_lowercase()).unwrap_or_default();
-            let suggested = by_domain.get(&dom).filter(|v| v.len() == 1).and_then(|v| v.first().cloned()).unwrap_or_default();
+            let suggested = by_domain.get(&domain(&m.from)).cloned().unwrap_or_default();
             // Enough of the text to decide where it belongs: the new part of the message
             // (earlier mail it quotes left out), then the whole text on request.
             let fresh = crate::domain::suggest::unquoted(&m.text);
@@ -59,7 +61,7 @@ pub async fn page(
         "triage",
         "Triage",
         Some(&s),
-        json!({"items": rows, "refs": refs, "flash": flash}),
+        json!({"items": rows, "flash": flash}),
     )
     .await
 }

@@ -125,3 +125,9 @@ pub async fn nav_counts(app: &App) -> Result<NavCounts, StoreError> {
         problems,
     })
 }
+
+/// Refreshes the query planner's statistics (SQLite's `PRAGMA optimize`; nothing to do on
+/// PostgreSQL): `foi serve` runs it every few hours so query plans follow the data's growth.
+pub async fn optimize_database(app: &App) -> Result<(), StoreError> {
+    crate::store::optimize(&app.db, false).await
+}

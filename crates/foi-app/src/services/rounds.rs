@@ -44,16 +44,9 @@ pub(crate) async fn abolished_in(
     app: &App,
     register: &str,
 ) -> Result<Vec<crate::domain::round::Abolished>, StoreError> {
-    Ok(authorities::list(&app.db, Some(register))
+    Ok(authorities::abolished(&app.db, register)
         .await?
         .into_iter()
-        .filter(|a| {
-            !a.record.successors.is_empty()
-                || a.record
-                    .status
-                    .as_deref()
-                    .is_some_and(|s| s.eq_ignore_ascii_case("abolished"))
-        })
         .map(|a| crate::domain::round::Abolished {
             code: a.record.code,
             name: a.record.name,

@@ -65,22 +65,17 @@ pub async fn resolve(app: &App, given: &str) -> Result<Reference, StoreError> {
             "type the body's name or the request's reference".into(),
         ));
     }
-    let want = given.to_lowercase();
-    let mut found: Vec<(String, Reference)> = Vec::new();
-    for r in rounds::list(&app.db).await? {
-        for q in rounds::requests(&app.db, r.id).await? {
-            if q.sent_at.is_some() && q.authority_name.to_lowercase().contains(&want) {
-                found.push((q.authority_name.clone(), q.reference.clone()));
-            }
-        }
-    }
+    // By name: the database searches (never every request loaded); a few more than one are
+    // enough to say the name is ambiguous.
+    let mut found = rounds::sent_to_named(&app.db, given, 6).await?;
     match found.len() {
         1 => Ok(found.remove(0).1),
         0 => Err(StoreError::Invalid(format!(
-            "no request was sent to a body called \"{given}\"; type part of the body's name or the reference, and pick from the list"
+            "no request was sent to a body called \"{given}\"; type part of the body's name, or the reference"
         ))),
         n => Err(StoreError::Invalid(format!(
-            "\"{given}\" fits {n} requests ({}); pick one from the list",
+            "\"{given}\" fits {}{n} requests ({}); type more of the name, or the reference",
+            if n >= 6 { "at least " } else { "" },
             found
                 .iter()
                 .take(5)
@@ -103,34 +98,27 @@ pub async fn waiting(app: &App) -> Result<Vec<InboundItem>, StoreError> {
     inbox::triage(&app.db).await
 }
 
-/// Where a reply in triage could go: every request whose letter has been sent, and those of
-/// each address domain (a reply from a domain only one request wrote to is suggested for it).
-#[derive(Debug, Clone, Default)]
-pub struct Targets {
-    pub by_domain: std::collections::HashMap<String, Vec<String>>,
-    /// Each sent request as the assign box offers it: "Kent and Medway ICB (MSK26-QKS)".
-    pub choices: Vec<String>,
-}
-
 /// How the assign box offers a request: the body's name, then the reference in brackets.
 pub fn choice(name: &str, reference: &Reference) -> String {
     format!("{name} ({reference})")
 }
 
-pub async fn targets(app: &App) -> Result<Targets, StoreError> {
-    let mut t = Targets::default();
-    for r in rounds::list(&app.db).await? {
-        for q in rounds::requests(&app.db, r.id).await? {
-            if q.sent_at.is_some() {
-                if let Some(a) = &q.to_address {
-                    t.by_domain
-                        .entry(a.domain())
-                        .or_default()
-                        .push(q.reference.to_string());
-                }
-                t.choices.push(choice(&q.authority_name, &q.reference));
-            }
+/// For each sender's domain, the request a reply from it is suggested for: the one sent
+/// request whose FOI address is at that domain (none when two or more are). One indexed
+/// lookup per domain shown, whatever the number of requests.
+pub async fn suggestions(
+    app: &App,
+    domains: &[String],
+) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    let mut out = std::collections::HashMap::new();
+    for d in domains {
+        if d.is_empty() || out.contains_key(d) {
+            continue;
+        }
+        let refs = rounds::sent_to_domain(&app.db, d, 2).await?;
+        if let [only] = refs.as_slice() {
+            out.insert(d.clone(), only.to_string());
         }
     }
-    Ok(t)
+    Ok(out)
 }
