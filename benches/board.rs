@@ -10,6 +10,12 @@
 //! states, due dates and reply counts are then set in bulk by SQL (a mix like a round three
 //! months in: most answered, some overdue, one in ten with replies waiting, some coded) and the
 //! deadlines kept by `store::board_values`, since the benchmark measures reading, not a round's life.
+//!
+//! What it leaves out, plainly: no letter is in `messages` (states are set by SQL, so the
+//! chaser steps read an empty letter table); it times the board's data and template only,
+//! not HTTP, the session, the navigation counts, the layout's banners (calendar health, the
+//! history check) or any other page; and it runs `ANALYZE` itself. A page as a person loads
+//! it costs more: see `tests/query_plans.rs` for the plans of those other queries.
 
 use foi::app::{App, Globals};
 use foi::config::Config;
