@@ -96,12 +96,41 @@ pub async fn for_request(
     matching(db, event::Column::RequestId.eq(request_id)).await
 }
 
-/// The events of many requests, oldest first (one query).
+/// The events of many requests, oldest first: asked 500 requests at a time, so a round of
+/// 100,000 never makes one statement with 100,000 parameters (past what SQLite and PostgreSQL
+/// accept, and slow to plan well before that).
 pub async fn for_requests(
     db: &impl ConnectionTrait,
     request_ids: &[i32],
 ) -> Result<Vec<Event>, StoreError> {
-    matching(db, event::Column::RequestId.is_in(request_ids.to_vec())).await
+    in_chunks(db, request_ids, false).await
+}
+
+/// The state changes (events with a new state) of many requests, oldest first, 500 requests
+/// at a time: what a request's timeline is made of.
+pub async fn state_changes_of(
+    db: &impl ConnectionTrait,
+    request_ids: &[i32],
+) -> Result<Vec<Event>, StoreError> {
+    in_chunks(db, request_ids, true).await
+}
+
+async fn in_chunks(
+    db: &impl ConnectionTrait,
+    request_ids: &[i32],
+    state_changes_only: bool,
+) -> Result<Vec<Event>, StoreError> {
+    use sea_orm::sea_query::ExprTrait;
+    let mut out = Vec::new();
+    for chunk in request_ids.chunks(500) {
+        let mut cond = event::Column::RequestId.is_in(chunk.to_vec());
+        if state_changes_only {
+            cond = cond.and(event::Column::ToState.is_not_null());
+        }
+        out.extend(matching(db, cond).await?);
+    }
+    out.sort_by_key(|e| e.id);
+    Ok(out)
 }
 
 /// The events about one message (a dismissed triage message, a retried letter), oldest first.

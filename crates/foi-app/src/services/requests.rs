@@ -76,7 +76,7 @@ pub(crate) async fn standing_changes(
 ) -> Result<std::collections::HashMap<i32, Vec<crate::domain::response::StateChange>>, StoreError> {
     use crate::domain::response::{standing, Recorded, StateChange};
     let mut recorded: std::collections::HashMap<i32, Vec<Recorded>> = Default::default();
-    for e in crate::store::events::for_requests(&app.db, ids).await? {
+    for e in crate::store::events::state_changes_of(&app.db, ids).await? {
         let (Some(rid), Some(to)) = (
             e.event.request_id,
             e.event.to_state.as_deref().and_then(|s| s.parse().ok()),

@@ -1,0 +1,299 @@
+//! Benchmark: the pages people load, over HTTP, on a round built the way a user builds it.
+//!
+//!     cargo bench --bench pages
+//!     FOI_BENCH_SIZES=1000,10000,100000 FOI_BENCH_STORES=sqlite,postgres cargo bench --bench pages
+//!
+//! For each store and size: a register of N bodies imported (`foi authorities import`), the
+//! round created from the shipped MSK round file and launched, every letter actually sent
+//! through the file transport (`foi send`), replies from one body in ten ingested from a
+//! Maildir (`foi ingest --maildir`), twenty unmatched messages for triage, a third of the bodies coded
+//! (`foi code import`). Then `foi serve` is started, a user signs in, and every page is
+//! fetched over HTTP with the session: median and 95th percentile of 10 fetches each. Then
+//! the board is fetched by 8 and by 64 concurrent clients for 5 seconds each: requests per
+//! second. Defaults: 1,000 and 10,000 bodies on SQLite (100,000 and PostgreSQL on request).
+
+#[path = "../tests/common/http.rs"]
+mod http;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+const PASSWORD: &str = "a long enough password";
+
+fn foi(data: &Path, env: &[(&str, String)], args: &[&str]) -> String {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_foi"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("FOI_TODAY")
+        .env("FOI__CALENDAR__SOURCE", "")
+        .env("FOI__SEND__PER_MINUTE", "0")
+        .env("FOI__SEND__PER_DAY", "0")
+        .env("FOI_NEW_PASSWORD", PASSWORD);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().expect("run foi");
+    assert!(
+        o.status.success(),
+        "foi {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The round, built as a user builds it; returns the reference of one body with a reply.
+fn build(data: &Path, env: &[(&str, String)], n: usize) -> (String, Duration) {
+    let started = Instant::now();
+    std::fs::create_dir_all(data).unwrap();
+    foi(data, env, &["init"]);
+    let mut csv = String::from("code,name,region,foi_email,foi_email_verified\n");
+    for i in 1..=n {
+        let region = ["North", "South", "East", "West", "Midlands"][i % 5];
+        csv.push_str(&format!(
+            "B{i:06},Integrated Care Board number {i},{region},foi{i}@icb{}.example.org,yes\n",
+            i % 50
+        ));
+    }
+    let reg = data.join("bench-register.csv");
+    std::fs::write(&reg, csv).unwrap();
+    foi(
+        data,
+        env,
+        &[
+            "authorities",
+            "import",
+            reg.to_str().unwrap(),
+            "--register",
+            "bench",
+        ],
+    );
+    let round = std::fs::read_to_string("config/rounds/msk-2026.toml")
+        .unwrap()
+        .replace("slug = \"msk-2026\"", "slug = \"bench\"")
+        .replace("register = \"icbs-2026\"", "register = \"bench\"")
+        .replace("reference_prefix = \"MSK26\"", "reference_prefix = \"BN\"");
+    let file = data.join("bench.toml");
+    std::fs::write(&file, round).unwrap();
+    foi(data, env, &["round", "create", file.to_str().unwrap()]);
+    foi(
+        data,
+        env,
+        &["round", "launch", "bench", "--yes", "--enqueue-only"],
+    );
+    foi(data, env, &["send"]);
+    // Replies from one body in ten, and twenty messages no request is found for.
+    let maildir = data.join("bench-replies");
+    std::fs::create_dir_all(maildir.join("cur")).unwrap();
+    let mail = maildir.join("new");
+    std::fs::create_dir_all(&mail).unwrap();
+    for i in (1..=n).step_by(10) {
+        let r = format!("BN-B{i:06}");
+        std::fs::write(
+            mail.join(format!("{i}.eml")),
+            format!(
+                "From: FOI team <foi{i}@icb{}.example.org>\r\nTo: projects@arma.uk.net\r\nSubject: RE: Freedom of Information request [FOI ref {r}]\r\nMessage-ID: <reply{i}@icb.example.org>\r\nDate: Mon, 8 Jun 2026 10:00:00 +0100\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThank you for your request {r}. The ICB has a named MSK lead, the Director of Planned Care. Our priorities are waiting lists and pathways.\r\n",
+                i % 50
+            ),
+        )
+        .unwrap();
+    }
+    for j in 0..20 {
+        std::fs::write(
+            mail.join(format!("stray{j}.eml")),
+            format!("From: someone{j}@elsewhere.example\r\nTo: projects@arma.uk.net\r\nSubject: Your enquiry\r\nMessage-ID: <stray{j}@elsewhere.example>\r\nDate: Mon, 8 Jun 2026 11:00:00 +0100\r\nContent-Type: text/plain\r\n\r\nPlease see our answer.\r\n"),
+        )
+        .unwrap();
+    }
+    foi(
+        data,
+        env,
+        &["ingest", "--maildir", maildir.to_str().unwrap()],
+    );
+    let mut codes = String::from("authority,variable,value\n");
+    for i in (1..=n).step_by(3) {
+        codes.push_str(&format!(
+            "B{i:06},msk_lead,yes\nB{i:06},priorities,specific\n"
+        ));
+    }
+    let codes_file = data.join("bench-codes.csv");
+    std::fs::write(&codes_file, codes).unwrap();
+    foi(
+        data,
+        env,
+        &[
+            "code",
+            "import",
+            "bench",
+            codes_file.to_str().unwrap(),
+            "--coder",
+            "bench",
+        ],
+    );
+    foi(data, env, &["user", "add", "ann", "--role", "editor"]);
+    ("BN-B000001".to_string(), started.elapsed())
+}
+
+struct Serve(Child);
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(data: &Path, env: &[(&str, String)], addr: &str) -> Serve {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_foi"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--data-dir")
+        .arg(data)
+        .arg("serve")
+        .env("FOI__WEB__BIND", addr)
+        .env("FOI__CALENDAR__SOURCE", "")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let child = c.spawn().expect("foi serve");
+    http::wait_ok(addr, "/health", 60);
+    Serve(child)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn rps(addr: &str, cookie: &str, path: &str, clients: usize) -> f64 {
+    let stop = Instant::now() + Duration::from_secs(5);
+    let handles: Vec<_> = (0..clients)
+        .map(|_| {
+            let (addr, cookie, path) = (addr.to_string(), cookie.to_string(), path.to_string());
+            std::thread::spawn(move || {
+                let mut n = 0u64;
+                while Instant::now() < stop {
+                    let r = http::request(&addr, "GET", &path, Some(&cookie), None);
+                    assert_eq!(r.status, 200, "{path}");
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    let total: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    total as f64 / 5.0
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list" || a == "--test") {
+        return;
+    }
+    let sizes: Vec<usize> = std::env::var("FOI_BENCH_SIZES")
+        .unwrap_or_else(|_| "1000,10000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let stores: Vec<String> = std::env::var("FOI_BENCH_STORES")
+        .unwrap_or_else(|_| "sqlite".into())
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    println!("| store | bodies | page | median ms | p95 ms | KB |");
+    println!("|---|---:|---|---:|---:|---:|");
+    let mut throughput = Vec::new();
+    for store in &stores {
+        for &n in &sizes {
+            let data: PathBuf = tmp.path().join(format!("{store}-{n}"));
+            let mut env: Vec<(&str, String)> = Vec::new();
+            let scratch = format!("foi_bench_pages_{}_{n}", std::process::id());
+            if store == "postgres" {
+                let rt = tokio::runtime::Runtime::new().unwrap();
+                rt.block_on(async {
+                    let admin = foi::store::connect(PG_ADMIN, 10).await.unwrap();
+                    foi::store::sql::execute(&admin, &format!("CREATE DATABASE {scratch}"))
+                        .await
+                        .unwrap();
+                });
+                env.push((
+                    "FOI_DATABASE_URL",
+                    format!("postgres://postgres@127.0.0.1:5432/{scratch}"),
+                ));
+            }
+            let (reference, took) = build(&data, &env, n);
+            eprintln!(
+                "{store} {n}: round built the user's way in {:.0} s",
+                took.as_secs_f64()
+            );
+            let addr = format!("127.0.0.1:{}", http::free_port());
+            let _serve = serve(&data, &env, &addr);
+            let mut web = http::Client::new(&addr);
+            web.login("ann", PASSWORD);
+            let cookie = web.cookie.clone().unwrap();
+            let pages = [
+                "/".to_string(),
+                "/rounds/bench".into(),
+                "/rounds/bench?filter=overdue".into(),
+                "/rounds/bench?filter=classify".into(),
+                format!("/requests/{reference}"),
+                "/triage".into(),
+                "/outbox".into(),
+                "/chasers".into(),
+                "/search?q=planned+care".into(),
+                "/rounds/bench/report".into(),
+                "/registers".into(),
+                "/people".into(),
+            ];
+            for page in &pages {
+                let first = web.get(page);
+                assert_eq!(first.status, 200, "{page}: {}", first.body);
+                let mut ms: Vec<f64> = (0..10)
+                    .map(|_| {
+                        let t = Instant::now();
+                        let r = web.get(page);
+                        assert_eq!(r.status, 200, "{page}");
+                        t.elapsed().as_secs_f64() * 1000.0
+                    })
+                    .collect();
+                ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
+                println!(
+                    "| {store} | {n} | `{page}` | {:.1} | {:.1} | {} |",
+                    percentile(&ms, 0.5),
+                    percentile(&ms, 0.95),
+                    first.bytes.len() / 1024
+                );
+            }
+            for clients in [8, 64] {
+                throughput.push(format!(
+                    "| {store} | {n} | {clients} | {:.0} |",
+                    rps(&addr, &cookie, "/rounds/bench", clients)
+                ));
+            }
+            drop(_serve);
+            if store == "postgres" {
+                let rt = tokio::runtime::Runtime::new().unwrap();
+                rt.block_on(async {
+                    let admin = foi::store::connect(PG_ADMIN, 10).await.unwrap();
+                    let _ = foi::store::sql::execute(
+                        &admin,
+                        &format!("DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"),
+                    )
+                    .await;
+                });
+            }
+        }
+    }
+    println!();
+    println!("| store | bodies | concurrent clients | board requests/s |");
+    println!("|---|---:|---:|---:|");
+    for t in throughput {
+        println!("{t}");
+    }
+}
