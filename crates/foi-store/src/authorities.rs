@@ -171,6 +171,38 @@ pub(crate) fn abolished_select(register_name: &str) -> sea_orm::Select<authority
         .order_by_asc(authority::Column::Code)
 }
 
+/// Each loaded register with how many bodies it has and how many lack a verified FOI
+/// address, counted by the database (the registers page), by name.
+pub async fn summaries(db: &DatabaseConnection) -> Result<Vec<(String, u64, u64)>, StoreError> {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::QuerySelect;
+    let rows: Vec<(String, i64, i64)> = authority::Entity::find()
+        .select_only()
+        .column(authority::Column::Register)
+        .column_as(Expr::cust("COUNT(*)"), "bodies")
+        .column_as(
+            Expr::cust("SUM(CASE WHEN foi_email IS NULL OR NOT email_verified THEN 1 ELSE 0 END)"),
+            "unverified",
+        )
+        .group_by(authority::Column::Register)
+        .order_by_asc(authority::Column::Register)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut counted: std::collections::HashMap<String, (u64, u64)> = rows
+        .into_iter()
+        .map(|(r, b, u)| (r, (b.max(0) as u64, u.max(0) as u64)))
+        .collect();
+    Ok(registers(db)
+        .await?
+        .into_iter()
+        .map(|name| {
+            let (b, u) = counted.remove(&name).unwrap_or((0, 0));
+            (name, b, u)
+        })
+        .collect())
+}
+
 /// Names of the loaded registers.
 pub async fn registers(db: &DatabaseConnection) -> Result<Vec<String>, StoreError> {
     Ok(register::Entity::find()

@@ -37,13 +37,8 @@ async fn list_page(
     problem: Option<(String, Vec<String>)>,
 ) -> Result<Response, WebError> {
     let mut out = Vec::new();
-    for name in svc::names(&st.app).await? {
-        let bodies = svc::list(&st.app, Some(&name)).await?;
-        let unverified = bodies
-            .iter()
-            .filter(|b| b.record.foi_email.is_none() || !b.record.email_verified)
-            .count();
-        out.push(json!({"name": name, "bodies": bodies.len(), "unverified": unverified}));
+    for (name, bodies, unverified) in svc::summaries(&st.app).await? {
+        out.push(json!({"name": name, "bodies": bodies, "unverified": unverified}));
     }
     let (status, problem) = match problem {
         Some(p) => (axum::http::StatusCode::BAD_REQUEST, Some(p)),

@@ -37,6 +37,12 @@ pub async fn list(app: &App, register: Option<&str>) -> Result<Vec<Authority>, S
 
 pub use crate::store::authorities::AddressChange;
 
+/// Each register with its number of bodies and of bodies without a verified FOI address
+/// (counted by the database, so the registers page costs the same for any register's size).
+pub async fn summaries(app: &App) -> Result<Vec<(String, u64, u64)>, StoreError> {
+    authorities::summaries(&app.db).await
+}
+
 /// The names of the loaded registers.
 pub async fn names(app: &App) -> Result<Vec<String>, StoreError> {
     authorities::registers(&app.db).await
