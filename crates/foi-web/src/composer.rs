@@ -139,10 +139,7 @@ pub async fn import(State(st): State<WebState>, e: Editor) -> Result<Response, W
             "choose a round file (.toml) to import".into(),
         ));
     };
-    let text = crate::domain::text::utf8(&file.bytes, &file.filename)
-        .map_err(WebError::BadRequest)?
-        .to_string();
-    let saved = svc::import(&st.app, &file.filename, &text, e.name()).await?;
+    let saved = svc::import(&st.app, &file.filename, &file.bytes, e.name()).await?;
     Ok(Redirect::to(&format!("/rounds/{}?done=made", saved.slug)).into_response())
 }
 

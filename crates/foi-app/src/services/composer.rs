@@ -192,69 +192,26 @@ pub async fn save(
         }
         _ => {
             let created = rounds::create(&app.db, &def, &text, actor, now).await?;
-            events::append(
-                &app.db,
-                events::NewEvent {
-                    actor: actor.to_string(),
-                    kind: EventKind::RoundComposed,
-                    note: Some(format!("round {} made ({})", def.slug(), start.as_string())),
-                    data: Some(serde_json::json!({ "round": def.slug() })),
-                    ..Default::default()
-                },
-                now,
-            )
-            .await?;
-            Ok(Saved {
-                slug: def.slug().to_string(),
-                what: "made",
-                requests: match created {
-                    rounds::Created::New { requests } => requests,
-                    rounds::Created::AlreadyExists => 0,
-                },
-            })
+            let note = format!("round {} made ({})", def.slug(), start.as_string());
+            made(app, &def, created, &note, actor).await
         }
     }
 }
 
-/// A round file given in the dashboard (its text): checked as `foi round create` checks it,
-/// then made as a draft, with a `round_composed` event.
-pub async fn import(app: &App, name: &str, text: &str, actor: &str) -> Result<Saved, ComposeError> {
-    let dir = std::env::temp_dir().join(format!("foi-import-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|source| RoundServiceError::Read {
-        path: dir.display().to_string(),
-        source,
-    })?;
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let path = dir.join(if safe.is_empty() {
-        "round.toml".into()
-    } else {
-        safe
-    });
-    std::fs::write(&path, text).map_err(|source| RoundServiceError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let made = round_service::create_round(app, &path).await;
-    let _ = std::fs::remove_dir_all(&dir);
-    let (def, created) = made?;
+/// A new draft round's `round_composed` event, and what was saved.
+async fn made(
+    app: &App,
+    def: &RoundDef,
+    created: rounds::Created,
+    note: &str,
+    actor: &str,
+) -> Result<Saved, ComposeError> {
     events::append(
         &app.db,
         events::NewEvent {
             actor: actor.to_string(),
             kind: EventKind::RoundComposed,
-            note: Some(format!(
-                "round {} made from the round file {name}",
-                def.slug()
-            )),
+            note: Some(note.to_string()),
             data: Some(serde_json::json!({ "round": def.slug() })),
             ..Default::default()
         },
@@ -269,6 +226,19 @@ pub async fn import(app: &App, name: &str, text: &str, actor: &str) -> Result<Sa
             rounds::Created::AlreadyExists => 0,
         },
     })
+}
+
+/// A round file given in the dashboard: checked as `foi round create` checks it,
+/// then made as a draft, with a `round_composed` event.
+pub async fn import(
+    app: &App,
+    name: &str,
+    bytes: &[u8],
+    actor: &str,
+) -> Result<Saved, ComposeError> {
+    let (def, created) = round_service::create_round_from(app, bytes, name).await?;
+    let note = format!("round {} made from the round file {name}", def.slug());
+    made(app, &def, created, &note, actor).await
 }
 
 /// The form applied, written and checked: the definition and its round file, or every

@@ -86,7 +86,7 @@ impl App {
 }
 
 /// Parses and validates a round file against the database (register) and templates.
-pub(crate) async fn parse_round_file(
+pub async fn parse_round_file(
     app: &App,
     path: &Path,
 ) -> Result<(RoundDef, String), RoundServiceError> {
@@ -94,17 +94,27 @@ pub(crate) async fn parse_round_file(
         path: path.display().to_string(),
         source,
     })?;
-    let text = crate::domain::text::utf8(&bytes, &path.display().to_string())
+    parse_round_bytes(app, &bytes, &path.display().to_string()).await
+}
+
+/// The same for a round file's bytes (`file` names it in problems): a file on disk, or one
+/// uploaded in the dashboard.
+pub async fn parse_round_bytes(
+    app: &App,
+    bytes: &[u8],
+    file: &str,
+) -> Result<(RoundDef, String), RoundServiceError> {
+    let text = crate::domain::text::utf8(bytes, file)
         .map_err(|message| {
             RoundServiceError::Definition(vec![RoundError {
-                file: path.display().to_string(),
+                file: file.to_string(),
                 line: None,
                 message,
             }])
         })?
         .to_string();
     let renderer = app.renderer()?;
-    let file = path.display().to_string();
+    let file = file.to_string();
     let def = RoundDef::parse(&text, &file, &|t| renderer.has_letter(t))
         .map_err(RoundServiceError::Definition)?;
     let regs = authorities::registers(&app.db).await?;
@@ -130,6 +140,24 @@ pub async fn create_round(
     path: &Path,
 ) -> Result<(RoundDef, Created), RoundServiceError> {
     let (def, text) = parse_round_file(app, path).await?;
+    create_parsed(app, def, text).await
+}
+
+/// A round from a round file's bytes (the dashboard's import), as `foi round create` makes it.
+pub async fn create_round_from(
+    app: &App,
+    bytes: &[u8],
+    file: &str,
+) -> Result<(RoundDef, Created), RoundServiceError> {
+    let (def, text) = parse_round_bytes(app, bytes, file).await?;
+    create_parsed(app, def, text).await
+}
+
+async fn create_parsed(
+    app: &App,
+    def: RoundDef,
+    text: String,
+) -> Result<(RoundDef, Created), RoundServiceError> {
     // Every letter the round can send is rendered for one body *before* anything is written:
     // a template problem creates nothing.
     if def.kind != RoundKind::Desk {
