@@ -130,3 +130,53 @@ async fn board_status_overdue_and_digest_agree_every_day_for_45_working_days() {
         "{seen:?}"
     );
 }
+
+/// `foi overdue` is streamed a thousand requests at a time: over 2,100 late requests (all
+/// sent the same day, so every batch boundary falls between references of one overdue date)
+/// each is listed exactly once, longest overdue first, in every format.
+#[test]
+fn foi_overdue_lists_every_late_request_once_across_its_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("var");
+    ok(foi(&data, &["init"], &[]));
+    let n = 2_100;
+    let mut csv = String::from("code,name,region,foi_email\n");
+    for i in 1..=n {
+        csv.push_str(&format!("X{i:05},Body {i},Test,foi{i}@body.example\n"));
+    }
+    common::msk_round_for(dir.path(), &data, "many", &csv);
+    // Half sent on Monday 16 November, half on Tuesday: two overdue dates.
+    for (day, cap) in [("2026-11-16", "1050"), ("2026-11-17", "0")] {
+        let env = [
+            ("FOI_TODAY", day),
+            ("FOI__SEND__PER_MINUTE", "0"),
+            ("FOI__SEND__PER_DAY", cap),
+        ];
+        if day == "2026-11-16" {
+            ok(foi(
+                &data,
+                &["round", "launch", "msk-2026", "--yes", "--enqueue-only"],
+                &env,
+            ));
+        }
+        ok(foi(&data, &["send"], &env));
+    }
+    let late = [("FOI_TODAY", "2027-02-01")];
+    let csv = ok(foi(&data, &["overdue", "--format", "csv"], &late));
+    let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), n, "every late request listed");
+    let refs: std::collections::HashSet<&str> = rows.iter().map(|r| &r[1]).collect();
+    assert_eq!(refs.len(), n, "none listed twice");
+    let days: Vec<u32> = rows.iter().map(|r| r[5].parse().unwrap()).collect();
+    assert!(
+        days.windows(2).all(|w| w[0] >= w[1]),
+        "longest overdue first"
+    );
+    assert!(days[0] > days[n - 1], "two send days, two lateness figures");
+    let json: Vec<Value> =
+        serde_json::from_str(&ok(foi(&data, &["overdue", "--format", "json"], &late))).unwrap();
+    assert_eq!(json.len(), n);
+    let table = ok(foi(&data, &["overdue"], &late));
+    assert_eq!(table.lines().count(), n + 1, "a header and a line each");
+}

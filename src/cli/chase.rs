@@ -105,43 +105,62 @@ pub struct OverdueArgs {
     pub format: Format,
 }
 
+const OVERDUE_HEADERS: [&str; 9] = [
+    "round",
+    "reference",
+    "name",
+    "state",
+    "due_date",
+    "working_days_overdue",
+    "tier",
+    "next_step",
+    "next_step_date",
+];
+
+fn overdue_cells(r: &chasers::OverdueRow) -> Vec<String> {
+    vec![
+        r.round.clone(),
+        r.reference.clone(),
+        r.name.clone(),
+        r.state.to_string(),
+        r.due_date.map(|d| d.to_string()).unwrap_or_default(),
+        r.working_days_overdue.to_string(),
+        r.tier.label().to_string(),
+        r.next_step.clone().unwrap_or_default(),
+        r.next_step_date.map(|d| d.to_string()).unwrap_or_default(),
+    ]
+}
+
+/// A failure while streaming: the database, or writing the output (a closed pipe).
+#[derive(Debug, thiserror::Error)]
+enum StreamError {
+    #[error(transparent)]
+    Chase(#[from] chasers::ChaseError),
+    #[error("cannot write the output: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// `foi overdue`: streamed, so 60,000 late requests are written as they are read, in
+/// constant memory (a table takes a first pass for its column widths).
 pub async fn overdue(g: &Globals, a: OverdueArgs) -> anyhow::Result<()> {
+    use crate::output::{Stream, Widths};
     let app = super::open(g).await?;
-    let rows = chasers::overdue(&app, a.slug.as_deref()).await?;
-    let table: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.round.clone(),
-                r.reference.clone(),
-                r.name.clone(),
-                r.state.to_string(),
-                r.due_date.map(|d| d.to_string()).unwrap_or_default(),
-                r.working_days_overdue.to_string(),
-                r.tier.label().to_string(),
-                r.next_step.clone().unwrap_or_default(),
-                r.next_step_date.map(|d| d.to_string()).unwrap_or_default(),
-            ]
+    let slug = a.slug.as_deref();
+    let mut widths = Widths::new(&OVERDUE_HEADERS);
+    if a.format == Format::Table {
+        chasers::overdue_each(&app, slug, |r| {
+            widths.add(&overdue_cells(&r));
+            Ok::<(), chasers::ChaseError>(())
         })
-        .collect();
-    print!(
-        "{}",
-        output::render(
-            a.format,
-            &[
-                "round",
-                "reference",
-                "name",
-                "state",
-                "due_date",
-                "working_days_overdue",
-                "tier",
-                "next_step",
-                "next_step_date"
-            ],
-            &table,
-            &rows
-        )
-    );
+        .await?;
+    }
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut stream = Stream::start(a.format, &OVERDUE_HEADERS, widths, out)?;
+    chasers::overdue_each(&app, slug, |r| {
+        stream.row(&overdue_cells(&r), &r)?;
+        Ok::<(), StreamError>(())
+    })
+    .await?;
+    stream.finish()?;
     Ok(())
 }

@@ -131,7 +131,8 @@ pub enum Command {
     Health,
     /// Run the chaser ladder now, or approve queued chasers
     Chase(chase::ChaseArgs),
-    /// Every overdue request across rounds, with the next chaser step
+    /// Every overdue request across rounds, with the next chaser step: per round, longest
+    /// overdue first (streamed: any number of rows in constant memory)
     Overdue(chase::OverdueArgs),
     /// The team's digest
     Digest(digest::DigestArgs),

@@ -295,6 +295,30 @@ pub async fn of(
     Ok(out)
 }
 
+/// How each of these contents was read (status, and why not where it failed), by content
+/// hash, without their text: for checks that only ask whether a file was read.
+pub async fn statuses_of(
+    db: &DatabaseConnection,
+    shas: &[String],
+) -> Result<HashMap<String, (String, Option<String>)>, StoreError> {
+    let mut out = HashMap::new();
+    for chunk in shas.chunks(500) {
+        let rows: Vec<(String, String, Option<String>)> = extract::Entity::find()
+            .select_only()
+            .column(extract::Column::Sha256)
+            .column(extract::Column::Status)
+            .column(extract::Column::Reason)
+            .filter(extract::Column::Sha256.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (sha, status, reason) in rows {
+            out.insert(sha, (status, reason));
+        }
+    }
+    Ok(out)
+}
+
 /// Which extractions to forget so they are read again.
 #[derive(Debug, Clone)]
 pub enum Again {

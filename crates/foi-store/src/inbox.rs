@@ -470,6 +470,53 @@ pub async fn for_request(
     to_items(db, rows).await
 }
 
+/// The attachments of the replies on these requests (file name, content hash), by request, in
+/// the order the replies came and each reply's own order: what the report checks was read,
+/// without loading the replies themselves. Asked 500 requests at a time.
+pub async fn attachments_of_requests(
+    db: &DatabaseConnection,
+    request_ids: &[i32],
+) -> Result<HashMap<i32, Vec<(String, String)>>, StoreError> {
+    use sea_orm::QuerySelect;
+    let mut out: HashMap<i32, Vec<(String, String)>> = HashMap::new();
+    for chunk in request_ids.chunks(500) {
+        let messages: Vec<(i32, Option<i32>)> = message::Entity::find()
+            .select_only()
+            .column(message::Column::Id)
+            .column(message::Column::RequestId)
+            .filter(message::Column::Direction.eq(IN))
+            .filter(message::Column::RequestId.is_in(chunk.to_vec()))
+            .order_by_asc(message::Column::Id)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let owner: HashMap<i32, i32> = messages
+            .iter()
+            .filter_map(|(m, r)| r.map(|r| (*m, r)))
+            .collect();
+        let ids: Vec<i32> = messages.iter().map(|(m, _)| *m).collect();
+        for ids in ids.chunks(500) {
+            let atts: Vec<(i32, String, String)> = attachment::Entity::find()
+                .select_only()
+                .column(attachment::Column::MessageId)
+                .column(attachment::Column::Filename)
+                .column(attachment::Column::Sha256)
+                .filter(attachment::Column::MessageId.is_in(ids.to_vec()))
+                .order_by_asc(attachment::Column::MessageId)
+                .order_by_asc(attachment::Column::Position)
+                .into_tuple()
+                .all(db)
+                .await?;
+            for (m, filename, sha) in atts {
+                if let Some(r) = owner.get(&m) {
+                    out.entry(*r).or_default().push((filename, sha));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 async fn load_in(db: &impl ConnectionTrait, id: i32) -> Result<message::Model, StoreError> {
     message::Entity::find_by_id(id)
         .one(db)

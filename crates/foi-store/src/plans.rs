@@ -3,7 +3,7 @@
 //! PostgreSQL sequential scans are switched off for the `EXPLAIN`, so a small test table
 //! still shows whether an index *can* serve the query.
 
-use super::entities::{message, request};
+use super::entities::{attachment, message, request};
 use super::{authorities, letters, outbox, requests, StoreError};
 use sea_orm::sea_query::{PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder};
 use sea_orm::{
@@ -57,6 +57,16 @@ pub async fn hot(db: &DatabaseConnection) -> Result<Vec<Plan>, StoreError> {
             "sent requests at a domain (triage suggestion)",
             "ix_requests_to_domain",
             requests::to_domain_select(db, "nhs.net").into_query(),
+        ),
+        (
+            "a message's attachments (request page, report)",
+            "ix_attachments_message",
+            attachment::Entity::find()
+                .filter(<attachment::Column as sea_orm::ColumnTrait>::is_in(
+                    &attachment::Column::MessageId,
+                    [1, 2, 3],
+                ))
+                .into_query(),
         ),
         (
             "a message by its Message-ID (matching a reply)",

@@ -143,7 +143,7 @@ pub async fn requests(
 }
 
 /// Which requests to load, in which order, how many: the database does the work. Private to
-/// the store: callers ask for a named set ([`due_between`], [`overdue_on`], [`chase_batch`],
+/// the store: callers ask for a named set ([`due_between`], [`overdue_batch`], [`chase_batch`],
 /// [`after_reference`], the board's pages).
 #[derive(Debug, Clone)]
 pub(crate) struct RequestQuery {
@@ -293,14 +293,35 @@ pub async fn sent_to_named(
         .collect()
 }
 
-/// A round's requests overdue on `day` (their kept `overdue_from` is on or before it).
-pub async fn overdue_on(
+/// The next `limit` of a round's requests overdue on `day` (their kept `overdue_from` is on or
+/// before it), longest overdue first: by `overdue_from`, then reference, after `after` (the
+/// last one of the previous batch). Read through `ix_requests_round_overdue`, so each batch
+/// costs the same however many are overdue.
+pub async fn overdue_batch(
     db: &impl ConnectionTrait,
     round_id: i32,
     day: NaiveDate,
+    after: Option<(NaiveDate, &str)>,
+    limit: u64,
 ) -> Result<Vec<RequestRow>, StoreError> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
     let mut q = RequestQuery::round(round_id);
     q.condition = q.condition.add(request::Column::OverdueFrom.lte(day));
+    if let Some((from, reference)) = after {
+        let col = |c: request::Column| Expr::col((request::Entity, c));
+        q.condition = q.condition.add(
+            Expr::tuple([
+                col(request::Column::OverdueFrom),
+                col(request::Column::Reference),
+            ])
+            .gt(Expr::tuple([Expr::val(from), Expr::val(reference)])),
+        );
+    }
+    q.order = vec![
+        (request::Column::OverdueFrom, false),
+        (request::Column::Reference, false),
+    ];
+    q.limit = Some(limit);
     requests_page(db, q).await
 }
 

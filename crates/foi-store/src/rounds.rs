@@ -481,6 +481,6 @@ pub async fn mark_launched(
 }
 
 pub use super::requests::{
-    after_reference, chase_batch, deadlines_from, due_between, overdue_on, request_by_id,
+    after_reference, chase_batch, deadlines_from, due_between, overdue_batch, request_by_id,
     request_by_ref, requests, sent_to_domain, sent_to_named, set_source, Kept, RequestRow,
 };

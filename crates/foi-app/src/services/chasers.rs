@@ -643,41 +643,80 @@ pub struct OverdueRow {
     pub next_step_date: Option<NaiveDate>,
 }
 
-/// Every overdue request across rounds (or of one), most overdue first. The database picks
-/// the overdue ones (`overdue_from <= today`); only those are loaded.
-pub async fn overdue(app: &App, slug: Option<&str>) -> Result<Vec<OverdueRow>, ChaseError> {
+/// Overdue requests handed out at a time by [`overdue_each`].
+const OVERDUE_BATCH: u64 = 1000;
+
+/// Every overdue request of one round (or of every letters round), handed to `each` a
+/// thousand at a time, in constant memory however many are late (60,000 overdue requests
+/// once took 253 MB as one list). Per round, longest overdue first: by the day each became
+/// overdue, then by reference. The database picks the overdue ones (`overdue_from <= today`)
+/// through `ix_requests_round_overdue`.
+pub async fn overdue_each<E: From<ChaseError>>(
+    app: &App,
+    slug: Option<&str>,
+    mut each: impl FnMut(OverdueRow) -> Result<(), E>,
+) -> Result<(), E> {
     let today = app.clock.today();
-    let mut rows = Vec::new();
-    for round in letter_rounds(app, slug).await? {
-        let late_reqs = rounds::overdue_on(&app.db, round.id, today).await?;
-        let ids: Vec<i32> = late_reqs.iter().map(|r| r.id).collect();
-        let sent = sent_info_of(app, Some(&ids)).await?;
-        for r in late_reqs {
-            let Some(late) = super::requests::lateness(app, &r).filter(|l| l.tier != Tier::OnTime)
-            else {
-                continue;
+    let rounds = letter_rounds(app, slug).await.map_err(ChaseError::from)?;
+    for round in rounds {
+        let mut after: Option<(NaiveDate, String)> = None;
+        loop {
+            let batch = rounds::overdue_batch(
+                &app.db,
+                round.id,
+                today,
+                after.as_ref().map(|(d, r)| (*d, r.as_str())),
+                OVERDUE_BATCH,
+            )
+            .await
+            .map_err(ChaseError::from)?;
+            let Some(last) = batch.last() else {
+                break;
             };
-            let cal = app.calendar.get().for_regime(r.regime);
-            let st = chase_state(&cal, &r, sent.get(&r.id));
-            let next = next_step(&cal, &round.def.chasers, &st)?;
-            rows.push(OverdueRow {
-                round: round.slug.clone(),
-                reference: r.reference.to_string(),
-                authority: r.authority_code.clone(),
-                name: r.authority_name.clone(),
-                state: r.state,
-                due_date: Some(late.due_on),
-                working_days_overdue: late.working_days,
-                tier: late.tier,
-                next_step: next.as_ref().map(|n| round.def.chasers[n.index].id.clone()),
-                next_step_date: next.map(|n| n.on),
-            });
+            after = last
+                .kept
+                .overdue_from
+                .map(|d| (d, last.reference.to_string()));
+            let ids: Vec<i32> = batch.iter().map(|r| r.id).collect();
+            let sent = sent_info_of(app, Some(&ids))
+                .await
+                .map_err(ChaseError::from)?;
+            for r in &batch {
+                if let Some(row) = overdue_row(app, &round, r, sent.get(&r.id))? {
+                    each(row)?;
+                }
+            }
+            if batch.len() < OVERDUE_BATCH as usize {
+                break;
+            }
         }
     }
-    rows.sort_by(|a, b| {
-        b.working_days_overdue
-            .cmp(&a.working_days_overdue)
-            .then(a.reference.cmp(&b.reference))
-    });
-    Ok(rows)
+    Ok(())
+}
+
+/// `r` as a row of `foi overdue`, unless it is not late on its own calendar after all.
+fn overdue_row(
+    app: &App,
+    round: &Round,
+    r: &RequestRow,
+    sent: Option<&Sent>,
+) -> Result<Option<OverdueRow>, ChaseError> {
+    let Some(late) = super::requests::lateness(app, r).filter(|l| l.tier != Tier::OnTime) else {
+        return Ok(None);
+    };
+    let cal = app.calendar.get().for_regime(r.regime);
+    let st = chase_state(&cal, r, sent);
+    let next = next_step(&cal, &round.def.chasers, &st)?;
+    Ok(Some(OverdueRow {
+        round: round.slug.clone(),
+        reference: r.reference.to_string(),
+        authority: r.authority_code.clone(),
+        name: r.authority_name.clone(),
+        state: r.state,
+        due_date: Some(late.due_on),
+        working_days_overdue: late.working_days,
+        tier: late.tier,
+        next_step: next.as_ref().map(|n| round.def.chasers[n.index].id.clone()),
+        next_step_date: next.map(|n| n.on),
+    }))
 }

@@ -1,6 +1,6 @@
 //! The team's digest: what needs attention this week.
 
-use super::chasers::{awaiting_approval, overdue, ChaseError};
+use super::chasers::{awaiting_approval, overdue_each, ChaseError};
 use crate::app::App;
 use crate::domain::ids::{EmailAddress, MessageId};
 use crate::domain::overdue::Tier;
@@ -71,7 +71,7 @@ pub async fn build(app: &App) -> Result<Digest, ChaseError> {
             }
         }
     }
-    for o in overdue(app, None).await? {
+    overdue_each(app, None, |o| {
         let line = format!(
             "{} {} — {} working day{} overdue",
             o.reference,
@@ -87,7 +87,9 @@ pub async fn build(app: &App) -> Result<Digest, ChaseError> {
             file_under(&mut people, &assignees, &reference, "newly overdue", &line);
             d.newly_overdue.push(line);
         }
-    }
+        Ok::<(), ChaseError>(())
+    })
+    .await?;
     let since = app.clock.now() - Duration::days(7);
     for m in crate::store::letters::chasers_sent_since(&app.db, since).await? {
         d.chasers_sent

@@ -313,12 +313,14 @@ pub async fn report_data(
     let mut findings = aggregate::aggregate(cb, &bodies);
     // Responses coded while an attachment's text could not be read: the coder may not have
     // seen the whole answer.
-    for r in reqs
+    let coded: Vec<&RequestRow> = reqs
         .iter()
         .filter(|r| r.kept.coded_count > 0 && r.kept.inbound_count > 0)
-    {
-        let reading = super::suggest::reading(app, r.id).await?;
-        for (file, why) in reading.unread {
+        .collect();
+    let ids: Vec<i32> = coded.iter().map(|r| r.id).collect();
+    let mut unread = super::suggest::unread_of(app, &ids).await?;
+    for r in coded {
+        for (file, why) in unread.remove(&r.id).unwrap_or_default() {
             findings.data_quality.push(aggregate::Issue {
                 authority: r.authority_code.clone(),
                 variable: "(attachments)".into(),

@@ -27,13 +27,16 @@ pub(crate) async fn run_job(app: &App, job: Job) -> Result<String, String> {
             let actions = super::chasers::run_chasers(app, None, false)
                 .await
                 .map_err(|e| e.to_string())?;
-            let overdue = super::chasers::overdue(app, None)
-                .await
-                .map_err(|e| e.to_string())?;
+            let mut overdue = 0usize;
+            super::chasers::overdue_each(app, None, |_| {
+                overdue += 1;
+                Ok::<(), super::chasers::ChaseError>(())
+            })
+            .await
+            .map_err(|e| e.to_string())?;
             Ok(format!(
-                "{} chaser(s) created; {} request(s) overdue",
+                "{} chaser(s) created; {overdue} request(s) overdue",
                 actions.len(),
-                overdue.len()
             ))
         }
         Job::Digest => super::digest::queue(app).await.map_err(|e| e.to_string()),
