@@ -11,6 +11,9 @@
 //! fetched over HTTP with the session: median and 95th percentile of 10 fetches each. Then
 //! the board is fetched by 8 and by 64 concurrent clients for 5 seconds each: requests per
 //! second. Defaults: 1,000 and 10,000 bodies on SQLite (100,000 and PostgreSQL on request).
+//! Every command that builds the round, and the overdue list (on a day every letter is late),
+//! the status listing, the report and the publication of the whole round, are timed with
+//! their peak memory (each command's own maximum resident set).
 
 #[path = "../tests/common/http.rs"]
 mod http;
@@ -45,9 +48,58 @@ fn foi(data: &Path, env: &[(&str, String)], args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// The round, built as a user builds it; returns the reference of one body with a reply.
-fn build(data: &Path, env: &[(&str, String)], n: usize) -> (String, Duration) {
+/// What one `foi` command took: wall-clock seconds and its own peak memory (the maximum
+/// resident set of that process, from `wait4`).
+struct Took {
+    step: String,
+    secs: f64,
+    peak_mb: f64,
+}
+
+/// Runs `foi` as [`foi`] does, standard output into `out`, and measures it.
+fn foi_timed(data: &Path, env: &[(&str, String)], args: &[&str], out: &Path) -> Took {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_foi"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env("FOI__CALENDAR__SOURCE", "")
+        .env("FOI__SEND__PER_MINUTE", "0")
+        .env("FOI__SEND__PER_DAY", "0")
+        .stdout(std::fs::File::create(out).unwrap())
+        .stderr(Stdio::inherit());
+    if !env.iter().any(|(k, _)| *k == "FOI_TODAY") {
+        c.env_remove("FOI_TODAY");
+    }
+    for (k, v) in env {
+        c.env(k, v);
+    }
     let started = Instant::now();
+    let child = c.spawn().expect("run foi");
+    let mut status = 0;
+    // SAFETY: an all-zero `rusage` is a valid value for wait4 to fill; the pid is our own
+    // child, not yet waited for.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    let secs = started.elapsed().as_secs_f64();
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "foi {args:?} failed"
+    );
+    Took {
+        step: format!("foi {}", args.join(" ")),
+        secs,
+        // ru_maxrss is in kilobytes on Linux.
+        peak_mb: usage.ru_maxrss as f64 / 1024.0,
+    }
+}
+
+/// The round, built as a user builds it; returns the reference of one body with a reply.
+fn build(data: &Path, env: &[(&str, String)], n: usize) -> (String, Duration, Vec<Took>) {
+    let started = Instant::now();
+    let mut took = Vec::new();
+    let sink = data.with_extension("out");
     std::fs::create_dir_all(data).unwrap();
     foi(data, env, &["init"]);
     let mut csv = String::from("code,name,region,foi_email,foi_email_verified\n");
@@ -60,7 +112,7 @@ fn build(data: &Path, env: &[(&str, String)], n: usize) -> (String, Duration) {
     }
     let reg = data.join("bench-register.csv");
     std::fs::write(&reg, csv).unwrap();
-    foi(
+    took.push(foi_timed(
         data,
         env,
         &[
@@ -70,7 +122,8 @@ fn build(data: &Path, env: &[(&str, String)], n: usize) -> (String, Duration) {
             "--register",
             "bench",
         ],
-    );
+        &sink,
+    ));
     let round = std::fs::read_to_string("config/rounds/msk-2026.toml")
         .unwrap()
         .replace("slug = \"msk-2026\"", "slug = \"bench\"")
@@ -78,13 +131,19 @@ fn build(data: &Path, env: &[(&str, String)], n: usize) -> (String, Duration) {
         .replace("reference_prefix = \"MSK26\"", "reference_prefix = \"BN\"");
     let file = data.join("bench.toml");
     std::fs::write(&file, round).unwrap();
-    foi(data, env, &["round", "create", file.to_str().unwrap()]);
-    foi(
+    took.push(foi_timed(
+        data,
+        env,
+        &["round", "create", file.to_str().unwrap()],
+        &sink,
+    ));
+    took.push(foi_timed(
         data,
         env,
         &["round", "launch", "bench", "--yes", "--enqueue-only"],
-    );
-    foi(data, env, &["send"]);
+        &sink,
+    ));
+    took.push(foi_timed(data, env, &["send"], &sink));
     // Replies from one body in ten, and twenty messages no request is found for.
     let maildir = data.join("bench-replies");
     std::fs::create_dir_all(maildir.join("cur")).unwrap();
@@ -108,11 +167,12 @@ fn build(data: &Path, env: &[(&str, String)], n: usize) -> (String, Duration) {
         )
         .unwrap();
     }
-    foi(
+    took.push(foi_timed(
         data,
         env,
         &["ingest", "--maildir", maildir.to_str().unwrap()],
-    );
+        &sink,
+    ));
     let mut codes = String::from("authority,variable,value\n");
     for i in (1..=n).step_by(3) {
         codes.push_str(&format!(
@@ -121,7 +181,7 @@ fn build(data: &Path, env: &[(&str, String)], n: usize) -> (String, Duration) {
     }
     let codes_file = data.join("bench-codes.csv");
     std::fs::write(&codes_file, codes).unwrap();
-    foi(
+    took.push(foi_timed(
         data,
         env,
         &[
@@ -132,9 +192,10 @@ fn build(data: &Path, env: &[(&str, String)], n: usize) -> (String, Duration) {
             "--coder",
             "bench",
         ],
-    );
+        &sink,
+    ));
     foi(data, env, &["user", "add", "ann", "--role", "editor"]);
-    ("BN-B000001".to_string(), started.elapsed())
+    ("BN-B000001".to_string(), started.elapsed(), took)
 }
 
 struct Serve(Child);
@@ -209,6 +270,7 @@ fn main() {
     println!("| store | bodies | page | median ms | p95 ms | KB |");
     println!("|---|---:|---|---:|---:|---:|");
     let mut throughput = Vec::new();
+    let mut steps = Vec::new();
     for store in &stores {
         for &n in &sizes {
             let data: PathBuf = tmp.path().join(format!("{store}-{n}"));
@@ -227,11 +289,14 @@ fn main() {
                     format!("postgres://postgres@127.0.0.1:5432/{scratch}"),
                 ));
             }
-            let (reference, took) = build(&data, &env, n);
+            let (reference, built_in, took) = build(&data, &env, n);
             eprintln!(
                 "{store} {n}: round built the user's way in {:.0} s",
-                took.as_secs_f64()
+                built_in.as_secs_f64()
             );
+            for t in took {
+                steps.push(step_line(store, n, &t));
+            }
             let addr = format!("127.0.0.1:{}", http::free_port());
             let _serve = serve(&data, &env, &addr);
             let mut web = http::Client::new(&addr);
@@ -277,6 +342,7 @@ fn main() {
                 ));
             }
             drop(_serve);
+            steps.extend(late_steps(&data, &env, n).iter().map(|t| step_line(store, n, t)));
             if store == "postgres" {
                 let rt = tokio::runtime::Runtime::new().unwrap();
                 rt.block_on(async {
@@ -296,4 +362,58 @@ fn main() {
     for t in throughput {
         println!("{t}");
     }
+    println!();
+    println!("| store | bodies | command | seconds | peak MB |");
+    println!("|---|---:|---|---:|---:|");
+    for t in steps {
+        println!("{t}");
+    }
+}
+
+fn step_line(store: &str, n: usize, t: &Took) -> String {
+    // Paths in a step are the benchmark's scratch files: the command's shape is enough.
+    let step = t
+        .step
+        .split(' ')
+        .map(|w| if w.contains('/') { "FILE" } else { w })
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!(
+        "| {store} | {n} | `{step}` | {:.1} | {:.0} |",
+        t.secs, t.peak_mb
+    )
+}
+
+/// The commands of a round's later life, timed on the whole round: the overdue list on a day
+/// when every letter is late, the status listing, the findings report and the publication.
+fn late_steps(data: &Path, env: &[(&str, String)], n: usize) -> Vec<Took> {
+    let mut late: Vec<(&str, String)> = env.to_vec();
+    late.push(("FOI_TODAY", "2027-06-01".into()));
+    let out = data.with_extension("listing");
+    let overdue = foi_timed(data, &late, &["overdue", "--format", "csv"], &out);
+    let listed = std::fs::read_to_string(&out).unwrap().lines().count() - 1;
+    assert!(listed > 0 && listed <= n, "{listed} of {n} overdue");
+    let overdue = Took {
+        step: format!("{} ({listed} rows)", overdue.step),
+        ..overdue
+    };
+    let status = foi_timed(data, env, &["status", "bench", "--format", "csv"], &out);
+    let report = data.with_extension("report.md");
+    let site = data.with_extension("site");
+    vec![
+        overdue,
+        status,
+        foi_timed(
+            data,
+            env,
+            &["report", "bench", "--out", report.to_str().unwrap()],
+            &out,
+        ),
+        foi_timed(
+            data,
+            env,
+            &["publish", "bench", "--out", site.to_str().unwrap()],
+            &out,
+        ),
+    ]
 }
