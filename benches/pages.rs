@@ -342,7 +342,11 @@ fn main() {
                 ));
             }
             drop(_serve);
-            steps.extend(late_steps(&data, &env, n).iter().map(|t| step_line(store, n, t)));
+            steps.extend(
+                late_steps(&data, &env, n)
+                    .iter()
+                    .map(|t| step_line(store, n, t)),
+            );
             if store == "postgres" {
                 let rt = tokio::runtime::Runtime::new().unwrap();
                 rt.block_on(async {

@@ -185,7 +185,7 @@ fn spawn_delivery(
         Throttle::from_config(&app.config.send).map_err(|e| ServeError::Setup(e.to_string()))?,
     );
     let delivery = app.delivery();
-    let lease = Duration::from_secs(app.config.smtp.timeout_secs * 2 + 60);
+    let lease = app.claim_lease();
     let worker_rx = shutdown.clone();
     Ok(tokio::spawn(supervise(
         "delivery_worker",

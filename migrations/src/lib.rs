@@ -21,6 +21,7 @@ mod m20261205_000004_searchable_notes;
 mod m20261207_000001_people;
 mod m20261207_000002_page_costs;
 mod m20261207_000003_attachments_by_message;
+mod m20261207_000004_job_claims;
 
 /// The statement that fills `request_tallies` from `requests` (`foi db recompute` reruns it).
 pub use m20261125_000005_request_tallies::REBUILD as REBUILD_TALLIES;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_people::Migration),
             Box::new(m20261207_000002_page_costs::Migration),
             Box::new(m20261207_000003_attachments_by_message::Migration),
+            Box::new(m20261207_000004_job_claims::Migration),
         ]
     }
 }

@@ -143,6 +143,12 @@ impl App {
     }
 
     /// What the delivery worker needs of the application.
+    /// How long a letter's claim holds without renewal: two SMTP timeouts and a minute. A
+    /// claim older than this belongs to a process that stopped.
+    pub fn claim_lease(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.config.smtp.timeout_secs * 2 + 60)
+    }
+
     pub fn delivery(&self) -> crate::outbound::worker::Delivery {
         crate::outbound::worker::Delivery {
             db: self.db.clone(),
@@ -150,6 +156,7 @@ impl App {
             calendar: self.calendar.clone(),
             raw: crate::rawstore::RawStore::new(&self.data_dir),
             data_dir: self.data_dir.clone(),
+            claim_lease: self.claim_lease(),
             sent_copy: self
                 .config
                 .smtp

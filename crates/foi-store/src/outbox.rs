@@ -214,6 +214,40 @@ pub async fn count_in_state(
         .await?)
 }
 
+/// Letters in `sending` whose claim is older than `cutoff`: their lease has run out.
+pub async fn claimed_before(
+    db: &DatabaseConnection,
+    cutoff: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    Ok(message::Entity::find()
+        .filter(message::Column::Direction.eq(OUT))
+        .filter(message::Column::State.eq(OutboundState::Sending.as_str()))
+        .filter(message::Column::ClaimedAt.lt(cutoff))
+        .count(db)
+        .await?)
+}
+
+/// Renews `worker`'s claim on letter `id` (its SMTP transaction is still alive): the lease
+/// counts from `now`.
+pub async fn renew_claim(
+    db: &DatabaseConnection,
+    id: i32,
+    worker: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    message::Entity::update_many()
+        .col_expr(
+            message::Column::ClaimedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(message::Column::Id.eq(id))
+        .filter(message::Column::State.eq(OutboundState::Sending.as_str()))
+        .filter(message::Column::ClaimedBy.eq(worker))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Messages sent since `since` (the per-day throttle).
 pub async fn sent_since(db: &DatabaseConnection, since: DateTime<Utc>) -> Result<u64, StoreError> {
     Ok(message::Entity::find()

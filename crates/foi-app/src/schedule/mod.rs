@@ -6,6 +6,13 @@
 //! now that has not been run. Runs missed while the service was down are therefore caught up
 //! once (as the latest missed tick), not once per missed tick; and a second start finds
 //! nothing to do. Every run is recorded with its start, end and outcome.
+//!
+//! Many processes, one database: each tick is *claimed* by inserting its run row, which only
+//! one process can do (`store::jobs::claim`); the others record nothing. One job runs in one
+//! process at a time: while a run's claim holds, no process starts that job. The claim has a
+//! lease, renewed while the job runs; a run whose process died is found with its lease lapsed,
+//! marked `abandoned` and tried again by whichever process ticks next, as is a failed run (up
+//! to [`MAX_ATTEMPTS`], after a pause that doubles). A newer tick replaces an old retry.
 
 use crate::config::ScheduleConfig;
 use crate::store::jobs;
@@ -34,6 +41,15 @@ pub enum Job {
 }
 
 impl Job {
+    /// Every job the scheduler knows.
+    pub const ALL: [Job; 5] = [
+        Job::InboxPoll,
+        Job::DeadlineCheck,
+        Job::Digest,
+        Job::CalendarUpdate,
+        Job::SourceFetch,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Job::InboxPoll => "inbox_poll",
@@ -61,6 +77,33 @@ pub struct Scheduler {
 
 /// How far back a first start looks for a tick to run.
 const LOOKBACK_DAYS: i64 = 8;
+
+/// How long a run's claim holds without renewal; renewed every third of it while the job
+/// runs, so a claim lapses within two minutes of its process dying.
+pub const LEASE: Duration = Duration::seconds(90);
+
+/// Attempts in all at one tick: the first run and two retries.
+pub const MAX_ATTEMPTS: i32 = 3;
+
+/// The pause before retrying a failed run: 1 minute after the first attempt, 2 after the
+/// second.
+fn retry_after(attempt: i32) -> Duration {
+    Duration::minutes(1 << (attempt - 1).clamp(0, 10))
+}
+
+/// This process, as recorded on the runs it claims: host and process id.
+pub fn holder() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+    format!("{}:{}", host.trim(), std::process::id())
+}
+
+/// One run the scheduler wants: the job, the tick it is for, and which attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    pub job: Job,
+    pub at: DateTime<Utc>,
+    pub attempt: i32,
+}
 
 impl Scheduler {
     pub fn from_config(c: &ScheduleConfig) -> Result<Scheduler, ScheduleError> {
@@ -100,37 +143,86 @@ impl Scheduler {
             .last()
     }
 
-    /// The jobs due at `now` with the tick each is run for.
+    /// The runs due at `now`: each job's newest unrun tick, else a retry of its latest run
+    /// if that failed or was abandoned; nothing for a job whose run is still held.
     pub async fn due(
         &self,
         db: &crate::store::Db,
         now: DateTime<Utc>,
-    ) -> Result<Vec<(Job, DateTime<Utc>)>, crate::store::StoreError> {
+    ) -> Result<Vec<Due>, crate::store::StoreError> {
         let mut out = Vec::new();
         for (job, s) in &self.jobs {
-            let after = jobs::last_done(db, job.name())
-                .await?
+            let latest = jobs::latest_of(db, job.name()).await?;
+            if let Some(l) = &latest {
+                let held = l.outcome == "running" && l.lease_until.is_some_and(|u| u > now);
+                if held {
+                    continue;
+                }
+                if l.outcome == "running" {
+                    // Its process died: the run is abandoned, and retried below.
+                    jobs::abandon(db, l.id, now).await?;
+                }
+            }
+            let after = latest
+                .as_ref()
+                .map(|l| l.due_at)
                 .unwrap_or(now - Duration::days(LOOKBACK_DAYS));
             if let Some(t) = Self::latest_tick(s, after, now) {
-                out.push((*job, t));
+                out.push(Due {
+                    job: *job,
+                    at: t,
+                    attempt: 1,
+                });
+            } else if let Some(l) = latest.filter(|l| l.attempt < MAX_ATTEMPTS) {
+                let retry = match l.outcome.as_str() {
+                    "running" => true,
+                    "error" => l
+                        .finished_at
+                        .is_some_and(|f| f + retry_after(l.attempt) <= now),
+                    _ => false,
+                };
+                if retry {
+                    out.push(Due {
+                        job: *job,
+                        at: l.due_at,
+                        attempt: l.attempt + 1,
+                    });
+                }
             }
         }
         Ok(out)
     }
 
-    /// Runs every due job once. Returns what ran and how.
+    /// Runs every due job once, in this process, where this process wins its claim. Returns
+    /// what ran here and how.
     pub async fn tick(
         &self,
         host: &impl JobHost,
         now: DateTime<Utc>,
     ) -> Result<Vec<(Job, String)>, crate::store::StoreError> {
         let mut ran = Vec::new();
-        for (job, due_at) in self.due(host.db(), now).await? {
-            let id = jobs::start(host.db(), job.name(), due_at, host.now()).await?;
-            let (outcome, detail) = match host.run(job).await {
+        let me = holder();
+        for due in self.due(host.db(), now).await? {
+            let job = due.job;
+            let claimed = jobs::claim(
+                host.db(),
+                job.name(),
+                due.at,
+                due.attempt,
+                &me,
+                host.now(),
+                host.now() + LEASE,
+            )
+            .await?;
+            let Some(id) = claimed else {
+                // Another process has this run.
+                continue;
+            };
+            let result = run_renewing(host, job, id).await;
+            let (outcome, detail) = match result {
                 Ok(d) => ("ok", d),
                 Err(e) => {
-                    tracing::error!(job = job.name(), "{e}");
+                    tracing::error!(job = job.name(), attempt = due.attempt, "{e}");
                     ("error", e)
                 }
             };
@@ -147,6 +239,26 @@ impl Scheduler {
             .filter_map(|(_, s)| s.after(&now.with_timezone(&London)).next())
             .map(|t| t.with_timezone(&Utc))
             .min()
+    }
+}
+
+/// Runs `job`, renewing its claim every third of the lease while it runs.
+async fn run_renewing(host: &impl JobHost, job: Job, id: i32) -> Result<String, String> {
+    let period = (LEASE / 3)
+        .to_std()
+        .unwrap_or(std::time::Duration::from_secs(30));
+    let run = host.run(job);
+    tokio::pin!(run);
+    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    loop {
+        tokio::select! {
+            r = &mut run => return r,
+            _ = renew.tick() => {
+                if let Err(e) = jobs::renew(host.db(), id, host.now() + LEASE).await {
+                    tracing::warn!(job = job.name(), "could not renew the job's claim: {e}");
+                }
+            }
+        }
     }
 }
 

@@ -32,6 +32,9 @@ pub struct Health {
     /// `sqlite` or `postgres`.
     pub database: &'static str,
     pub jobs: Vec<jobs::JobRun>,
+    /// Runs of the last 24 hours that failed or were abandoned (newest 20): they stay here
+    /// after the next run succeeds.
+    pub job_problems: Vec<jobs::JobRun>,
     /// Letters in each state that is not "sent".
     pub outbox: BTreeMap<&'static str, u64>,
     pub calendar: CalendarHealth,
@@ -60,12 +63,25 @@ const COUNTED: [OutboundState; 6] = [
 /// The health report: the last run of each scheduled job, the outbox by state, the mailbox's
 /// sign-in and the calendar's warnings.
 pub async fn report(app: &App) -> Result<Health, StoreError> {
-    let jobs = jobs::latest(&app.db).await?;
+    let names = crate::schedule::Job::ALL.map(|j| j.name());
+    let jobs = jobs::latest(&app.db, &names).await?;
+    let now = app.clock.now();
+    let job_problems =
+        jobs::recent_problems(&app.db, now - chrono::Duration::hours(24), 20).await?;
     let mut counts = BTreeMap::new();
     for s in COUNTED {
         counts.insert(s.as_str(), outbox::count_in_state(&app.db, s).await?);
     }
-    let calendar = super::calendar::health(app, app.clock.now()).await?;
+    let calendar = super::calendar::health(app, now).await?;
+    let mut warnings = calendar.warnings.clone();
+    // A claim older than its lease: the process sending it stopped, or lost the database.
+    let lease = chrono::Duration::from_std(app.claim_lease()).unwrap_or_default();
+    let stranded = outbox::claimed_before(&app.db, now - lease).await?;
+    if stranded > 0 {
+        warnings.push(format!(
+            "{stranded} letter(s) in `sending` past their claim's lease: the process sending them stopped; they are checked and marked `uncertain` within a minute (see `foi outbox`)"
+        ));
+    }
     let problem = app.mailbox.problem();
     let mailbox = MailboxHealth {
         name: app.mailbox.mailbox.clone(),
@@ -88,12 +104,13 @@ pub async fn report(app: &App) -> Result<Health, StoreError> {
     };
     Ok(Health {
         mailbox,
-        status: "ok",
-        now: app.clock.now(),
+        status: if stranded > 0 { "warning" } else { "ok" },
+        now,
         database: store::backend_name(&app.db),
         jobs,
+        job_problems,
         outbox: counts,
-        warnings: calendar.warnings.clone(),
+        warnings,
         calendar,
         unreadable_files: store::extracts::failures(&app.db, 50)
             .await?

@@ -26,6 +26,8 @@ pub struct Delivery {
     pub calendar: crate::clock::SharedCalendar,
     pub raw: crate::rawstore::RawStore,
     pub data_dir: std::path::PathBuf,
+    /// How long a claim holds without renewal (renewed while its SMTP transaction lives).
+    pub claim_lease: Duration,
     /// Where a copy of each delivered letter goes (`[smtp] save_sent_to`), if anywhere.
     pub sent_copy: Option<SentCopy>,
 }
@@ -227,11 +229,75 @@ pub async fn deliver(
             &shared,
         )
     });
-    for r in futures::future::join_all(lanes).await {
-        r?;
+    let lanes = futures::future::join_all(lanes);
+    if mode == Mode::Forever && !store::is_sqlite(&ctx.db) {
+        // Other processes share the outbox: a claim whose process stopped is found by the
+        // next sweep of any of them, not only at a start.
+        let sweep = sweep_lapsed_claims(ctx, shutdown.clone());
+        let (lanes, swept) = futures::future::join(lanes, sweep).await;
+        swept?;
+        for r in lanes {
+            r?;
+        }
+    } else {
+        for r in lanes.await {
+            r?;
+        }
     }
     let report = shared.report.lock().expect("report lock").clone();
     Ok(report)
+}
+
+/// How often a service's delivery worker looks for claims whose lease lapsed.
+const SWEEP_EVERY: Duration = Duration::from_secs(30);
+
+/// Every [`SWEEP_EVERY`], letters in `sending` whose claim is older than its lease become
+/// `uncertain` (whether the stopped process delivered them is not known here; `foi outbox`
+/// says what to do), until shutdown.
+async fn sweep_lapsed_claims(
+    ctx: &Delivery,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), DeliveryError> {
+    loop {
+        sleep_or_shutdown(SWEEP_EVERY, &mut shutdown).await;
+        if *shutdown.borrow() {
+            return Ok(());
+        }
+        let lease = chrono::Duration::from_std(ctx.claim_lease).unwrap_or_default();
+        match outbox::recover_uncertain(&ctx.db, Some(ctx.clock.now() - lease)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                "{n} letter(s) whose sending process stopped are now `uncertain`: see `foi outbox`"
+            ),
+            // The database may be away for a moment: the next sweep tries again.
+            Err(e) => tracing::warn!("could not look for lapsed claims: {e}"),
+        }
+    }
+}
+
+/// Sends one claimed letter, renewing its claim every third of the lease while the SMTP
+/// transaction is alive (a slow server never makes a live send look abandoned).
+async fn send_renewing(
+    ctx: &Delivery,
+    transport: &Transport,
+    worker: &str,
+    c: &outbox::Claimed,
+    bytes: &[u8],
+) -> Result<String, SendError> {
+    let period = (ctx.claim_lease / 3).max(Duration::from_secs(1));
+    let send = transport.send(&c.from_addr, &c.to_addr, &c.message_id, bytes);
+    tokio::pin!(send);
+    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    loop {
+        tokio::select! {
+            r = &mut send => return r,
+            _ = renew.tick() => {
+                if let Err(e) = outbox::renew_claim(&ctx.db, c.id, worker, ctx.clock.now()).await {
+                    tracing::warn!(message = %c.message_id, "could not renew the claim: {e}");
+                }
+            }
+        }
+    }
 }
 
 struct Shared {
@@ -333,9 +399,7 @@ async fn lane(
         // Claimed: from here the message is sent and recorded even if a shutdown arrives.
         let (result, bytes) = match raw.get(&c.raw_sha256) {
             Ok(bytes) => (
-                transport
-                    .send(&c.from_addr, &c.to_addr, &c.message_id, &bytes)
-                    .await,
+                send_renewing(ctx, transport, &shared.worker, &c, &bytes).await,
                 Some(bytes),
             ),
             Err(e) => (

@@ -13,6 +13,12 @@ pub struct Model {
     pub outcome: String,
     #[sea_orm(column_type = "Text", nullable)]
     pub detail: Option<String>,
+    /// 1 for a tick's first run; a failed or abandoned run is tried again as attempt 2, 3.
+    pub attempt: i32,
+    /// The process that claimed the run (host:pid).
+    pub holder: Option<String>,
+    /// Until when the claim holds without renewal (renewed while the job runs).
+    pub lease_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

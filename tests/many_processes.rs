@@ -1,0 +1,339 @@
+//! Many processes, one PostgreSQL: three `foi serve` processes share one database and one
+//! SMTP peer with schedules that tick every two seconds. Each job's tick runs in exactly one
+//! process (its run row is the claim), the digest is queued once, each overdue request gets
+//! each chaser once, no process logs a duplicate-key error, and 3,000 letters reach the peer
+//! once each.
+
+mod common;
+
+use common::http::{free_port, wait_ok};
+use common::mail::MailPeers;
+use common::{foi, foi_cmd, ok, PgDb, Serve};
+use std::time::{Duration, Instant};
+
+async fn count(db: &foi::store::Db, sql: &str) -> i64 {
+    foi::store::sql::scalar(db, sql)
+        .await
+        .unwrap()
+        .unwrap_or_default()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_services_on_one_postgres_run_each_tick_once_and_send_each_letter_once() {
+    let pg = PgDb::create().await;
+    let peers = MailPeers::start();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("var");
+    let mut env = peers.smtp_env();
+    env.push(("FOI_DATABASE_URL".into(), pg.url.clone()));
+    env.push(("FOI__SEND__PER_MINUTE".into(), "0".into()));
+    env.push(("FOI__SEND__PER_DAY".into(), "0".into()));
+    env.push(("FOI__TEAM__DIGEST_TO".into(), "team@arma.example".into()));
+    let env = common::env_refs(&env);
+    ok(foi(&data, &["init"], &env));
+    // Thirty requests sent on 1 October: long overdue today, so the deadline check chases
+    // every one of them.
+    let mut csv = String::from("code,name,region,foi_email\n");
+    for i in 1..=30 {
+        csv.push_str(&format!("L{i:03},Late body {i},Test,foi@late{i}.example\n"));
+    }
+    common::msk_round_on(dir.path(), &data, "late", &csv, "", &env);
+    let mut then = env.clone();
+    then.push(("FOI_TODAY", "2026-10-01"));
+    ok(foi(
+        &data,
+        &["round", "launch", "msk-2026", "--yes", "--enqueue-only"],
+        &then,
+    ));
+    ok(foi(&data, &["send"], &then));
+    // 3,000 letters queued for the services to deliver.
+    common::queue_bulk_round(dir.path(), &data, "bulk", 3_000, &env);
+
+    let mut serve_env = env.clone();
+    for job in [
+        "INBOX_POLL",
+        "DEADLINE_CHECK",
+        "DIGEST",
+        "CALENDAR_UPDATE",
+        "SOURCE_FETCH",
+    ] {
+        serve_env.push((
+            Box::leak(format!("FOI__SCHEDULE__{job}").into_boxed_str()),
+            "*/2 * * * * *",
+        ));
+    }
+    let mut servers = Vec::new();
+    let mut logs = Vec::new();
+    for i in 0..3 {
+        let addr = format!("127.0.0.1:{}", free_port());
+        let log = dir.path().join(format!("serve{i}.log"));
+        let mut e = serve_env.clone();
+        e.push(("FOI__WEB__BIND", &addr));
+        e.push(("RUST_LOG", "info"));
+        let child = foi_cmd(&data, &["serve"], &e)
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
+            .spawn()
+            .unwrap();
+        servers.push(Serve(child));
+        wait_ok(&addr, "/health", 60);
+        logs.push(log);
+    }
+    let started = chrono::Utc::now();
+    let db = foi::store::connect(&pg.url, 2).await.unwrap();
+    // Every letter delivered (the 3,000, and the chasers the deadline checks queue), and at
+    // least ten ticks with all three running.
+    let deadline = Instant::now() + Duration::from_secs(240);
+    loop {
+        let waiting = count(
+            &db,
+            "SELECT COUNT(*) FROM messages WHERE direction = 'out' AND state IN ('queued', 'sending')",
+        )
+        .await;
+        let ticks = count(
+            &db,
+            &format!(
+                "SELECT COUNT(*) FROM job_runs WHERE job = 'deadline_check' AND due_at > '{}'",
+                started.format("%Y-%m-%d %H:%M:%S%:z")
+            ),
+        )
+        .await;
+        if waiting == 0 && ticks >= 10 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{waiting} letters still waiting, {ticks} deadline checks"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    drop(servers);
+
+    // Each job's tick ran once, at its first attempt, and went well.
+    let twice = foi::store::sql::rows(
+        &db,
+        "SELECT job, due_at, COUNT(*) AS n FROM job_runs GROUP BY job, due_at HAVING COUNT(*) > 1",
+    )
+    .await
+    .unwrap();
+    assert!(twice.is_empty(), "ticks run more than once: {twice:?}");
+    let bad = foi::store::sql::rows(
+        &db,
+        "SELECT job, due_at, outcome, detail FROM job_runs WHERE outcome <> 'ok' OR attempt <> 1",
+    )
+    .await
+    .unwrap();
+    assert!(bad.is_empty(), "runs that did not go well: {bad:?}");
+    for job in ["deadline_check", "digest", "inbox_poll"] {
+        let runs = count(
+            &db,
+            &format!("SELECT COUNT(*) FROM job_runs WHERE job = '{job}'"),
+        )
+        .await;
+        assert!(runs >= 10, "{job} ran {runs} times");
+    }
+    // One digest; each overdue request chased once at each step it reached.
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM messages WHERE kind = 'digest'").await,
+        1
+    );
+    // Forty-odd working days late: the ladder's step due now (an internal review, awaiting
+    // approval) is taken, once.
+    let chased = count(
+        &db,
+        "SELECT COUNT(DISTINCT request_id) FROM messages WHERE chase_step IS NOT NULL",
+    )
+    .await;
+    assert_eq!(chased, 30, "every late request chased");
+    let doubled = count(
+        &db,
+        "SELECT COUNT(*) FROM (SELECT request_id, chase_step FROM messages WHERE chase_step IS NOT NULL \
+         GROUP BY request_id, chase_step HAVING COUNT(*) > 1) d",
+    )
+    .await;
+    assert_eq!(doubled, 0, "a chaser step taken twice");
+    // Every letter at the peer exactly once.
+    let at_peer = peers.message_id_counts();
+    let sent = count(
+        &db,
+        "SELECT COUNT(*) FROM messages WHERE direction = 'out' AND state = 'sent'",
+    )
+    .await as usize;
+    assert_eq!(sent, 3_000 + 30 + 1, "the letters and the digest sent");
+    assert_eq!(at_peer.len(), sent, "the peer saw each sent letter");
+    let dupes: Vec<_> = at_peer.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(dupes.is_empty(), "delivered twice: {dupes:?}");
+    for log in logs {
+        for f in [log.clone(), log.with_extension("err")] {
+            let text = std::fs::read_to_string(&f).unwrap();
+            assert!(
+                !text.contains("duplicate key"),
+                "{}: {}",
+                f.display(),
+                text.lines()
+                    .filter(|l| l.contains("duplicate key"))
+                    .take(3)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+            assert!(!text.contains(" ERROR "), "{}:\n{text}", f.display());
+        }
+    }
+}
+
+/// A scheduler host whose jobs fail while `failing` is set, at a time the test sets.
+struct Host {
+    db: foi::store::Db,
+    now: std::sync::Mutex<chrono::DateTime<chrono::Utc>>,
+    failing: std::sync::atomic::AtomicBool,
+}
+
+impl foi::schedule::JobHost for Host {
+    fn db(&self) -> &foi::store::Db {
+        &self.db
+    }
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        *self.now.lock().unwrap()
+    }
+    fn run(
+        &self,
+        job: foi::schedule::Job,
+    ) -> impl std::future::Future<Output = Result<String, String>> + Send {
+        let fail = self.failing.load(std::sync::atomic::Ordering::SeqCst);
+        async move {
+            if fail {
+                Err(format!("{} could not reach its server", job.name()))
+            } else {
+                Ok("done".into())
+            }
+        }
+    }
+}
+
+/// A failed run is tried again after a pause (1 minute, then 2) up to three attempts; a run
+/// whose process died is found with its claim lapsed, marked abandoned and run again; a run
+/// another process holds is left alone; a newer tick replaces a pending retry. `/health`'s
+/// list of problems keeps the failures after the next run succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_and_abandoned_runs_are_tried_again_and_held_ones_left_alone() {
+    use chrono::{Duration, TimeZone, Utc};
+    use foi::schedule::{Job, JobHost, Scheduler};
+    use foi::store::jobs;
+    let dir = tempfile::tempdir().unwrap();
+    let db = foi::store::connect(
+        &format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()),
+        2,
+    )
+    .await
+    .unwrap();
+    foi::store::migrate(&db).await.unwrap();
+    let cfg = foi::config::ScheduleConfig {
+        deadline_check: "0 0 9 * * *".into(),
+        inbox_poll: "0 0 0 1 1 * 2099".into(),
+        digest: "0 0 0 1 1 * 2099".into(),
+        calendar_update: "0 0 0 1 1 * 2099".into(),
+        source_fetch: "0 0 0 1 1 * 2099".into(),
+    };
+    let s = Scheduler::from_config(&cfg).unwrap();
+    let nine = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+    let host = Host {
+        db: db.clone(),
+        now: std::sync::Mutex::new(nine + Duration::seconds(5)),
+        failing: true.into(),
+    };
+    let set = |t| *host.now.lock().unwrap() = t;
+    let runs = || jobs::runs(&db, Job::DeadlineCheck.name());
+    // 09:00:05: the first attempt fails.
+    let ran = s.tick(&host, host.now()).await.unwrap();
+    assert_eq!(ran.len(), 1);
+    assert!(ran[0].1.starts_with("error:"), "{ran:?}");
+    // 30 s later: too soon to retry.
+    set(nine + Duration::seconds(35));
+    assert!(s.tick(&host, host.now()).await.unwrap().is_empty());
+    // After a minute: attempt 2, which fails again; attempt 3 waits two minutes.
+    set(nine + Duration::seconds(70));
+    assert_eq!(s.tick(&host, host.now()).await.unwrap().len(), 1);
+    set(nine + Duration::seconds(130));
+    assert!(s.tick(&host, host.now()).await.unwrap().is_empty());
+    host.failing
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    set(nine + Duration::seconds(200));
+    let ran = s.tick(&host, host.now()).await.unwrap();
+    assert_eq!(ran.len(), 1);
+    assert!(ran[0].1.starts_with("ok:"), "{ran:?}");
+    let r = runs().await.unwrap();
+    assert_eq!(
+        r.iter()
+            .map(|r| (r.attempt, r.outcome.as_str()))
+            .collect::<Vec<_>>(),
+        [(1, "error"), (2, "error"), (3, "ok")]
+    );
+    assert!(r.iter().all(|r| r.due_at == nine), "all for the 09:00 tick");
+    // Nothing more for that tick.
+    set(nine + Duration::hours(1));
+    assert!(s.tick(&host, host.now()).await.unwrap().is_empty());
+    // The failures stay in the health report's list after the success.
+    let problems = jobs::recent_problems(&db, nine - Duration::hours(1), 20)
+        .await
+        .unwrap();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0]
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("could not reach"));
+
+    // Next day: another process claimed the 09:00 tick and is running it (its lease holds):
+    // this one does nothing.
+    let next = nine + Duration::days(1);
+    let other = jobs::claim(
+        &db,
+        "deadline_check",
+        next,
+        1,
+        "elsewhere:1",
+        next,
+        next + Duration::seconds(90),
+    )
+    .await
+    .unwrap()
+    .expect("claimed");
+    set(next + Duration::seconds(30));
+    assert!(s.tick(&host, host.now()).await.unwrap().is_empty(), "held");
+    // Nor can it claim the same run.
+    assert_eq!(
+        jobs::claim(&db, "deadline_check", next, 1, "me:2", next, next)
+            .await
+            .unwrap(),
+        None
+    );
+    // That process died: once its lease lapses the run is abandoned and run again here.
+    set(next + Duration::seconds(120));
+    let ran = s.tick(&host, host.now()).await.unwrap();
+    assert_eq!(ran.len(), 1, "{ran:?}");
+    let r = runs().await.unwrap();
+    let of_next: Vec<_> = r.iter().filter(|r| r.due_at == next).collect();
+    assert_eq!(of_next.len(), 2);
+    assert_eq!(of_next[0].outcome, "abandoned");
+    assert_eq!(of_next[1].outcome, "ok");
+    assert_eq!(of_next[1].attempt, 2);
+    assert_ne!(of_next[1].holder.as_deref(), Some("elsewhere:1"));
+    let _ = other;
+
+    // A failure with a newer tick already due: the newer tick runs, not the old retry.
+    host.failing
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let third = nine + Duration::days(2);
+    set(third + Duration::seconds(1));
+    s.tick(&host, host.now()).await.unwrap();
+    host.failing
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    set(nine + Duration::days(3) + Duration::seconds(1));
+    s.tick(&host, host.now()).await.unwrap();
+    let r = runs().await.unwrap();
+    let last = r.last().unwrap();
+    assert_eq!((last.due_at, last.attempt), (nine + Duration::days(3), 1));
+    assert!(!r.iter().any(|r| r.due_at == third && r.attempt > 1));
+}
