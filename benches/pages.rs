@@ -57,6 +57,8 @@ struct Took {
 }
 
 /// Runs `foi` as [`foi`] does, standard output into `out`, and measures it.
+// The child is waited for with `wait4` (for its own peak memory), not `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn foi_timed(data: &Path, env: &[(&str, String)], args: &[&str], out: &Path) -> Took {
     let mut c = Command::new(env!("CARGO_BIN_EXE_foi"));
     c.current_dir(env!("CARGO_MANIFEST_DIR"))

@@ -119,6 +119,7 @@ pub async fn serve(app: Arc<App>, shutdown: watch::Receiver<bool>) -> Result<(),
     let idle_task = idle_on.then(|| spawn_idle(&app, &tasks, &shutdown));
     let extract_task = spawn_extractor(&app, &tasks, &shutdown);
     let optimize_task = spawn_optimizer(&app, &tasks, &shutdown);
+    let settle_task = spawn_settler(&app, &tasks, &shutdown);
 
     // The web server.
     let mut web_rx = shutdown.clone();
@@ -141,7 +142,43 @@ pub async fn serve(app: Arc<App>, shutdown: watch::Receiver<bool>) -> Result<(),
     }
     let _ = extract_task.await;
     let _ = optimize_task.await;
+    let _ = settle_task.await;
     Ok(())
+}
+
+/// Letters whose sending process stopped, looked for every half minute (in every process,
+/// not only at a start): found delivered, or `uncertain` with what was checked
+/// (`services::outbox::settle_in_doubt`).
+fn spawn_settler(app: &Arc<App>, tasks: &Arc<Tasks>, shutdown: &watch::Receiver<bool>) -> Task {
+    let (st_app, st_rx) = (app.clone(), shutdown.clone());
+    tokio::spawn(supervise(
+        "letters_in_doubt",
+        tasks.clone(),
+        app.clone(),
+        shutdown.clone(),
+        move || {
+            let (a, mut rx) = (st_app.clone(), st_rx.clone());
+            async move {
+                loop {
+                    match crate::services::outbox::settle_in_doubt(&a).await {
+                        Ok(s) if s.found + s.uncertain + s.resent > 0 => tracing::warn!(
+                            found = s.found,
+                            uncertain = s.uncertain,
+                            resent = s.resent,
+                            "letters whose sending process stopped were looked for: see `foi outbox`"
+                        ),
+                        Ok(_) => {}
+                        // The database may be away for a moment: the next pass tries again.
+                        Err(e) => tracing::warn!("could not look for letters in doubt: {e}"),
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+                        _ = rx.wait_for(|v| *v) => return Ok(()),
+                    }
+                }
+            }
+        },
+    ))
 }
 
 /// The query planner's statistics refreshed every six hours (SQLite's `PRAGMA optimize`).

@@ -337,3 +337,143 @@ async fn failed_and_abandoned_runs_are_tried_again_and_held_ones_left_alone() {
     assert_eq!((last.due_at, last.attempt), (nine + Duration::days(3), 1));
     assert!(!r.iter().any(|r| r.due_at == third && r.attempt > 1));
 }
+
+/// Letters whose sending process stopped mid-send are looked for where foi can know their
+/// fate: the one the server kept in the mailbox's Sent folder (Dovecot, over IMAP) is sent,
+/// with the evidence in the request's history; the one found nowhere is `uncertain`, saying
+/// what was checked, and is queued again once `resend_unconfirmed_after_minutes` have passed;
+/// a letter still inside its lease is left to the process sending it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn letters_in_doubt_are_settled_from_the_sent_folder_or_sent_again() {
+    use chrono::Duration;
+    use foi::clock::ManualClock;
+    let peers = MailPeers::start();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("var");
+    ok(foi(&data, &["init"], &[]));
+    common::queue_bulk_round(dir.path(), &data, "doubt", 3, &[]);
+    // SAFETY of the test: no other test of this binary reads this variable.
+    std::env::set_var("FOI_IMAP_PASSWORD", peers.get("MAIL_PASS"));
+    let mut config = foi::config::Config::default();
+    config.imap.host = "127.0.0.1".into();
+    config.imap.port = peers.get("IMAP_PORT").parse().unwrap();
+    config.imap.security = foi::config::Security::None;
+    config.imap.username = Some(peers.get("MAIL_USER").into());
+    config.smtp.sent_folder = Some("Sent".into());
+    config.send.resend_unconfirmed_after_minutes = 5;
+    let g = foi::app::Globals {
+        data_dir: data.clone(),
+        ..foi::app::Globals::default()
+    };
+    let now = chrono::Utc::now();
+    let clock = std::sync::Arc::new(ManualClock::new(now));
+    let app = foi::app::App::with_config(&g, config)
+        .await
+        .unwrap()
+        .with_clock(clock.clone());
+    // Three letters claimed by a process that stopped: two ten minutes ago (past the lease),
+    // one a moment ago (its process may still be sending it).
+    let letters = foi::store::sql::rows(
+        &app.db,
+        "SELECT id, message_id, raw_sha256 FROM messages WHERE direction = 'out' ORDER BY id",
+    )
+    .await
+    .unwrap();
+    assert_eq!(letters.len(), 3);
+    let id = |i: usize| letters[i]["id"].as_i64().unwrap();
+    let at = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%S%.9f+00:00").to_string();
+    for (i, claimed) in [
+        (0, now - Duration::minutes(10)),
+        (1, now - Duration::minutes(10)),
+        (2, now - Duration::seconds(5)),
+    ] {
+        foi::store::sql::execute(
+            &app.db,
+            &format!(
+                "UPDATE messages SET state = 'sending', claimed_by = 'gone:1', claimed_at = '{}' WHERE id = {}",
+                at(claimed),
+                id(i)
+            ),
+        )
+        .await
+        .unwrap();
+    }
+    // The server accepted the first before the process stopped, and kept it in Sent.
+    let raw = app
+        .raw_store()
+        .get(letters[0]["raw_sha256"].as_str().unwrap())
+        .unwrap();
+    peers.file_into_folder("Sent", &raw);
+
+    let s = foi::services::outbox::settle_in_doubt(&app).await.unwrap();
+    assert_eq!((s.found, s.uncertain, s.resent), (1, 1, 0), "{s:?}");
+    let state = |i: usize| {
+        let db = app.db.clone();
+        let id = id(i);
+        async move {
+            foi::store::sql::rows(
+                &db,
+                &format!("SELECT state, last_error FROM messages WHERE id = {id}"),
+            )
+            .await
+            .unwrap()
+            .remove(0)
+        }
+    };
+    assert_eq!(state(0).await["state"], "sent");
+    let doubt = state(1).await;
+    assert_eq!(doubt["state"], "uncertain");
+    let why = doubt["last_error"].as_str().unwrap();
+    assert!(
+        why.contains("not in the folder Sent") && why.contains("no reply or bounce"),
+        "says what was checked: {why}"
+    );
+    assert_eq!(state(2).await["state"], "sending", "inside its lease");
+    let history = foi::store::sql::rows(
+        &app.db,
+        "SELECT note FROM events WHERE kind = 'request_sent'",
+    )
+    .await
+    .unwrap();
+    assert!(
+        history.iter().any(|e| e["note"]
+            .as_str()
+            .unwrap_or("")
+            .contains("found in the folder Sent")),
+        "the evidence is in the history: {history:?}"
+    );
+    // Four minutes on: still waiting. Six: sent again by itself.
+    clock.set(now + Duration::minutes(4));
+    let s = foi::services::outbox::settle_in_doubt(&app).await.unwrap();
+    assert_eq!(s.resent, 0, "{s:?}");
+    clock.set(now + Duration::minutes(7));
+    let s = foi::services::outbox::settle_in_doubt(&app).await.unwrap();
+    assert_eq!(s.resent, 1, "{s:?}");
+    assert_eq!(state(1).await["state"], "queued");
+    assert_eq!(state(0).await["state"], "sent", "settled once");
+}
+
+/// The outbox page of a launch still queued lists the letters with a problem and the first
+/// 200 queued, and counts the rest (it read every letter of the launch, and on SQLite a
+/// launch of 100,000 went past what one statement takes).
+#[test]
+fn the_outbox_page_counts_a_large_queue_rather_than_listing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("var");
+    ok(foi(&data, &["init"], &[]));
+    common::queue_bulk_round(dir.path(), &data, "queue", 260, &[]);
+    // Nothing goes while the page is read: the day's limit is spent on the first letter.
+    let env = [("FOI__SEND__PER_DAY", "1")];
+    let (_serve, web) = common::dashboard(&data, &env, "editor");
+    let page = web.get("/outbox");
+    assert_eq!(page.status, 200);
+    let rows = page.body.matches("<tr><td>").count();
+    assert!(rows <= 201, "{rows} rows listed");
+    assert!(rows >= 200, "the first 200 queued listed: {rows}");
+    assert!(
+        page.body.contains("more queued letters (")
+            && (page.body.contains("(260 queued in all)")
+                || page.body.contains("(259 queued in all)")),
+        "the rest counted"
+    );
+}

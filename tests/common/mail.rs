@@ -148,6 +148,36 @@ impl MailPeers {
             .collect()
     }
 
+    /// Files a message into IMAP folder `folder` (Maildir++ `.folder`), as a mail server does
+    /// with what was submitted to it (Microsoft 365 keeps it in "Sent Items").
+    pub fn file_into_folder(&self, folder: &str, bytes: &[u8]) {
+        let md = Path::new(self.get("IMAP_MAILDIR")).join(format!(".{folder}"));
+        let owner = |p: &Path| {
+            let uid = self.get("MAIL_UID").parse().ok();
+            let gid = self.get("MAIL_GID").parse().ok();
+            // Only root can give files away; as any other user they are ours already.
+            let _ = std::os::unix::fs::chown(p, uid, gid);
+        };
+        for sub in ["", "cur", "new", "tmp"] {
+            let d = md.join(sub);
+            std::fs::create_dir_all(&d).unwrap();
+            owner(&d);
+        }
+        let name = format!(
+            "{}.{}_{}.test",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+            std::process::id(),
+            sha_short(bytes)
+        );
+        let tmp = md.join("tmp").join(&name);
+        std::fs::write(&tmp, bytes).unwrap();
+        owner(&tmp);
+        std::fs::rename(&tmp, md.join("new").join(&name)).unwrap();
+    }
+
     /// Delivers an .eml into the IMAP INBOX.
     pub fn drop_into_inbox(&self, file: &Path) {
         let out = Command::new(script())
@@ -168,4 +198,11 @@ impl Drop for MailPeers {
     fn drop(&mut self) {
         let _ = Command::new(script()).arg("stop").arg(&self.dir).output();
     }
+}
+
+fn sha_short(bytes: &[u8]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    format!("{:016x}", h.finish())
 }

@@ -231,6 +231,10 @@ pub struct SmtpConfig {
     /// servers that do not keep one of submitted mail themselves. Off when empty: Microsoft
     /// 365 and Gmail already keep their own copy.
     pub save_sent_to: Option<String>,
+    /// The folder where the mail server keeps what was submitted over SMTP ("Sent Items" on
+    /// Microsoft 365, "[Gmail]/Sent Mail" on Google). When a process stopped mid-send, foi
+    /// looks for the letter there (and in `save_sent_to`) before calling it uncertain.
+    pub sent_folder: Option<String>,
 }
 
 impl Default for SmtpConfig {
@@ -245,6 +249,7 @@ impl Default for SmtpConfig {
             timeout_secs: 30,
             ca_file: None,
             save_sent_to: None,
+            sent_folder: None,
         }
     }
 }
@@ -299,6 +304,10 @@ pub struct SendConfig {
     pub concurrency: u32,
     /// Pattern for a per-request Reply-To, e.g. `foi+{ref}@example.org`; empty for none.
     pub reply_to_pattern: String,
+    /// A letter whose sending process stopped mid-send, and which is still not found in the
+    /// sent folder nor answered this many minutes later, is sent again by itself. 0 (the
+    /// default): it stays `uncertain` for a person to decide (`foi outbox resolve`).
+    pub resend_unconfirmed_after_minutes: u32,
 }
 
 impl Default for SendConfig {
@@ -313,6 +322,7 @@ impl Default for SendConfig {
             backoff_base_secs: 30,
             concurrency: 4,
             reply_to_pattern: String::new(),
+            resend_unconfirmed_after_minutes: 0,
         }
     }
 }

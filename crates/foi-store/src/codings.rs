@@ -34,8 +34,15 @@ pub async fn load(
 ) -> Result<BTreeMap<String, Values>, StoreError> {
     let ids = request_ids(db, round_id).await?;
     let by_id: HashMap<i32, &String> = ids.iter().map(|(c, id)| (*id, c)).collect();
+    // The round's requests as a subquery, not as a list of ids: a list of 100,000 is past
+    // what either database takes as parameters.
+    let of_round = sea_orm::sea_query::Query::select()
+        .column(request::Column::Id)
+        .from(request::Entity)
+        .and_where(request::Column::RoundId.eq(round_id))
+        .to_owned();
     let rows = coding::Entity::find()
-        .filter(coding::Column::RequestId.is_in(ids.values().copied().collect::<Vec<_>>()))
+        .filter(coding::Column::RequestId.in_subquery(of_round))
         .filter(coding::Column::Pass.eq(pass))
         .all(db)
         .await?;

@@ -334,28 +334,25 @@ pub async fn forget(db: &DatabaseConnection, which: Again) -> Result<u64, StoreE
         Again::All => Condition::all(),
         Again::Failed => Condition::all().add(extract::Column::Status.eq("failed")),
         Again::Round(round_id) => {
-            let reqs: Vec<i32> = request::Entity::find()
-                .filter(request::Column::RoundId.eq(round_id))
-                .select_only()
+            // The round's files as nested subqueries (requests → messages → attachments): a
+            // large round's ids are past what a statement takes as parameters.
+            use sea_orm::sea_query::Query;
+            let reqs = Query::select()
                 .column(request::Column::Id)
-                .into_tuple::<i32>()
-                .all(db)
-                .await?;
-            let msgs: Vec<i32> = message::Entity::find()
-                .filter(message::Column::RequestId.is_in(reqs))
-                .select_only()
+                .from(request::Entity)
+                .and_where(request::Column::RoundId.eq(round_id))
+                .to_owned();
+            let msgs = Query::select()
                 .column(message::Column::Id)
-                .into_tuple::<i32>()
-                .all(db)
-                .await?;
-            let shas: Vec<String> = attachment::Entity::find()
-                .filter(attachment::Column::MessageId.is_in(msgs))
-                .select_only()
+                .from(message::Entity)
+                .and_where(message::Column::RequestId.in_subquery(reqs))
+                .to_owned();
+            let shas = Query::select()
                 .column(attachment::Column::Sha256)
-                .into_tuple::<String>()
-                .all(db)
-                .await?;
-            Condition::all().add(extract::Column::Sha256.is_in(shas))
+                .from(attachment::Entity)
+                .and_where(attachment::Column::MessageId.in_subquery(msgs))
+                .to_owned();
+            Condition::all().add(extract::Column::Sha256.in_subquery(shas))
         }
     };
     Ok(extract::Entity::delete_many()

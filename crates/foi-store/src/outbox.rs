@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Europe::London;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, Statement, Value,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, Value,
 };
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -471,6 +471,130 @@ pub async fn recover_uncertain(
     Ok(q.exec(db).await?.rows_affected)
 }
 
+/// A letter whose fate is in doubt: claimed by a process that stopped (`sending` past its
+/// lease), or already `uncertain`.
+#[derive(Debug, Clone)]
+pub struct InDoubt {
+    pub id: i32,
+    pub message_id: String,
+    pub state: OutboundState,
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// For an `uncertain` letter: when it is sent again if still not found (its
+    /// `next_attempt_at`); `None` when it waits for a person.
+    pub resend_at: Option<DateTime<Utc>>,
+}
+
+/// Letters in `sending` claimed before `lapsed_before`, and `uncertain` ones claimed since
+/// `uncertain_since` (older ones are left to a person), oldest claim first.
+pub async fn in_doubt(
+    db: &DatabaseConnection,
+    lapsed_before: DateTime<Utc>,
+    uncertain_since: DateTime<Utc>,
+) -> Result<Vec<InDoubt>, StoreError> {
+    use sea_orm::Condition;
+    let rows = message::Entity::find()
+        .filter(message::Column::Direction.eq(OUT))
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(message::Column::State.eq(OutboundState::Sending.as_str()))
+                        .add(message::Column::ClaimedAt.lt(lapsed_before)),
+                )
+                .add(
+                    Condition::all()
+                        .add(message::Column::State.eq(OutboundState::Uncertain.as_str()))
+                        .add(message::Column::ClaimedAt.gte(uncertain_since)),
+                ),
+        )
+        .order_by_asc(message::Column::ClaimedAt)
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|m| {
+            Ok(InDoubt {
+                id: m.id,
+                message_id: m.message_id.unwrap_or_default(),
+                state: parse_state(&m.state)?,
+                claimed_at: m.claimed_at,
+                resend_at: m.next_attempt_at,
+            })
+        })
+        .collect()
+}
+
+/// The Message-IDs among `ids` that a received message answers (its In-Reply-To or
+/// References name them): proof the letter was delivered.
+pub async fn answered(
+    db: &DatabaseConnection,
+    ids: &[String],
+) -> Result<HashSet<String>, StoreError> {
+    let mut out = HashSet::new();
+    for id in ids.iter().filter(|i| !i.is_empty()) {
+        let n = message::Entity::find()
+            .filter(message::Column::Direction.eq(Direction::In.as_str()))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(message::Column::InReplyTo.eq(id.as_str()))
+                    .add(message::Column::ReferencesHdr.contains(id.as_str())),
+            )
+            .count(db)
+            .await?;
+        if n > 0 {
+            out.insert(id.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// A letter in doubt is `uncertain`, with what was checked (`why`) and when it is sent again
+/// if still not found (`resend_at`, kept as its next attempt). Only from `sending` or
+/// `uncertain`: a letter another process settled meanwhile is left as it is.
+pub async fn mark_uncertain(
+    db: &DatabaseConnection,
+    id: i32,
+    why: &str,
+    resend_at: Option<DateTime<Utc>>,
+) -> Result<bool, StoreError> {
+    let r = message::Entity::update_many()
+        .col_expr(
+            message::Column::State,
+            sea_orm::sea_query::Expr::value(OutboundState::Uncertain.as_str()),
+        )
+        .col_expr(
+            message::Column::LastError,
+            sea_orm::sea_query::Expr::value(why),
+        )
+        .col_expr(
+            message::Column::NextAttemptAt,
+            sea_orm::sea_query::Expr::value(resend_at),
+        )
+        .filter(message::Column::Id.eq(id))
+        .filter(message::Column::State.is_in([
+            OutboundState::Sending.as_str(),
+            OutboundState::Uncertain.as_str(),
+        ]))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// A letter in doubt was found delivered (`evidence` says where): sent, as of its claim.
+pub async fn resolve_found(
+    db: &DatabaseConnection,
+    cal: &Calendar,
+    id: i32,
+    evidence: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let m = load(db, id).await?;
+    let state = parse_state(&m.state)?;
+    if !matches!(state, OutboundState::Sending | OutboundState::Uncertain) {
+        return Ok(());
+    }
+    mark_sent(db, cal, id, evidence, "foi", m.claimed_at.unwrap_or(now)).await
+}
+
 /// A message not yet sent, for `foi outbox`.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutboxItem {
@@ -513,14 +637,53 @@ pub(crate) fn unsent_select() -> sea_orm::Select<message::Entity> {
 
 pub async fn list_unsent(db: &DatabaseConnection) -> Result<Vec<OutboxItem>, StoreError> {
     let rows = unsent_select().all(db).await?;
-    let req_ids: HashSet<i32> = rows.iter().filter_map(|m| m.request_id).collect();
-    let refs: std::collections::HashMap<i32, String> = request::Entity::find()
-        .filter(request::Column::Id.is_in(req_ids))
-        .all(db)
-        .await?
+    to_items(db, rows).await
+}
+
+/// Letters in these states (of one request, when given), oldest first, at most `limit`:
+/// what a page shows without reading every letter of a launch still queued.
+pub async fn unsent_where(
+    db: &DatabaseConnection,
+    states: &[OutboundState],
+    request_id: Option<i32>,
+    limit: Option<u64>,
+) -> Result<Vec<OutboxItem>, StoreError> {
+    let mut q = message::Entity::find()
+        .filter(message::Column::Direction.eq(OUT))
+        .filter(message::Column::State.is_in(states.iter().map(|s| s.as_str())))
+        .order_by_asc(message::Column::Id);
+    if let Some(r) = request_id {
+        q = q.filter(message::Column::RequestId.eq(r));
+    }
+    if let Some(n) = limit {
+        q = q.limit(n);
+    }
+    to_items(db, q.all(db).await?).await
+}
+
+async fn to_items(
+    db: &DatabaseConnection,
+    rows: Vec<message::Model>,
+) -> Result<Vec<OutboxItem>, StoreError> {
+    let req_ids: Vec<i32> = rows
+        .iter()
+        .filter_map(|m| m.request_id)
+        .collect::<HashSet<i32>>()
         .into_iter()
-        .map(|r| (r.id, r.reference))
         .collect();
+    let mut refs: std::collections::HashMap<i32, String> = Default::default();
+    // 500 at a time: a launch of 100,000 letters queued is past what a statement takes.
+    for chunk in req_ids.chunks(500) {
+        let found: Vec<(i32, String)> = request::Entity::find()
+            .select_only()
+            .column(request::Column::Id)
+            .column(request::Column::Reference)
+            .filter(request::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        refs.extend(found);
+    }
     rows.into_iter()
         .map(|m| {
             Ok(OutboxItem {

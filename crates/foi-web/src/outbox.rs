@@ -11,15 +11,21 @@ use axum::Extension;
 use serde_json::json;
 use std::collections::HashMap;
 
+/// Queued letters listed on the page; the rest are counted.
+const QUEUED_SHOWN: u64 = 200;
+
 pub async fn page(
     State(st): State<WebState>,
     Extension(s): Extension<Sess>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
-    let items: Vec<_> = outbox::unsent(&st.app)
-        .await?
+    let (letters, queued) = outbox::page(&st.app, QUEUED_SHOWN).await?;
+    let shown_queued = letters
+        .iter()
+        .filter(|m| m.state == OutboundState::Queued)
+        .count() as u64;
+    let items: Vec<_> = letters
         .into_iter()
-        .filter(|m| m.state != OutboundState::Draft && m.state != OutboundState::Approval)
         .map(|m| {
             json!({"id": m.id, "reference": m.reference, "kind": m.kind, "state": m.state, "to": m.to, "attempts": m.attempts,
                 "last_error": m.last_error, "retry": m.state.can_retry(), "uncertain": m.state == OutboundState::Uncertain,
@@ -33,7 +39,8 @@ pub async fn page(
         "outbox",
         "Outbox",
         Some(&s),
-        json!({"items": items, "flash": flash}),
+        json!({"items": items, "flash": flash, "queued": queued,
+            "more_queued": queued.saturating_sub(shown_queued)}),
     )
     .await
 }

@@ -319,9 +319,11 @@ async fn plan_of(
 ) -> Result<(ChasePlan, Option<(RequestRow, Round, Option<Sent>, Step)>), ChaseError> {
     let r = rounds::request_by_ref(&app.db, reference).await?;
     let round = rounds::find_by_id(&app.db, r.round_id).await?;
-    let waiting = outbox::list_unsent(&app.db).await?.into_iter().find(|m| {
-        m.state == OutboundState::Approval && m.reference.as_deref() == Some(r.reference.as_str())
-    });
+    // This request's chaser awaiting approval, if any (not every letter still to go).
+    let waiting = outbox::unsent_where(&app.db, &[OutboundState::Approval], Some(r.id), Some(1))
+        .await?
+        .into_iter()
+        .next();
     if let Some(m) = waiting {
         let plan = ChasePlan::Pending {
             id: m.id,
@@ -467,18 +469,19 @@ pub async fn awaiting_approval(
         ),
         None => None,
     };
-    Ok(outbox::list_unsent(&app.db)
-        .await?
-        .into_iter()
-        .filter(|m| m.state == OutboundState::Approval)
-        .filter(|m| match &prefix {
-            Some(p) => m
-                .reference
-                .as_deref()
-                .is_some_and(|r| r.starts_with(&format!("{p}-"))),
-            None => true,
-        })
-        .collect())
+    Ok(
+        outbox::unsent_where(&app.db, &[OutboundState::Approval], None, None)
+            .await?
+            .into_iter()
+            .filter(|m| match &prefix {
+                Some(p) => m
+                    .reference
+                    .as_deref()
+                    .is_some_and(|r| r.starts_with(&format!("{p}-"))),
+                None => true,
+            })
+            .collect(),
+    )
 }
 
 /// A chaser waiting for approval as the chasers page shows it: the body, which step it is,

@@ -133,7 +133,13 @@ pub async fn build(app: &App) -> Result<Digest, ChaseError> {
             app.mailbox.mailbox, p.reason
         ));
     }
-    for m in outbox::list_unsent(&app.db).await? {
+    use crate::domain::message::OutboundState;
+    let problems: Vec<OutboundState> = OutboundState::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.is_problem())
+        .collect();
+    for m in outbox::unsent_where(&app.db, &problems, None, None).await? {
         if m.state.is_problem() {
             d.delivery_problems.push(format!(
                 "#{} {} {} to {}: {}",

@@ -187,6 +187,34 @@ async fn connect(cfg: &ImapConfig, auth: &MailboxAuth) -> Result<Session, Ingest
     sign_in(cfg, auth, client).await
 }
 
+/// Which of these Message-IDs are in `folder` (a Sent folder, say): one connection, the
+/// folder examined read-only, one search each. What a letter in doubt is looked for by.
+pub async fn found_in_folder(
+    cfg: &ImapConfig,
+    auth: &MailboxAuth,
+    folder: &str,
+    ids: &[String],
+) -> Result<std::collections::HashSet<String>, IngestError> {
+    let mut session = connect(cfg, auth).await?;
+    session
+        .examine(folder)
+        .await
+        .map_err(|e| err(&format!("EXAMINE {folder}"), e))?;
+    let mut found = std::collections::HashSet::new();
+    for id in ids {
+        let clean = id.replace(['"', '\\'], "");
+        let hits = session
+            .uid_search(format!("HEADER Message-ID \"{clean}\""))
+            .await
+            .map_err(|e| err("UID SEARCH", e))?;
+        if !hits.is_empty() {
+            found.insert(id.clone());
+        }
+    }
+    let _ = session.logout().await;
+    Ok(found)
+}
+
 /// An open IMAP folder.
 pub struct Inbox {
     session: Session,

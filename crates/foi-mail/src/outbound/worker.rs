@@ -229,50 +229,11 @@ pub async fn deliver(
             &shared,
         )
     });
-    let lanes = futures::future::join_all(lanes);
-    if mode == Mode::Forever && !store::is_sqlite(&ctx.db) {
-        // Other processes share the outbox: a claim whose process stopped is found by the
-        // next sweep of any of them, not only at a start.
-        let sweep = sweep_lapsed_claims(ctx, shutdown.clone());
-        let (lanes, swept) = futures::future::join(lanes, sweep).await;
-        swept?;
-        for r in lanes {
-            r?;
-        }
-    } else {
-        for r in lanes.await {
-            r?;
-        }
+    for r in futures::future::join_all(lanes).await {
+        r?;
     }
     let report = shared.report.lock().expect("report lock").clone();
     Ok(report)
-}
-
-/// How often a service's delivery worker looks for claims whose lease lapsed.
-const SWEEP_EVERY: Duration = Duration::from_secs(30);
-
-/// Every [`SWEEP_EVERY`], letters in `sending` whose claim is older than its lease become
-/// `uncertain` (whether the stopped process delivered them is not known here; `foi outbox`
-/// says what to do), until shutdown.
-async fn sweep_lapsed_claims(
-    ctx: &Delivery,
-    mut shutdown: watch::Receiver<bool>,
-) -> Result<(), DeliveryError> {
-    loop {
-        sleep_or_shutdown(SWEEP_EVERY, &mut shutdown).await;
-        if *shutdown.borrow() {
-            return Ok(());
-        }
-        let lease = chrono::Duration::from_std(ctx.claim_lease).unwrap_or_default();
-        match outbox::recover_uncertain(&ctx.db, Some(ctx.clock.now() - lease)).await {
-            Ok(0) => {}
-            Ok(n) => tracing::warn!(
-                "{n} letter(s) whose sending process stopped are now `uncertain`: see `foi outbox`"
-            ),
-            // The database may be away for a moment: the next sweep tries again.
-            Err(e) => tracing::warn!("could not look for lapsed claims: {e}"),
-        }
-    }
 }
 
 /// Sends one claimed letter, renewing its claim every third of the lease while the SMTP
