@@ -477,3 +477,149 @@ fn the_outbox_page_counts_a_large_queue_rather_than_listing_it() {
         "the rest counted"
     );
 }
+
+/// Fault test: two services on one PostgreSQL deliver 600 letters; one is killed (SIGKILL)
+/// mid-delivery, then the SMTP peer refuses all mail (421) for 20 seconds. The mail server
+/// keeps what it accepted in the mailbox's Sent folder (Dovecot, as Microsoft 365 does). At the
+/// end nothing is left in `sending`; every letter the killed process held is settled within
+/// its lease and half a minute: sent where the Sent folder has it, `uncertain` (saying what
+/// was checked) where it does not; once those are resent, every letter is at the peer exactly
+/// once and none is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_sender_and_a_refusing_peer_lose_nothing_and_send_nothing_twice() {
+    let pg = PgDb::create().await;
+    let peers = MailPeers::start();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("var");
+    let mut env = peers.smtp_env();
+    env.extend([
+        ("FOI_DATABASE_URL".into(), pg.url.clone()),
+        ("FOI__SEND__PER_DAY".into(), "0".into()),
+        ("FOI__SEND__BACKOFF_BASE_SECS".into(), "4".into()),
+        ("FOI__SEND__MAX_ATTEMPTS".into(), "12".into()),
+        // A short SMTP timeout: a claim's lease is two of them and a minute.
+        ("FOI__SMTP__TIMEOUT_SECS".into(), "2".into()),
+        ("FOI__SMTP__SENT_FOLDER".into(), "Sent".into()),
+        ("FOI__IMAP__HOST".into(), "127.0.0.1".into()),
+        ("FOI__IMAP__PORT".into(), peers.get("IMAP_PORT").into()),
+        ("FOI__IMAP__SECURITY".into(), "none".into()),
+        ("FOI__IMAP__USERNAME".into(), peers.get("MAIL_USER").into()),
+        ("FOI_IMAP_PASSWORD".into(), peers.get("MAIL_PASS").into()),
+    ]);
+    let env = common::env_refs(&env);
+    ok(foi(&data, &["init"], &env));
+    common::queue_bulk_round(dir.path(), &data, "fault", 600, &env);
+    let db = foi::store::connect(&pg.url, 2).await.unwrap();
+    let sent = || {
+        count(
+            &db,
+            "SELECT COUNT(*) FROM messages WHERE direction = 'out' AND state = 'sent'",
+        )
+    };
+    let start = |i: usize| {
+        let addr = format!("127.0.0.1:{}", free_port());
+        let mut e = env.clone();
+        e.push(("FOI__WEB__BIND", &addr));
+        let log = dir.path().join(format!("fault{i}.log"));
+        let child = foi_cmd(&data, &["serve"], &e)
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
+            .spawn()
+            .unwrap();
+        wait_ok(&addr, "/health", 60);
+        child
+    };
+    let mut a = start(0);
+    let _b = Serve(start(1));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while sent().await < 150 {
+        assert!(Instant::now() < deadline, "delivery did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Killed mid-delivery: its claims stay in `sending`.
+    a.kill().unwrap();
+    a.wait().unwrap();
+    let held: Vec<i64> = foi::store::sql::rows(
+        &db,
+        &format!(
+            "SELECT id FROM messages WHERE state = 'sending' AND claimed_by LIKE '%:{}'",
+            a.id()
+        ),
+    )
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r["id"].as_i64().unwrap())
+    .collect();
+    // The peer refuses every letter for 20 s.
+    peers.set_rules("mail  *  *  421 4.3.2 Service not available (injected)\n");
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    peers.set_rules("");
+    // The server's side keeps what it accepted in Sent (a letter whose data the killed
+    // process had sent is accepted a moment after the kill, so this comes after).
+    for (_, bytes) in peers.smtp_messages() {
+        peers.file_into_folder("Sent", &bytes);
+    }
+    // Everything left settles: delivered, or in doubt and then settled (lease 64 s + 30 s).
+    let deadline = Instant::now() + Duration::from_secs(240);
+    loop {
+        let open = count(
+            &db,
+            "SELECT COUNT(*) FROM messages WHERE direction = 'out' AND state IN ('queued', 'sending')",
+        )
+        .await;
+        if open == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{open} letters still open");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let at_peer = peers.message_id_counts();
+    let states = foi::store::sql::rows(
+        &db,
+        "SELECT id, message_id, state, last_error FROM messages WHERE direction = 'out'",
+    )
+    .await
+    .unwrap();
+    for r in &states {
+        let (id, mid, state) = (
+            r["id"].as_i64().unwrap(),
+            r["message_id"].as_str().unwrap().to_string(),
+            r["state"].as_str().unwrap(),
+        );
+        match state {
+            "sent" => assert!(at_peer.contains_key(&mid), "{id} sent but not at the peer"),
+            "uncertain" => {
+                assert!(
+                    held.contains(&id),
+                    "{id} uncertain but not held by the killed process"
+                );
+                assert!(
+                    !at_peer.contains_key(&mid),
+                    "{id} is at the peer yet uncertain"
+                );
+                let why = r["last_error"].as_str().unwrap_or("");
+                assert!(why.contains("not in the folder Sent"), "{why}");
+            }
+            other => panic!("{id} ended {other}: {:?}", r["last_error"]),
+        }
+    }
+    // A person resends what was not found; then every letter is at the peer exactly once.
+    for r in states.iter().filter(|r| r["state"] == "uncertain") {
+        let id = r["id"].as_i64().unwrap().to_string();
+        ok(foi(&data, &["outbox", "resolve", &id, "--resend"], &env));
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sent().await < 600 {
+        assert!(Instant::now() < deadline, "resent letters not delivered");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let at_peer = peers.message_id_counts();
+    assert_eq!(at_peer.len(), 600, "none lost");
+    let twice: Vec<_> = at_peer.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "delivered twice: {twice:?}");
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM messages WHERE state = 'sending'").await,
+        0
+    );
+}
