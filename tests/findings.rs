@@ -608,3 +608,59 @@ fn second_coder_agreement() {
     assert_eq!(title["percent_agreement"], 100.0);
     assert_eq!(title["kappa"], 1.0);
 }
+
+/// The dashboard keeps a round's findings between views, and works them out again after every
+/// coding: the data version moves, and the kept findings are never the old ones. On both
+/// stores.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboards_kept_findings_follow_every_coding_on_both_stores() {
+    use common::Backend;
+    use foi::services::findings::report_data_cached;
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let t = common::test_app(backend).await;
+        let data = t.dir.path().join("data");
+        let url = t.pg.as_ref().map(|p| p.url.clone());
+        let env: Vec<(&str, &str)> = url
+            .as_deref()
+            .map(|u| vec![("FOI_DATABASE_URL", u)])
+            .unwrap_or_default();
+        common::msk_round_on(
+            t.dir.path(),
+            &data,
+            "kept",
+            "code,name,region,foi_email\nX1,Body 1,North,a@b.example\nX2,Body 2,South,c@d.example\n",
+            "",
+            &env,
+        );
+        let v0 = foi::store::events::data_version(&t.app.db).await.unwrap();
+        let first = report_data_cached(&t.app, "msk-2026", None).await.unwrap();
+        assert_eq!(first.findings.coded_bodies, 0, "{backend:?}");
+        let again = report_data_cached(&t.app, "msk-2026", None).await.unwrap();
+        assert!(std::sync::Arc::ptr_eq(&first, &again), "kept between views");
+        let codes = t.dir.path().join("codes.csv");
+        std::fs::write(&codes, "authority,variable,value\nX1,msk_lead,yes\n").unwrap();
+        ok(foi(
+            &data,
+            &[
+                "code",
+                "import",
+                "msk-2026",
+                codes.to_str().unwrap(),
+                "--coder",
+                "sam",
+            ],
+            &env,
+        ));
+        let v1 = foi::store::events::data_version(&t.app.db).await.unwrap();
+        assert_ne!(v0, v1, "{backend:?}: a coding moves the data version");
+        assert!(
+            !v1.contains("None/None"),
+            "{backend:?}: read as numbers: {v1}"
+        );
+        let after = report_data_cached(&t.app, "msk-2026", None).await.unwrap();
+        assert_eq!(
+            after.findings.coded_bodies, 1,
+            "{backend:?}: worked out again"
+        );
+    }
+}

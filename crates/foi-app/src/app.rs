@@ -70,6 +70,9 @@ pub struct App {
     /// How a received message is parsed. Always the MIME adapter's parser, except in tests
     /// that give one which fails in a chosen way (a panic, say) to show ingest survives it.
     pub mail_parser: fn(&[u8]) -> Result<crate::domain::mail::ParsedMail, String>,
+    /// Findings already worked out, by round (and comparison), with the state of the data
+    /// they were worked out from (`services::findings::report_data_cached`).
+    pub findings_cache: Arc<std::sync::Mutex<crate::services::findings::Cache>>,
 }
 
 /// The registers shipped with `foi`, embedded so the binary works from any directory.
@@ -139,16 +142,17 @@ impl App {
             db,
             clock,
             calendar: SharedCalendar::new(calendar),
+            findings_cache: Default::default(),
         })
     }
 
-    /// What the delivery worker needs of the application.
     /// How long a letter's claim holds without renewal: two SMTP timeouts and a minute. A
     /// claim older than this belongs to a process that stopped.
     pub fn claim_lease(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.config.smtp.timeout_secs * 2 + 60)
     }
 
+    /// What the delivery worker needs of the application.
     pub fn delivery(&self) -> crate::outbound::worker::Delivery {
         crate::outbound::worker::Delivery {
             db: self.db.clone(),

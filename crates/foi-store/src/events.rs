@@ -188,3 +188,27 @@ fn to_event(m: event::Model) -> Event {
         },
     }
 }
+
+/// Where the data a round's findings are worked out from stands: the newest event (every
+/// coding, state change, reply and due-date move leaves one), the newest coding row and the
+/// newest reading of a file. Each is one look-up along an index, however large the rounds.
+pub async fn data_version(db: &impl ConnectionTrait) -> Result<String, StoreError> {
+    let stmt = sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        "SELECT (SELECT MAX(id) FROM events) AS e, (SELECT MAX(id) FROM codings) AS c, \
+         (SELECT MAX(extracted_at) FROM extracts) AS x"
+            .to_string(),
+    );
+    let Some(row) = db.query_one_raw(stmt).await? else {
+        return Ok(String::new());
+    };
+    let e: Option<i32> = row.try_get("", "e").ok().flatten();
+    let c: Option<i32> = row.try_get("", "c").ok().flatten();
+    let x: Option<String> = row
+        .try_get::<Option<chrono::DateTime<chrono::Utc>>>("", "x")
+        .ok()
+        .flatten()
+        .map(|t| t.to_rfc3339())
+        .or_else(|| row.try_get::<Option<String>>("", "x").ok().flatten());
+    Ok(format!("{e:?}/{c:?}/{x:?}"))
+}

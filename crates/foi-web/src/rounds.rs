@@ -200,7 +200,7 @@ pub async fn report(
     Path(slug): Path<String>,
 ) -> Result<Response, WebError> {
     let app = &st.app;
-    let data = crate::services::findings::report_data(app, &slug, None).await?;
+    let data = crate::services::findings::report_data_cached(app, &slug, None).await?;
     let summary_name = rounds::find(app, &slug).await?.def.report.summary;
     let summary = crate::report::summary_html(
         &data,
@@ -222,7 +222,14 @@ pub async fn report(
         "report",
         &format!("Findings: {slug}"),
         Some(&s),
-        json!({"report": data, "summary": summary, "tables": tables}),
+        // Only what the page shows: not each body's sources, issues or indicator hits.
+        json!({"report": {
+            "round": data.round,
+            "coverage": data.coverage,
+            "findings": {"indicators": data.findings.indicators.iter().map(|i| json!({
+                "label": i.label, "count": i.count, "base": i.base, "percent": i.percent, "phrase": i.phrase,
+            })).collect::<Vec<_>>()},
+        }, "summary": summary, "tables": tables}),
     )
     .await
 }
@@ -274,7 +281,7 @@ pub(crate) async fn report_download(
         }
     };
     let app = &st.app;
-    let data = crate::services::findings::report_data(app, &slug, None).await?;
+    let data = crate::services::findings::report_data_cached(app, &slug, None).await?;
     let summary = rounds::find(app, &slug).await?.def.report.summary;
     let text = crate::report::render_bytes(
         &data,

@@ -300,6 +300,36 @@ async fn comparison(
     })
 }
 
+/// Findings worked out, by (round, round compared with): the data version they were worked
+/// out from, the day (timeliness counts to today), and the findings.
+pub type Cache =
+    HashMap<(String, Option<String>), (String, chrono::NaiveDate, std::sync::Arc<ReportData>)>;
+
+/// [`report_data`], kept between views while the data it is worked out from is unchanged: a
+/// report reads every body of the round, so the dashboard works it out again only after a
+/// coding, a reply, a state change or a file read (`store::events::data_version`) or on a new
+/// day. The first view after a change costs what the round costs.
+pub async fn report_data_cached(
+    app: &App,
+    slug: &str,
+    compare_with: Option<&str>,
+) -> Result<std::sync::Arc<ReportData>, FindingsError> {
+    let version = crate::store::events::data_version(&app.db).await?;
+    let today = app.clock.today();
+    let key = (slug.to_string(), compare_with.map(str::to_string));
+    if let Some((v, d, data)) = app.findings_cache.lock().expect("cache lock").get(&key) {
+        if *v == version && *d == today {
+            return Ok(data.clone());
+        }
+    }
+    let data = std::sync::Arc::new(report_data(app, slug, compare_with).await?);
+    app.findings_cache
+        .lock()
+        .expect("cache lock")
+        .insert(key, (version, today, data.clone()));
+    Ok(data)
+}
+
 /// Everything the findings report shows for a round.
 pub async fn report_data(
     app: &App,
