@@ -634,7 +634,7 @@ async fn the_dashboards_kept_findings_follow_every_coding_on_both_stores() {
         );
         let v0 = foi::store::events::data_version(&t.app.db).await.unwrap();
         let first = report_data_cached(&t.app, "msk-2026", None).await.unwrap();
-        assert_eq!(first.findings.coded_bodies, 0, "{backend:?}");
+        assert_eq!(first.data.findings.coded_bodies, 0, "{backend:?}");
         let again = report_data_cached(&t.app, "msk-2026", None).await.unwrap();
         assert!(std::sync::Arc::ptr_eq(&first, &again), "kept between views");
         let codes = t.dir.path().join("codes.csv");
@@ -659,7 +659,7 @@ async fn the_dashboards_kept_findings_follow_every_coding_on_both_stores() {
         );
         let after = report_data_cached(&t.app, "msk-2026", None).await.unwrap();
         assert_eq!(
-            after.findings.coded_bodies, 1,
+            after.data.findings.coded_bodies, 1,
             "{backend:?}: worked out again"
         );
     }

@@ -200,13 +200,21 @@ pub async fn report(
     Path(slug): Path<String>,
 ) -> Result<Response, WebError> {
     let app = &st.app;
-    let data = crate::services::findings::report_data_cached(app, &slug, None).await?;
-    let summary_name = rounds::find(app, &slug).await?.def.report.summary;
-    let summary = crate::report::summary_html(
-        &data,
-        summary_name.as_deref(),
-        app.config.templates.override_dir.as_deref(),
-    )?;
+    let kept = crate::services::findings::report_data_cached(app, &slug, None).await?;
+    let data = &kept.data;
+    let summary = match kept.summary_html.get() {
+        Some(s) => s.clone(),
+        None => {
+            let summary_name = rounds::find(app, &slug).await?.def.report.summary;
+            let s = crate::report::summary_html(
+                data,
+                summary_name.as_deref(),
+                app.config.templates.override_dir.as_deref(),
+            )?;
+            let _ = kept.summary_html.set(s.clone());
+            s
+        }
+    };
     let tables: Vec<_> = data
         .findings
         .variables
@@ -281,7 +289,8 @@ pub(crate) async fn report_download(
         }
     };
     let app = &st.app;
-    let data = crate::services::findings::report_data_cached(app, &slug, None).await?;
+    let kept = crate::services::findings::report_data_cached(app, &slug, None).await?;
+    let data = &kept.data;
     let summary = rounds::find(app, &slug).await?.def.report.summary;
     let text = crate::report::render_bytes(
         &data,

@@ -303,7 +303,15 @@ async fn comparison(
 /// Findings worked out, by (round, round compared with): the data version they were worked
 /// out from, the day (timeliness counts to today), and the findings.
 pub type Cache =
-    HashMap<(String, Option<String>), (String, chrono::NaiveDate, std::sync::Arc<ReportData>)>;
+    HashMap<(String, Option<String>), (String, chrono::NaiveDate, std::sync::Arc<Kept>)>;
+
+/// A round's findings as kept, and the summary written from them once a page asked for it
+/// (the summary's template reads the whole findings: as costly as the round).
+#[derive(Debug)]
+pub struct Kept {
+    pub data: ReportData,
+    pub summary_html: std::sync::OnceLock<String>,
+}
 
 /// [`report_data`], kept between views while the data it is worked out from is unchanged: a
 /// report reads every body of the round, so the dashboard works it out again only after a
@@ -313,7 +321,7 @@ pub async fn report_data_cached(
     app: &App,
     slug: &str,
     compare_with: Option<&str>,
-) -> Result<std::sync::Arc<ReportData>, FindingsError> {
+) -> Result<std::sync::Arc<Kept>, FindingsError> {
     let version = crate::store::events::data_version(&app.db).await?;
     let today = app.clock.today();
     let key = (slug.to_string(), compare_with.map(str::to_string));
@@ -322,7 +330,10 @@ pub async fn report_data_cached(
             return Ok(data.clone());
         }
     }
-    let data = std::sync::Arc::new(report_data(app, slug, compare_with).await?);
+    let data = std::sync::Arc::new(Kept {
+        data: report_data(app, slug, compare_with).await?,
+        summary_html: Default::default(),
+    });
     app.findings_cache
         .lock()
         .expect("cache lock")
