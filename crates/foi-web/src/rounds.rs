@@ -293,7 +293,7 @@ pub(crate) async fn report_download(
     let data = &kept.data;
     let summary = rounds::find(app, &slug).await?.def.report.summary;
     let text = crate::report::render_bytes(
-        &data,
+        data,
         summary.as_deref(),
         fmt,
         app.config.templates.override_dir.as_deref(),
