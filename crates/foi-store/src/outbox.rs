@@ -451,6 +451,7 @@ pub async fn mark_bounced(
 pub async fn recover_uncertain(
     db: &DatabaseConnection,
     claimed_before: Option<DateTime<Utc>>,
+    look_until: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let mut q = message::Entity::update_many()
         .col_expr(
@@ -462,6 +463,11 @@ pub async fn recover_uncertain(
             sea_orm::sea_query::Expr::value(
                 "the sending process stopped during the SMTP transaction; it may or may not have been delivered",
             ),
+        )
+        // Looked for until then by the settling of letters in doubt (`settle_in_doubt`).
+        .col_expr(
+            message::Column::NextAttemptAt,
+            sea_orm::sea_query::Expr::value(look_until),
         )
         .filter(message::Column::Direction.eq(OUT))
         .filter(message::Column::State.eq(OutboundState::Sending.as_str()));
@@ -479,17 +485,17 @@ pub struct InDoubt {
     pub message_id: String,
     pub state: OutboundState,
     pub claimed_at: Option<DateTime<Utc>>,
-    /// For an `uncertain` letter: when it is sent again if still not found (its
-    /// `next_attempt_at`); `None` when it waits for a person.
+    /// For an `uncertain` letter: until when it is looked for (then resent, when
+    /// `[send] resend_unconfirmed_after_minutes` is set), kept as its `next_attempt_at`;
+    /// `None` once it waits for a person.
     pub resend_at: Option<DateTime<Utc>>,
 }
 
-/// Letters in `sending` claimed before `lapsed_before`, and `uncertain` ones claimed since
-/// `uncertain_since` (older ones are left to a person), oldest claim first.
+/// Letters in `sending` claimed before `lapsed_before`, and `uncertain` ones still looked
+/// for (the time to look until is kept as their next attempt); oldest claim first.
 pub async fn in_doubt(
     db: &DatabaseConnection,
     lapsed_before: DateTime<Utc>,
-    uncertain_since: DateTime<Utc>,
 ) -> Result<Vec<InDoubt>, StoreError> {
     use sea_orm::Condition;
     let rows = message::Entity::find()
@@ -504,7 +510,7 @@ pub async fn in_doubt(
                 .add(
                     Condition::all()
                         .add(message::Column::State.eq(OutboundState::Uncertain.as_str()))
-                        .add(message::Column::ClaimedAt.gte(uncertain_since)),
+                        .add(message::Column::NextAttemptAt.is_not_null()),
                 ),
         )
         .order_by_asc(message::Column::ClaimedAt)

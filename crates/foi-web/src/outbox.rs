@@ -29,7 +29,7 @@ pub async fn page(
         .map(|m| {
             json!({"id": m.id, "reference": m.reference, "kind": m.kind, "state": m.state, "to": m.to, "attempts": m.attempts,
                 "last_error": m.last_error, "retry": m.state.can_retry(), "uncertain": m.state == OutboundState::Uncertain,
-                "next_attempt": m.next_attempt_at.map(crate::domain::dates::moment),
+                "next_attempt": m.next_attempt_at.filter(|_| m.state != OutboundState::Uncertain).map(crate::domain::dates::moment),
                 "state_label": m.state.to_string().replace('_', " "), "kind_label": m.kind.to_string().replace('_', " ")})
         })
         .collect();

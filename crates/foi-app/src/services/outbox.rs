@@ -82,8 +82,8 @@ pub struct Settled {
     pub resent: usize,
 }
 
-/// How far back `uncertain` letters are looked for again: older ones wait for a person.
-const LOOK_AGAIN_FOR: Duration = Duration::days(2);
+/// How long an `uncertain` letter is looked for again when no resend is set.
+const LOOK_AGAIN_FOR: Duration = Duration::hours(1);
 
 /// Letters whose sending process stopped mid-send (`sending` past the claim's lease), and
 /// `uncertain` ones of the last two days, looked for where foi can know their fate: a reply
@@ -96,7 +96,7 @@ const LOOK_AGAIN_FOR: Duration = Duration::days(2);
 pub async fn settle_in_doubt(app: &App) -> Result<Settled, StoreError> {
     let now = app.clock.now();
     let lease = Duration::from_std(app.claim_lease()).unwrap_or_default();
-    let doubts = outbox::in_doubt(&app.db, now - lease, now - LOOK_AGAIN_FOR).await?;
+    let doubts = outbox::in_doubt(&app.db, now - lease).await?;
     let mut done = Settled::default();
     if doubts.is_empty() {
         return Ok(done);
@@ -150,31 +150,33 @@ pub async fn settle_in_doubt(app: &App) -> Result<Settled, StoreError> {
             done.found += 1;
             continue;
         }
-        let wait = Duration::minutes(i64::from(resend_after));
-        if resend_after > 0 && d.state == OutboundState::Uncertain {
-            match d.resend_at {
-                Some(at) if at <= now => {
-                    let actor = format!(
-                        "foi (not found {resend_after} minutes after its sending process stopped)"
-                    );
-                    outbox::resolve(&app.db, &cal, d.id, false, &actor, now).await?;
-                    done.resent += 1;
-                }
-                Some(_) => {}
-                // Found uncertain (at a start, say): the wait starts now.
-                None => {
-                    let why = in_doubt_why(now, &checked, resend_after);
-                    outbox::mark_uncertain(&app.db, d.id, &why, Some(now + wait)).await?;
+        // How long it is looked for again: until it is resent, or for an hour when a person
+        // decides (a sent folder can lag a little; looking for ever would open the mailbox
+        // every half minute).
+        let wait = if resend_after > 0 {
+            Duration::minutes(i64::from(resend_after))
+        } else {
+            LOOK_AGAIN_FOR
+        };
+        let why = || in_doubt_why(now, &checked, resend_after);
+        match (d.state, d.resend_at) {
+            (OutboundState::Sending, _) => {
+                if outbox::mark_uncertain(&app.db, d.id, &why(), Some(now + wait)).await? {
+                    done.uncertain += 1;
                 }
             }
-            continue;
-        }
-        if d.state == OutboundState::Sending {
-            let why = in_doubt_why(now, &checked, resend_after);
-            let resend_at = (resend_after > 0).then_some(now + wait);
-            if outbox::mark_uncertain(&app.db, d.id, &why, resend_at).await? {
-                done.uncertain += 1;
+            (_, Some(at)) if at <= now && resend_after > 0 => {
+                let actor = format!(
+                    "foi (not found {resend_after} minutes after its sending process stopped)"
+                );
+                outbox::resolve(&app.db, &cal, d.id, false, &actor, now).await?;
+                done.resent += 1;
             }
+            // Looked for long enough: a person decides; it is not looked for again.
+            (_, Some(at)) if at <= now => {
+                outbox::mark_uncertain(&app.db, d.id, &why(), None).await?;
+            }
+            (_, _) => {}
         }
     }
     Ok(done)

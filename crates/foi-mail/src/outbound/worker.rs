@@ -168,13 +168,19 @@ pub async fn prepare(ctx: &Delivery, lease: Duration) -> Result<(SendLock, u64),
         if f.try_lock().is_err() {
             return Err(DeliveryError::Busy(path.display().to_string()));
         }
-        let n = store::outbox::recover_uncertain(&ctx.db, None).await?;
+        let n = store::outbox::recover_uncertain(&ctx.db, None, look_until(ctx)).await?;
         Ok((SendLock(Some(f)), n))
     } else {
         let cutoff = ctx.clock.now() - chrono::Duration::from_std(lease).unwrap_or_default();
-        let n = store::outbox::recover_uncertain(&ctx.db, Some(cutoff)).await?;
+        let n = store::outbox::recover_uncertain(&ctx.db, Some(cutoff), look_until(ctx)).await?;
         Ok((SendLock(None), n))
     }
+}
+
+/// Letters made uncertain at a start are looked for (in the sent folder, among replies) for
+/// an hour, then wait for a person or are resent (`services::outbox::settle_in_doubt`).
+fn look_until(ctx: &Delivery) -> DateTime<Utc> {
+    ctx.clock.now() + chrono::Duration::hours(1)
 }
 
 /// How the loop ends.
