@@ -71,6 +71,36 @@ async fn sqlite_reads_each_hot_query_through_its_index() {
     check(&db).await;
 }
 
+/// The same plans before SQLite has any statistics (a store just filled by one long command,
+/// before any `PRAGMA optimize` saw it): each hot query's index must win on its shape alone,
+/// not on what `ANALYZE` happened to measure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_reads_each_hot_query_through_its_index_without_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    tokio::task::spawn_blocking({
+        let d = d.clone();
+        move || seed(&d, &[])
+    })
+    .await
+    .unwrap();
+    let url = format!("sqlite://{}?mode=rw", d.join("foi.db").display());
+    {
+        let db = foi::store::connect(&url, 1).await.unwrap();
+        let had = foi::store::sql::scalar(&db, "SELECT CAST(COUNT(*) AS TEXT) FROM sqlite_stat1")
+            .await
+            .unwrap();
+        assert_ne!(had.as_deref(), Some("0"), "the seed gathered statistics");
+        foi::store::sql::execute(&db, "DROP TABLE sqlite_stat1")
+            .await
+            .unwrap();
+        db.close().await.unwrap();
+    }
+    // A new connection reads no statistics (`connect` alone does not analyse).
+    let db = foi::store::connect(&url, 10).await.unwrap();
+    check(&db).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_reads_each_hot_query_through_its_index() {
     let pg = PgDb::create().await;

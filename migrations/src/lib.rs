@@ -22,6 +22,7 @@ mod m20261207_000001_people;
 mod m20261207_000002_page_costs;
 mod m20261207_000003_attachments_by_message;
 mod m20261207_000004_job_claims;
+mod m20261208_000001_messages_by_request_direction;
 
 /// The statement that fills `request_tallies` from `requests` (`foi db recompute` reruns it).
 pub use m20261125_000005_request_tallies::REBUILD as REBUILD_TALLIES;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_page_costs::Migration),
             Box::new(m20261207_000003_attachments_by_message::Migration),
             Box::new(m20261207_000004_job_claims::Migration),
+            Box::new(m20261208_000001_messages_by_request_direction::Migration),
         ]
     }
 }

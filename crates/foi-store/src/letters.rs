@@ -53,7 +53,7 @@ pub async fn letter_histories_of(
 }
 
 /// The outbound letters of these requests (all with `None`), projected to what a letter
-/// history needs; `ix_messages_request` serves it.
+/// history needs; `ix_messages_request_direction` serves it.
 pub(crate) fn histories_select(ids: Option<&[i32]>) -> sea_orm::Select<message::Entity> {
     message::Entity::find()
         .select_only()

@@ -43,8 +43,22 @@ pub async fn hot(db: &DatabaseConnection) -> Result<Vec<Plan>, StoreError> {
         ),
         (
             "a request's letters (chaser plan, request page)",
-            "ix_messages_request",
+            "ix_messages_request_direction",
             letters::histories_select(Some(&[1, 2, 3])).into_query(),
+        ),
+        (
+            "a request's replies (the board's kept counts, refreshed on every change)",
+            "ix_messages_request_direction",
+            message::Entity::find()
+                .filter(<message::Column as sea_orm::ColumnTrait>::eq(
+                    &message::Column::RequestId,
+                    1,
+                ))
+                .filter(<message::Column as sea_orm::ColumnTrait>::eq(
+                    &message::Column::Direction,
+                    "in",
+                ))
+                .into_query(),
         ),
         (
             "open requests due from a date (calendar health)",

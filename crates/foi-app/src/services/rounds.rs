@@ -288,6 +288,23 @@ async fn plan_and_render(
     app: &App,
     slug: &str,
 ) -> Result<(Round, Plan, Vec<(RequestRow, super::letters::Composed)>), RoundServiceError> {
+    let mut letters = Vec::new();
+    let (round, plan) = plan_each(app, slug, |r, c| {
+        letters.push((r, c));
+        Ok(())
+    })
+    .await?;
+    Ok((round, plan, letters))
+}
+
+/// Plans a launch and renders each letter that would go, handing each to `each` as it is
+/// rendered: a launch of 100,000 letters keeps what the outbox needs of each, not every
+/// rendered letter at once.
+async fn plan_each(
+    app: &App,
+    slug: &str,
+    mut each: impl FnMut(RequestRow, super::letters::Composed) -> Result<(), RoundServiceError>,
+) -> Result<(Round, Plan), RoundServiceError> {
     let round = rounds::find(&app.db, slug).await?;
     if round.def.kind == RoundKind::Desk {
         return Err(RoundServiceError::Desk(slug.into()));
@@ -302,7 +319,6 @@ async fn plan_and_render(
         bodies: reqs.len(),
         ..Default::default()
     };
-    let mut letters = Vec::new();
     for r in reqs {
         let label = format!(
             "{} {} ({})",
@@ -321,9 +337,9 @@ async fn plan_and_render(
         }
         let c = render_request(app, &renderer, &round, &r)?;
         plan.to_send.push(label);
-        letters.push((r, c));
+        each(r, c)?;
     }
-    Ok((round, plan, letters))
+    Ok((round, plan))
 }
 
 /// `foi round preview SLUG --out DIR`: every letter as the `.eml` that would be sent.
@@ -385,18 +401,25 @@ async fn enqueue(
     dry_run: bool,
     not_before: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<(Plan, usize), RoundServiceError> {
-    let (round, mut plan, letters) = plan_and_render(app, slug).await?;
-    if dry_run {
-        return Ok((plan, 0));
-    }
+    // Each letter's bytes are kept as it is rendered and only what the outbox row needs is
+    // held; the rows are then queued in one transaction (all or none). Bytes kept for a launch
+    // that then fails are harmless: the raw store is addressed by content.
     let raw = app.raw_store();
-    let mut items = Vec::with_capacity(letters.len());
-    for (r, c) in letters {
+    let mut items = Vec::new();
+    let (round, mut plan) = plan_each(app, slug, |r, c| {
+        if dry_run {
+            return Ok(());
+        }
         let sha = raw.put_opts(&c.raw, false)?;
         let mut item =
             c.into_outbound(r.id, MessageKind::Request, None, sha, OutboundState::Queued);
         item.not_before = not_before;
         items.push(item);
+        Ok(())
+    })
+    .await?;
+    if dry_run {
+        return Ok((plan, 0));
     }
     let n = outbox::enqueue_many(&app.db, items, &app.actor(), app.clock.now()).await?;
     rounds::mark_launched(&app.db, round.id, app.clock.now()).await?;
