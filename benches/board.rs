@@ -113,8 +113,8 @@ async fn build(n: usize, store: &str, tmp: &std::path::Path) -> (App, Option<Str
     foi::store::board_values::fill_missing_deadlines(&app.db, &app.calendar.get())
         .await
         .unwrap();
-    // Planner statistics, as a database in use has them (PostgreSQL's autovacuum; SQLite's
-    // `PRAGMA optimize`, which `foi` runs at start-up).
+    // Planner statistics, as a database in use has them (PostgreSQL's autovacuum; on
+    // SQLite, the limited `ANALYZE` `foi` runs at start-up).
     let analyze = if store == "postgres" {
         "VACUUM ANALYZE"
     } else {

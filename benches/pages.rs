@@ -280,13 +280,22 @@ fn main() {
         .map(|s| s.trim().to_string())
         .collect();
     let tmp = tempfile::tempdir().unwrap();
+    // `FOI_BENCH_KEEP=1` keeps the built rounds' data directories (and SQLite files) to look
+    // into afterwards; the directory is printed.
+    let tmp_path = if std::env::var("FOI_BENCH_KEEP").as_deref() == Ok("1") {
+        let p = tmp.keep();
+        eprintln!("keeping the data directories under {}", p.display());
+        p
+    } else {
+        tmp.path().to_path_buf()
+    };
     println!("| store | bodies | page | median ms | p95 ms | KB |");
     println!("|---|---:|---|---:|---:|---:|");
     let mut throughput = Vec::new();
     let mut steps = Vec::new();
     for store in &stores {
         for &n in &sizes {
-            let data: PathBuf = tmp.path().join(format!("{store}-{n}"));
+            let data: PathBuf = tmp_path.join(format!("{store}-{n}"));
             let mut env: Vec<(&str, String)> = Vec::new();
             let scratch = format!("foi_bench_pages_{}_{n}", std::process::id());
             if store == "postgres" {

@@ -181,7 +181,7 @@ fn spawn_settler(app: &Arc<App>, tasks: &Arc<Tasks>, shutdown: &watch::Receiver<
     ))
 }
 
-/// The query planner's statistics refreshed every six hours (SQLite's `PRAGMA optimize`).
+/// The query planner's statistics refreshed every six hours (SQLite's `ANALYZE`, within an analysis limit).
 fn spawn_optimizer(app: &Arc<App>, tasks: &Arc<Tasks>, shutdown: &watch::Receiver<bool>) -> Task {
     let (op_app, op_rx) = (app.clone(), shutdown.clone());
     tokio::spawn(supervise(

@@ -10,10 +10,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 
 fn catalog() -> Catalog {
-    let mut c = Catalog {
-        plus_pattern: "foi+{ref}@charity.org".into(),
-        ..Default::default()
-    };
+    let mut c = Catalog::new("foi+{ref}@charity.org");
     c.message_ids
         .insert("<foi.x-1.request@charity.org>".into(), 1);
     c.references.insert("X-1".into(), 1);

@@ -23,9 +23,12 @@ mod m20261207_000002_page_costs;
 mod m20261207_000003_attachments_by_message;
 mod m20261207_000004_job_claims;
 mod m20261208_000001_messages_by_request_direction;
+mod m20261208_000002_register_tallies;
 
 /// The statement that fills `request_tallies` from `requests` (`foi db recompute` reruns it).
 pub use m20261125_000005_request_tallies::REBUILD as REBUILD_TALLIES;
+/// The statement that fills `register_tallies` from `authorities` (`foi db recompute` reruns it).
+pub use m20261208_000002_register_tallies::REBUILD as REBUILD_REGISTER_TALLIES;
 
 pub struct Migrator;
 
@@ -52,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000003_attachments_by_message::Migration),
             Box::new(m20261207_000004_job_claims::Migration),
             Box::new(m20261208_000001_messages_by_request_direction::Migration),
+            Box::new(m20261208_000002_register_tallies::Migration),
         ]
     }
 }

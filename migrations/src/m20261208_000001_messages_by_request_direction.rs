@@ -3,7 +3,7 @@
 //! `request_id = ? AND direction = 'in'`, and a request's letters are read with
 //! `request_id IN (…) AND direction = 'out'`. With only `ix_messages_request (request_id)` and
 //! `ux_messages_direction_raw (direction, …)` to choose from, SQLite without statistics (a
-//! store freshly filled, before `PRAGMA optimize` has analysed it) took the direction index and
+//! store freshly filled, before it has been analysed) took the direction index and
 //! read every reply of every round once per request: `foi code import` of a 10,000-body
 //! round took 5.5 s, at 33,000 bodies minutes. One index on `(request_id, direction, state)`
 //! matches more of each question than either, so both stores take it on their own; it

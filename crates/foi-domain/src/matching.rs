@@ -23,7 +23,7 @@
 //! on last year's request): the next rule is tried. The sender's domain never fans out.
 
 use super::mail::{angle, ParsedMail};
-use super::reference::find_references;
+use super::reference::ReferenceIndex;
 use std::collections::{BTreeSet, HashMap};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +87,16 @@ pub struct Catalog {
     pub plus_pattern: String,
     /// Known sender address (lower case) → the open requests of the bodies it belongs to.
     pub addresses: HashMap<String, BTreeSet<i32>>,
+    /// Built from the fields above on the first match (fill them first): the references by
+    /// their words and the requests by sender domain, so matching one mail costs the same
+    /// whatever the number of requests.
+    lookups: std::sync::OnceLock<Lookups>,
+}
+
+#[derive(Debug, Clone)]
+struct Lookups {
+    references: ReferenceIndex,
+    by_domain: HashMap<String, BTreeSet<i32>>,
 }
 
 fn domain(addr: &str) -> Option<&str> {
@@ -94,15 +104,26 @@ fn domain(addr: &str) -> Option<&str> {
 }
 
 impl Catalog {
+    /// An empty catalog for replies addressed by `plus_pattern` (empty for none); fill its
+    /// fields before matching.
+    pub fn new(plus_pattern: &str) -> Catalog {
+        Catalog {
+            plus_pattern: plus_pattern.to_string(),
+            ..Default::default()
+        }
+    }
+
     /// The requests a mail belongs to, with the rule that decided each.
     pub fn match_mail(&self, m: &ParsedMail) -> Option<Matched> {
+        let lookups = self.lookups.get_or_init(|| self.lookups());
         // References named anywhere in the text (or in a forwarded or returned message).
         let hay = format!("{}\n{}\n{}", m.subject, m.text, m.attached_text);
-        let named: BTreeSet<i32> =
-            find_references(&hay, self.references.keys().map(String::as_str))
-                .into_iter()
-                .filter_map(|r| self.references.get(r).copied())
-                .collect();
+        let named: BTreeSet<i32> = lookups
+            .references
+            .find(&hay)
+            .into_iter()
+            .filter_map(|r| self.references.get(r).copied())
+            .collect();
         // 1. Threading headers.
         let thread: BTreeSet<i32> = m
             .in_reply_to
@@ -151,17 +172,24 @@ impl Catalog {
             return Some(found);
         }
         // 5. Sender domain known for one body.
-        let d = domain(&from)?;
-        let by_domain: BTreeSet<i32> = self
-            .addresses
-            .iter()
-            .filter(|(a, _)| domain(a) == Some(d))
-            .flat_map(|(_, r)| r.iter().copied())
-            .collect();
+        let by_domain = lookups.by_domain.get(domain(&from)?)?;
         if let (1, Some(&r)) = (by_domain.len(), by_domain.first()) {
             return Some(Matched::one(r, Rule::SenderDomain));
         }
         None
+    }
+
+    fn lookups(&self) -> Lookups {
+        let mut by_domain: HashMap<String, BTreeSet<i32>> = HashMap::new();
+        for (a, reqs) in &self.addresses {
+            if let Some(d) = domain(a) {
+                by_domain.entry(d.to_string()).or_default().extend(reqs);
+            }
+        }
+        Lookups {
+            references: ReferenceIndex::new(self.references.keys().map(String::as_str)),
+            by_domain,
+        }
     }
 
     fn same_round(&self, a: i32, b: i32) -> bool {

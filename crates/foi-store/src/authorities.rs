@@ -172,27 +172,26 @@ pub(crate) fn abolished_select(register_name: &str) -> sea_orm::Select<authority
 }
 
 /// Each loaded register with how many bodies it has and how many lack a verified FOI
-/// address, counted by the database (the registers page), by name.
+/// address (the registers page), by name: read from `register_tallies`, which a trigger on
+/// `authorities` keeps, so the page does not count the registers' bodies on every view.
 pub async fn summaries(db: &DatabaseConnection) -> Result<Vec<(String, u64, u64)>, StoreError> {
-    use sea_orm::sea_query::Expr;
-    use sea_orm::QuerySelect;
-    let rows: Vec<(String, i64, i64)> = authority::Entity::find()
-        .select_only()
-        .column(authority::Column::Register)
-        .column_as(Expr::cust("COUNT(*)"), "bodies")
-        .column_as(
-            Expr::cust("SUM(CASE WHEN foi_email IS NULL OR NOT email_verified THEN 1 ELSE 0 END)"),
-            "unverified",
-        )
-        .group_by(authority::Column::Register)
-        .order_by_asc(authority::Column::Register)
-        .into_tuple()
-        .all(db)
+    use sea_orm::ConnectionTrait;
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT register, CAST(SUM(n) AS BIGINT) AS bodies, \
+             CAST(SUM(CASE WHEN unverified = 1 THEN n ELSE 0 END) AS BIGINT) AS unverified \
+             FROM register_tallies GROUP BY register",
+        ))
         .await?;
-    let mut counted: std::collections::HashMap<String, (u64, u64)> = rows
-        .into_iter()
-        .map(|(r, b, u)| (r, (b.max(0) as u64, u.max(0) as u64)))
-        .collect();
+    let mut counted: std::collections::HashMap<String, (u64, u64)> =
+        std::collections::HashMap::new();
+    for r in rows {
+        let name: String = r.try_get("", "register")?;
+        let b: i64 = r.try_get("", "bodies")?;
+        let u: i64 = r.try_get("", "unverified")?;
+        counted.insert(name, (b.max(0) as u64, u.max(0) as u64));
+    }
     Ok(registers(db)
         .await?
         .into_iter()

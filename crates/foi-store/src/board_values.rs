@@ -25,7 +25,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// How many requests one statement refreshes (keeps `IN (...)` lists modest on both stores).
 const BATCH: usize = 500;
@@ -231,7 +231,6 @@ pub async fn recompute(db: &DatabaseConnection, cal: &Calendar) -> Result<Recomp
 
 /// Rebuilds the board's tallies from the requests; returns how many rows differed.
 async fn rebuild_tallies(db: &DatabaseConnection) -> Result<usize, StoreError> {
-    use std::collections::BTreeSet;
     let txn = super::write_txn(db).await?;
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
         // Writers wait while the tallies are rebuilt (their triggers then apply on top).
@@ -254,8 +253,38 @@ async fn rebuild_tallies(db: &DatabaseConnection) -> Result<usize, StoreError> {
         .iter()
         .map(key)
         .collect();
+    // The registers page's tallies likewise (rows with no bodies left are dropped).
+    let reg_before = register_tallies(&txn).await?;
+    txn.execute_unprepared("DELETE FROM register_tallies")
+        .await?;
+    txn.execute_unprepared(migration::REBUILD_REGISTER_TALLIES)
+        .await?;
+    let reg_after = register_tallies(&txn).await?;
     txn.commit().await?;
-    Ok(before.symmetric_difference(&after).count())
+    Ok(before.symmetric_difference(&after).count()
+        + reg_before.symmetric_difference(&reg_after).count())
+}
+
+/// The registers page's tallies with bodies in them, as (register, unverified, n).
+async fn register_tallies(
+    conn: &impl ConnectionTrait,
+) -> Result<BTreeSet<(String, i64, i64)>, StoreError> {
+    let rows = conn
+        .query_all_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT register, CAST(unverified AS BIGINT) AS u, CAST(n AS BIGINT) AS n \
+             FROM register_tallies WHERE n <> 0",
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("", "register")?,
+                r.try_get("", "u")?,
+                r.try_get("", "n")?,
+            ))
+        })
+        .collect()
 }
 
 /// Recomputes the deadline columns of every request with a due date (after a calendar

@@ -4,7 +4,7 @@
 //! still shows whether an index *can* serve the query.
 
 use super::entities::{attachment, message, request};
-use super::{authorities, letters, outbox, requests, StoreError};
+use super::{authorities, inbox, letters, outbox, requests, StoreError};
 use sea_orm::sea_query::{PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryTrait,
@@ -81,6 +81,11 @@ pub async fn hot(db: &DatabaseConnection) -> Result<Vec<Plan>, StoreError> {
                     [1, 2, 3],
                 ))
                 .into_query(),
+        ),
+        (
+            "replies waiting in triage (the navigation count on every page, the triage page)",
+            "ix_messages_state",
+            inbox::triage_select().into_query(),
         ),
         (
             "a message by its Message-ID (matching a reply)",

@@ -143,8 +143,8 @@ pub async fn nav_counts(app: &App) -> Result<NavCounts, StoreError> {
     })
 }
 
-/// Refreshes the query planner's statistics (SQLite's `PRAGMA optimize`; nothing to do on
+/// Refreshes the query planner's statistics (SQLite's `ANALYZE` within an analysis limit; nothing to do on
 /// PostgreSQL): `foi serve` runs it every few hours so query plans follow the data's growth.
 pub async fn optimize_database(app: &App) -> Result<(), StoreError> {
-    crate::store::optimize(&app.db, false).await
+    crate::store::optimize(&app.db).await
 }
