@@ -623,3 +623,63 @@ async fn a_killed_sender_and_a_refusing_peer_lose_nothing_and_send_nothing_twice
         0
     );
 }
+
+/// `[send] per_minute` holds for the whole deployment: two senders on one PostgreSQL take
+/// their send slots from the database, so together they send at the configured rate (each at
+/// its own rate, as before, they sent twice as fast). Checked from the peer's side: when the
+/// letters were sent (their `sent_at`), spread as one sender at that rate spreads them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_senders_share_one_send_rate() {
+    let pg = PgDb::create().await;
+    let peers = MailPeers::start();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("var");
+    let mut env = peers.smtp_env();
+    env.push(("FOI_DATABASE_URL".into(), pg.url.clone()));
+    env.push(("FOI__SEND__PER_DAY".into(), "0".into()));
+    let env = common::env_refs(&env);
+    ok(foi(&data, &["init"], &env));
+    let mut queue = env.clone();
+    queue.push(("FOI__SEND__PER_MINUTE", "0"));
+    common::queue_bulk_round(dir.path(), &data, "paced", 12, &queue);
+    // 120 a minute: a slot every half second, for the two senders together.
+    let mut paced = env.clone();
+    paced.push(("FOI__SEND__PER_MINUTE", "120"));
+    paced.push(("FOI__SEND__CONCURRENCY", "2"));
+    let senders: Vec<_> = (0..2)
+        .map(|_| {
+            let mut c = foi_cmd(&data, &["send"], &paced);
+            std::thread::spawn(move || c.output().unwrap())
+        })
+        .collect();
+    for s in senders {
+        let o = s.join().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let db = foi::store::connect(&pg.url, 2).await.unwrap();
+    let times = foi::store::sql::rows(
+        &db,
+        "SELECT CAST(EXTRACT(EPOCH FROM sent_at) * 1000 AS BIGINT) AS ms FROM messages \
+         WHERE direction = 'out' AND state = 'sent' ORDER BY sent_at",
+    )
+    .await
+    .unwrap();
+    let ms: Vec<i64> = times.iter().map(|r| r["ms"].as_i64().unwrap()).collect();
+    assert_eq!(ms.len(), 12, "every letter sent");
+    assert_eq!(
+        peers
+            .message_id_counts()
+            .values()
+            .filter(|n| **n == 1)
+            .count(),
+        12
+    );
+    // Eleven half-second slots between the first and the last letter: 5.5 s at one shared
+    // rate (about 2.75 s when each sender kept its own). A send's own time can move its
+    // `sent_at` a little either way.
+    let span = ms[11] - ms[0];
+    assert!(
+        span >= 5_000,
+        "12 letters at 120 a minute went within {span} ms: faster than the deployment's rate"
+    );
+}

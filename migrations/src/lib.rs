@@ -24,6 +24,7 @@ mod m20261207_000003_attachments_by_message;
 mod m20261207_000004_job_claims;
 mod m20261208_000001_messages_by_request_direction;
 mod m20261208_000002_register_tallies;
+mod m20261208_000003_send_pacing;
 
 /// The statement that fills `request_tallies` from `requests` (`foi db recompute` reruns it).
 pub use m20261125_000005_request_tallies::REBUILD as REBUILD_TALLIES;
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000004_job_claims::Migration),
             Box::new(m20261208_000001_messages_by_request_direction::Migration),
             Box::new(m20261208_000002_register_tallies::Migration),
+            Box::new(m20261208_000003_send_pacing::Migration),
         ]
     }
 }

@@ -48,7 +48,9 @@ pub enum RuleError {
 #[derive(Debug, Clone)]
 pub struct Redactor {
     rules: Vec<(Regex, String)>,
-    keep: Vec<String>,
+    /// Looked up for every address in the text: a set, as the whole round's list (100,000
+    /// addresses on a findings page) is kept at once.
+    keep: std::collections::HashSet<String>,
 }
 
 const EMAIL: &str = r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+";

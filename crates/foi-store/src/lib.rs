@@ -32,6 +32,7 @@ pub mod letters;
 pub mod linked;
 pub mod mailbox;
 pub mod outbox;
+pub mod pacing;
 pub mod plans;
 pub mod requests;
 pub mod rounds;

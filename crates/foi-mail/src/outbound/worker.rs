@@ -221,7 +221,6 @@ pub async fn deliver(
         } else {
             None
         }),
-        next_slot: Mutex::new(None),
         worker: worker_id(),
     };
     let lanes = (0..throttle.concurrency.max(1)).map(|_| {
@@ -272,21 +271,22 @@ struct Shared {
     /// Sends left under the daily limit (`None`: not yet read, or no limit). Lanes take from
     /// it before claiming, so concurrent lanes cannot overshoot the limit together.
     day_budget: Mutex<Option<u64>>,
-    /// When the next send may start (per-minute pacing across lanes).
-    next_slot: Mutex<Option<tokio::time::Instant>>,
     worker: String,
 }
 
-/// Reserves the next send slot under the per-minute limit; returns how long to wait first.
-fn reserve_slot(shared: &Shared, interval: Option<Duration>) -> Duration {
+/// Reserves the next send slot under the per-minute limit, for the whole deployment (every
+/// lane of every process takes its slot from the database); returns how long to wait first.
+/// Real time, not the injected clock: this paces what the mail server receives.
+async fn reserve_slot(
+    ctx: &Delivery,
+    interval: Option<Duration>,
+) -> Result<Duration, DeliveryError> {
     let Some(iv) = interval else {
-        return Duration::ZERO;
+        return Ok(Duration::ZERO);
     };
-    let now = tokio::time::Instant::now();
-    let mut g = shared.next_slot.lock().expect("slot lock");
-    let at = g.map(|t| t.max(now)).unwrap_or(now);
-    *g = Some(at + iv);
-    at - now
+    let now = chrono::Utc::now();
+    let slot = store::pacing::reserve_slot(&ctx.db, now, iv).await?;
+    Ok((slot - now).to_std().unwrap_or(Duration::ZERO))
 }
 
 async fn lane(
@@ -329,7 +329,7 @@ async fn lane(
             continue;
         }
         // Pace before claiming, so nothing waits in `sending` and a shutdown here leaves no claim.
-        let pause = reserve_slot(shared, interval);
+        let pause = reserve_slot(ctx, interval).await?;
         if !pause.is_zero() {
             sleep_or_shutdown(pause, &mut shutdown).await;
             if *shutdown.borrow() {
