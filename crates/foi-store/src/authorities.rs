@@ -119,6 +119,7 @@ pub async fn import_register(
         am.save(&txn).await?;
     }
     txn.commit().await?;
+    super::after_bulk_change(db).await;
     Ok(summary)
 }
 

@@ -178,6 +178,9 @@ pub async fn replace(
         .await?;
     }
     txn.commit().await?;
+    if rids.len() > 500 {
+        super::after_bulk_change(db).await;
+    }
     Ok(n)
 }
 

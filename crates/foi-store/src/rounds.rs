@@ -429,6 +429,7 @@ pub async fn create(
     .await?;
     insert_requests(&txn, r.id, def, &bodies, actor, now).await?;
     txn.commit().await?;
+    super::after_bulk_change(db).await;
     Ok(Created::New {
         requests: bodies.len(),
     })
