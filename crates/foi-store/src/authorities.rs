@@ -78,12 +78,16 @@ pub async fn import_register(
             .await?;
         }
     }
-    let existing = authority::Entity::find()
+    // By code: a re-import of 100,000 bodies looks each up once, not through the whole list.
+    let existing: std::collections::HashMap<String, authority::Model> = authority::Entity::find()
         .filter(authority::Column::Register.eq(name))
         .all(&txn)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|a| (a.code.clone(), a))
+        .collect();
     for r in records {
-        let found = existing.iter().find(|a| a.code == r.code);
+        let found = existing.get(&r.code);
         let mut am = match found {
             Some(m) => {
                 let current = to_domain(m.clone()).record;
