@@ -78,8 +78,8 @@ async fn check(db: &foi::store::Db) {
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_reads_each_hot_query_through_its_index() {
+/// A seeded SQLite store (kept alive by the directory) and its URL.
+async fn seeded_sqlite() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_path_buf();
     tokio::task::spawn_blocking({
@@ -89,6 +89,12 @@ async fn sqlite_reads_each_hot_query_through_its_index() {
     .await
     .unwrap();
     let url = format!("sqlite://{}?mode=rw", d.join("foi.db").display());
+    (dir, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_reads_each_hot_query_through_its_index() {
+    let (_dir, url) = seeded_sqlite().await;
     let db = foi::store::connect(&url, 10).await.unwrap();
     add_replies(&db).await;
     // What every `foi` command and, every few hours, `foi serve` do.
@@ -101,15 +107,7 @@ async fn sqlite_reads_each_hot_query_through_its_index() {
 /// not on what `ANALYZE` happened to measure.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_reads_each_hot_query_through_its_index_without_statistics() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().to_path_buf();
-    tokio::task::spawn_blocking({
-        let d = d.clone();
-        move || seed(&d, &[])
-    })
-    .await
-    .unwrap();
-    let url = format!("sqlite://{}?mode=rw", d.join("foi.db").display());
+    let (_dir, url) = seeded_sqlite().await;
     {
         let db = foi::store::connect(&url, 1).await.unwrap();
         add_replies(&db).await;

@@ -23,6 +23,16 @@ async fn counted(app: &foi::app::App) -> Vec<(String, u64, u64)> {
     out
 }
 
+/// One register's kept counts: (register, bodies, unverified).
+async fn kept_of(app: &foi::app::App, name: &str) -> (String, u64, u64) {
+    registers::summaries(app)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.0 == name)
+        .unwrap()
+}
+
 async fn check(app: &foi::app::App, step: &str) {
     let kept = registers::summaries(app).await.unwrap();
     assert_eq!(kept, counted(app).await, "{step}: kept counts differ");
@@ -43,12 +53,7 @@ async fn kept_counts_follow_every_change(backend: Backend) {
         .await
         .unwrap();
     check(app, "after two imports").await;
-    let alpha = registers::summaries(app)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|s| s.0 == "alpha")
-        .unwrap();
+    let alpha = kept_of(app, "alpha").await;
     assert_eq!(alpha, ("alpha".into(), 3, 2), "3 bodies, 2 unverified");
     // A re-import verifies one address, removes another and adds a body.
     let again = "code,name,region,foi_email,foi_email_verified\n\
@@ -68,12 +73,7 @@ async fn kept_counts_follow_every_change(backend: Backend) {
         .await
         .unwrap();
     check(app, "after address changes").await;
-    let alpha = registers::summaries(app)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|s| s.0 == "alpha")
-        .unwrap();
+    let alpha = kept_of(app, "alpha").await;
     assert_eq!(alpha, ("alpha".into(), 4, 2));
     // A tally edited by hand is found by the recomputation and put right.
     foi::store::sql::execute(&app.db, "UPDATE register_tallies SET n = n + 7")
